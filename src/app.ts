@@ -1,0 +1,79 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Deps } from './deps.js';
+import { newId } from './lib/ids.js';
+import { authPlugin } from './modules/auth/auth.plugin.js';
+import { MODULE_ROUTES } from './modules/index.js';
+import { SHARED_SCHEMAS } from './modules/platform/common.schemas.js';
+import { healthRoutes } from './plugins/health.js';
+import { idempotencyPlugin } from './plugins/idempotency.js';
+import { metricsPlugin } from './plugins/metrics.js';
+import { problemPlugin } from './plugins/problem.js';
+
+/** Paths pino must never print in clear: PII and secrets, wherever they appear in a logged object. */
+export const REDACT_PATHS = [
+  'req.headers.authorization', 'req.headers["webhook-signature"]',
+  '*.idNumber', '*.bankCardNumber', '*.phone', '*.cardNumber', '*.contactPhone', '*.creditorCardNumber',
+  '*.*.idNumber', '*.*.bankCardNumber', '*.*.phone', '*.*.cardNumber', 'body', 'key', 'webhookSecret', 'secret',
+];
+
+export interface BuildOptions {
+  logger?: boolean | object;
+}
+
+export async function buildApp(deps: Deps, opts: BuildOptions = {}): Promise<FastifyInstance> {
+  const { config } = deps;
+  const app = Fastify({
+    logger: opts.logger ?? { level: config.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
+    bodyLimit: config.bodyLimitBytes,
+    genReqId: (req) => {
+      const h = req.headers['x-request-id'];
+      return typeof h === 'string' && /^[\w-]{1,64}$/.test(h) ? h : newId();
+    },
+    requestIdHeader: false,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true }, plugins: [] },
+    routerOptions: { maxParamLength: 200 },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  for (const s of SHARED_SCHEMAS) app.addSchema(s);
+
+  await app.register(problemPlugin);
+  await app.register(helmet, {
+    // Swagger UI and the console need inline styles; everything else stays locked down.
+    contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'], scriptSrc: ["'self'"] } },
+  });
+  await app.register(rateLimit, {
+    max: config.rateLimitPerMinute,
+    timeWindow: '1 minute',
+    keyGenerator: (req) => (req.headers.authorization ? 'k:' + req.headers.authorization.slice(-16) : 'ip:' + req.ip),
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'WageGuard API', version: '1.0.0', description: 'Wage-payment escrow and real-name payroll for construction work. Money is integer fen.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'API key' } } },
+      security: [{ bearer: [] }],
+      tags: [
+        { name: 'ops' }, { name: 'auth' }, { name: 'audit' }, { name: 'registry' }, { name: 'roster' }, { name: 'escrow' },
+        { name: 'payroll' }, { name: 'bank' }, { name: 'reconciliation' }, { name: 'enforcement' }, { name: 'credit' }, { name: 'alerts' },
+      ],
+    },
+    refResolver: { buildLocalReference: (json, _base, _frag, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(metricsPlugin);
+  await app.register(authPlugin, { deps });
+  await app.register(idempotencyPlugin, { deps });
+
+  app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(healthRoutes, { deps });
+  for (const routes of MODULE_ROUTES) await app.register(routes, { deps });
+  return app;
+}

@@ -1,0 +1,110 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Typed, frozen configuration read once from the environment. */
+export interface Config {
+  readonly nodeEnv: 'development' | 'production' | 'test';
+  readonly databaseUrl: string;
+  readonly redisUrl: string;
+  readonly host: string;
+  readonly port: number;
+  readonly logLevel: string;
+  readonly adminApiKey: string;
+  /** 32 raw bytes for AES-256-GCM and the HMAC blind index. */
+  readonly dataEncryptionKey: Buffer;
+  /** BullMQ prefix; the hash tag keeps every key of a queue in one Redis Cluster slot. */
+  readonly queuePrefix: string;
+  readonly bodyLimitBytes: number;
+  readonly rateLimitPerMinute: number;
+  /** SSRF guard for alert subscriptions: allow loopback/private targets (tests, on-prem). */
+  readonly allowPrivateWebhookTargets: boolean;
+  readonly publicBaseUrl: string;
+  /** True when the admin key was generated here and should be printed once. */
+  readonly generatedAdminKey: boolean;
+}
+
+export class ConfigError extends Error {}
+
+const DATA_DIR = process.env.WAGEGUARD_DATA_DIR ?? join(process.cwd(), '.data');
+
+function devSecret(file: string, make: () => string): { value: string; generated: boolean } {
+  const path = join(DATA_DIR, file);
+  if (existsSync(path)) return { value: readFileSync(path, 'utf8').trim(), generated: false };
+  mkdirSync(DATA_DIR, { recursive: true });
+  const value = make();
+  writeFileSync(path, value + '\n', { mode: 0o600 });
+  return { value, generated: true };
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, dflt: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return dflt;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
+  }
+  return n;
+}
+
+function url(env: NodeJS.ProcessEnv, name: string, dflt: string, protocols: string[]): string {
+  const raw = env[name] || dflt;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} is not a valid URL`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(`${name} must use ${protocols.join(' or ')}, got ${parsed.protocol}`);
+  }
+  return raw;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const nodeEnvRaw = env.NODE_ENV || 'development';
+  if (!['development', 'production', 'test'].includes(nodeEnvRaw)) {
+    throw new ConfigError(`NODE_ENV must be development, production or test, got "${nodeEnvRaw}"`);
+  }
+  const nodeEnv = nodeEnvRaw as Config['nodeEnv'];
+  const prod = nodeEnv === 'production';
+
+  let adminApiKey = env.ADMIN_API_KEY ?? '';
+  let generatedAdminKey = false;
+  if (!adminApiKey) {
+    if (prod) throw new ConfigError('ADMIN_API_KEY is required when NODE_ENV=production');
+    const s = devSecret('admin-api-key', () => 'wg_admin_' + randomBytes(24).toString('base64url'));
+    adminApiKey = s.value;
+    generatedAdminKey = s.generated;
+  }
+  if (adminApiKey.length < 16) throw new ConfigError('ADMIN_API_KEY must be at least 16 characters');
+
+  let keyB64 = env.DATA_ENCRYPTION_KEY ?? '';
+  if (!keyB64) {
+    if (prod) throw new ConfigError('DATA_ENCRYPTION_KEY is required when NODE_ENV=production');
+    keyB64 = devSecret('data-encryption-key', () => randomBytes(32).toString('base64')).value;
+  }
+  const dataEncryptionKey = Buffer.from(keyB64, 'base64');
+  if (dataEncryptionKey.length !== 32) {
+    throw new ConfigError('DATA_ENCRYPTION_KEY must be 32 bytes encoded in base64');
+  }
+
+  const port = int(env, 'PORT', 3000, 0, 65535);
+  const host = env.HOST || '0.0.0.0';
+  return Object.freeze({
+    nodeEnv,
+    databaseUrl: url(env, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/wageguard', ['postgres:', 'postgresql:']),
+    redisUrl: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    host,
+    port,
+    logLevel: env.LOG_LEVEL || 'info',
+    adminApiKey,
+    dataEncryptionKey,
+    queuePrefix: env.QUEUE_PREFIX || '{wageguard}',
+    bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 10 * 1024 * 1024, 1024, 512 * 1024 * 1024),
+    rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 6000, 1, 10_000_000),
+    allowPrivateWebhookTargets: env.ALLOW_PRIVATE_WEBHOOK_TARGETS === 'true',
+    publicBaseUrl: env.PUBLIC_BASE_URL || `http://localhost:${port}`,
+    generatedAdminKey,
+  });
+}

@@ -1,0 +1,105 @@
+import { bigint, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+const fen = (name: string) => bigint(name, { mode: 'number' });
+
+/**
+ * A batch of payment instructions for one bank, paid from one debtor account.
+ * kind: payroll (GC pays on behalf from the wage account) | deposit_draw | gc_advance.
+ * status: ready → acknowledged → completed.
+ */
+export const batches = pgTable(
+  'batches',
+  {
+    id: uuid('id').primaryKey(),
+    projectId: uuid('project_id').notNull(),
+    payrollId: uuid('payroll_id'),
+    kind: text('kind').notNull(),
+    bankId: uuid('bank_id').notNull(),
+    debtorAccount: text('debtor_account').notNull(),
+    debtorName: text('debtor_name').notNull(),
+    status: text('status').notNull(),
+    lineCount: integer('line_count').notNull(),
+    totalFen: fen('total_fen').notNull(),
+    requestedExecutionDate: date('requested_execution_date', { mode: 'string' }).notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    acknowledgedAt: ts('acknowledged_at'),
+  },
+  (t) => [index('batches_bank_status_idx').on(t.bankId, t.status), index('batches_project_idx').on(t.projectId)],
+);
+
+/**
+ * One payment instruction. For payroll batches `payrollLineId` is set and `endToEndId` equals the
+ * line's; for deposit draws it names the line being cleared. `holdTransactionId` is the pending
+ * ledger transaction posted on settlement and voided on rejection.
+ */
+export const instructions = pgTable(
+  'instructions',
+  {
+    id: uuid('id').primaryKey(),
+    projectId: uuid('project_id').notNull(),
+    batchId: uuid('batch_id').notNull().references(() => batches.id),
+    payrollLineId: uuid('payroll_line_id'),
+    workerId: uuid('worker_id').notNull(),
+    endToEndId: text('end_to_end_id').notNull(),
+    creditorName: text('creditor_name').notNull(),
+    cardEnc: text('card_enc').notNull(),
+    cardBidx: text('card_bidx').notNull(),
+    cardMasked: text('card_masked').notNull(),
+    amountFen: fen('amount_fen').notNull(),
+    holdTransactionId: uuid('hold_transaction_id'),
+    status: text('status').notNull(), // instructed | settled | rejected | returned
+    reasonCode: text('reason_code'),
+    flags: jsonb('flags').notNull().default([]),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('instructions_e2e_uq').on(t.endToEndId), index('instructions_batch_idx').on(t.batchId)],
+);
+
+/** Webhook inbox: the row commits before we answer 2xx; the PK dedupes replays of `webhook-id`. */
+export const webhookInbox = pgTable(
+  'webhook_inbox',
+  {
+    bankId: uuid('bank_id').notNull(),
+    webhookId: text('webhook_id').notNull(),
+    type: text('type').notNull(),
+    receivedAt: ts('received_at').notNull().defaultNow(),
+    bodyHash: text('body_hash').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.bankId, t.webhookId] })],
+);
+
+/**
+ * Every fact a bank reported (webhook result, return, credit, debit, statement entry).
+ * `dedupeKey` recognises the same fact arriving twice (two files, or a file and a webhook).
+ * kind: result | return | credit | debit.
+ */
+export const bankRecords = pgTable(
+  'bank_records',
+  {
+    id: uuid('id').primaryKey(),
+    bankId: uuid('bank_id').notNull(),
+    projectId: uuid('project_id'),
+    kind: text('kind').notNull(),
+    endToEndId: text('end_to_end_id'),
+    status: text('status'), // ACSC | ACCC | ACSP | PDNG | RJCT (results)
+    reasonCode: text('reason_code'),
+    amountFen: fen('amount_fen').notNull(),
+    valueDate: date('value_date', { mode: 'string' }).notNull(),
+    cardBidx: text('card_bidx'),
+    cardMasked: text('card_masked'),
+    accountNumber: text('account_number'),
+    reference: text('reference'),
+    payerName: text('payer_name'),
+    source: text('source').notNull(), // webhook | statement | simulator
+    sourceRef: text('source_ref').notNull(),
+    dedupeKey: text('dedupe_key').notNull(),
+    receivedAt: ts('received_at').notNull().defaultNow(),
+    flags: jsonb('flags').notNull().default([]),
+  },
+  (t) => [
+    uniqueIndex('bank_records_dedupe_uq').on(t.bankId, t.dedupeKey),
+    index('bank_records_e2e_idx').on(t.endToEndId),
+    index('bank_records_project_idx').on(t.projectId, t.valueDate),
+  ],
+);

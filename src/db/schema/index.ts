@@ -1,0 +1,7 @@
+// One schema file per bounded context; drizzle-kit reads them all through this index.
+export * from './platform.js';
+export * from './registry.js';
+export * from './roster.js';
+export * from './escrow.js';
+export * from './payroll.js';
+export * from './disbursement.js';

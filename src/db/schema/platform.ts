@@ -1,0 +1,112 @@
+import { sql } from 'drizzle-orm';
+import { bigserial, boolean, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+/** API keys: only a SHA-256 of the key is stored; the key itself is shown once. */
+export const apiKeys = pgTable('api_keys', {
+  id: uuid('id').primaryKey(),
+  keyHash: text('key_hash').notNull().unique(),
+  prefix: text('prefix').notNull(),
+  role: text('role').notNull(), // admin | contractor | bank | inspector | regulator
+  companyId: uuid('company_id'),
+  bankId: uuid('bank_id'),
+  countyCodes: text('county_codes').array().notNull().default(sql`'{}'::text[]`),
+  industries: text('industries').array().notNull().default(sql`'{}'::text[]`),
+  label: text('label').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  revokedAt: ts('revoked_at'),
+});
+
+/** Stripe-style idempotency: same principal + key + body → same stored response. */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    principal: text('principal').notNull(),
+    key: text('key').notNull(),
+    method: text('method').notNull(),
+    path: text('path').notNull(),
+    requestHash: text('request_hash').notNull(),
+    state: text('state').notNull(), // running | done
+    responseStatus: integer('response_status'),
+    responseBody: text('response_body'),
+    responseType: text('response_type'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    lockedUntil: ts('locked_until'),
+  },
+  (t) => [primaryKey({ columns: [t.principal, t.key] })],
+);
+
+/** Append-only, hash-chained audit log (UPDATE/DELETE rejected by a trigger). */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    seq: bigserial('seq', { mode: 'number' }).primaryKey(),
+    at: ts('at').notNull(),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    entityType: text('entity_type').notNull(),
+    entityId: text('entity_id'),
+    projectId: uuid('project_id'),
+    data: jsonb('data').notNull().default({}),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [index('audit_log_entity_idx').on(t.entityType, t.entityId)],
+);
+
+/**
+ * Transactional outbox. Written in the business transaction; the relay (workers) hands each
+ * event to BullMQ exactly once (job id = event id) in `seq` order and stamps `relayed_at`.
+ */
+export const outbox = pgTable(
+  'outbox',
+  {
+    seq: bigserial('seq', { mode: 'number' }).primaryKey(),
+    id: uuid('id').notNull().unique(),
+    type: text('type').notNull(),
+    projectId: uuid('project_id'),
+    companyId: uuid('company_id'),
+    countyCode: text('county_code'),
+    payload: jsonb('payload').notNull().default({}),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    relayedAt: ts('relayed_at'),
+  },
+  (t) => [index('outbox_unrelayed_idx').on(t.seq).where(sql`relayed_at IS NULL`)],
+);
+
+/**
+ * Policy settings: scope is `default`, a 2-digit province code or a 6-digit county code; the most
+ * specific scope wins. Values are JSON so each module keeps its own typed shape.
+ */
+export const policySettings = pgTable(
+  'policy_settings',
+  {
+    scope: text('scope').notNull(),
+    key: text('key').notNull(),
+    value: jsonb('value').notNull(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.key] })],
+);
+
+/** Official calendar adjustments: public holidays and make-up workdays (调休). */
+export const calendarDays = pgTable(
+  'calendar_days',
+  {
+    day: date('day', { mode: 'string' }).notNull(),
+    kind: text('kind').notNull(), // holiday | workday
+    scope: text('scope').notNull().default('default'),
+    name: text('name'),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.day] })],
+);
+
+/** Per-job idempotency marks for side effects that are not naturally keyed. */
+export const jobRuns = pgTable('job_runs', {
+  key: text('key').primaryKey(),
+  finished: boolean('finished').notNull().default(false),
+  result: jsonb('result'),
+  at: ts('at').notNull().defaultNow(),
+  attempts: integer('attempts').notNull().default(0),
+});

@@ -1,0 +1,81 @@
+import { bigint, date, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+const fen = (name: string) => bigint(name, { mode: 'number' });
+
+export const banks = pgTable('banks', {
+  id: uuid('id').primaryKey(),
+  name: text('name').notNull(),
+  code: text('code').notNull().unique(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+
+/** Several live secrets per bank during a rotation overlap; `expiresAt` null = current. */
+export const bankSecrets = pgTable('bank_secrets', {
+  id: uuid('id').primaryKey(),
+  bankId: uuid('bank_id').notNull().references(() => banks.id),
+  secretEnc: text('secret_enc').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  expiresAt: ts('expires_at'),
+});
+
+export const companies = pgTable('companies', {
+  id: uuid('id').primaryKey(),
+  name: text('name').notNull(),
+  creditCode: text('credit_code').notNull().unique(),
+  legalRepresentative: text('legal_representative').notNull(),
+  contactPhoneEnc: text('contact_phone_enc'),
+  contactPhoneMasked: text('contact_phone_masked'),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+
+/** A project is the distribution unit: every table that belongs to it carries project_id. */
+export const projects = pgTable(
+  'projects',
+  {
+    id: uuid('id').primaryKey(),
+    name: text('name').notNull(),
+    countyCode: text('county_code').notNull(),
+    industry: text('industry').notNull(), // housing | transport | water | power | utilities | land
+    constructionUnitId: uuid('construction_unit_id').notNull().references(() => companies.id),
+    generalContractorId: uuid('general_contractor_id').notNull().references(() => companies.id),
+    contractPriceFen: fen('contract_price_fen').notNull(),
+    startDate: date('start_date', { mode: 'string' }).notNull(),
+    plannedEndDate: date('planned_end_date', { mode: 'string' }).notNull(),
+    payday: integer('payday').notNull(),
+    laborManagerName: text('labor_manager_name'),
+    laborManagerPhoneEnc: text('labor_manager_phone_enc'),
+    laborManagerPhoneMasked: text('labor_manager_phone_masked'),
+    wageBankId: uuid('wage_bank_id').notNull().references(() => banks.id),
+    wageAccountNumber: text('wage_account_number').notNull(),
+    depositBankId: uuid('deposit_bank_id').references(() => banks.id),
+    depositAccountNumber: text('deposit_account_number'),
+    depositRequiredFen: fen('deposit_required_fen').notNull(),
+    /** How the required deposit was computed (ratio, adjustments, waiver, cap) — kept for audit. */
+    depositPolicy: jsonb('deposit_policy').notNull().default({}),
+    status: text('status').notNull().default('active'), // active | completed
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('projects_county_idx').on(t.countyCode),
+    index('projects_gc_idx').on(t.generalContractorId),
+    uniqueIndex('projects_wage_account_uq').on(t.wageBankId, t.wageAccountNumber),
+  ],
+);
+
+/** Subcontract tree: `parentCompanyId` is the GC or a subcontractor that sub-lets labour. */
+export const subcontracts = pgTable(
+  'subcontracts',
+  {
+    id: uuid('id').primaryKey(),
+    projectId: uuid('project_id').notNull().references(() => projects.id),
+    parentCompanyId: uuid('parent_company_id').notNull().references(() => companies.id),
+    subcontractorId: uuid('subcontractor_id').notNull().references(() => companies.id),
+    contractPriceFen: fen('contract_price_fen').notNull(),
+    laborManagerName: text('labor_manager_name'),
+    laborManagerPhoneEnc: text('labor_manager_phone_enc'),
+    laborManagerPhoneMasked: text('labor_manager_phone_masked'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('subcontracts_project_sub_uq').on(t.projectId, t.subcontractorId)],
+);

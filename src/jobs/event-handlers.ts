@@ -1,0 +1,24 @@
+import type { Deps } from '../deps.js';
+
+/** An outbox event as the `events` queue carries it. */
+export interface RelayedEvent {
+  seq: number;
+  id: string;
+  type: string;
+  projectId: string | null;
+  companyId: string | null;
+  countyCode: string | null;
+  payload: Record<string, unknown>;
+  createdAt: string;
+}
+
+export interface EventHandler {
+  name: string;
+  /** Event types handled, or '*' for all. */
+  types: string[] | '*';
+  /** Must be idempotent: the same event may be delivered more than once. */
+  handle(deps: Deps, event: RelayedEvent): Promise<void>;
+}
+
+/** Consumers of outbox events (reactions that enqueue work, recompute grades…). Modules append here. */
+export const EVENT_HANDLERS: EventHandler[] = [];

@@ -1,0 +1,63 @@
+/**
+ * Working-day arithmetic on `YYYY-MM-DD` strings (UTC, no time zones involved).
+ * China moves weekends around public holidays, so a calendar carries both extra holidays
+ * and make-up workdays (调休) that fall on a Saturday or Sunday.
+ */
+export interface WorkCalendar {
+  holidays: ReadonlySet<string>;
+  makeUpWorkdays: ReadonlySet<string>;
+}
+
+export const EMPTY_CALENDAR: WorkCalendar = { holidays: new Set(), makeUpWorkdays: new Set() };
+
+const toDate = (s: string): Date => new Date(s + 'T00:00:00Z');
+const fmt = (d: Date): string => d.toISOString().slice(0, 10);
+
+export function addDays(date: string, n: number): string {
+  const d = toDate(date);
+  d.setUTCDate(d.getUTCDate() + n);
+  return fmt(d);
+}
+
+export function isWorkingDay(date: string, cal: WorkCalendar): boolean {
+  if (cal.makeUpWorkdays.has(date)) return true;
+  if (cal.holidays.has(date)) return false;
+  const dow = toDate(date).getUTCDay();
+  return dow !== 0 && dow !== 6;
+}
+
+/** The n-th working day after `date` (n ≥ 1); n = 0 returns `date` itself. */
+export function addWorkingDays(date: string, n: number, cal: WorkCalendar): string {
+  let d = date;
+  let left = n;
+  while (left > 0) {
+    d = addDays(d, 1);
+    if (isWorkingDay(d, cal)) left--;
+  }
+  return d;
+}
+
+/** Pay day rule (条例 Art. 12): a pay day on a rest day or holiday moves earlier. */
+export function previousWorkingDayOnOrBefore(date: string, cal: WorkCalendar): string {
+  let d = date;
+  for (let i = 0; i < 60 && !isWorkingDay(d, cal); i++) d = addDays(d, -1);
+  return d;
+}
+
+/** The effective pay date of a wage month: payday of the following month, moved earlier if needed. */
+export function effectivePayDate(month: string, payday: number, cal: WorkCalendar): string {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  const next = new Date(Date.UTC(y, m, payday)); // month index m = following month
+  return previousWorkingDayOnOrBefore(fmt(next), cal);
+}
+
+export const isIsoDate = (s: string): boolean => /^\d{4}-\d{2}-\d{2}$/.test(s) && fmt(toDate(s)) === s;
+export const isIsoMonth = (s: string): boolean => /^\d{4}-(0[1-9]|1[0-2])$/.test(s);
+export const monthOf = (date: string): string => date.slice(0, 7);
+export function addMonths(month: string, n: number): string {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  const d = new Date(Date.UTC(y, m - 1 + n, 1));
+  return fmt(d).slice(0, 7);
+}
+/** Whole-day difference b − a. */
+export const daysBetween = (a: string, b: string): number => Math.round((toDate(b).getTime() - toDate(a).getTime()) / 86_400_000);

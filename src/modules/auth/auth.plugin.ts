@@ -1,0 +1,42 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { sql } from 'drizzle-orm';
+import type { Deps } from '../../deps.js';
+import { safeEqual, sha256Hex } from '../../lib/crypto.js';
+import { ForbiddenError, UnauthorizedError } from '../../lib/errors.js';
+import type { Principal, Role } from './auth.types.js';
+
+const BOOTSTRAP: Omit<Principal, 'label'> = { id: 'bootstrap-admin', role: 'admin', companyId: null, bankId: null, countyCodes: [], industries: [] };
+
+/** Resolves the Bearer key to a principal on every request; routes then call `requireRole`. */
+export const authPlugin = fp(async (app: FastifyInstance, opts: { deps: Deps }) => {
+  const { db, config } = opts.deps;
+  app.decorateRequest('principal', null);
+  app.addHook('onRequest', async (req) => {
+    const h = req.headers.authorization;
+    if (!h || !h.startsWith('Bearer ')) return;
+    const key = h.slice(7).trim();
+    if (!key || key.length > 200) return;
+    if (safeEqual(key, config.adminApiKey)) {
+      req.principal = { ...BOOTSTRAP, label: 'bootstrap admin' };
+      return;
+    }
+    const r = (await db.execute(sql`
+      SELECT id, role, company_id, bank_id, county_codes, industries, label
+      FROM api_keys WHERE key_hash = ${sha256Hex(key)} AND revoked_at IS NULL`)) as unknown as {
+      rows: { id: string; role: Role; company_id: string | null; bank_id: string | null; county_codes: string[]; industries: string[]; label: string }[];
+    };
+    const k = r.rows[0];
+    if (k) {
+      req.principal = { id: k.id, role: k.role, companyId: k.company_id, bankId: k.bank_id, countyCodes: k.county_codes, industries: k.industries, label: k.label };
+    }
+  });
+}, { name: 'auth' });
+
+/** The one authorization helper: 401 without a valid key, 403 when the role may not act. */
+export function requireRole(req: FastifyRequest, ...roles: Role[]): Principal {
+  const p = req.principal;
+  if (!p) throw new UnauthorizedError();
+  if (roles.length > 0 && !roles.includes(p.role)) throw new ForbiddenError(`Role ${p.role} may not perform this action`);
+  return p;
+}

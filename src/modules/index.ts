@@ -1,0 +1,21 @@
+import type { FastifyInstance } from 'fastify';
+import type { Deps } from '../deps.js';
+import alertsRoutes from './alerts/alerts.routes.js';
+import auditRoutes from './audit/audit.routes.js';
+import authRoutes from './auth/auth.routes.js';
+import creditRoutes from './credit/credit.routes.js';
+import disbursementRoutes from './disbursement/disbursement.routes.js';
+import enforcementRoutes from './enforcement/enforcement.routes.js';
+import escrowRoutes from './escrow/escrow.routes.js';
+import payrollRoutes from './payroll/payroll.routes.js';
+import reconciliationRoutes from './reconciliation/reconciliation.routes.js';
+import registryRoutes from './registry/registry.routes.js';
+import rosterRoutes from './roster/roster.routes.js';
+
+type RoutePlugin = (app: FastifyInstance, opts: { deps: Deps }) => Promise<void>;
+
+/** Every bounded context's routes, each an encapsulated plugin (own content-type parsers allowed). */
+export const MODULE_ROUTES: RoutePlugin[] = [
+  authRoutes, auditRoutes, registryRoutes, rosterRoutes, escrowRoutes, payrollRoutes,
+  disbursementRoutes, reconciliationRoutes, enforcementRoutes, creditRoutes, alertsRoutes,
+];

@@ -1,0 +1,51 @@
+import { Type, type TSchema } from 'typebox';
+
+/** Shared schema pieces. `$id`-named ones are registered with addSchema and referenced by Type.Ref. */
+export const FieldErrorSchema = Type.Object({ path: Type.String(), message: Type.String() }, { $id: 'FieldError' });
+export const ProblemSchema = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String(),
+    code: Type.Optional(Type.String()),
+    errors: Type.Optional(Type.Array(Type.Ref('FieldError'))),
+  },
+  { $id: 'Problem', description: 'RFC 9457 problem details' },
+);
+export const SHARED_SCHEMAS = [FieldErrorSchema, ProblemSchema];
+
+export const ProblemRef = Type.Ref('Problem');
+/** Standard error responses for a route; pass the statuses it can produce. */
+export function problems(...codes: number[]): Record<number, TSchema> {
+  const out: Record<number, TSchema> = {};
+  for (const c of codes) out[c] = ProblemRef;
+  return out;
+}
+
+export const Uuid = (description?: string) => Type.String({ format: 'uuid', description });
+export const IsoDate = (description?: string) => Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description, maxLength: 10 });
+export const IsoMonth = (description?: string) => Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description, maxLength: 7 });
+/** Integer fen; bounded to 2^53 so JSON numbers stay exact. */
+export const Fen = (description?: string) => Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description });
+export const SignedFen = (description?: string) => Type.Integer({ minimum: -Number.MAX_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER, description });
+export const CountyCode = (description = '6-digit administrative division code') => Type.String({ pattern: '^\\d{6}$', description });
+export const Str = (max: number, description?: string, min = 1) => Type.String({ minLength: min, maxLength: max, description });
+
+export const IdParams = Type.Object({ id: Uuid('Resource id') });
+export const PageQuery = {
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100, description: 'Page size (≤ 500)' })),
+  cursor: Type.Optional(Type.String({ maxLength: 200, description: 'Opaque cursor from the previous page' })),
+};
+export const Page = <T extends TSchema>(item: T) =>
+  Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+
+export const encodeCursor = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('base64url');
+export function decodeCursor<T>(c: string | undefined): T | null {
+  if (!c) return null;
+  try {
+    return JSON.parse(Buffer.from(c, 'base64url').toString('utf8')) as T;
+  } catch {
+    return null;
+  }
+}

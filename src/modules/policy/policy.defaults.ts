@@ -1,0 +1,70 @@
+/**
+ * Every number of the domain is a policy setting; these are the national defaults from
+ * shared/domain.md. Provinces (2-digit scope) and counties (6-digit scope) override any key.
+ */
+export const POLICY_DEFAULTS = {
+  deposit: {
+    ratioBp: 200, // 2% of the contract price (band 1%–3%)
+    minRatioBp: 100,
+    maxRatioBp: 300,
+    multiProjectRatioBp: 50, // ≥0.5% when the GC has several live projects in the area
+    capFen: null as number | null, // some provinces cap at CNY 5M or 10M
+    waiverBelowFen: 300_000_000, // CNY 3,000,000
+    cleanYearsHalve: 2, // −50% after 2 consecutive clean years
+    cleanYearsExempt: 3, // exempt after 3 clean years with real-name + wage account
+    arrearsIncreaseBp: 5000, // +50% if arrears in the previous 2 years
+    blacklistIncreaseBp: 10000, // +100% if blacklisted
+    dueWorkingDays: 20,
+    guaranteeMinDays: 365,
+    guaranteeReminderDays: 30,
+    drawPayWorkingDays: 5,
+    replenishWorkingDays: 10,
+    returnNoticeDays: 30,
+    returnReviewWorkingDays: 5,
+    returnConfirmWorkingDays: 3,
+  },
+  wageAccount: {
+    openWithinDays: 30,
+    allocationCycleMonths: 1,
+  },
+  enforcement: {
+    graceDays: 3, // after the pay day before a line counts as missing
+    overdueNoticeWorkingDays: 3,
+    gcPayFirstWorkingDays: 5,
+    depositNoticeWorkingDays: 5,
+  },
+  payroll: {
+    monthlyCapFen: 5_000_000, // CNY 50,000 in a month (vendor rule: suspicious)
+    yearlyCapFen: 30_000_000, // CNY 300,000 in a year
+    equalPayRatioBp: 5000, // flagged when below 50% of the trade's median daily pay
+  },
+  roster: {
+    minAge: 16,
+    maxAge: 60,
+    dispatchedCapBp: 1000, // 10% of the workforce
+    noWageLineShareBp: 1000, // ≥10% of attended workers with no wage line
+  },
+  credit: {
+    objectionWorkingDays: 5,
+    listingYears: 3,
+    earlyRemovalMonths: 6,
+    singleWorkerThresholdFen: 500_000, // CNY 5,000 (band 5k–20k)
+    singleWorkerMonths: 3,
+    multiWorkerCount: 10,
+    multiWorkerThresholdFen: 3_000_000, // CNY 30,000 (band 30k–100k)
+  },
+  clearance: { targetBp: 9900 },
+  /** Monthly minimum wage in fen and the notice-board channels. Songyuan (Jilin) class-2 as default. */
+  local: {
+    minimumWageMonthlyFen: 188_000,
+    minimumWageHourlyFen: 1_800,
+    workingDaysPerMonth: 21.75,
+    complaintHotline: '12333',
+    arbitration: '松原市劳动人事争议仲裁院',
+    legalAid: '12348',
+    mediation: '松原市劳动争议调解中心',
+  },
+} as const;
+
+type Widen<T> = T extends number ? number : T extends string ? string : T extends null ? number | null : T extends object ? { -readonly [K in keyof T]: Widen<T[K]> } : T;
+export type Policy = Widen<typeof POLICY_DEFAULTS>;

@@ -1,0 +1,52 @@
+import { sql } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client.js';
+import { EMPTY_CALENDAR, type WorkCalendar } from '../../lib/calendar.js';
+import { POLICY_DEFAULTS, type Policy } from './policy.defaults.js';
+
+/** Scopes from least to most specific: default < province (2 digits) < county (6 digits). */
+export const scopesFor = (countyCode?: string | null): string[] =>
+  countyCode ? ['default', countyCode.slice(0, 2), countyCode] : ['default'];
+
+function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] = b && typeof b === 'object' && !Array.isArray(b) && v && typeof v === 'object' && !Array.isArray(v)
+      ? deepMerge(b as Record<string, unknown>, v as Record<string, unknown>)
+      : v;
+  }
+  return out;
+}
+
+/**
+ * The effective policy for a county. A setting row's key is a top-level section (`deposit`,
+ * `credit`, …) and its value a partial object of that section.
+ */
+export async function getPolicy(db: DbOrTx, countyCode?: string | null): Promise<Policy> {
+  const scopes = scopesFor(countyCode);
+  const r = await db.execute(sql`
+    SELECT scope, key, value FROM policy_settings WHERE scope = ANY(${`{${scopes.join(',')}}`}::text[])`);
+  const rows = (r as unknown as { rows: { scope: string; key: string; value: Record<string, unknown> }[] }).rows;
+  rows.sort((a, b) => scopes.indexOf(a.scope) - scopes.indexOf(b.scope));
+  let p = POLICY_DEFAULTS as unknown as Record<string, unknown>;
+  for (const row of rows) p = deepMerge(p, { [row.key]: row.value });
+  return p as unknown as Policy;
+}
+
+export async function setPolicy(db: DbOrTx, scope: string, key: string, value: Record<string, unknown>): Promise<void> {
+  await db.execute(sql`
+    INSERT INTO policy_settings (scope, key, value) VALUES (${scope}, ${key}, ${JSON.stringify(value)}::jsonb)
+    ON CONFLICT (scope, key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`);
+}
+
+/** Holidays and make-up workdays for a county (national `default` rows plus local ones). */
+export async function getCalendar(db: DbOrTx, countyCode?: string | null): Promise<WorkCalendar> {
+  const r = await db.execute(sql`
+    SELECT day::text AS day, kind FROM calendar_days WHERE scope = ANY(${`{${scopesFor(countyCode).join(',')}}`}::text[])`);
+  const rows = (r as unknown as { rows: { day: string; kind: string }[] }).rows;
+  if (rows.length === 0) return EMPTY_CALENDAR;
+  return {
+    holidays: new Set(rows.filter((x) => x.kind === 'holiday').map((x) => x.day)),
+    makeUpWorkdays: new Set(rows.filter((x) => x.kind === 'workday').map((x) => x.day)),
+  };
+}

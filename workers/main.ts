@@ -1,0 +1,43 @@
+import { Worker } from 'bullmq';
+import type { Deps } from '../src/deps.js';
+import { QUEUE_NAMES } from '../src/jobs/queues.js';
+import { buildRegistry } from './registry.js';
+import { runRelay } from './relay.js';
+import { startScheduler } from './scheduler.js';
+
+export interface WorkerHandle {
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+/**
+ * One BullMQ Worker per queue, the outbox relay loop and the scheduler. Shutdown order:
+ * scheduler → relay → workers finish their active jobs (bounded by a hard timeout).
+ * The caller then closes queues and the pool.
+ */
+export function startWorkers(deps: Deps, log: { error(o: unknown, m?: string): void; info(m: string): void }, opts: { scheduler?: boolean; concurrency?: number } = {}): WorkerHandle {
+  const registry = buildRegistry();
+  const workers = QUEUE_NAMES.map((q) => {
+    const w = new Worker(q, (job) => registry.get(q)!(job, deps), {
+      connection: deps.redis.duplicate({ maxRetriesPerRequest: null }),
+      prefix: deps.config.queuePrefix,
+      concurrency: opts.concurrency ?? (q === 'events' || q === 'alert-delivery' ? 8 : 2),
+    });
+    w.on('error', (e) => log.error({ err: e, queue: q }, 'worker error'));
+    w.on('failed', (job, e) => log.error({ err: e, queue: q, jobId: job?.id }, 'job failed'));
+    return w;
+  });
+  const abort = new AbortController();
+  const relay = runRelay(deps, abort.signal, (e) => log.error({ err: e }, 'outbox relay error'));
+  const sched = opts.scheduler === false ? null : startScheduler(deps, (e) => log.error({ err: e }, 'scheduler error'));
+  log.info(`workers started: ${QUEUE_NAMES.join(', ')}`);
+  return {
+    async stop(timeoutMs = 25_000) {
+      sched?.stop();
+      abort.abort();
+      const graceful = Promise.all([relay, ...workers.map((w) => w.close())]);
+      const hard = new Promise((r) => setTimeout(r, timeoutMs));
+      await Promise.race([graceful, hard]);
+      await Promise.all(workers.map((w) => w.close(true).catch(() => {})));
+    },
+  };
+}

@@ -1,0 +1,30 @@
+import type { Job } from 'bullmq';
+import type { Deps } from '../src/deps.js';
+import { QUEUE_NAMES, type QueueName } from '../src/jobs/queues.js';
+import alertDelivery from './alert-delivery.js';
+import credit from './credit.js';
+import events from './events.js';
+import reconcile from './reconcile.js';
+import sweep from './sweep.js';
+
+export type Processor = (job: Job, deps: Deps) => Promise<unknown>;
+
+/** Queue → processor. Start-up fails when a queue has none or two. */
+export const PROCESSORS: [QueueName, Processor][] = [
+  ['events', events],
+  ['reconcile', reconcile],
+  ['sweep', sweep],
+  ['credit', credit],
+  ['alert-delivery', alertDelivery],
+];
+
+export function buildRegistry(list: [QueueName, Processor][] = PROCESSORS): Map<QueueName, Processor> {
+  const m = new Map<QueueName, Processor>();
+  for (const [q, p] of list) {
+    if (m.has(q)) throw new Error(`duplicate processor for queue "${q}"`);
+    m.set(q, p);
+  }
+  const missing = QUEUE_NAMES.filter((q) => !m.has(q));
+  if (missing.length) throw new Error(`no processor for queue(s): ${missing.join(', ')}`);
+  return m;
+}

@@ -1,0 +1,34 @@
+import cron from 'node-cron';
+import type { Deps } from '../src/deps.js';
+import { jobId, type QueueName } from '../src/jobs/queues.js';
+
+/** Schedules as data. Each tick only enqueues, with a job id derived from the date, so several
+ *  worker processes running the same schedule produce one job per day. */
+export interface Schedule {
+  name: string;
+  cron: string;
+  queue: QueueName;
+  data: (asOf: string) => Record<string, unknown>;
+}
+
+export const SCHEDULES: Schedule[] = [
+  { name: 'daily-sweep', cron: '15 1 * * *', queue: 'sweep', data: (asOf) => ({ asOf }) },
+  { name: 'nightly-credit', cron: '45 2 * * *', queue: 'credit', data: (asOf) => ({ asOf, all: true }) },
+];
+
+/** Today's date in China (UTC+8), the calendar the rules use. */
+export const chinaDate = (d: Date): string => new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+
+export async function enqueueScheduled(deps: Pick<Deps, 'queues'>, s: Schedule, now: Date): Promise<void> {
+  const asOf = chinaDate(now);
+  await deps.queues[s.queue].add(s.name, s.data(asOf), { jobId: jobId(s.name, asOf) });
+}
+
+export function startScheduler(deps: Pick<Deps, 'queues' | 'now'>, log: (e: unknown) => void): { stop(): void } {
+  const tasks = SCHEDULES.map((s) =>
+    cron.schedule(s.cron, () => {
+      enqueueScheduled(deps, s, deps.now()).catch(log);
+    }, { timezone: 'Asia/Shanghai' }),
+  );
+  return { stop: () => tasks.forEach((t) => t.stop()) };
+}
