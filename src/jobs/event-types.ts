@@ -1,0 +1,51 @@
+/**
+ * The outbox event vocabulary: one name per business fact. Producers emit these through
+ * `emit()` (src/modules/alerts/outbox.service.ts) with countyCode/projectId/companyId set whenever
+ * they apply; the alerts catalogue maps them to inspector alerts. Add new names here, never rename.
+ */
+export const EVENTS = {
+  // registry / roster
+  projectCreated: 'project.created',
+  cardShared: 'roster.card_shared', // a card registered for a second worker
+  dispatchedOverCap: 'roster.dispatched_over_cap',
+  // payroll
+  payrollSubmitted: 'payroll.submitted',
+  payrollFinding: 'payroll.finding', // payload.code: no_attendance | days_over_present | below_minimum_wage | equal_pay | monthly_cap | yearly_cap | attended_missing
+  payrollApproved: 'payroll.approved',
+  allocationShortfall: 'payroll.allocation_shortfall',
+  // disbursement / bank
+  batchCreated: 'batch.created',
+  bankResultContradiction: 'bank.result_contradiction',
+  wageAccountCredited: 'wage_account.credited',
+  wageAccountDebited: 'wage_account.debited',
+  depositCredited: 'deposit.credited',
+  // reconciliation
+  lineStatusChanged: 'line.status_changed', // payload: { lineId, from, to, reasonCode? }
+  bankRecordOrphan: 'bank_record.orphan',
+  // enforcement sweeps
+  payrollNotSubmitted: 'sweep.payroll_not_submitted',
+  allocationMissed: 'sweep.allocation_missed',
+  wageBalanceLow: 'sweep.wage_balance_low',
+  noLaborManager: 'sweep.no_labor_manager',
+  depositShort: 'deposit.short',
+  guaranteeExpiring: 'guarantee.expiring',
+  depositDrawn: 'deposit.drawn',
+  replenishmentDue: 'deposit.replenishment_due',
+  replenishmentOverdue: 'deposit.replenishment_overdue',
+  depositReturnRequested: 'deposit.return_requested',
+  depositReturned: 'deposit.returned',
+  // arrears cases
+  caseOpened: 'case.opened',
+  caseEscalated: 'case.escalated', // payload.stage: overdue_notice | gc_order | deposit_notice | replenishment_due | replenishment_overdue
+  caseClosed: 'case.closed',
+  // credit / blacklist
+  creditGradeChanged: 'credit.grade_changed',
+  blacklistProposed: 'blacklist.proposed',
+  blacklistObjectionFiled: 'blacklist.objection_filed',
+  blacklistObjectionDecided: 'blacklist.objection_decided',
+  blacklistListed: 'blacklist.listed',
+  blacklistRemoved: 'blacklist.removed',
+  // alerts
+  subscriptionPaused: 'alerts.subscription_paused',
+} as const;
+export type EventType = (typeof EVENTS)[keyof typeof EVENTS];
