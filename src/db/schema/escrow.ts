@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, boolean, check, date, index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, check, date, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 const fen = (name: string) => bigint(name, { mode: 'number' });
@@ -62,4 +62,111 @@ export const ledgerEntries = pgTable(
     amount: fen('amount').notNull(),
   },
   (t) => [index('ledger_entries_tx_idx').on(t.transactionId), index('ledger_entries_account_idx').on(t.accountId)],
+);
+
+/**
+ * Labour-cost allocation schedule of a project (条例 Art. 24): the construction unit pays into the
+ * wage account every `cycleMonths` (≤ 1 by default policy) either a fixed amount or a share of each
+ * progress payment. One row per project; a PUT replaces it.
+ */
+export const allocationSchedules = pgTable(
+  'allocation_schedules',
+  {
+    projectId: uuid('project_id').primaryKey(),
+    cycleMonths: integer('cycle_months').notNull(),
+    /** Day of the month by which the cycle's allocation must have arrived. */
+    dueDay: integer('due_day').notNull(),
+    amountFen: fen('amount_fen'),
+    shareBp: integer('share_bp'),
+    startMonth: text('start_month').notNull(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  () => [check('allocation_schedules_one_basis', sql`(amount_fen IS NULL) <> (share_bp IS NULL)`)],
+);
+
+/**
+ * Money into a wage account: recorded by the GC (status `pending`, a pending ledger hold) and/or
+ * reported by the bank (`confirmed`, the hold posted or a fresh posting). `bankRecordId` dedupes.
+ */
+export const wageAllocations = pgTable(
+  'wage_allocations',
+  {
+    id: uuid('id').primaryKey(),
+    projectId: uuid('project_id').notNull(),
+    amountFen: fen('amount_fen').notNull(),
+    valueDate: date('value_date', { mode: 'string' }).notNull(),
+    reference: text('reference'),
+    payerName: text('payer_name'),
+    status: text('status').notNull(), // pending | confirmed
+    source: text('source').notNull(), // gc | bank
+    ledgerTransactionId: uuid('ledger_transaction_id').notNull(),
+    bankRecordId: uuid('bank_record_id'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('wage_allocations_project_idx').on(t.projectId, t.valueDate), uniqueIndex('wage_allocations_bank_record_uq').on(t.bankRecordId)],
+);
+
+/** Bank guarantee letters (保函) replacing cash deposit; `calledFen` is what the issuer has paid in. */
+export const depositGuarantees = pgTable(
+  'deposit_guarantees',
+  {
+    id: uuid('id').primaryKey(),
+    projectId: uuid('project_id').notNull(),
+    issuingBankId: uuid('issuing_bank_id').notNull(),
+    amountFen: fen('amount_fen').notNull(),
+    calledFen: fen('called_fen').notNull().default(0),
+    validFrom: date('valid_from', { mode: 'string' }).notNull(),
+    validTo: date('valid_to', { mode: 'string' }).notNull(),
+    reminderDate: date('reminder_date', { mode: 'string' }).notNull(),
+    reference: text('reference').notNull(),
+    status: text('status').notNull(), // active | released
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('deposit_guarantees_project_idx').on(t.projectId), uniqueIndex('deposit_guarantees_ref_uq').on(t.projectId, t.reference), check('deposit_guarantees_called_le', sql`called_fen <= amount_fen`)],
+);
+
+/** A draw-down on an inspector's payment notice; idempotent on (projectId, noticeId). */
+export const depositDraws = pgTable(
+  'deposit_draws',
+  {
+    id: uuid('id').primaryKey(),
+    projectId: uuid('project_id').notNull(),
+    noticeId: text('notice_id').notNull(),
+    contentHash: text('content_hash').notNull(),
+    totalFen: fen('total_fen').notNull(),
+    fromCashFen: fen('from_cash_fen').notNull(),
+    fromGuaranteesFen: fen('from_guarantees_fen').notNull(),
+    payments: jsonb('payments').notNull(),
+    calls: jsonb('calls').notNull().default([]),
+    asOf: date('as_of', { mode: 'string' }).notNull(),
+    replenishDue: date('replenish_due', { mode: 'string' }).notNull(),
+    replenishedOn: date('replenished_on', { mode: 'string' }),
+    ledgerTransactionId: uuid('ledger_transaction_id').notNull(),
+    batchId: uuid('batch_id'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('deposit_draws_notice_uq').on(t.projectId, t.noticeId), index('deposit_draws_open_idx').on(t.replenishDue).where(sql`replenished_on IS NULL`)],
+);
+
+/**
+ * Return of a deposit: promise → 30-day public notice → review → confirmation → released.
+ * status: notice | blocked | released. At most one open (notice) request per project.
+ */
+export const depositReturns = pgTable(
+  'deposit_returns',
+  {
+    id: uuid('id').primaryKey(),
+    projectId: uuid('project_id').notNull(),
+    status: text('status').notNull(),
+    promise: text('promise').notNull(),
+    requestedOn: date('requested_on', { mode: 'string' }).notNull(),
+    noticeEndsOn: date('notice_ends_on', { mode: 'string' }).notNull(),
+    reviewDueOn: date('review_due_on', { mode: 'string' }).notNull(),
+    releaseOn: date('release_on', { mode: 'string' }).notNull(),
+    blockedReason: text('blocked_reason'),
+    releasedOn: date('released_on', { mode: 'string' }),
+    releasedFen: fen('released_fen'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('deposit_returns_open_uq').on(t.projectId).where(sql`status = 'notice'`), index('deposit_returns_project_idx').on(t.projectId)],
 );

@@ -9,6 +9,11 @@ import { fenFromDb } from '../../lib/money.js';
  * Ledger core. Postings are idempotent on the client-chosen transaction id; a replay with different
  * entries is a conflict. Holds: a `pending` transaction moves amounts into pending_out/pending_in and
  * is later posted or voided as a whole. Guarded accounts can never go below zero (CHECK in the DB).
+ *
+ * Every posting and settlement is ONE SQL statement (plpgsql `ledger_post` / `ledger_settle`,
+ * migrations/0003): hot accounts serialise on their row locks, and a lock must never wait on a
+ * network round trip. Called with the pool (not a transaction) a posting is a single autocommit
+ * statement; called with a `tx` it joins the caller's business transaction.
  */
 export interface EntryInput {
   accountId: string;
@@ -50,28 +55,63 @@ const GUARD_CONSTRAINT = 'ledger_accounts_guard';
 function rows<T>(r: unknown): T[] {
   return (r as { rows: T[] }).rows;
 }
+const uuidArray = (ids: string[]) => `{${ids.join(',')}}`;
+const intArray = (ns: number[]) => `{${ns.join(',')}}`;
 
-export async function ensureAccount(
-  tx: DbOrTx,
-  a: { code: string; kind: string; projectId?: string | null; companyId?: string | null; allowNegative?: boolean },
-): Promise<string> {
-  const r = await tx.execute(sql`
+export interface AccountSpec {
+  code: string;
+  kind: string;
+  projectId?: string | null;
+  companyId?: string | null;
+  allowNegative?: boolean;
+}
+
+/**
+ * Create-if-missing without touching existing rows: an upsert that updates would take the row lock
+ * of a hot account (and write a new tuple) on every call.
+ */
+export async function ensureAccounts(tx: DbOrTx, specs: AccountSpec[]): Promise<Map<string, string>> {
+  const codes = specs.map((s) => s.code);
+  const read = async () =>
+    new Map(rows<{ id: string; code: string }>(
+      await tx.execute(sql`SELECT id, code FROM ledger_accounts WHERE code = ANY(${`{${codes.map((c) => `"${c}"`).join(',')}}`}::text[])`),
+    ).map((r) => [r.code, r.id]));
+  let have = await read();
+  const missing = specs.filter((s) => !have.has(s.code));
+  if (missing.length === 0) return have;
+  const values = missing.map((a) => sql`(${newId()}, ${a.code}, ${a.kind}, ${a.projectId ?? null}, ${a.companyId ?? null}, ${a.allowNegative ?? false})`);
+  await tx.execute(sql`
     INSERT INTO ledger_accounts (id, code, kind, project_id, company_id, allow_negative)
-    VALUES (${newId()}, ${a.code}, ${a.kind}, ${a.projectId ?? null}, ${a.companyId ?? null}, ${a.allowNegative ?? false})
-    ON CONFLICT (code) DO UPDATE SET code = EXCLUDED.code
-    RETURNING id`);
-  return rows<{ id: string }>(r)[0]!.id;
+    VALUES ${sql.join(values, sql`, `)} ON CONFLICT (code) DO NOTHING`);
+  have = await read(); // a fresh statement sees a concurrent creator's committed row
+  return have;
+}
+
+export async function ensureAccount(tx: DbOrTx, a: AccountSpec): Promise<string> {
+  return (await ensureAccounts(tx, [a])).get(a.code)!;
+}
+
+export interface ProjectAccounts {
+  wage: string;
+  depositCash: string;
+  external: string;
+  payouts: string;
 }
 
 /** The standard accounts of a project, created on first use. */
-export async function projectAccounts(tx: DbOrTx, projectId: string) {
-  const [wage, depositCash, external, payouts] = await Promise.all([
-    ensureAccount(tx, { code: accountCodes.wage(projectId), kind: 'wage_account', projectId }),
-    ensureAccount(tx, { code: accountCodes.depositCash(projectId), kind: 'deposit_cash', projectId }),
-    ensureAccount(tx, { code: accountCodes.external(projectId), kind: 'external', projectId, allowNegative: true }),
-    ensureAccount(tx, { code: accountCodes.workerPayouts(projectId), kind: 'worker_payouts', projectId, allowNegative: true }),
+export async function projectAccounts(tx: DbOrTx, projectId: string): Promise<ProjectAccounts> {
+  const m = await ensureAccounts(tx, [
+    { code: accountCodes.wage(projectId), kind: 'wage_account', projectId },
+    { code: accountCodes.depositCash(projectId), kind: 'deposit_cash', projectId },
+    { code: accountCodes.external(projectId), kind: 'external', projectId, allowNegative: true },
+    { code: accountCodes.workerPayouts(projectId), kind: 'worker_payouts', projectId, allowNegative: true },
   ]);
-  return { wage, depositCash, external, payouts };
+  return {
+    wage: m.get(accountCodes.wage(projectId))!,
+    depositCash: m.get(accountCodes.depositCash(projectId))!,
+    external: m.get(accountCodes.external(projectId))!,
+    payouts: m.get(accountCodes.workerPayouts(projectId))!,
+  };
 }
 
 function contentHash(p: PostInput): string {
@@ -79,91 +119,60 @@ function contentHash(p: PostInput): string {
   return sha256Hex(JSON.stringify([p.kind, !!p.pending, e.map((x) => [x.accountId, x.amountFen])]));
 }
 
-function isGuardViolation(e: unknown): boolean {
+function pgCause(e: unknown): { code?: string; constraint?: string; message?: string } {
   const err = e as { code?: string; constraint?: string; cause?: { code?: string; constraint?: string } };
-  const c = err.cause ?? err;
-  return c.code === '23514' && (c.constraint === GUARD_CONSTRAINT || c.constraint === undefined);
+  return err.cause ?? err;
 }
 
-/** Per-account deltas: posted, pending_out, pending_in. */
-function deltas(entries: EntryInput[], pending: boolean, sign: 1 | -1, post: boolean) {
-  const m = new Map<string, [number, number, number]>();
+function mapDbError(e: unknown): never {
+  const c = pgCause(e);
+  if (c.code === '23514' && c.constraint === GUARD_CONSTRAINT) throw new InsufficientFundsError();
+  if (c.code === '23503') throw new AppError(422, 'unknown_account', 'A ledger entry names an unknown account');
+  throw e;
+}
+
+/** Validation in code gives a clean error; the database enforces the same rules regardless. */
+export function validateEntries(entries: EntryInput[]): void {
+  if (entries.length < 2) throw new AppError(422, 'ledger_unbalanced', 'a ledger transaction needs at least two entries');
+  let sum = 0;
   for (const e of entries) {
-    const d = m.get(e.accountId) ?? [0, 0, 0];
-    if (post) d[0] += e.amountFen;
-    if (pending) {
-      if (e.amountFen < 0) d[1] += sign * -e.amountFen;
-      else d[2] += sign * e.amountFen;
-    }
-    m.set(e.accountId, d);
+    if (!Number.isSafeInteger(e.amountFen) || e.amountFen === 0) throw new AppError(422, 'ledger_amount', 'entry amounts must be non-zero integer fen');
+    sum += e.amountFen;
   }
-  return [...m.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+  if (sum !== 0) throw new AppError(422, 'ledger_unbalanced', 'ledger transaction does not balance');
 }
 
-async function applyDeltas(tx: DbOrTx, d: [string, [number, number, number]][]): Promise<void> {
-  const ids = d.map(([id]) => id);
-  // Lock in id order first so concurrent posters on the same hot accounts cannot deadlock.
-  await tx.execute(sql`SELECT id FROM ledger_accounts WHERE id = ANY(${`{${ids.join(',')}}`}::uuid[]) ORDER BY id FOR UPDATE`);
-  try {
-    await tx.execute(sql`
-      UPDATE ledger_accounts a
-      SET posted = a.posted + v.dp, pending_out = a.pending_out + v.po, pending_in = a.pending_in + v.pi
-      FROM unnest(${`{${ids.join(',')}}`}::uuid[], ${`{${d.map(([, x]) => x[0]).join(',')}}`}::bigint[],
-                  ${`{${d.map(([, x]) => x[1]).join(',')}}`}::bigint[], ${`{${d.map(([, x]) => x[2]).join(',')}}`}::bigint[])
-        AS v(id, dp, po, pi)
-      WHERE a.id = v.id`);
-  } catch (e) {
-    if (isGuardViolation(e)) throw new InsufficientFundsError();
-    throw e;
-  }
+function parseOutcome(id: string, out: string): PostResult {
+  if (out === 'conflict') throw new ConflictError(`ledger transaction ${id} already exists with different content`, 'ledger_conflict');
+  if (out === 'missing') throw new ConflictError(`ledger transaction ${id} does not exist`, 'ledger_missing');
+  const [kind, status] = out.split(':') as [string, PostResult['status']];
+  if (kind === 'state') throw new ConflictError(`ledger transaction ${id} is already ${status}`, 'ledger_state');
+  return { id, status, replayed: kind === 'replay' };
 }
 
 export async function postTransaction(tx: DbOrTx, p: PostInput): Promise<PostResult> {
-  if (p.entries.length < 2) throw new Error('a ledger transaction needs at least two entries');
-  let sum = 0;
-  for (const e of p.entries) {
-    if (!Number.isSafeInteger(e.amountFen) || e.amountFen === 0) throw new Error('entry amounts must be non-zero integer fen');
-    sum += e.amountFen;
+  validateEntries(p.entries);
+  let out: string;
+  try {
+    out = rows<{ r: string }>(await tx.execute(sql`
+      SELECT ledger_post(${p.id}::uuid, ${p.projectId}::uuid, ${p.kind}, ${!!p.pending}, ${contentHash(p)}, ${p.reference ?? null},
+        ${p.effectiveDate ?? null}::date, ${JSON.stringify(p.metadata ?? {})}::jsonb,
+        ${uuidArray(p.entries.map((e) => e.accountId))}::uuid[], ${intArray(p.entries.map((e) => e.amountFen))}::bigint[]) AS r`))[0]!.r;
+  } catch (e) {
+    mapDbError(e);
   }
-  if (sum !== 0) throw new Error('ledger transaction does not balance');
-  const hash = contentHash(p);
-  const status = p.pending ? 'pending' : 'posted';
-  const ins = await tx.execute(sql`
-    INSERT INTO ledger_transactions (id, project_id, kind, status, content_hash, reference, effective_date, metadata, settled_at)
-    VALUES (${p.id}, ${p.projectId}, ${p.kind}, ${status}, ${hash}, ${p.reference ?? null}, ${p.effectiveDate ?? null},
-            ${JSON.stringify(p.metadata ?? {})}::jsonb, ${p.pending ? null : sql`now()`})
-    ON CONFLICT (id) DO NOTHING RETURNING id`);
-  if (rows(ins).length === 0) {
-    const ex = rows<{ status: PostResult['status']; content_hash: string }>(
-      await tx.execute(sql`SELECT status, content_hash FROM ledger_transactions WHERE id = ${p.id}`),
-    )[0]!;
-    if (ex.content_hash !== hash) throw new ConflictError(`ledger transaction ${p.id} already exists with different content`, 'ledger_conflict');
-    return { id: p.id, status: ex.status, replayed: true };
-  }
-  await applyDeltas(tx, deltas(p.entries, !!p.pending, 1, !p.pending));
-  await tx.execute(sql`
-    INSERT INTO ledger_entries (transaction_id, account_id, project_id, amount)
-    SELECT ${p.id}, a, ${p.projectId}, m
-    FROM unnest(${`{${p.entries.map((e) => e.accountId).join(',')}}`}::uuid[], ${`{${p.entries.map((e) => e.amountFen).join(',')}}`}::bigint[]) AS x(a, m)`);
-  return { id: p.id, status, replayed: false };
+  return parseOutcome(p.id, out);
 }
 
 /** Post or void a pending transaction. Repeating the same settlement is a no-op; the opposite one is a conflict. */
 export async function settleTransaction(tx: DbOrTx, id: string, action: 'post' | 'void'): Promise<PostResult> {
-  const target = action === 'post' ? 'posted' : 'voided';
-  const upd = rows(await tx.execute(sql`
-    UPDATE ledger_transactions SET status = ${target}, settled_at = now() WHERE id = ${id} AND status = 'pending' RETURNING id`));
-  if (upd.length === 0) {
-    const ex = rows<{ status: string }>(await tx.execute(sql`SELECT status FROM ledger_transactions WHERE id = ${id}`))[0];
-    if (!ex) throw new ConflictError(`ledger transaction ${id} does not exist`, 'ledger_missing');
-    if (ex.status === target) return { id, status: target, replayed: true };
-    throw new ConflictError(`ledger transaction ${id} is already ${ex.status}`, 'ledger_state');
+  let out: string;
+  try {
+    out = rows<{ r: string }>(await tx.execute(sql`SELECT ledger_settle(${id}::uuid, ${action}) AS r`))[0]!.r;
+  } catch (e) {
+    mapDbError(e);
   }
-  const entries = rows<{ account_id: string; amount: string }>(
-    await tx.execute(sql`SELECT account_id, amount FROM ledger_entries WHERE transaction_id = ${id}`),
-  ).map((r) => ({ accountId: r.account_id, amountFen: fenFromDb(r.amount) }));
-  await applyDeltas(tx, deltas(entries, true, -1, action === 'post'));
-  return { id, status: target, replayed: false };
+  return parseOutcome(id, out);
 }
 
 export interface Balance {
@@ -174,23 +183,61 @@ export interface Balance {
   availableFen: number;
 }
 
-export async function getBalance(tx: DbOrTx, accountId: string): Promise<Balance> {
-  const r = rows<{ posted: string; pending_out: string; pending_in: string }>(
-    await tx.execute(sql`SELECT posted, pending_out, pending_in FROM ledger_accounts WHERE id = ${accountId}`),
-  )[0];
+type BalanceRow = { id: string; posted: string; pending_out: string; pending_in: string };
+const toBalance = (r: BalanceRow | undefined, accountId: string): Balance => {
   const posted = fenFromDb(r?.posted);
   const out = fenFromDb(r?.pending_out);
   return { accountId, postedFen: posted, pendingOutFen: out, pendingInFen: fenFromDb(r?.pending_in), availableFen: posted - out };
+};
+
+export async function getBalance(tx: DbOrTx, accountId: string): Promise<Balance> {
+  const r = rows<BalanceRow>(await tx.execute(sql`SELECT id, posted, pending_out, pending_in FROM ledger_accounts WHERE id = ${accountId}`))[0];
+  return toBalance(r, accountId);
 }
 
-/** Full recomputation from entries, for verification against the O(1) balances. */
-export async function recomputeBalances(tx: DbOrTx): Promise<{ accountId: string; posted: number; kept: number }[]> {
-  return rows<{ id: string; posted: string; kept: string }>(
+export async function getBalances(tx: DbOrTx, accountIds: string[]): Promise<Map<string, Balance>> {
+  const r = rows<BalanceRow>(await tx.execute(sql`SELECT id, posted, pending_out, pending_in FROM ledger_accounts WHERE id = ANY(${uuidArray(accountIds)}::uuid[])`));
+  const byId = new Map(r.map((x) => [x.id, x]));
+  return new Map(accountIds.map((id) => [id, toBalance(byId.get(id), id)]));
+}
+
+export interface Recomputed {
+  accountId: string;
+  /** From entries. */
+  posted: number;
+  pendingOut: number;
+  pendingIn: number;
+  /** Kept on the account row (O(1)). */
+  kept: number;
+  keptPendingOut: number;
+  keptPendingIn: number;
+}
+
+/** Full recomputation from entries, for verification against the O(1) balances (optionally one project). */
+export async function recomputeBalances(tx: DbOrTx, projectId?: string): Promise<Recomputed[]> {
+  const where = projectId ? sql`WHERE a.project_id = ${projectId}` : sql``;
+  return rows<{ id: string; posted: string; po: string; pi: string; kept: string; kpo: string; kpi: string }>(
     await tx.execute(sql`
-      SELECT a.id, COALESCE(SUM(e.amount) FILTER (WHERE t.status = 'posted'), 0) AS posted, a.posted AS kept
+      SELECT a.id, COALESCE(x.posted, 0) AS posted, COALESCE(x.po, 0) AS po, COALESCE(x.pi, 0) AS pi,
+        a.posted AS kept, a.pending_out AS kpo, a.pending_in AS kpi
       FROM ledger_accounts a
-      LEFT JOIN ledger_entries e ON e.account_id = a.id
-      LEFT JOIN ledger_transactions t ON t.id = e.transaction_id
-      GROUP BY a.id`),
-  ).map((r) => ({ accountId: r.id, posted: fenFromDb(r.posted), kept: fenFromDb(r.kept) }));
+      LEFT JOIN (
+        SELECT e.account_id,
+          SUM(e.amount) FILTER (WHERE t.status = 'posted') AS posted,
+          SUM(-e.amount) FILTER (WHERE t.status = 'pending' AND e.amount < 0) AS po,
+          SUM(e.amount) FILTER (WHERE t.status = 'pending' AND e.amount > 0) AS pi
+        FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
+        GROUP BY e.account_id) x ON x.account_id = a.id
+      ${where}`),
+  ).map((r) => ({
+    accountId: r.id, posted: fenFromDb(r.posted), pendingOut: fenFromDb(r.po), pendingIn: fenFromDb(r.pi),
+    kept: fenFromDb(r.kept), keptPendingOut: fenFromDb(r.kpo), keptPendingIn: fenFromDb(r.kpi),
+  }));
+}
+
+/** Transactions whose entries do not sum to zero (must always be empty). */
+export async function unbalancedTransactions(tx: DbOrTx): Promise<string[]> {
+  return rows<{ id: string }>(await tx.execute(sql`
+    SELECT t.id FROM ledger_transactions t LEFT JOIN ledger_entries e ON e.transaction_id = t.id
+    GROUP BY t.id HAVING COALESCE(SUM(e.amount), 0) <> 0 OR COUNT(e.id) < 2`)).map((r) => r.id);
 }
