@@ -19,7 +19,11 @@ export type Queues = Record<QueueName, Queue>;
 
 export function createQueues(connection: ConnectionOptions, prefix: string): Queues {
   const out = {} as Queues;
-  for (const name of QUEUE_NAMES) out[name] = new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTS });
+  for (const name of QUEUE_NAMES) {
+    out[name] = new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTS });
+    // Redis outages are reported by /readyz; an unhandled 'error' event would crash the process.
+    out[name].on('error', () => {});
+  }
   return out;
 }
 
