@@ -1,0 +1,102 @@
+/**
+ * Validation of one roster row (single registration or one line of an import). Pure: the caller
+ * supplies the project's parties and the age band from the policy. Rejections are rule breaks
+ * (422); warnings are facts an inspector must see but that must not block a real worker.
+ */
+import { ageOn, maskBankCard, maskResidentId, validateBankCard, validateResidentId } from '../../lib/identifiers.js';
+
+export interface WorkerRowInput {
+  name: string;
+  idNumber: string;
+  phone?: string | null;
+  bankCardNumber: string;
+  employerId: string;
+  trade: string;
+  team?: string | null;
+  contractSigned: boolean;
+  dispatched: boolean;
+  entryDate: string;
+}
+
+export interface RowIssue { field: string; message: string }
+export interface Warning { code: 'card_luhn' | 'card_shared' | 'under_age' | 'over_age'; field: string; message: string }
+
+export interface ValidRow {
+  name: string;
+  idNumber: string;
+  birthDate: string;
+  gender: 'male' | 'female';
+  phone: string | null;
+  card: string;
+  employerId: string;
+  trade: string;
+  team: string | null;
+  contractSigned: boolean;
+  dispatched: boolean;
+  entryDate: string;
+  idMasked: string;
+  cardMasked: string;
+}
+
+export interface RowContext {
+  parties: Set<string>;
+  /** When set, the only employer the caller may register for (a subcontractor registers its own staff). */
+  onlyEmployer?: string | null;
+  minAge: number;
+  maxAge: number;
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function validateWorkerRow(r: WorkerRowInput, ctx: RowContext):
+  | { ok: true; row: ValidRow; warnings: Warning[] }
+  | { ok: false; errors: RowIssue[] } {
+  const errors: RowIssue[] = [];
+  const warnings: Warning[] = [];
+  const name = (r.name ?? '').trim();
+  if (!name || name.length > 100) errors.push({ field: 'name', message: 'required, at most 100 characters' });
+  const entryDate = (r.entryDate ?? '').trim();
+  const entryOk = DATE.test(entryDate) && !Number.isNaN(Date.parse(entryDate + 'T00:00:00Z'));
+  if (!entryOk) errors.push({ field: 'entryDate', message: 'must be a date YYYY-MM-DD' });
+
+  const id = validateResidentId(r.idNumber ?? '', entryOk ? entryDate : undefined);
+  if (!id.ok) {
+    errors.push({
+      field: 'idNumber',
+      message: id.reason === 'checksum' ? 'check character does not match (GB 11643)' : id.reason === 'birth_date' ? 'birth date is not a real date' : 'must be 17 digits and a check character',
+    });
+  }
+  const card = validateBankCard(r.bankCardNumber ?? '');
+  if (!card.ok) errors.push({ field: 'bankCardNumber', message: 'must be 16 to 19 digits' });
+  const phone = r.phone ? String(r.phone).replace(/[\s-]/g, '') : null;
+  if (phone !== null && !/^\+?\d{5,20}$/.test(phone)) errors.push({ field: 'phone', message: 'not a phone number' });
+
+  const employerId = (r.employerId ?? '').trim().toLowerCase();
+  if (!UUID.test(employerId) || !ctx.parties.has(employerId)) {
+    errors.push({ field: 'employerId', message: 'the employer is not a party of this project' });
+  } else if (ctx.onlyEmployer && ctx.onlyEmployer !== employerId) {
+    errors.push({ field: 'employerId', message: 'a subcontractor may only register its own workers' });
+  }
+  const trade = (r.trade ?? '').trim();
+  if (!trade || trade.length > 50) errors.push({ field: 'trade', message: 'required, at most 50 characters' });
+  const team = r.team ? String(r.team).trim() || null : null;
+  if (team && team.length > 50) errors.push({ field: 'team', message: 'at most 50 characters' });
+  if (typeof r.contractSigned !== 'boolean') errors.push({ field: 'contractSigned', message: 'must be true or false' });
+  if (typeof r.dispatched !== 'boolean') errors.push({ field: 'dispatched', message: 'must be true or false' });
+  if (errors.length || !id.ok || !card.ok) return { ok: false, errors };
+
+  if (!card.luhn) warnings.push({ code: 'card_luhn', field: 'bankCardNumber', message: 'card number fails the Luhn check; confirm it with the worker' });
+  const age = ageOn(id.birthDate, entryDate);
+  if (age < ctx.minAge) warnings.push({ code: 'under_age', field: 'idNumber', message: `worker is ${age}, under ${ctx.minAge}` });
+  if (age > ctx.maxAge) warnings.push({ code: 'over_age', field: 'idNumber', message: `worker is ${age}, over ${ctx.maxAge}` });
+  return {
+    ok: true,
+    warnings,
+    row: {
+      name, idNumber: id.normalized, birthDate: id.birthDate, gender: id.gender, phone, card: card.normalized, employerId, trade, team,
+      contractSigned: r.contractSigned, dispatched: r.dispatched, entryDate,
+      idMasked: maskResidentId(id.normalized), cardMasked: maskBankCard(card.normalized),
+    },
+  };
+}
