@@ -26,12 +26,10 @@ export interface Config {
 
 export class ConfigError extends Error {}
 
-const DATA_DIR = process.env.WAGEGUARD_DATA_DIR ?? join(process.cwd(), '.data');
-
-function devSecret(file: string, make: () => string): { value: string; generated: boolean } {
-  const path = join(DATA_DIR, file);
+function devSecret(dir: string, file: string, make: () => string): { value: string; generated: boolean } {
+  const path = join(dir, file);
   if (existsSync(path)) return { value: readFileSync(path, 'utf8').trim(), generated: false };
-  mkdirSync(DATA_DIR, { recursive: true });
+  mkdirSync(dir, { recursive: true });
   const value = make();
   writeFileSync(path, value + '\n', { mode: 0o600 });
   return { value, generated: true };
@@ -68,12 +66,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const nodeEnv = nodeEnvRaw as Config['nodeEnv'];
   const prod = nodeEnv === 'production';
+  // Development secrets live in a git-ignored folder so restarts keep the same keys.
+  const dataDir = env.WAGEGUARD_DATA_DIR || join(process.cwd(), '.data');
 
   let adminApiKey = env.ADMIN_API_KEY ?? '';
   let generatedAdminKey = false;
   if (!adminApiKey) {
     if (prod) throw new ConfigError('ADMIN_API_KEY is required when NODE_ENV=production');
-    const s = devSecret('admin-api-key', () => 'wg_admin_' + randomBytes(24).toString('base64url'));
+    const s = devSecret(dataDir, 'admin-api-key', () => 'wg_admin_' + randomBytes(24).toString('base64url'));
     adminApiKey = s.value;
     generatedAdminKey = s.generated;
   }
@@ -82,7 +82,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   let keyB64 = env.DATA_ENCRYPTION_KEY ?? '';
   if (!keyB64) {
     if (prod) throw new ConfigError('DATA_ENCRYPTION_KEY is required when NODE_ENV=production');
-    keyB64 = devSecret('data-encryption-key', () => randomBytes(32).toString('base64')).value;
+    keyB64 = devSecret(dataDir, 'data-encryption-key', () => randomBytes(32).toString('base64')).value;
   }
   const dataEncryptionKey = Buffer.from(keyB64, 'base64');
   if (dataEncryptionKey.length !== 32) {

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+const key = Buffer.alloc(32, 1).toString('base64');
+const base = { ADMIN_API_KEY: 'a'.repeat(20), DATA_ENCRYPTION_KEY: key };
+
+describe('config', () => {
+  it('has working local defaults and is frozen', () => {
+    const c = loadConfig({ ...base });
+    expect(c.databaseUrl).toBe('postgres://postgres@127.0.0.1:5432/wageguard');
+    expect(c.redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(c.port).toBe(3000);
+    expect(c.host).toBe('0.0.0.0');
+    expect(c.queuePrefix).toBe('{wageguard}');
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+  it.each([
+    [{ PORT: 'x' }, /PORT must be an integer/],
+    [{ PORT: '70000' }, /PORT must be an integer/],
+    [{ DATABASE_URL: 'mysql://x/y' }, /DATABASE_URL must use postgres/],
+    [{ DATABASE_URL: 'not a url' }, /DATABASE_URL is not a valid URL/],
+    [{ REDIS_URL: 'http://x' }, /REDIS_URL must use redis/],
+    [{ DATA_ENCRYPTION_KEY: Buffer.alloc(16).toString('base64') }, /DATA_ENCRYPTION_KEY must be 32 bytes/],
+    [{ ADMIN_API_KEY: 'short' }, /ADMIN_API_KEY must be at least 16/],
+    [{ NODE_ENV: 'staging' }, /NODE_ENV must be/],
+    [{ NODE_ENV: 'production', ADMIN_API_KEY: '' }, /ADMIN_API_KEY is required/],
+    [{ NODE_ENV: 'production', DATA_ENCRYPTION_KEY: '' }, /DATA_ENCRYPTION_KEY is required/],
+  ])('rejects %o', (over, msg) => {
+    expect(() => loadConfig({ ...base, ...over })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...base, ...over })).toThrow(msg);
+  });
+  it('generates development secrets once into the data folder', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wg-cfg-'));
+    const a = loadConfig({ WAGEGUARD_DATA_DIR: dir });
+    expect(a.generatedAdminKey).toBe(true);
+    const b = loadConfig({ WAGEGUARD_DATA_DIR: dir });
+    expect(b.generatedAdminKey).toBe(false);
+    expect(a.adminApiKey).toBe(b.adminApiKey);
+    expect(readFileSync(join(dir, 'admin-api-key'), 'utf8').trim()).toBe(a.adminApiKey);
+    expect(a.dataEncryptionKey.equals(b.dataEncryptionKey)).toBe(true);
+    expect(a.dataEncryptionKey.length).toBe(32);
+  });
+});
