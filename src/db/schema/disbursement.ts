@@ -24,6 +24,10 @@ export const batches = pgTable(
     requestedExecutionDate: date('requested_execution_date', { mode: 'string' }).notNull(),
     createdAt: ts('created_at').notNull().defaultNow(),
     acknowledgedAt: ts('acknowledged_at'),
+    /** Ledger account the holds draw on (wage, deposit cash or the GC's external funds). */
+    fromAccountId: uuid('from_account_id'),
+    /** Money missing when the batch was created/last checked; the batch waits in `awaiting_funds`. */
+    shortfallFen: fen('shortfall_fen').notNull().default(0),
   },
   (t) => [index('batches_bank_status_idx').on(t.bankId, t.status), index('batches_project_idx').on(t.projectId)],
 );

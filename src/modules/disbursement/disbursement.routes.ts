@@ -1,5 +1,132 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import type { Deps } from '../../deps.js';
+import { sha256Hex } from '../../lib/crypto.js';
+import { BadRequestError, UnauthorizedError } from '../../lib/errors.js';
+import { requireRole } from '../auth/auth.plugin.js';
+import { IdParams, Page, problems } from '../platform/common.schemas.js';
+import { applyFacts } from './bank-facts.service.js';
+import { acknowledgeBatch, getBankBatch, listBankBatches } from './bank-batches.service.js';
+import { AckResponse, BatchDetail, BatchListQuery, BatchSummary, StatementResponse, WebhookBody, WebhookResponse } from './disbursement.schemas.js';
+import { buildPain001 } from './pain001.js';
+import { parseCamt054, parseStatementCsv } from './statement.parsers.js';
+import { enqueueReconcile, processBankWebhook, SecretCache, verifyBankSignature, type BankEvent } from './webhook.service.js';
 
-/** Routes of the disbursement context (being built). */
-export default async function disbursementRoutes(_app: FastifyInstance, _opts: { deps: Deps }) {}
+declare module 'fastify' {
+  interface FastifyRequest {
+    rawBody?: string;
+    webhookBankId?: string;
+  }
+}
+
+/** Bank side: batches to execute (JSON / pain.001), acknowledgements, signed webhooks, statements. */
+export default async function disbursementRoutes(appIn: FastifyInstance, { deps }: { deps: Deps }) {
+  const app = appIn.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.get('/v1/bank/batches', {
+    schema: {
+      operationId: 'listBankBatches', tags: ['bank'], summary: 'Batches this bank must execute (filter ?status=ready)',
+      querystring: BatchListQuery, response: { 200: Page(BatchSummary), ...problems(401, 403) },
+    },
+  }, async (req) => {
+    const p = requireRole(req, 'bank', 'admin');
+    return listBankBatches(deps.db, p, req.query.status, req.query.limit ?? 100, req.query.cursor);
+  });
+
+  app.get('/v1/bank/batches/:id', {
+    schema: {
+      operationId: 'getBankBatch', tags: ['bank'],
+      summary: 'A batch with its payment lines; `Accept: application/xml` returns ISO 20022 pain.001.001.09',
+      params: IdParams,
+      response: { 200: { content: { 'application/json': { schema: BatchDetail }, 'application/xml': { schema: Type.String({ description: 'pain.001.001.09 document' }) } } }, ...problems(401, 403, 404) },
+    },
+  }, async (req, reply) => {
+    const p = requireRole(req, 'bank', 'admin');
+    const b = await deps.db.transaction((tx) => getBankBatch(tx, deps.pii, p, req.params.id));
+    const accept = req.headers.accept ?? '';
+    if (/application\/xml|text\/xml/.test(accept) && !/application\/json/.test(accept.split(',')[0] ?? '')) {
+      const xml = buildPain001(
+        { id: b.id, createdAt: b.createdAtDate, executionDate: b.requestedExecutionDate, debtorName: b.debtorName, debtorAccount: b.debtorAccount, bankCode: b.bankCode, kind: b.kind },
+        b.lines.map((l) => ({ endToEndId: l.endToEndId, instructionId: l.instructionId, creditorName: l.creditorName, cardNumber: l.cardNumber, amountFen: l.amountFen })),
+      );
+      return reply.type('application/xml; charset=utf-8').serializer((x: unknown) => x as string).send(xml);
+    }
+    const { createdAtDate: _d, ...json } = b;
+    return json;
+  });
+
+  app.post('/v1/bank/batches/:id/acknowledge', {
+    schema: {
+      operationId: 'acknowledgeBankBatch', tags: ['bank'], summary: 'The bank confirms it has taken the batch for execution',
+      params: IdParams, response: { 200: AckResponse, ...problems(401, 403, 404) },
+    },
+  }, async (req) => acknowledgeBatch(deps.db, requireRole(req, 'bank'), req.params.id));
+
+  // Statements: XML and CSV bodies are read as text in this scope only.
+  await app.register(async (s) => {
+    s.addContentTypeParser(['application/xml', 'text/xml', 'text/csv', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
+    s.withTypeProvider<TypeBoxTypeProvider>().post('/v1/bank/statements', {
+      schema: {
+        operationId: 'importBankStatement', tags: ['bank'],
+        summary: 'Import a camt.054 (.001.02/.001.08) notification or a CSV statement (layout in docs/bank-integration.md)',
+        consumes: ['application/xml', 'text/csv'],
+        body: Type.String({ maxLength: 50_000_000, description: 'camt.054 XML or CSV text' }),
+        response: { 200: StatementResponse, ...problems(400, 401, 403) },
+      },
+    }, async (req) => {
+      const p = requireRole(req, 'bank');
+      const body = req.body;
+      const ct = req.headers['content-type'] ?? '';
+      const parsed = /csv/.test(ct) || (!/xml/.test(ct) && !body.trimStart().startsWith('<')) ? parseStatementCsv(body) : parseCamt054(body);
+      if (!parsed.facts.length && parsed.rejected.some((r) => r.entry === 0)) throw new BadRequestError(parsed.rejected[0]!.message, [{ path: 'body', message: parsed.rejected[0]!.message }]);
+      const ref = 'sha256:' + sha256Hex(body);
+      const r = parsed.facts.length
+        ? await deps.db.transaction((tx) => applyFacts(tx, deps.pii, p.bankId!, parsed.facts, 'statement', ref))
+        : { accepted: 0, duplicates: 0, batchIds: [] as string[] };
+      await enqueueReconcile(deps, r.batchIds, ref.slice(0, 40)).catch((e) => req.log.error(e, 'reconcile enqueue failed (sweeps will rebuild)'));
+      return { accepted: r.accepted, duplicates: r.duplicates, rejected: parsed.rejected.length, errors: parsed.rejected.slice(0, 1000) };
+    });
+  });
+
+  // Signed webhooks: the signature covers the exact bytes, so this scope keeps the raw text.
+  const secrets = new SecretCache(deps);
+  await app.register(async (w) => {
+    w.addContentTypeParser('application/json', { parseAs: 'string' }, (req: FastifyRequest, body: string | Buffer, done) => {
+      const raw = typeof body === 'string' ? body : body.toString('utf8');
+      req.rawBody = raw;
+      try {
+        done(null, JSON.parse(raw));
+      } catch {
+        done(null, null); // signature first (preValidation), then a 400 from the schema
+      }
+    });
+    w.withTypeProvider<TypeBoxTypeProvider>().post('/v1/webhooks/bank/:bankCode', {
+      config: { rateLimit: false },
+      schema: {
+        operationId: 'receiveBankWebhook', tags: ['bank'], security: [],
+        summary: 'Bank events signed per Standard Webhooks with the bank\'s secret; 2xx only once durably stored',
+        params: Type.Object({ bankCode: Type.String({ minLength: 1, maxLength: 32 }) }),
+        headers: Type.Object({
+          'webhook-id': Type.String({ minLength: 1, maxLength: 255 }),
+          'webhook-timestamp': Type.String({ maxLength: 20 }),
+          'webhook-signature': Type.String({ maxLength: 2000 }),
+        }),
+        body: WebhookBody,
+        response: { 200: WebhookResponse, ...problems(400, 401) },
+      },
+      preValidation: async (req) => {
+        const h = req.headers;
+        const one = (v: string | string[] | undefined) => (typeof v === 'string' ? v : undefined);
+        const v = await verifyBankSignature(secrets, deps.now(), (req.params as { bankCode: string }).bankCode,
+          { id: one(h['webhook-id']), ts: one(h['webhook-timestamp']), sig: one(h['webhook-signature']) }, req.rawBody ?? '');
+        if (!v.ok) throw new UnauthorizedError(`Webhook rejected: ${v.reason}`);
+        req.webhookBankId = v.bankId;
+      },
+    }, async (req) => {
+      const id = req.headers['webhook-id'];
+      const r = await processBankWebhook(deps, req.webhookBankId!, id, req.rawBody!, req.body as BankEvent);
+      return { received: true, duplicate: r.duplicate, accepted: r.accepted, duplicates: r.duplicates, contradictions: r.contradictions };
+    });
+  });
+}

@@ -1,0 +1,116 @@
+import { sql } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client.js';
+import { UnprocessableError } from '../../lib/errors.js';
+import { compactId, idFromKey, newId } from '../../lib/ids.js';
+import { EVENTS } from '../../jobs/event-types.js';
+import { emit } from '../alerts/outbox.service.js';
+import { projectAccounts } from '../escrow/ledger.service.js';
+import { createHolds } from './holds.js';
+
+const arr = (xs: (string | number)[]) => `{${xs.join(',')}}`;
+type Rows<T> = { rows: T[] };
+
+export type BatchKind = 'payroll' | 'deposit_draw' | 'gc_advance';
+export interface BatchPayment {
+  workerId: string;
+  amountFen: number;
+  payrollLineId?: string;
+  endToEndId?: string;
+}
+export interface CreateBatchInput {
+  projectId: string;
+  kind: BatchKind;
+  payrollId?: string | null;
+  bankId: string;
+  debtorAccount: string;
+  debtorName: string;
+  fromAccountId: string;
+  executionDate: string;
+  payments: BatchPayment[];
+}
+export interface CreateBatchResult {
+  batchId: string;
+  status: 'ready' | 'awaiting_funds';
+  lineCount: number;
+  totalFen: number;
+  shortfallFen: number;
+}
+
+/** Deterministic hold id per instruction: a re-derivation names the same ledger transaction. */
+export const holdIdFor = (instructionId: string) => idFromKey(`disbursement_hold:${instructionId}`);
+
+/**
+ * Create a disbursement batch in the caller's transaction: one instruction per payment to the
+ * worker's registered card (the card ciphertext, blind index and mask are copied from the worker
+ * row, so the card never exists in clear here), and one pending ledger hold per instruction from
+ * `fromAccountId` to the project's payouts account. When the paying account cannot cover the
+ * whole batch, no hold is taken and the batch waits in `awaiting_funds` with `shortfallFen`;
+ * `releaseAwaitingBatches` readies it once money arrives.
+ */
+export async function createBatch(tx: DbOrTx, input: CreateBatchInput): Promise<CreateBatchResult> {
+  const payments = input.payments.filter((p) => p.amountFen > 0);
+  if (!payments.length) throw new UnprocessableError('A batch needs at least one positive payment', [{ path: 'payments', message: 'empty' }], 'empty_batch');
+  const batchId = newId();
+  const totalFen = payments.reduce((s, p) => s + p.amountFen, 0);
+  const instrIds = payments.map(() => newId());
+  const e2e = payments.map((p, i) => p.endToEndId ?? compactId(instrIds[i]!));
+  const acc = await projectAccounts(tx, input.projectId);
+  const available = await availableFen(tx, input.fromAccountId);
+  const shortfallFen = Math.max(0, totalFen - available);
+  const status = shortfallFen > 0 ? 'awaiting_funds' : 'ready';
+  await tx.execute(sql`
+    INSERT INTO batches (id, project_id, payroll_id, kind, bank_id, debtor_account, debtor_name, status, line_count, total_fen,
+      requested_execution_date, from_account_id, shortfall_fen)
+    VALUES (${batchId}, ${input.projectId}, ${input.payrollId ?? null}, ${input.kind}, ${input.bankId}, ${input.debtorAccount}, ${input.debtorName},
+      ${status}, ${payments.length}, ${totalFen}, ${input.executionDate}, ${input.fromAccountId}, ${shortfallFen})`);
+  const ins = (await tx.execute(sql`
+    INSERT INTO instructions (id, project_id, batch_id, payroll_line_id, worker_id, end_to_end_id, creditor_name, card_enc, card_bidx, card_masked, amount_fen, hold_transaction_id, status)
+    SELECT x.id, ${input.projectId}, ${batchId}, x.line, x.w, x.e2e, w.name, w.bank_card_enc, w.bank_card_bidx, w.bank_card_masked, x.amt, x.hold, 'instructed'
+    FROM unnest(${arr(instrIds)}::uuid[], ${arr(payments.map((p) => p.payrollLineId ?? 'NULL'))}::uuid[], ${arr(payments.map((p) => p.workerId))}::uuid[],
+      ${arr(e2e)}::text[], ${arr(payments.map((p) => p.amountFen))}::bigint[], ${arr(instrIds.map(holdIdFor))}::uuid[]) AS x(id, line, w, e2e, amt, hold)
+    JOIN workers w ON w.id = x.w
+    RETURNING id`)) as unknown as Rows<{ id: string }>;
+  if (ins.rows.length !== payments.length) throw new UnprocessableError('Every payment must name a registered worker', [{ path: 'payments', message: 'unknown worker' }], 'unknown_worker');
+  if (status === 'ready') {
+    await createHolds(tx, input.projectId, batchId, input.fromAccountId, acc.payouts,
+      payments.map((p, i) => ({ holdId: holdIdFor(instrIds[i]!), instructionId: instrIds[i]!, endToEndId: e2e[i]!, amountFen: p.amountFen })));
+  }
+  await emit(tx, { type: EVENTS.batchCreated, projectId: input.projectId, payload: { batchId, kind: input.kind, payrollId: input.payrollId ?? null, status, lineCount: payments.length, totalFen, shortfallFen } });
+  return { batchId, status, lineCount: payments.length, totalFen, shortfallFen };
+}
+
+async function availableFen(tx: DbOrTx, accountId: string): Promise<number> {
+  const r = (await tx.execute(sql`SELECT posted, pending_out, allow_negative FROM ledger_accounts WHERE id = ${accountId} FOR UPDATE`)) as unknown as Rows<{ posted: string; pending_out: string; allow_negative: boolean }>;
+  const a = r.rows[0];
+  if (!a) throw new UnprocessableError('Unknown paying account', [{ path: 'fromAccountId', message: 'no such ledger account' }], 'unknown_account');
+  return a.allow_negative ? Number.MAX_SAFE_INTEGER : Number(a.posted) - Number(a.pending_out);
+}
+
+/**
+ * Ready the project's waiting batches, oldest first, as far as the paying accounts now cover them.
+ * Called after every credit to a project's wage/deposit account (webhook or statement); the escrow
+ * module may call it after recording an allocation. Returns the batches that became ready.
+ */
+export async function releaseAwaitingBatches(tx: DbOrTx, projectId: string): Promise<string[]> {
+  const waiting = (await tx.execute(sql`
+    SELECT id, from_account_id, total_fen FROM batches WHERE project_id = ${projectId} AND status = 'awaiting_funds'
+    ORDER BY created_at, id FOR UPDATE`)) as unknown as Rows<{ id: string; from_account_id: string; total_fen: string }>;
+  if (!waiting.rows.length) return [];
+  const acc = await projectAccounts(tx, projectId);
+  const readied: string[] = [];
+  for (const b of waiting.rows) {
+    const available = await availableFen(tx, b.from_account_id);
+    const total = Number(b.total_fen);
+    if (available < total) {
+      await tx.execute(sql`UPDATE batches SET shortfall_fen = ${total - available} WHERE id = ${b.id}`);
+      break; // oldest first: a later batch must not overtake an earlier one
+    }
+    const ins = (await tx.execute(sql`
+      SELECT id, end_to_end_id, amount_fen, hold_transaction_id FROM instructions WHERE batch_id = ${b.id} ORDER BY id`)) as unknown as Rows<{ id: string; end_to_end_id: string; amount_fen: string; hold_transaction_id: string }>;
+    await createHolds(tx, projectId, b.id, b.from_account_id, acc.payouts,
+      ins.rows.map((r) => ({ holdId: r.hold_transaction_id, instructionId: r.id, endToEndId: r.end_to_end_id, amountFen: Number(r.amount_fen) })));
+    await tx.execute(sql`UPDATE batches SET status = 'ready', shortfall_fen = 0 WHERE id = ${b.id}`);
+    readied.push(b.id);
+  }
+  return readied;
+}

@@ -1,0 +1,80 @@
+import { sql } from 'drizzle-orm';
+import type { Deps } from '../../deps.js';
+import { sha256Hex, verifyWebhook } from '../../lib/crypto.js';
+import { jobId } from '../../jobs/queues.js';
+import { getBankWebhookSecrets } from '../registry/registry.service.js';
+import { applyFacts, type BankFact } from './bank-facts.service.js';
+
+export type BankEvent =
+  | { type: 'disbursement.result'; data: { results: { endToEndId: string; status: string; reasonCode?: string; amountFen: number; valueDate: string; creditorCardNumber: string }[] } }
+  | { type: 'disbursement.returned'; data: { endToEndId: string; amountFen: number; reasonCode: string; valueDate: string } }
+  | { type: 'account.credited'; data: { accountNumber: string; amountFen: number; valueDate: string; reference: string; payerName: string } }
+  | { type: 'account.debited'; data: { accountNumber: string; amountFen: number; valueDate: string; reference: string; endToEndId?: string } };
+
+export function eventFacts(e: BankEvent): BankFact[] {
+  switch (e.type) {
+    case 'disbursement.result':
+      return e.data.results.map((r) => ({ kind: 'result', endToEndId: r.endToEndId, status: r.status, reasonCode: r.reasonCode ?? null, amountFen: r.amountFen, valueDate: r.valueDate, cardNumber: r.creditorCardNumber }));
+    case 'disbursement.returned':
+      return [{ kind: 'return', endToEndId: e.data.endToEndId, reasonCode: e.data.reasonCode, amountFen: e.data.amountFen, valueDate: e.data.valueDate }];
+    case 'account.credited':
+      return [{ kind: 'credit', accountNumber: e.data.accountNumber, amountFen: e.data.amountFen, valueDate: e.data.valueDate, reference: e.data.reference, payerName: e.data.payerName }];
+    case 'account.debited':
+      return [{ kind: 'debit', accountNumber: e.data.accountNumber, amountFen: e.data.amountFen, valueDate: e.data.valueDate, reference: e.data.reference, endToEndId: e.data.endToEndId ?? null }];
+  }
+}
+
+/**
+ * Live secrets per bank code, cached briefly: verification is on the hot path. A miss against the
+ * cached set re-reads once, so a freshly rotated secret works immediately; an expired secret can
+ * outlive its expiry by at most the TTL.
+ */
+export class SecretCache {
+  private readonly m = new Map<string, { at: number; v: { bankId: string; secrets: string[] } | null }>();
+  constructor(private readonly deps: Pick<Deps, 'db' | 'pii' | 'now'>, private readonly ttlMs = 10_000) {}
+  async get(code: string, fresh = false) {
+    const now = this.deps.now();
+    const hit = this.m.get(code);
+    if (!fresh && hit && now.getTime() - hit.at < this.ttlMs) return { v: hit.v, cached: true };
+    const v = await getBankWebhookSecrets(this.deps.db, this.deps.pii, code, now);
+    if (this.m.size > 10_000) this.m.clear();
+    this.m.set(code, { at: now.getTime(), v });
+    return { v, cached: false };
+  }
+}
+
+export async function verifyBankSignature(cache: SecretCache, now: Date, code: string, h: { id?: string; ts?: string; sig?: string }, raw: string) {
+  if (!h.id || !h.ts || !h.sig || h.id.length > 255) return { ok: false as const, reason: 'missing webhook headers' };
+  const nowSec = Math.floor(now.getTime() / 1000);
+  let { v, cached } = await cache.get(code);
+  let res = v ? verifyWebhook(v.secrets, h.id, h.ts, raw, h.sig, nowSec) : 'bad_signature';
+  if (res === 'bad_signature' && cached) {
+    ({ v } = await cache.get(code, true));
+    res = v ? verifyWebhook(v.secrets, h.id, h.ts, raw, h.sig, nowSec) : 'bad_signature';
+  }
+  if (res !== 'ok' || !v) return { ok: false as const, reason: res === 'stale' ? 'timestamp outside the ±300 s tolerance' : 'signature does not verify' };
+  return { ok: true as const, bankId: v.bankId };
+}
+
+/**
+ * Store-then-answer: the inbox row (dedupe on bank + webhook-id) and every effect commit in one
+ * transaction; only then does the route answer 2xx and enqueue reconciliation.
+ */
+export async function processBankWebhook(deps: Pick<Deps, 'db' | 'pii' | 'queues'>, bankId: string, webhookId: string, raw: string, event: BankEvent) {
+  const out = await deps.db.transaction(async (tx) => {
+    const ins = (await tx.execute(sql`
+      INSERT INTO webhook_inbox (bank_id, webhook_id, type, body_hash) VALUES (${bankId}, ${webhookId}, ${event.type}, ${sha256Hex(raw)})
+      ON CONFLICT DO NOTHING RETURNING webhook_id`)) as unknown as { rows: unknown[] };
+    if (!ins.rows.length) return { duplicate: true, accepted: 0, duplicates: 0, contradictions: 0, batchIds: [] as string[] };
+    const r = await applyFacts(tx, deps.pii, bankId, eventFacts(event), 'webhook', webhookId);
+    return { duplicate: false, ...r };
+  });
+  // The facts are committed; a Redis hiccup must not turn into a 5xx that makes the bank resend
+  // (the resend would be a duplicate anyway). The reconciliation sweep re-derives missed jobs.
+  await enqueueReconcile(deps, out.batchIds, webhookId).catch(() => {});
+  return out;
+}
+
+export async function enqueueReconcile(deps: Pick<Deps, 'queues'>, batchIds: string[], ref: string) {
+  await Promise.all(batchIds.map((b) => deps.queues.reconcile.add('reconcile', { batchId: b }, { jobId: jobId('reconcile', b, ref) })));
+}
