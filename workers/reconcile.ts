@@ -1,7 +1,40 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Deps } from '../src/deps.js';
+import { NotFoundError } from '../src/lib/errors.js';
+import { parseJobData } from '../src/modules/reconciliation/reconciliation.rules.js';
+import {
+  reconcileBatch, reconcileMonth, reconcileProjectMonth, type ReconcileOptions, type ReconcileSummary,
+} from '../src/modules/reconciliation/reconciliation.service.js';
 
-/** Processor for the `reconcile` queue (being built). */
-export default async function process(job: Job, _deps: Deps): Promise<unknown> {
-  throw new UnrecoverableError(`reconcile processor not built yet (job ${job.id})`);
+/**
+ * Build a `reconcile` processor. Options exist for tests and benchmarks (chunk size, a hook after
+ * each committed chunk); production uses the default export.
+ */
+export function createReconcileProcessor(opts: ReconcileOptions = {}) {
+  return async function processReconcile(job: Job, deps: Deps): Promise<ReconcileSummary> {
+    const d = parseJobData(job.data);
+    if (typeof d === 'string') throw new UnrecoverableError(`invalid reconcile job ${job.id}: ${d}`);
+    // The job's asOf is fixed at enqueue when given; otherwise "today" at the infrastructure boundary.
+    const asOf = d.asOf ?? deps.now().toISOString().slice(0, 10);
+    const o: ReconcileOptions = {
+      chunkLines: d.chunkLines ?? opts.chunkLines,
+      afterChunk: async (done, total, s) => {
+        await job.updateProgress({ chunksDone: done, chunks: total, lines: s.lines, changed: s.changed });
+        await opts.afterChunk?.(done, total, s);
+      },
+    };
+    try {
+      if (d.kind === 'batch') return await reconcileBatch(deps, d.batchId, asOf, o);
+      if (d.kind === 'project_month') return await reconcileProjectMonth(deps, d.projectId, d.month, asOf, o);
+      return await reconcileMonth(deps, d.month, asOf, o);
+    } catch (e) {
+      // A batch or project that does not exist will not appear on retry.
+      if (e instanceof NotFoundError) throw new UnrecoverableError(`reconcile job ${job.id}: ${e.message}`);
+      throw e;
+    }
+  };
 }
+
+/** Processor for the `reconcile` queue. Payload: { batchId } | { projectId, month } | { month }, optional asOf. */
+const processReconcile = createReconcileProcessor();
+export default processReconcile;

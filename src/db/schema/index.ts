@@ -5,3 +5,4 @@ export * from './roster.js';
 export * from './escrow.js';
 export * from './payroll.js';
 export * from './disbursement.js';
+export * from './reconciliation.js';

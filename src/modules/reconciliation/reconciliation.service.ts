@@ -1,0 +1,135 @@
+import { sql } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client.js';
+import type { Deps } from '../../deps.js';
+import { NotFoundError } from '../../lib/errors.js';
+import { getCalendar, getPolicy } from '../policy/policy.service.js';
+import { payDatesFor, planChunks, reconSettings } from './reconciliation.rules.js';
+import { claimInferredSql, classifySql, lockSql, orphansSql, type ChunkPm } from './reconciliation.sql.js';
+
+export const DEFAULT_CHUNK_LINES = 50_000;
+
+export interface ReconcileOptions {
+  /** Pack project-months into chunks of about this many lines (one transaction each). */
+  chunkLines?: number;
+  /** Called after each committed chunk (progress; tests inject a crash here). */
+  afterChunk?: (done: number, total: number, summary: ReconcileSummary) => Promise<void> | void;
+}
+
+export interface ReconcileSummary {
+  asOf: string;
+  chunks: number;
+  chunksDone: number;
+  lines: number;
+  changed: number;
+  events: number;
+  orphans: number;
+}
+
+type Rows<T> = { rows: T[] };
+const rowsOf = async <T>(p: Promise<unknown>): Promise<T[]> => ((await p) as Rows<T>).rows;
+
+/** Services accept the process deps, a Db or a transaction (the sweep passes its own tx). */
+const dbOf = (x: Pick<Deps, 'db'> | DbOrTx): DbOrTx => ('db' in x && 'pool' in x ? (x as Deps).db : (x as DbOrTx));
+
+interface PmRow { project_id: string; month: string; lines: number; payday: number; county_code: string; wage_bank_id: string; deposit_bank_id: string | null }
+
+/** Attach pay dates (calendar + policy per county, cached) to project-months. */
+async function withDates(db: DbOrTx, rows: PmRow[]): Promise<(ChunkPm & { lines: number })[]> {
+  const byCounty = new Map<string, Promise<{ cal: Awaited<ReturnType<typeof getCalendar>>; grace: number; window: number }>>();
+  const county = (c: string) => {
+    let p = byCounty.get(c);
+    if (!p) {
+      p = (async () => {
+        const [cal, pol] = await Promise.all([getCalendar(db, c), getPolicy(db, c)]);
+        return { cal, grace: pol.enforcement.graceDays, window: reconSettings(pol).valueDateWindowDays };
+      })();
+      byCounty.set(c, p);
+    }
+    return p;
+  };
+  const out: (ChunkPm & { lines: number })[] = [];
+  for (const r of rows) {
+    const c = await county(r.county_code);
+    const d = payDatesFor(r.month, r.payday, c.cal, c.grace);
+    out.push({ projectId: r.project_id, month: r.month, countyCode: r.county_code, payDate: d.payDate, deadline: d.deadline, windowDays: c.window, lines: r.lines });
+  }
+  return out;
+}
+
+const PM_SELECT = sql`SELECT x.project_id, x.month, x.lines, p.payday, p.county_code, p.wage_bank_id, p.deposit_bank_id
+  FROM x JOIN projects p ON p.id = x.project_id ORDER BY x.project_id, x.month`;
+
+/**
+ * Reconcile a set of project-months: one transaction per chunk (claim statement rows, classify,
+ * write changes + history + events), then orphans. A crash between chunks leaves every committed
+ * chunk complete and the rest untouched; a re-run recomputes and changes only what is still off.
+ */
+async function reconcilePms(db: DbOrTx, rows: PmRow[], asOf: string, opts: ReconcileOptions, orphanFrom: string | null): Promise<ReconcileSummary> {
+  const pms = await withDates(db, rows);
+  const chunks = planChunks(pms, opts.chunkLines ?? DEFAULT_CHUNK_LINES);
+  const s: ReconcileSummary = { asOf, chunks: chunks.length, chunksDone: 0, lines: 0, changed: 0, events: 0, orphans: 0 };
+  for (const chunk of chunks) {
+    const r = await db.transaction(async (tx) => {
+      await tx.execute(sql`SET LOCAL jit = off`);
+      await tx.execute(sql`SET LOCAL work_mem = '64MB'`);
+      await tx.execute(lockSql(chunk));
+      await tx.execute(claimInferredSql(chunk));
+      return (await rowsOf<{ lines: number; changed: number; events: number }>(tx.execute(classifySql(chunk, asOf))))[0]!;
+    });
+    s.chunksDone++;
+    s.lines += r.lines;
+    s.changed += r.changed;
+    s.events += r.events;
+    await opts.afterChunk?.(s.chunksDone, s.chunks, s);
+  }
+  if (orphanFrom && rows.length > 0) {
+    const banks = [...new Set(rows.flatMap((r) => [r.wage_bank_id, r.deposit_bank_id].filter((b): b is string => !!b)))];
+    const projects = [...new Set(rows.map((r) => r.project_id))];
+    const o = await db.transaction(async (tx) => {
+      await tx.execute(sql`SET LOCAL jit = off`);
+      return (await rowsOf<{ orphans: number; events: number }>(tx.execute(orphansSql(banks, projects, orphanFrom, asOf))))[0]!;
+    });
+    s.orphans = o.orphans;
+    s.events += o.events;
+  }
+  return s;
+}
+
+const monthStart = (months: string[]) => [...months].sort()[0] + '-01';
+
+/** Reconcile every project-month a batch pays (a payroll batch: one; a deposit draw: possibly several). */
+export async function reconcileBatch(deps: Pick<Deps, 'db'> | DbOrTx, batchId: string, asOf: string, opts: ReconcileOptions = {}): Promise<ReconcileSummary> {
+  const db = dbOf(deps);
+  const b = await rowsOf<{ id: string }>(db.execute(sql`SELECT id FROM batches WHERE id = ${batchId}`));
+  if (!b[0]) throw new NotFoundError('Batch');
+  const rows = await rowsOf<PmRow>(db.execute(sql`WITH pairs AS (
+      SELECT DISTINCT pl.project_id, pl.month FROM batches b
+      JOIN payroll_lines pl ON pl.payroll_id = b.payroll_id WHERE b.id = ${batchId}
+      UNION
+      SELECT DISTINCT pl.project_id, pl.month FROM instructions i
+      JOIN payroll_lines pl ON pl.id = i.payroll_line_id WHERE i.batch_id = ${batchId}),
+    x AS (SELECT pr.project_id, pr.month, (SELECT count(*) FROM payroll_lines l WHERE l.project_id = pr.project_id AND l.month = pr.month)::int AS lines FROM pairs pr)
+    ${PM_SELECT}`));
+  return reconcilePms(db, rows, asOf, opts, rows.length ? monthStart(rows.map((r) => r.month)) : null);
+}
+
+/** Reconcile one project-month (on demand, after a statement import, or from the enforcement sweep). */
+export async function reconcileProjectMonth(deps: Pick<Deps, 'db'> | DbOrTx, projectId: string, month: string, asOf: string, opts: ReconcileOptions = {}): Promise<ReconcileSummary> {
+  const db = dbOf(deps);
+  const p = await rowsOf<{ id: string }>(db.execute(sql`SELECT id FROM projects WHERE id = ${projectId}`));
+  if (!p[0]) throw new NotFoundError('Project');
+  const rows = await rowsOf<PmRow>(db.execute(sql`WITH x AS (
+      SELECT ${projectId}::uuid AS project_id, ${month}::text AS month,
+        (SELECT count(*) FROM payroll_lines l WHERE l.project_id = ${projectId} AND l.month = ${month})::int AS lines)
+    ${PM_SELECT}`));
+  return reconcilePms(db, rows, asOf, opts, month + '-01');
+}
+
+/** Reconcile a wage month across every project that has lines for it (chunks of whole project-months). */
+export async function reconcileMonth(deps: Pick<Deps, 'db'> | DbOrTx, month: string, asOf: string, opts: ReconcileOptions = {}): Promise<ReconcileSummary> {
+  const db = dbOf(deps);
+  const rows = await rowsOf<PmRow>(db.execute(sql`WITH x AS (
+      SELECT project_id, month, count(*)::int AS lines FROM payroll_lines WHERE month = ${month} GROUP BY 1, 2)
+    ${PM_SELECT}`));
+  return reconcilePms(db, rows, asOf, opts, month + '-01');
+}
