@@ -1,0 +1,85 @@
+import { sql } from 'drizzle-orm';
+import { bigint, bigserial, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+/**
+ * Inspector alerts, materialised from outbox events by the relay hook (src/modules/alerts/alert-relay.hook.ts).
+ * `id` is the outbox event id, so an event yields at most one alert. `seq` orders the feed: only the relay
+ * inserts here, one transaction at a time under its advisory lock, so seq order is commit order.
+ */
+export const alerts = pgTable(
+  'alerts',
+  {
+    seq: bigserial('seq', { mode: 'number' }).primaryKey(),
+    id: uuid('id').notNull().unique(),
+    type: text('type').notNull(),
+    severity: text('severity').notNull(), // red | orange | yellow
+    eventType: text('event_type').notNull(),
+    countyCode: text('county_code'),
+    industry: text('industry'),
+    projectId: uuid('project_id'),
+    companyId: uuid('company_id'),
+    /** Alerts addressed to one API key (e.g. its webhook subscription was paused). */
+    ownerKeyId: uuid('owner_key_id'),
+    messageZh: text('message_zh').notNull(),
+    messageEn: text('message_en').notNull(),
+    link: text('link'),
+    data: jsonb('data').notNull().default({}),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('alerts_county_seq_idx').on(t.countyCode, t.seq),
+    index('alerts_industry_seq_idx').on(t.industry, t.seq),
+    index('alerts_project_seq_idx').on(t.projectId, t.seq),
+    index('alerts_owner_seq_idx').on(t.ownerKeyId, t.seq).where(sql`owner_key_id IS NOT NULL`),
+  ],
+);
+
+/**
+ * Webhook subscriptions. The owner's scope is copied at creation (role, counties, industries) so the
+ * delivery matcher needs no join to api_keys. `startSeq`: only alerts after the subscription are sent.
+ * status: active | paused (too many consecutive failures) | disabled (receiver answered 410) | deleted.
+ */
+export const alertSubscriptions = pgTable(
+  'alert_subscriptions',
+  {
+    id: uuid('id').primaryKey(),
+    ownerKeyId: text('owner_key_id').notNull(),
+    ownerRole: text('owner_role').notNull(),
+    ownerCountyCodes: text('owner_county_codes').array().notNull().default(sql`'{}'::text[]`),
+    ownerIndustries: text('owner_industries').array().notNull().default(sql`'{}'::text[]`),
+    url: text('url').notNull(),
+    /** `whsec_…` encrypted with the PII cipher (it must be recoverable to sign). */
+    secretEnc: text('secret_enc').notNull(),
+    types: text('types').array().notNull().default(sql`'{}'::text[]`),
+    countyCodes: text('county_codes').array().notNull().default(sql`'{}'::text[]`),
+    severities: text('severities').array().notNull().default(sql`'{}'::text[]`),
+    status: text('status').notNull().default('active'),
+    statusReason: text('status_reason'),
+    consecutiveFailures: integer('consecutive_failures').notNull().default(0),
+    startSeq: bigint('start_seq', { mode: 'number' }).notNull().default(0),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [index('alert_subscriptions_owner_idx').on(t.ownerKeyId), index('alert_subscriptions_active_idx').on(t.status)],
+);
+
+/** One row per delivery attempt (the delivery log). status: delivered | failed | disabled | skipped | gave_up. */
+export const alertDeliveries = pgTable(
+  'alert_deliveries',
+  {
+    seq: bigserial('seq', { mode: 'number' }).primaryKey(),
+    subscriptionId: uuid('subscription_id').notNull(),
+    alertId: uuid('alert_id').notNull(),
+    jobId: text('job_id').notNull(),
+    attempt: integer('attempt').notNull(),
+    status: text('status').notNull(),
+    responseStatus: integer('response_status'),
+    error: text('error'),
+    durationMs: integer('duration_ms'),
+    nextAttemptAt: ts('next_attempt_at'),
+    attemptedAt: ts('attempted_at').notNull().defaultNow(),
+  },
+  (t) => [index('alert_deliveries_sub_idx').on(t.subscriptionId, t.seq), index('alert_deliveries_job_idx').on(t.jobId)],
+);

@@ -1,0 +1,194 @@
+import { EVENTS } from '../../jobs/event-types.js';
+
+/**
+ * The alert catalogue: which outbox events are worth an inspector's attention, how urgent they are and
+ * what to tell them. Pure data + one pure function (`classifyEvent`), unit-tested as a table.
+ * red = wages are (or are about to be) unpaid or money was taken; orange = a rule is broken and will turn
+ * red if nobody acts; yellow = worth a look. docs/alerts.md lists the same table for readers.
+ */
+export type Severity = 'red' | 'orange' | 'yellow';
+export const SEVERITIES: Severity[] = ['red', 'orange', 'yellow'];
+
+export interface AlertType {
+  type: string;
+  severity: Severity;
+  /** Message templates; `{name}` is replaced from the event payload / context (missing → '?'). */
+  zh: string;
+  en: string;
+  /** Which resource the alert links to. */
+  link: 'project' | 'payroll' | 'deposit' | 'case' | 'credit' | 'subscription' | 'workers' | 'none';
+}
+
+const t = (type: string, severity: Severity, zh: string, en: string, link: AlertType['link'] = 'project'): AlertType => ({ type, severity, zh, en, link });
+
+/** Keyed by alert type. */
+export const ALERT_TYPES: Record<string, AlertType> = Object.fromEntries(
+  [
+    // roster
+    t('card_shared', 'orange', '项目「{project}」一张银行卡登记给多名工人（疑似代领工资）', 'Project "{project}": one bank card registered for several workers (wages may be collected by a foreman)', 'workers'),
+    t('dispatched_over_cap', 'yellow', '项目「{project}」劳务派遣人员超过用工总量上限', 'Project "{project}": dispatched workers exceed the cap of the workforce', 'workers'),
+    // payroll findings
+    t('payroll_no_attendance', 'orange', '项目「{project}」{month} 工资表有无考勤记录的工资行', 'Project "{project}" {month}: wage lines for workers with no attendance', 'payroll'),
+    t('payroll_days_over_present', 'orange', '项目「{project}」{month} 计薪天数超过出勤天数', 'Project "{project}" {month}: days paid exceed days present', 'payroll'),
+    t('payroll_below_minimum_wage', 'orange', '项目「{project}」{month} 工人工资低于当地最低工资标准', 'Project "{project}" {month}: pay below the local minimum wage', 'payroll'),
+    t('payroll_equal_pay', 'yellow', '项目「{project}」{month} 同工种工人工资明显偏低（同工同酬）', 'Project "{project}" {month}: a worker paid clearly less than others in the same trade', 'payroll'),
+    t('payroll_monthly_cap', 'orange', '项目「{project}」{month} 工人月工资超过 5 万元（可疑）', 'Project "{project}" {month}: a worker paid more than the monthly cap (suspicious)', 'payroll'),
+    t('payroll_yearly_cap', 'orange', '项目「{project}」{month} 工人年度工资超过 30 万元（可疑）', 'Project "{project}" {month}: a worker paid more than the yearly cap (suspicious)', 'payroll'),
+    t('payroll_attended_missing', 'red', '项目「{project}」{month} 有出勤工人未列入工资表', 'Project "{project}" {month}: attended workers have no wage line', 'payroll'),
+    t('payroll_finding', 'yellow', '项目「{project}」{month} 工资表校验发现问题（{code}）', 'Project "{project}" {month}: wage sheet finding ({code})', 'payroll'),
+    t('allocation_shortfall', 'red', '项目「{project}」工资专用账户余额不足以支付 {month} 工资', 'Project "{project}": wage-account balance below the {month} payroll', 'project'),
+    // bank and reconciliation
+    t('bank_result_contradiction', 'yellow', '项目「{project}」银行回执前后矛盾，需人工核对', 'Project "{project}": contradictory bank results need a manual check', 'payroll'),
+    t('line_paid_late', 'yellow', '项目「{project}」{month} 工资逾期支付', 'Project "{project}" {month}: wages paid late', 'payroll'),
+    t('line_underpaid', 'orange', '项目「{project}」{month} 工资少付', 'Project "{project}" {month}: wages underpaid', 'payroll'),
+    t('line_overpaid', 'yellow', '项目「{project}」{month} 工资多付', 'Project "{project}" {month}: wages overpaid', 'payroll'),
+    t('line_rejected', 'orange', '项目「{project}」{month} 工资被银行退回（{reasonCode}）', 'Project "{project}" {month}: wage payment rejected by the bank ({reasonCode})', 'payroll'),
+    t('line_funding_failed', 'red', '项目「{project}」{month} 工资专用账户余额不足，代发失败', 'Project "{project}" {month}: payment failed for insufficient funds in the wage account', 'payroll'),
+    t('line_wrong_account', 'red', '项目「{project}」{month} 工资付至非本人登记银行卡', 'Project "{project}" {month}: wages paid to a card that is not the worker\'s own', 'payroll'),
+    t('line_missing', 'red', '项目「{project}」{month} 工资到期未付', 'Project "{project}" {month}: wages unpaid after pay day', 'payroll'),
+    t('line_duplicate', 'yellow', '项目「{project}」{month} 工资重复支付', 'Project "{project}" {month}: duplicate wage payment', 'payroll'),
+    t('bank_record_orphan', 'yellow', '银行流水无法匹配到工资行', 'A bank record matches no wage line', 'project'),
+    // sweeps (early warning)
+    t('payroll_not_submitted', 'orange', '项目「{project}」{month} 工资表发薪日前未提交', 'Project "{project}" {month}: wage sheet not submitted by pay day', 'project'),
+    t('allocation_missed', 'red', '项目「{project}」建设单位未按期拨付人工费用', 'Project "{project}": labour-cost allocation missed for a cycle', 'project'),
+    t('wage_balance_low', 'orange', '项目「{project}」工资专用账户余额低于当月工资', 'Project "{project}": wage-account balance below the month\'s payroll', 'project'),
+    t('no_labor_manager', 'yellow', '项目「{project}」未设劳资专管员', 'Project "{project}": no labour-wage officer appointed', 'project'),
+    // deposits
+    t('deposit_short', 'orange', '项目「{project}」工资保证金不足（差额 {shortfallYuan} 元）', 'Project "{project}": wage-guarantee deposit short by CNY {shortfallYuan}', 'deposit'),
+    t('guarantee_expiring', 'yellow', '项目「{project}」保函将于 {validTo} 到期', 'Project "{project}": guarantee letter expires on {validTo}', 'deposit'),
+    t('deposit_drawn', 'red', '项目「{project}」已动用工资保证金支付工资', 'Project "{project}": the wage deposit was drawn to pay wages', 'deposit'),
+    t('deposit_replenishment_due', 'orange', '项目「{project}」工资保证金需在期限内补足', 'Project "{project}": the deposit must be replenished', 'deposit'),
+    t('deposit_replenishment_overdue', 'red', '项目「{project}」工资保证金逾期未补足', 'Project "{project}": deposit replenishment overdue', 'deposit'),
+    t('deposit_return_requested', 'yellow', '项目「{project}」申请返还工资保证金，待审核', 'Project "{project}": deposit return requested, awaiting review', 'deposit'),
+    // arrears cases
+    t('case_opened', 'red', '项目「{project}」立案：拖欠工资', 'Project "{project}": wage-arrears case opened', 'case'),
+    t('case_overdue_notice', 'orange', '项目「{project}」欠薪案件：已发逾期通知', 'Project "{project}": arrears case — overdue notice issued', 'case'),
+    t('case_gc_order', 'red', '项目「{project}」欠薪案件：责令总包先行清偿', 'Project "{project}": arrears case — general contractor ordered to pay first', 'case'),
+    t('case_deposit_notice', 'red', '项目「{project}」欠薪案件：动用保证金支付通知', 'Project "{project}": arrears case — deposit payment notice', 'case'),
+    t('case_replenishment_due', 'orange', '项目「{project}」欠薪案件：保证金待补足', 'Project "{project}": arrears case — deposit replenishment due', 'case'),
+    t('case_replenishment_overdue', 'red', '项目「{project}」欠薪案件：保证金逾期未补足', 'Project "{project}": arrears case — deposit replenishment overdue', 'case'),
+    t('case_escalated', 'orange', '项目「{project}」欠薪案件升级（{stage}）', 'Project "{project}": arrears case escalated ({stage})', 'case'),
+    t('case_closed', 'yellow', '项目「{project}」欠薪案件已结案', 'Project "{project}": arrears case closed', 'case'),
+    // credit and blacklist
+    t('credit_downgraded', 'yellow', '企业「{company}」信用等级由 {from} 降为 {to}', 'Company "{company}": credit grade lowered from {from} to {to}', 'credit'),
+    t('blacklist_proposed', 'orange', '企业「{company}」拟列入拖欠工资失信名单', 'Company "{company}": proposed for the wage-arrears blacklist', 'credit'),
+    t('blacklist_objection_filed', 'yellow', '企业「{company}」对拟列入失信名单提出陈述申辩', 'Company "{company}": objection to blacklisting filed', 'credit'),
+    t('blacklist_objection_decided', 'yellow', '企业「{company}」陈述申辩已处理（{decision}）', 'Company "{company}": objection decided ({decision})', 'credit'),
+    t('blacklist_listed', 'red', '企业「{company}」已列入拖欠工资失信名单', 'Company "{company}": listed on the wage-arrears blacklist', 'credit'),
+    t('blacklist_removed', 'yellow', '企业「{company}」已移出失信名单', 'Company "{company}": removed from the blacklist', 'credit'),
+    // alert delivery
+    t('subscription_paused', 'orange', '告警推送订阅 {subscriptionId} 连续失败 {failures} 次，已暂停', 'Alert subscription {subscriptionId} paused after {failures} consecutive failures', 'subscription'),
+  ].map((x) => [x.type, x]),
+);
+
+/** payroll.finding payload.code → alert type (unknown codes fall back to `payroll_finding`). */
+const FINDING_TYPES: Record<string, string> = {
+  no_attendance: 'payroll_no_attendance',
+  days_over_present: 'payroll_days_over_present',
+  below_minimum_wage: 'payroll_below_minimum_wage',
+  equal_pay: 'payroll_equal_pay',
+  monthly_cap: 'payroll_monthly_cap',
+  yearly_cap: 'payroll_yearly_cap',
+  attended_missing: 'payroll_attended_missing',
+};
+
+/** line.status_changed payload.to → alert type; `paid` and `pending` are not alert-worthy. */
+const LINE_TYPES: Record<string, string> = {
+  paid_late: 'line_paid_late',
+  underpaid: 'line_underpaid',
+  overpaid: 'line_overpaid',
+  rejected: 'line_rejected',
+  wrong_account: 'line_wrong_account',
+  missing: 'line_missing',
+  duplicate: 'line_duplicate',
+};
+
+const CASE_STAGES = ['overdue_notice', 'gc_order', 'deposit_notice', 'replenishment_due', 'replenishment_overdue'];
+
+/** Event types mapped one-to-one. Events absent here and below produce no alert. */
+const DIRECT: Record<string, string> = {
+  [EVENTS.cardShared]: 'card_shared',
+  [EVENTS.dispatchedOverCap]: 'dispatched_over_cap',
+  [EVENTS.allocationShortfall]: 'allocation_shortfall',
+  [EVENTS.bankResultContradiction]: 'bank_result_contradiction',
+  [EVENTS.bankRecordOrphan]: 'bank_record_orphan',
+  [EVENTS.payrollNotSubmitted]: 'payroll_not_submitted',
+  [EVENTS.allocationMissed]: 'allocation_missed',
+  [EVENTS.wageBalanceLow]: 'wage_balance_low',
+  [EVENTS.noLaborManager]: 'no_labor_manager',
+  [EVENTS.depositShort]: 'deposit_short',
+  [EVENTS.guaranteeExpiring]: 'guarantee_expiring',
+  [EVENTS.depositDrawn]: 'deposit_drawn',
+  [EVENTS.replenishmentDue]: 'deposit_replenishment_due',
+  [EVENTS.replenishmentOverdue]: 'deposit_replenishment_overdue',
+  [EVENTS.depositReturnRequested]: 'deposit_return_requested',
+  [EVENTS.caseOpened]: 'case_opened',
+  [EVENTS.caseClosed]: 'case_closed',
+  [EVENTS.blacklistProposed]: 'blacklist_proposed',
+  [EVENTS.blacklistObjectionFiled]: 'blacklist_objection_filed',
+  [EVENTS.blacklistObjectionDecided]: 'blacklist_objection_decided',
+  [EVENTS.blacklistListed]: 'blacklist_listed',
+  [EVENTS.blacklistRemoved]: 'blacklist_removed',
+  [EVENTS.subscriptionPaused]: 'subscription_paused',
+};
+
+/** Events deliberately silent (facts of normal operation); listed so the docs and tests can show them. */
+export const SILENT_EVENTS: string[] = [
+  EVENTS.projectCreated, EVENTS.payrollSubmitted, EVENTS.payrollApproved, EVENTS.batchCreated,
+  EVENTS.wageAccountCredited, EVENTS.wageAccountDebited, EVENTS.depositCredited, EVENTS.depositReturned,
+];
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
+const GRADES = ['A', 'B', 'C', 'D'];
+
+/** Map an event (type + payload) to an alert type, or null when it is not alert-worthy. */
+export function classifyEvent(type: string, payload: Record<string, unknown>): AlertType | null {
+  let alertType: string | undefined = DIRECT[type];
+  if (type === EVENTS.payrollFinding) alertType = FINDING_TYPES[str(payload.code) ?? ''] ?? 'payroll_finding';
+  if (type === EVENTS.lineStatusChanged) {
+    const to = str(payload.to) ?? '';
+    // AM04 = insufficient funds: the employer failed to fund the account, not a worker's card problem.
+    alertType = to === 'rejected' && payload.reasonCode === 'AM04' ? 'line_funding_failed' : LINE_TYPES[to];
+  }
+  if (type === EVENTS.caseEscalated) {
+    const stage = str(payload.stage) ?? '';
+    alertType = CASE_STAGES.includes(stage) ? `case_${stage}` : 'case_escalated';
+  }
+  if (type === EVENTS.creditGradeChanged) {
+    const from = GRADES.indexOf(str(payload.from) ?? '');
+    const to = GRADES.indexOf(str(payload.to) ?? '');
+    alertType = from >= 0 && to > from ? 'credit_downgraded' : undefined;
+  }
+  return alertType ? (ALERT_TYPES[alertType] ?? null) : null;
+}
+
+/** Fill `{name}` placeholders; values come from the payload and the context (project/company names). */
+export function renderTemplate(tpl: string, vars: Record<string, unknown>): string {
+  return tpl.replace(/\{(\w+)\}/g, (_m, k: string) => {
+    const v = vars[k];
+    return v === undefined || v === null || v === '' ? '?' : String(v);
+  });
+}
+
+/** Where an alert points in the API. */
+export function alertLink(kind: AlertType['link'], e: { projectId: string | null; companyId: string | null; payload: Record<string, unknown> }): string | null {
+  const p = e.payload;
+  switch (kind) {
+    case 'payroll':
+      return str(p.payrollId) ? `/v1/payrolls/${p.payrollId}` : e.projectId ? `/v1/projects/${e.projectId}` : null;
+    case 'deposit':
+      return e.projectId ? `/v1/projects/${e.projectId}/deposit` : null;
+    case 'case':
+      return str(p.caseId) ? `/v1/cases/${p.caseId}` : e.projectId ? `/v1/cases?projectId=${e.projectId}` : null;
+    case 'credit':
+      return e.companyId ? `/v1/companies/${e.companyId}/credit` : '/v1/blacklist';
+    case 'workers':
+      return e.projectId ? `/v1/projects/${e.projectId}/workers` : null;
+    case 'subscription':
+      return str(p.subscriptionId) ? `/v1/alert-subscriptions/${p.subscriptionId}/deliveries` : null;
+    case 'project':
+      return e.projectId ? `/v1/projects/${e.projectId}` : null;
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,205 @@
+import type { ServerResponse } from 'node:http';
+import pg from 'pg';
+import { sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import type { Principal } from '../auth/auth.types.js';
+import { ALERTS_CHANNEL } from './alert-relay.hook.js';
+import type { AlertSettings } from './alert-settings.js';
+import { ALERT_COLUMNS, alertVisible, filterMatches, listAlerts, maxAlertSeq, toView, type AlertFilter, type AlertRow } from './alerts.service.js';
+
+/** One connected SSE client. */
+export interface StreamClient {
+  principal: Principal;
+  filter: AlertFilter;
+  sinceMs?: number;
+  lang: 'zh' | 'en';
+  res: ServerResponse;
+  /** Highest seq written (or skipped by filter) for this client. */
+  cursor: number;
+  /** While replaying from the table, live batches wait here (then only seq > cursor is sent). */
+  pending: AlertRow[] | null;
+  closed: boolean;
+}
+
+const FETCH_LIMIT = 2000;
+
+export function formatEvent(row: AlertRow, json: string): string {
+  return `id: ${row.seq}\nevent: alert\ndata: ${json}\n\n`;
+}
+
+/**
+ * Fan-out of new alerts to the SSE clients of THIS API process. One Postgres LISTEN connection per
+ * process hears the relay's NOTIFY (sent on commit); the hub then reads the new rows once
+ * (`seq > lastSeq`) and writes each client what its scope and filters allow. Several API processes
+ * each run their own hub, so fan-out works across processes without sticky sessions. A slow poll
+ * covers notifications lost while the LISTEN connection was down; seq order makes the read gap-free.
+ */
+export class AlertHub {
+  private clients = new Set<StreamClient>();
+  private lastSeq = 0;
+  private starting: Promise<void> | null = null;
+  private listener: pg.Client | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private fetching = false;
+  private again = false;
+  private closed = false;
+
+  constructor(private readonly db: Db, private readonly databaseUrl: string, private readonly settings: () => Promise<AlertSettings>, private readonly log: (e: unknown) => void = () => {}) {}
+
+  get size(): number {
+    return this.clients.size;
+  }
+
+  /** Started lazily on the first stream, so apps that never stream hold no extra connection. */
+  ensureStarted(): Promise<void> {
+    this.starting ??= (async () => {
+      this.lastSeq = await maxAlertSeq(this.db);
+      await this.listen();
+      const s = await this.settings();
+      this.timer = setInterval(() => this.kick(), s.streamPollMs);
+      this.timer.unref();
+    })();
+    return this.starting;
+  }
+
+  private async listen(): Promise<void> {
+    if (this.closed) return;
+    const c = new pg.Client({ connectionString: this.databaseUrl, application_name: 'wageguard-alert-stream' });
+    c.on('notification', () => this.kick());
+    c.on('error', (e) => {
+      this.log(e);
+      if (this.listener === c) this.listener = null;
+      c.end().catch(() => {});
+      // Reconnect; the poll and the catch-up read below cover whatever was notified meanwhile.
+      if (!this.closed) setTimeout(() => this.listen().then(() => this.kick()).catch((err) => this.log(err)), 1_000).unref();
+    });
+    await c.connect();
+    await c.query(`LISTEN ${ALERTS_CHANNEL}`);
+    if (this.closed) {
+      await c.end().catch(() => {});
+      return;
+    }
+    this.listener = c;
+  }
+
+  /** Read what is new and hand it to every client; coalesces concurrent wake-ups. */
+  kick(): void {
+    if (this.closed) return;
+    if (this.fetching) {
+      this.again = true;
+      return;
+    }
+    this.fetching = true;
+    void (async () => {
+      try {
+        do {
+          this.again = false;
+          if (this.clients.size === 0) {
+            // Nobody to write to: just move the position (a client registering later starts from it).
+            const m = await maxAlertSeq(this.db);
+            if (this.clients.size === 0) {
+              this.lastSeq = Math.max(this.lastSeq, m);
+              break;
+            }
+          }
+          const r = (await this.db.execute(sql`
+            SELECT ${ALERT_COLUMNS} FROM alerts a WHERE a.seq > ${this.lastSeq} ORDER BY a.seq LIMIT ${FETCH_LIMIT}`)) as unknown as { rows: AlertRow[] };
+          if (r.rows.length === 0) break;
+          this.dispatch(r.rows);
+          if (r.rows.length === FETCH_LIMIT) this.again = true;
+        } while (this.again && !this.closed);
+      } catch (e) {
+        this.log(e);
+      } finally {
+        this.fetching = false;
+      }
+    })();
+  }
+
+  /** Synchronous: the batch and the lastSeq move together, which `add` relies on. */
+  private dispatch(rows: AlertRow[]): void {
+    const json = { zh: new Map<AlertRow, string>(), en: new Map<AlertRow, string>() };
+    const enc = (r: AlertRow, lang: 'zh' | 'en') => {
+      let s = json[lang].get(r);
+      if (s === undefined) json[lang].set(r, (s = JSON.stringify(toView(r, lang))));
+      return s;
+    };
+    for (const c of this.clients) {
+      if (c.closed) continue;
+      if (c.pending) {
+        c.pending.push(...rows);
+        continue;
+      }
+      this.write(c, rows, enc);
+    }
+    this.lastSeq = Number(rows[rows.length - 1]!.seq);
+  }
+
+  private write(c: StreamClient, rows: AlertRow[], enc: (r: AlertRow, lang: 'zh' | 'en') => string): void {
+    let out = '';
+    for (const r of rows) {
+      const seq = Number(r.seq);
+      if (seq <= c.cursor) continue;
+      c.cursor = seq;
+      if (alertVisible(c.principal, r) && filterMatches(c.filter, r, c.sinceMs)) out += formatEvent(r, enc(r, c.lang));
+    }
+    if (!out) return;
+    c.res.write(out);
+    // A client that cannot keep up is cut off rather than buffered without bound; it resumes from
+    // its Last-Event-ID and the replay reads the table, so nothing is lost.
+    if (c.res.writableLength > this.maxBuffer) this.drop(c);
+  }
+
+  private maxBuffer = 8 * 1024 * 1024;
+
+  /**
+   * Register a client. With `replayFrom` (Last-Event-ID or `since`), alerts after it are read from the
+   * table up to the hub's position at registration; live batches arriving meanwhile are held and sent
+   * after, skipping what the replay already wrote. So a resumed client gets exactly what it missed.
+   */
+  async add(c: StreamClient, replayFrom: number | null, db: Db): Promise<void> {
+    await this.ensureStarted();
+    this.maxBuffer = (await this.settings()).streamMaxBufferBytes;
+    if (c.closed) return;
+    const upTo = this.lastSeq; // read and registration happen in the same tick
+    if (replayFrom === null) c.cursor = upTo;
+    else c.pending = [];
+    this.clients.add(c);
+    if (replayFrom === null) return;
+    c.cursor = replayFrom;
+    const enc = (r: AlertRow, lang: 'zh' | 'en') => JSON.stringify(toView(r, lang));
+    for (;;) {
+      const rows = await listAlerts(db, c.principal, c.filter, c.cursor, 1000, upTo);
+      if (c.closed) return;
+      if (rows.length === 0) break;
+      this.write(c, rows, enc);
+      c.cursor = Number(rows[rows.length - 1]!.seq);
+      if (rows.length < 1000) break;
+    }
+    c.cursor = Math.max(c.cursor, upTo);
+    const held = c.pending ?? [];
+    c.pending = null;
+    if (held.length) this.write(c, held, enc);
+  }
+
+  remove(c: StreamClient): void {
+    c.closed = true;
+    this.clients.delete(c);
+  }
+
+  private drop(c: StreamClient): void {
+    this.remove(c);
+    c.res.end();
+  }
+
+  /** End every stream (app shutdown) and release the LISTEN connection. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    for (const c of this.clients) this.drop(c);
+    await this.starting?.catch(() => {});
+    const l = this.listener;
+    this.listener = null;
+    await l?.end().catch(() => {});
+  }
+}

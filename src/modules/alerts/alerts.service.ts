@@ -1,0 +1,145 @@
+import { sql, type SQL } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client.js';
+import { ForbiddenError } from '../../lib/errors.js';
+import type { Principal } from '../auth/auth.types.js';
+
+/** Alert as the API shows it (pull feed, SSE `data:`, webhook `data`). */
+export interface AlertView {
+  id: string;
+  seq: number;
+  type: string;
+  severity: string;
+  countyCode: string | null;
+  industry: string | null;
+  projectId: string | null;
+  companyId: string | null;
+  message: string;
+  messageZh: string;
+  messageEn: string;
+  link: string | null;
+  eventType: string;
+  data: Record<string, unknown>;
+  createdAt: string;
+}
+
+export interface AlertRow {
+  seq: string | number;
+  id: string;
+  type: string;
+  severity: string;
+  event_type: string;
+  county_code: string | null;
+  industry: string | null;
+  project_id: string | null;
+  company_id: string | null;
+  owner_key_id: string | null;
+  message_zh: string;
+  message_en: string;
+  link: string | null;
+  data: Record<string, unknown>;
+  created_at: Date | string;
+}
+
+export const ALERT_COLUMNS = sql.raw(
+  'a.seq, a.id, a.type, a.severity, a.event_type, a.county_code, a.industry, a.project_id, a.company_id, a.owner_key_id, a.message_zh, a.message_en, a.link, a.data, a.created_at',
+);
+
+export function toView(r: AlertRow, lang: 'zh' | 'en' = 'zh'): AlertView {
+  return {
+    id: r.id,
+    seq: Number(r.seq),
+    type: r.type,
+    severity: r.severity,
+    countyCode: r.county_code,
+    industry: r.industry,
+    projectId: r.project_id,
+    companyId: r.company_id,
+    message: lang === 'en' ? r.message_en : r.message_zh,
+    messageZh: r.message_zh,
+    messageEn: r.message_en,
+    link: r.link,
+    eventType: r.event_type,
+    data: r.data ?? {},
+    createdAt: new Date(r.created_at).toISOString(),
+  };
+}
+
+/** Feed filters (all optional, combined with AND; arrays mean "any of"). */
+export interface AlertFilter {
+  countyCodes?: string[];
+  types?: string[];
+  severities?: string[];
+  projectId?: string;
+  companyId?: string;
+  since?: string;
+}
+
+const arr = (xs: string[]) => `{${xs.join(',')}}`;
+
+/** Who may read alerts: inspector (its counties), regulator (its industries), admin (all). */
+export function assertAlertReader(p: Principal): void {
+  if (!['admin', 'inspector', 'regulator'].includes(p.role)) throw new ForbiddenError('Only inspectors, regulators and admins read alerts');
+}
+
+/** SQL predicate (alias `a`) for the alerts a principal may see; owner-addressed alerts go to that key. */
+export function alertScopeSql(p: Principal): SQL {
+  const owner = /^[0-9a-f-]{36}$/i.test(p.id) ? sql`a.owner_key_id = ${p.id}::uuid` : sql`FALSE`;
+  switch (p.role) {
+    case 'admin':
+      return sql`TRUE`;
+    case 'inspector':
+      return sql`(a.county_code = ANY(${arr(p.countyCodes)}::text[]) OR ${owner})`;
+    case 'regulator':
+      return sql`(a.industry = ANY(${arr(p.industries)}::text[]) OR ${owner})`;
+    default:
+      return sql`FALSE`;
+  }
+}
+
+/** The same scope, in memory, for the SSE fan-out (which filters rows it already has). */
+export function alertVisible(p: Principal, a: AlertRow): boolean {
+  if (a.owner_key_id && a.owner_key_id === p.id) return true;
+  if (p.role === 'admin') return true;
+  if (p.role === 'inspector') return a.county_code !== null && p.countyCodes.includes(a.county_code);
+  if (p.role === 'regulator') return a.industry !== null && p.industries.includes(a.industry);
+  return false;
+}
+
+export function filterSql(f: AlertFilter): SQL {
+  const parts: SQL[] = [];
+  if (f.countyCodes?.length) parts.push(sql`a.county_code = ANY(${arr(f.countyCodes)}::text[])`);
+  if (f.types?.length) parts.push(sql`a.type = ANY(${arr(f.types)}::text[])`);
+  if (f.severities?.length) parts.push(sql`a.severity = ANY(${arr(f.severities)}::text[])`);
+  if (f.projectId) parts.push(sql`a.project_id = ${f.projectId}::uuid`);
+  if (f.companyId) parts.push(sql`a.company_id = ${f.companyId}::uuid`);
+  if (f.since) parts.push(sql`a.created_at >= ${f.since}::timestamptz`);
+  return parts.length ? sql.join(parts, sql` AND `) : sql`TRUE`;
+}
+
+export function filterMatches(f: AlertFilter, a: AlertRow, sinceMs?: number): boolean {
+  if (f.countyCodes?.length && !(a.county_code && f.countyCodes.includes(a.county_code))) return false;
+  if (f.types?.length && !f.types.includes(a.type)) return false;
+  if (f.severities?.length && !f.severities.includes(a.severity)) return false;
+  if (f.projectId && a.project_id !== f.projectId) return false;
+  if (f.companyId && a.company_id !== f.companyId) return false;
+  if (sinceMs !== undefined && new Date(a.created_at).getTime() < sinceMs) return false;
+  return true;
+}
+
+/**
+ * One page of the feed after `afterSeq`, oldest first. Because seq is commit-ordered (see
+ * alert-relay.hook.ts), "seq > cursor" never skips an alert that commits later: no gaps, no duplicates.
+ */
+export async function listAlerts(db: DbOrTx, p: Principal, f: AlertFilter, afterSeq: number, limit: number, upToSeq?: number): Promise<AlertRow[]> {
+  const r = (await db.execute(sql`
+    SELECT ${ALERT_COLUMNS} FROM alerts a
+    WHERE a.seq > ${afterSeq} ${upToSeq !== undefined ? sql`AND a.seq <= ${upToSeq}` : sql``}
+      AND ${alertScopeSql(p)} AND ${filterSql(f)}
+    ORDER BY a.seq LIMIT ${limit}`)) as unknown as { rows: AlertRow[] };
+  return r.rows;
+}
+
+export async function maxAlertSeq(db: DbOrTx): Promise<number> {
+  const r = (await db.execute(sql`SELECT COALESCE(max(seq), 0) AS m FROM alerts`)) as unknown as { rows: { m: string }[] };
+  return Number(r.rows[0]?.m ?? 0);
+}

@@ -1,0 +1,186 @@
+import { sql, type SQL } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client.js';
+import type { Deps } from '../../deps.js';
+import { jobId } from '../../jobs/queues.js';
+import { newWebhookSecret } from '../../lib/crypto.js';
+import { NotFoundError, UnprocessableError, type FieldError } from '../../lib/errors.js';
+import { newId } from '../../lib/ids.js';
+import type { Principal } from '../auth/auth.types.js';
+import { ALERT_TYPES } from './alert-catalogue.js';
+import { assertAlertReader, maxAlertSeq } from './alerts.service.js';
+import { webhookTargetProblem } from './webhook-target.js';
+
+export interface SubscriptionInput {
+  url: string;
+  types?: string[];
+  countyCodes?: string[];
+  severities?: string[];
+}
+
+export interface SubscriptionView {
+  id: string;
+  url: string;
+  types: string[];
+  countyCodes: string[];
+  severities: string[];
+  status: string;
+  statusReason: string | null;
+  consecutiveFailures: number;
+  createdAt: string;
+}
+
+interface SubRow {
+  id: string;
+  owner_key_id: string;
+  url: string;
+  types: string[];
+  county_codes: string[];
+  severities: string[];
+  status: string;
+  status_reason: string | null;
+  consecutive_failures: number;
+  created_at: Date;
+}
+
+const arr = (xs: string[]) => `{${xs.join(',')}}`;
+const rows = <T>(r: unknown): T[] => (r as { rows: T[] }).rows;
+
+export const toSubView = (r: SubRow): SubscriptionView => ({
+  id: r.id, url: r.url, types: r.types, countyCodes: r.county_codes, severities: r.severities, status: r.status,
+  statusReason: r.status_reason, consecutiveFailures: r.consecutive_failures, createdAt: new Date(r.created_at).toISOString(),
+});
+
+/**
+ * Which alerts a subscription receives (aliases `s` subscription, `a` alert): its own filters AND its
+ * owner's scope as copied at creation; alerts addressed to one key go only to that key (or admin).
+ */
+export const SUBSCRIPTION_MATCH: SQL = sql`
+  (cardinality(s.types) = 0 OR a.type = ANY(s.types))
+  AND (cardinality(s.county_codes) = 0 OR a.county_code = ANY(s.county_codes))
+  AND (cardinality(s.severities) = 0 OR a.severity = ANY(s.severities))
+  AND (a.owner_key_id::text = s.owner_key_id OR s.owner_role = 'admin'
+       OR (a.owner_key_id IS NULL AND s.owner_role = 'inspector' AND a.county_code = ANY(s.owner_county_codes))
+       OR (a.owner_key_id IS NULL AND s.owner_role = 'regulator' AND a.industry = ANY(s.owner_industries)))`;
+
+export async function createSubscription(deps: Pick<Deps, 'db' | 'pii' | 'config'>, p: Principal, input: SubscriptionInput): Promise<SubscriptionView & { secret: string }> {
+  assertAlertReader(p);
+  const errors: FieldError[] = [];
+  (input.types ?? []).forEach((t, i) => {
+    if (!ALERT_TYPES[t]) errors.push({ path: `body.types[${i}]`, message: `unknown alert type "${t}"` });
+  });
+  let countyCodes = [...new Set(input.countyCodes ?? [])];
+  if (p.role === 'inspector') {
+    countyCodes.forEach((c, i) => {
+      if (!p.countyCodes.includes(c)) errors.push({ path: `body.countyCodes[${i}]`, message: `county ${c} is outside your counties` });
+    });
+    // An inspector's subscription without counties means "all of mine", written down explicitly.
+    if (countyCodes.length === 0) countyCodes = [...p.countyCodes];
+  }
+  const problem = await webhookTargetProblem(input.url, deps.config.allowPrivateWebhookTargets);
+  if (problem) errors.push({ path: 'body.url', message: problem });
+  if (errors.length) throw new UnprocessableError('The subscription breaks a rule', errors);
+
+  const id = newId();
+  const secret = newWebhookSecret();
+  const start = await maxAlertSeq(deps.db);
+  const r = rows<SubRow>(await deps.db.execute(sql`
+    INSERT INTO alert_subscriptions (id, owner_key_id, owner_role, owner_county_codes, owner_industries, url, secret_enc, types, county_codes, severities, start_seq)
+    VALUES (${id}, ${p.id}, ${p.role}, ${arr(p.countyCodes)}::text[], ${arr(p.industries)}::text[], ${input.url}, ${deps.pii.encrypt(secret)},
+      ${arr([...new Set(input.types ?? [])])}::text[], ${arr(countyCodes)}::text[], ${arr([...new Set(input.severities ?? [])])}::text[], ${start})
+    RETURNING *`));
+  return { ...toSubView(r[0]!), secret };
+}
+
+const ownerSql = (p: Principal) => (p.role === 'admin' ? sql`TRUE` : sql`s.owner_key_id = ${p.id}`);
+
+export async function listSubscriptions(db: DbOrTx, p: Principal): Promise<SubscriptionView[]> {
+  assertAlertReader(p);
+  const r = rows<SubRow>(await db.execute(sql`SELECT * FROM alert_subscriptions s WHERE s.status <> 'deleted' AND ${ownerSql(p)} ORDER BY s.created_at, s.id LIMIT 500`));
+  return r.map(toSubView);
+}
+
+/** The caller's own subscription (admin: any); another key's is a 404. */
+export async function getSubscription(db: DbOrTx, p: Principal, id: string): Promise<SubRow> {
+  assertAlertReader(p);
+  const r = rows<SubRow>(await db.execute(sql`SELECT * FROM alert_subscriptions s WHERE s.id = ${id} AND s.status <> 'deleted' AND ${ownerSql(p)}`));
+  if (!r[0]) throw new NotFoundError('Subscription');
+  return r[0];
+}
+
+export async function deleteSubscription(db: DbOrTx, p: Principal, id: string): Promise<void> {
+  await getSubscription(db, p, id);
+  await db.execute(sql`UPDATE alert_subscriptions SET status = 'deleted', status_reason = 'deleted by owner', updated_at = now() WHERE id = ${id}`);
+}
+
+export interface DeliveryView {
+  seq: number;
+  alertId: string;
+  attempt: number;
+  status: string;
+  responseStatus: number | null;
+  error: string | null;
+  durationMs: number | null;
+  nextAttemptAt: string | null;
+  attemptedAt: string;
+}
+
+/** Delivery log, newest first. */
+export async function listDeliveries(db: DbOrTx, p: Principal, id: string, beforeSeq: number | null, limit: number): Promise<DeliveryView[]> {
+  await getSubscription(db, p, id);
+  const r = rows<{ seq: string; alert_id: string; attempt: number; status: string; response_status: number | null; error: string | null; duration_ms: number | null; next_attempt_at: Date | null; attempted_at: Date }>(
+    await db.execute(sql`
+      SELECT seq, alert_id, attempt, status, response_status, error, duration_ms, next_attempt_at, attempted_at FROM alert_deliveries
+      WHERE subscription_id = ${id} ${beforeSeq !== null ? sql`AND seq < ${beforeSeq}` : sql``}
+      ORDER BY seq DESC LIMIT ${limit}`),
+  );
+  return r.map((x) => ({
+    seq: Number(x.seq), alertId: x.alert_id, attempt: x.attempt, status: x.status, responseStatus: x.response_status, error: x.error,
+    durationMs: x.duration_ms, nextAttemptAt: x.next_attempt_at ? new Date(x.next_attempt_at).toISOString() : null, attemptedAt: new Date(x.attempted_at).toISOString(),
+  }));
+}
+
+export interface DeliveryJob {
+  subscriptionId: string;
+  alertId: string;
+}
+
+/** After the relay committed an alert: one delivery job per matching active subscription (idempotent job ids). */
+export async function enqueueDeliveries(deps: Pick<Deps, 'db' | 'queues'>, alertId: string): Promise<number> {
+  const r = rows<{ sub_id: string }>(await deps.db.execute(sql`
+    SELECT s.id AS sub_id FROM alerts a JOIN alert_subscriptions s ON s.status = 'active' AND a.seq > s.start_seq AND ${SUBSCRIPTION_MATCH}
+    WHERE a.id = ${alertId}`));
+  if (r.length === 0) return 0;
+  await deps.queues['alert-delivery'].addBulk(r.map((x) => ({
+    name: 'deliver',
+    data: { subscriptionId: x.sub_id, alertId } satisfies DeliveryJob,
+    opts: { jobId: jobId('alert', alertId, x.sub_id) },
+  })));
+  return r.length;
+}
+
+export const REPLAY_MAX = 10_000;
+
+/**
+ * Manual replay: re-activate a paused/disabled subscription and send again the chosen alerts (ids, or
+ * everything matching since a time). New job ids (per replay) so earlier completed jobs do not absorb them.
+ */
+export async function replaySubscription(deps: Pick<Deps, 'db' | 'queues'>, p: Principal, id: string, input: { alertIds?: string[]; since?: string }): Promise<{ enqueued: number; replayId: string }> {
+  await getSubscription(deps.db, p, id);
+  if (!input.alertIds?.length && !input.since) throw new UnprocessableError('Give alertIds or since', [{ path: 'body', message: 'one of alertIds or since is required' }]);
+  await deps.db.execute(sql`
+    UPDATE alert_subscriptions SET status = 'active', status_reason = NULL, consecutive_failures = 0, updated_at = now()
+    WHERE id = ${id} AND status IN ('paused', 'disabled')`);
+  const pick = input.alertIds?.length ? sql`a.id = ANY(${arr(input.alertIds)}::uuid[])` : sql`a.created_at >= ${input.since}::timestamptz`;
+  const r = rows<{ id: string }>(await deps.db.execute(sql`
+    SELECT a.id FROM alerts a JOIN alert_subscriptions s ON s.id = ${id} AND ${SUBSCRIPTION_MATCH}
+    WHERE ${pick} ORDER BY a.seq LIMIT ${REPLAY_MAX}`));
+  const replayId = newId().replace(/-/g, '').slice(-12);
+  if (r.length) {
+    await deps.queues['alert-delivery'].addBulk(r.map((x) => ({
+      name: 'deliver',
+      data: { subscriptionId: id, alertId: x.id } satisfies DeliveryJob,
+      opts: { jobId: jobId('alert', x.id, id, 'replay', replayId) },
+    })));
+  }
+  return { enqueued: r.length, replayId };
+}
