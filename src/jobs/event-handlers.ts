@@ -1,4 +1,5 @@
 import type { Deps } from '../deps.js';
+import { alertWebhookHandler } from '../modules/alerts/alert-events.handler.js';
 
 /** An outbox event as the `events` queue carries it. */
 export interface RelayedEvent {
@@ -21,4 +22,4 @@ export interface EventHandler {
 }
 
 /** Consumers of outbox events (reactions that enqueue work, recompute grades…). Modules append here. */
-export const EVENT_HANDLERS: EventHandler[] = [];
+export const EVENT_HANDLERS: EventHandler[] = [alertWebhookHandler];

@@ -1,4 +1,5 @@
 import type { Tx } from '../db/client.js';
+import { materialiseAlerts } from '../modules/alerts/alert-relay.hook.js';
 import type { RelayedEvent } from './event-handlers.js';
 
 /**
@@ -6,4 +7,4 @@ import type { RelayedEvent } from './event-handlers.js';
  * writes commits exactly once per event (e.g. alerts materialised from events). Modules append here.
  */
 export type RelayHook = (tx: Tx, events: RelayedEvent[]) => Promise<void>;
-export const RELAY_HOOKS: RelayHook[] = [];
+export const RELAY_HOOKS: RelayHook[] = [materialiseAlerts];

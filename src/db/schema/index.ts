@@ -5,4 +5,5 @@ export * from './roster.js';
 export * from './escrow.js';
 export * from './payroll.js';
 export * from './disbursement.js';
+export * from './alerts.js';
 export * from './reconciliation.js';
