@@ -3,6 +3,7 @@ import type { Deps } from '../deps.js';
 import alertsRoutes from './alerts/alerts.routes.js';
 import auditRoutes from './audit/audit.routes.js';
 import authRoutes from './auth/auth.routes.js';
+import consoleRoutes from './console/console.routes.js';
 import creditRoutes from './credit/credit.routes.js';
 import disbursementRoutes from './disbursement/disbursement.routes.js';
 import enforcementRoutes from './enforcement/enforcement.routes.js';
@@ -18,4 +19,5 @@ type RoutePlugin = (app: FastifyInstance, opts: { deps: Deps }) => Promise<void>
 export const MODULE_ROUTES: RoutePlugin[] = [
   authRoutes, auditRoutes, registryRoutes, rosterRoutes, escrowRoutes, payrollRoutes,
   disbursementRoutes, reconciliationRoutes, enforcementRoutes, creditRoutes, alertsRoutes,
+  consoleRoutes,
 ];

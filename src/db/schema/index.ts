@@ -7,3 +7,4 @@ export * from './payroll.js';
 export * from './disbursement.js';
 export * from './alerts.js';
 export * from './reconciliation.js';
+export * from './console.js';

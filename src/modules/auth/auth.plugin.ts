@@ -5,6 +5,7 @@ import type { Deps } from '../../deps.js';
 import { safeEqual, sha256Hex } from '../../lib/crypto.js';
 import { ForbiddenError, UnauthorizedError } from '../../lib/errors.js';
 import type { Principal, Role } from './auth.types.js';
+import { CSRF_HEADER, readCookie, resolveSession, SESSION_COOKIE } from '../console/session.service.js';
 
 const BOOTSTRAP: Omit<Principal, 'label'> = { id: 'bootstrap-admin', role: 'admin', companyId: null, bankId: null, countyCodes: [], industries: [] };
 
@@ -14,7 +15,7 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { deps: Deps }) 
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (req) => {
     const h = req.headers.authorization;
-    if (!h || !h.startsWith('Bearer ')) return;
+    if (!h || !h.startsWith('Bearer ')) return consoleSession(req);
     const key = h.slice(7).trim();
     if (!key || key.length > 200) return;
     if (safeEqual(key, config.adminApiKey)) {
@@ -31,6 +32,20 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { deps: Deps }) 
       req.principal = { id: k.id, role: k.role, companyId: k.company_id, bankId: k.bank_id, countyCodes: k.county_codes, industries: k.industries, label: k.label };
     }
   });
+
+  // Inspector console: a session cookie stands for the key it was created from (a Bearer key wins).
+  // Cookies ride along on cross-site requests, so a state change must also echo the session's CSRF token.
+  async function consoleSession(req: FastifyRequest) {
+    const token = readCookie(req.headers.cookie, SESSION_COOKIE);
+    if (!token) return;
+    const s = await resolveSession(db, token, config.adminApiKey, opts.deps.now());
+    if (!s) return;
+    if (!['GET', 'HEAD', 'OPTIONS'].includes(req.method)) {
+      const sent = req.headers[CSRF_HEADER];
+      if (typeof sent !== 'string' || !safeEqual(sent, s.csrfToken)) throw new ForbiddenError('Missing or invalid CSRF token');
+    }
+    req.principal = s.principal;
+  }
 }, { name: 'auth' });
 
 /** The one authorization helper: 401 without a valid key, 403 when the role may not act. */

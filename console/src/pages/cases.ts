@@ -1,0 +1,106 @@
+import { ApiError, get, post, qs } from '../api.js';
+import { h, replace, shortDate, yuan } from '../dom.js';
+import { label, t } from '../i18n.js';
+import { renderError, route } from '../main.js';
+
+export interface CaseRow {
+  id: string; projectId: string; employerId: string; workersOwed: number; amountOwedFen: number; stage: string; deadline: string | null;
+  status?: string; month?: string; countyCode?: string; amountClearedFen?: number; amountOutstandingFen?: number; massIncident?: boolean;
+  projectName?: string; employerName?: string;
+}
+type Any = Record<string, unknown>;
+const str = (v: unknown) => (v === null || v === undefined ? '—' : String(v));
+const num = (v: unknown) => (typeof v === 'number' ? v : null);
+
+export async function renderCases(main: HTMLElement, _p: string[], q: URLSearchParams): Promise<void> {
+  document.title = `${t('cases')} · ${t('appName')}`;
+  const county = q.get('countyCode') ?? undefined;
+  const stage = q.get('stage');
+  const month = q.get('month');
+  const items: CaseRow[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < 10; page++) {
+    const r = await get<{ items: CaseRow[]; nextCursor: string | null }>('/v1/cases' + qs({ countyCode: county, limit: 500, cursor }));
+    items.push(...r.items);
+    if (!r.nextCursor) break;
+    cursor = r.nextCursor;
+  }
+  // The overview links here with a stage or month: the same rows its figure counted.
+  const rows = items.filter((c) => (!stage || c.stage === stage) && (!month || !c.month || c.month === month));
+  replace(main,
+    h('h1', {}, t('cases'), county ? ` · ${county}` : '', stage ? ` · ${label(stage)}` : '', month ? ` · ${month}` : ''),
+    h('div', { class: 'table-wrap' }, h('table', { id: 'cases-table' },
+      h('thead', {}, h('tr', {}, ...[t('caseTitle'), t('month'), t('project'), t('stage'), t('deadline'), t('workersOwed'), t('amountOwed')].map((x) => h('th', { scope: 'col' }, x)))),
+      h('tbody', {}, ...rows.map((c) => h('tr', { 'data-case-id': c.id },
+        h('td', {}, h('a', { href: `/console/cases/${c.id}` }, c.id.slice(0, 8))),
+        h('td', {}, c.month ?? '—'),
+        h('td', {}, h('a', { href: `/console/projects/${c.projectId}` }, c.projectName ?? c.projectId.slice(0, 8))),
+        h('td', {}, label(c.stage)), h('td', {}, shortDate(c.deadline)), h('td', { class: 'num' }, c.workersOwed), h('td', { class: 'num' }, yuan(c.amountOwedFen))))))),
+    rows.length === 0 ? h('p', { class: 'muted' }, t('none')) : null);
+}
+
+export async function renderCase(main: HTMLElement, [id]: string[]): Promise<void> {
+  const c = await get<CaseRow & Any>(`/v1/cases/${id}`);
+  document.title = `${t('caseTitle')} ${c.id.slice(0, 8)} · ${t('appName')}`;
+  const timeline = (c.timeline ?? c.events ?? []) as Any[];
+  const workers = (c.workers ?? []) as Any[];
+  const payments = (c.payments ?? []) as Any[];
+  const msg = h('p', { id: 'action-result', role: 'status' });
+
+  const act = async (path: string, body: unknown = {}) => {
+    msg.textContent = '';
+    try {
+      await post(path, body);
+      msg.textContent = t('done');
+      await route(); // re-read the case: the stage shown always comes from the API
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) return renderError(main, e);
+      msg.textContent = `${t('failed')}: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  };
+  const reason = h('input', { id: 'action-reason', name: 'reason', maxlength: 500, size: 40 });
+  const button = (idAttr: string, text: string, onclick: () => void, enabled = true) =>
+    h('button', { type: 'button', id: idAttr, disabled: !enabled || c.status === 'closed', onclick }, text);
+
+  replace(main,
+    h('h1', {}, `${t('caseTitle')} ${c.id.slice(0, 8)}`),
+    h('section', { class: 'card', 'aria-labelledby': 'case-sum-h' },
+      h('h2', { id: 'case-sum-h', class: 'sr-only' }, t('caseTitle')),
+      h('dl', { class: 'facts' },
+        h('dt', {}, t('stage')), h('dd', { id: 'case-stage', 'data-stage': c.stage }, label(c.stage)),
+        h('dt', {}, t('status')), h('dd', {}, label(c.status ?? null)),
+        h('dt', {}, t('deadline')), h('dd', {}, shortDate(c.deadline)),
+        h('dt', {}, t('month')), h('dd', {}, c.month ?? '—'),
+        h('dt', {}, t('project')), h('dd', {}, h('a', { href: `/console/projects/${c.projectId}` }, c.projectName ?? c.projectId)),
+        h('dt', {}, t('employer')), h('dd', {}, c.employerName ?? c.employerId),
+        h('dt', {}, t('workersOwed')), h('dd', {}, c.workersOwed),
+        h('dt', {}, t('amountOwed')), h('dd', {}, yuan(c.amountOwedFen)),
+        c.amountClearedFen !== undefined ? [h('dt', {}, t('cleared')), h('dd', {}, yuan(c.amountClearedFen))] : null,
+        c.massIncident ? [h('dt', {}, t('massIncident')), h('dd', {}, '✔')] : null)),
+    h('section', { class: 'card', 'aria-labelledby': 'actions-h' },
+      h('h2', { id: 'actions-h' }, t('actions')),
+      h('label', { for: 'action-reason' }, t('reason')), reason,
+      h('div', { class: 'actions' },
+        button('act-gc-order', t('gcOrder'), () => void act(`/v1/cases/${c.id}/gc-order`, reason.value ? { note: reason.value } : {})),
+        button('act-deposit-notice', t('depositNotice'), () => void act(`/v1/cases/${c.id}/deposit-notice`, reason.value ? { note: reason.value } : {})),
+        button('act-mass-incident', t('massIncident'), () => void act(`/v1/cases/${c.id}/mass-incident`, reason.value ? { note: reason.value } : {}), !c.massIncident),
+        button('act-propose-blacklist', t('proposeBlacklist'), () => void act('/v1/blacklist/proposals', { companyId: c.employerId, caseIds: [c.id], reason: c.massIncident ? 'mass_incident' : 'criminal_threshold', reasonDetail: reason.value || t('proposeBlacklist') }))),
+      msg),
+    h('section', { class: 'card', 'aria-labelledby': 'timeline-h' },
+      h('h2', { id: 'timeline-h' }, t('timeline')),
+      h('ol', { class: 'timeline', id: 'case-timeline' }, ...timeline.map((e) => h('li', { 'data-stage': str(e.stage) },
+        h('strong', {}, label(str(e.stage))), ' · ', t('date'), ' ', str(e.on ?? e.date), ' · ', t('deadline'), ' ', str(e.deadline ?? null), ' · ', t('actor'), ' ', str(e.actor),
+        e.note ? h('span', { class: 'muted' }, ` — ${str(e.note)}`) : null)))),
+    h('section', { class: 'card', 'aria-labelledby': 'workers-h' },
+      h('h2', { id: 'workers-h' }, t('workersOwed')),
+      h('div', { class: 'table-wrap' }, h('table', { id: 'case-workers' },
+        h('thead', {}, h('tr', {}, ...[t('worker'), t('idNumber'), t('amountOwed'), t('cleared')].map((x) => h('th', { scope: 'col' }, x)))),
+        h('tbody', {}, ...workers.map((w) => h('tr', {},
+          h('td', {}, str(w.name ?? w.workerId)), h('td', {}, str(w.idNumberMasked)), h('td', { class: 'num' }, yuan(num(w.amountOwedFen))), h('td', { class: 'num' }, yuan(num(w.amountPaidFen))))))))),
+    h('section', { class: 'card', 'aria-labelledby': 'payments-h' },
+      h('h2', { id: 'payments-h' }, t('payments')),
+      payments.length === 0 ? h('p', { class: 'muted' }, t('none')) : h('div', { class: 'table-wrap' }, h('table', { id: 'case-payments' },
+        h('thead', {}, h('tr', {}, ...[t('date'), t('worker'), t('amount'), t('actor')].map((x) => h('th', { scope: 'col' }, x)))),
+        h('tbody', {}, ...payments.map((p) => h('tr', {},
+          h('td', {}, str(p.valueDate ?? p.on ?? p.date)), h('td', {}, str(p.workerName ?? p.workerId)), h('td', { class: 'num' }, yuan(num(p.amountFen))), h('td', {}, str(p.paidBy ?? p.source)))))))));
+}
