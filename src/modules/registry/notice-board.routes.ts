@@ -1,5 +1,38 @@
 import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
 import type { Deps } from '../../deps.js';
+import { IdParams, problems } from '../platform/common.schemas.js';
+import { noticeBoard, noticeBoardHtml } from './notice-board.service.js';
 
-/** Public notice board (filled in below the priority routes). */
-export default async function noticeBoardRoutes(_app: FastifyInstance, _opts: { deps: Deps }) {}
+const Party = Type.Object({
+  role: Type.String({ description: 'construction_unit | general_contractor | subcontractor' }),
+  companyId: Type.String(),
+  name: Type.String(),
+  creditCode: Type.String(),
+  legalRepresentative: Type.String(),
+  parentCompanyId: Type.Union([Type.String(), Type.Null()]),
+  laborContact: Type.Union([Type.Object({ name: Type.String(), phone: Type.Union([Type.String(), Type.Null()]) }), Type.Null()]),
+});
+const Board = Type.Object({
+  projectId: Type.String(),
+  projectName: Type.String(),
+  countyCode: Type.String(),
+  payday: Type.Integer(),
+  parties: Type.Array(Party),
+  minimumWage: Type.Object({ monthlyFen: Type.Integer(), hourlyFen: Type.Integer() }),
+  channels: Type.Object({ complaintHotline: Type.String(), mediation: Type.String(), arbitration: Type.String(), legalAid: Type.String() }),
+});
+
+/** Public (no key): what every worker on site must be able to read. */
+export default async function noticeBoardRoutes(app: FastifyInstance, { deps }: { deps: Deps }) {
+  app.get('/v1/projects/:id/notice-board', {
+    schema: { operationId: 'getNoticeBoard', tags: ['registry'], summary: 'Public rights-protection notice board of a project (no auth)', security: [], params: IdParams, response: { 200: Board, ...problems(400, 404) } },
+  }, async (req) => noticeBoard(deps.db, deps.pii, (req.params as { id: string }).id));
+
+  app.get('/v1/projects/:id/notice-board.html', {
+    schema: { operationId: 'getNoticeBoardHtml', tags: ['registry'], summary: 'Printable notice board page in Chinese (no auth)', security: [], params: IdParams, produces: ['text/html'], response: { 200: Type.String(), ...problems(400, 404) } },
+  }, async (req, reply) => {
+    const b = await noticeBoard(deps.db, deps.pii, (req.params as { id: string }).id);
+    return reply.type('text/html; charset=utf-8').send(noticeBoardHtml(b));
+  });
+}

@@ -1,5 +1,64 @@
 import type { FastifyInstance } from 'fastify';
+import type { Readable } from 'node:stream';
+import { Type } from 'typebox';
 import type { Deps } from '../../deps.js';
+import { BadRequestError } from '../../lib/errors.js';
+import { requireRole } from '../auth/auth.plugin.js';
+import { projectScope, requireRelation } from '../auth/scope.js';
+import { IdParams, Uuid, problems } from '../platform/common.schemas.js';
+import { readCsv, readJsonArray, readXlsx } from './import.parsers.js';
+import { importWorkers } from './import.service.js';
 
-/** (being built) */
-export default async function importRoutes(_app: FastifyInstance, _opts: { deps: Deps }) {}
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+/** The request stream, hidden from enumeration so idempotency hashing never walks it. */
+class StreamBody {
+  declare readonly stream: Readable;
+  constructor(readonly format: 'csv' | 'xlsx' | 'json', stream: Readable) {
+    Object.defineProperty(this, 'stream', { value: stream, enumerable: false });
+  }
+}
+
+const Issue = Type.Object({ field: Type.String(), message: Type.String() });
+const ImportResult = Type.Object({
+  accepted: Type.Integer({ description: 'Rows registered (committed)' }),
+  rejected: Type.Array(Type.Object({ row: Type.Integer({ description: 'Line in the file (CSV line, sheet row, or 1-based array index)' }), errors: Type.Array(Issue) })),
+  warnings: Type.Array(Type.Object({ row: Type.Integer(), warnings: Type.Array(Type.Object({ code: Type.String(), field: Type.String(), message: Type.String() })) })),
+  acceptedRows: Type.Optional(Type.Array(Type.Object({ row: Type.Integer(), workerId: Uuid() }))),
+  committed: Type.Boolean({ description: 'Always true in a 200: accepted rows are committed, rejected ones are not' }),
+});
+
+/**
+ * Encapsulated so its content-type parsers (raw stream pass-through, no buffering, no body limit
+ * beyond the row cap) apply to the import route only.
+ */
+export default async function importRoutes(app: FastifyInstance, { deps }: { deps: Deps }) {
+  app.removeContentTypeParser(['application/json']);
+  app.addContentTypeParser(['text/csv', 'application/csv'], (_req, payload, done) => done(null, new StreamBody('csv', payload as unknown as Readable)));
+  app.addContentTypeParser(XLSX, (_req, payload, done) => done(null, new StreamBody('xlsx', payload as unknown as Readable)));
+  app.addContentTypeParser('application/json', (_req, payload, done) => done(null, new StreamBody('json', payload as unknown as Readable)));
+
+  app.post('/v1/projects/:id/workers/import', {
+    schema: {
+      operationId: 'importWorkers', tags: ['roster'],
+      summary: 'Bulk roster import (text/csv, xlsx or a JSON array), streamed; per-row results (GC or the employing subcontractor)',
+      description: 'Headers in Chinese (姓名, 身份证号, 手机号, 银行卡号, 工种, 班组, 用工单位, 劳动合同, 劳务派遣, 进场日期) or English (name, idNumber, phone, bankCardNumber, trade, team, employerId, contractSigned, dispatched, entryDate). Accepted rows are committed together in one transaction; rejected rows are listed with their line and errors. A malformed file imports nothing (400).',
+      consumes: ['text/csv', XLSX, 'application/json'],
+      params: IdParams,
+      querystring: Type.Object({
+        employerId: Type.Optional(Uuid('Employer for rows without an employer column (default: the calling subcontractor)')),
+        listAccepted: Type.Optional(Type.Boolean({ default: true, description: 'Include acceptedRows (row → workerId)' })),
+      }, { additionalProperties: false }),
+      response: { 200: ImportResult, ...problems(400, 401, 403, 404, 415, 422) },
+    },
+  }, async (req) => {
+    const p = requireRole(req, 'admin', 'contractor');
+    const s = await projectScope(deps.db, p, (req.params as { id: string }).id);
+    requireRelation(s, 'gc', 'subcontractor', 'admin');
+    const body = req.body as StreamBody | undefined;
+    if (!(body instanceof StreamBody)) throw new BadRequestError('Send the file as text/csv, xlsx or a JSON array', [{ path: 'body', message: 'missing' }]);
+    const q = req.query as { employerId?: string; listAccepted?: boolean };
+    const source = body.format === 'csv' ? readCsv(body.stream) : body.format === 'xlsx' ? readXlsx(body.stream) : readJsonArray(body.stream);
+    return importWorkers(deps.db, deps.pii, p, s, source, deps.now().toISOString().slice(0, 10), { defaultEmployerId: q.employerId ?? null, listAccepted: q.listAccepted });
+  });
+}

@@ -9,6 +9,7 @@ import type { ProjectScope } from '../auth/scope.js';
 import { decodeCursor, encodeCursor } from '../platform/common.schemas.js';
 import { getPolicy } from '../policy/policy.service.js';
 import { projectParties } from '../registry/registry.service.js';
+import { checkDispatchedCap } from './compliance.service.js';
 import { registerChunk } from './register.service.js';
 import { validateWorkerRow, type RowContext, type WorkerRowInput } from './worker.rules.js';
 
@@ -28,6 +29,7 @@ export async function registerWorker(tx: DbOrTx, pii: PiiCipher, actor: Principa
   if (!v.ok) throw new UnprocessableError('The worker cannot be registered', v.errors.map((e) => ({ path: `body.${e.field}`, message: e.message })), 'invalid_worker');
   const [out] = await registerChunk(tx, pii, scope.projectId, scope.countyCode, [{ ord: 1, row: v.row, warnings: v.warnings }]);
   if (!out!.ok) throw new UnprocessableError('The worker cannot be registered', out!.errors.map((e) => ({ path: `body.${e.field}`, message: e.message })), 'worker_already_active');
+  if (v.row.dispatched) await checkDispatchedCap(tx, scope.projectId, scope.countyCode, v.row.entryDate);
   await appendAudit(tx, { actor: actor.id, action: 'worker.engaged', entityType: 'engagement', entityId: out!.engagementId, projectId: scope.projectId, data: { workerId: out!.workerId, employerId: v.row.employerId } });
   return {
     id: out!.workerId, engagementId: out!.engagementId, projectId: scope.projectId, employerId: v.row.employerId, name: v.row.name,

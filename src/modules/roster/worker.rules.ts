@@ -46,6 +46,17 @@ export interface RowContext {
   maxAge: number;
 }
 
+/** GB/T 2260 province-level prefixes (81–83: HK, Macao, Taiwan residence permits). */
+const PROVINCES = new Set(['11', '12', '13', '14', '15', '21', '22', '23', '31', '32', '33', '34', '35', '36', '37', '41', '42', '43', '44', '45', '46',
+  '50', '51', '52', '53', '54', '61', '62', '63', '64', '65', '71', '81', '82', '83']);
+
+/** lib's GB 11643 check plus a real province prefix (python-stdnum's vectors reject a `99…` number). */
+export function checkResidentId(raw: string, asOf?: string): ReturnType<typeof validateResidentId> | { ok: false; reason: 'region' } {
+  const r = validateResidentId(raw, asOf);
+  if (r.ok && !PROVINCES.has(r.normalized.slice(0, 2))) return { ok: false, reason: 'region' };
+  return r;
+}
+
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -60,11 +71,11 @@ export function validateWorkerRow(r: WorkerRowInput, ctx: RowContext):
   const entryOk = DATE.test(entryDate) && !Number.isNaN(Date.parse(entryDate + 'T00:00:00Z'));
   if (!entryOk) errors.push({ field: 'entryDate', message: 'must be a date YYYY-MM-DD' });
 
-  const id = validateResidentId(r.idNumber ?? '', entryOk ? entryDate : undefined);
+  const id = checkResidentId(r.idNumber ?? '', entryOk ? entryDate : undefined);
   if (!id.ok) {
     errors.push({
       field: 'idNumber',
-      message: id.reason === 'checksum' ? 'check character does not match (GB 11643)' : id.reason === 'birth_date' ? 'birth date is not a real date' : 'must be 17 digits and a check character',
+      message: id.reason === 'checksum' ? 'check character does not match (GB 11643)' : id.reason === 'birth_date' ? 'birth date is not a real date' : id.reason === 'region' ? 'the first two digits are not a province code' : 'must be 17 digits and a check character',
     });
   }
   const card = validateBankCard(r.bankCardNumber ?? '');

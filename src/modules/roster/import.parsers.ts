@@ -1,0 +1,154 @@
+/**
+ * Streaming readers for the roster import: CSV (csv-parse), xlsx (exceljs WorkbookReader) and a JSON
+ * array (a small incremental splitter: one element in memory at a time). Each yields
+ * `{ line, record }` with the record's keys already mapped to the canonical English field names.
+ */
+import type { Readable } from 'node:stream';
+import { parse } from 'csv-parse';
+import ExcelJS from 'exceljs';
+
+/** Header aliases (Chinese and English, case/space-insensitive) → canonical field. */
+const ALIASES: Record<string, string> = {};
+const add = (field: string, ...names: string[]) => names.forEach((n) => (ALIASES[norm(n)] = field));
+function norm(h: string): string {
+  return h.replace(/^\uFEFF/, '').trim().toLowerCase().replace(/[\s_\-()（）*:：]/g, '');
+}
+add('name', 'name', 'fullname', 'workername', '姓名', '工人姓名');
+add('idNumber', 'idnumber', 'residentid', 'idcard', 'idno', '身份证号', '身份证号码', '公民身份号码', '身份证');
+add('phone', 'phone', 'mobile', 'phonenumber', '手机号', '手机号码', '手机', '联系电话', '电话');
+add('bankCardNumber', 'bankcardnumber', 'bankcard', 'cardnumber', 'card', '银行卡号', '工资卡号', '银行卡', '卡号');
+add('employerId', 'employerid', 'employer', '用工单位', '用工单位id', '所属单位', '劳务企业');
+add('trade', 'trade', 'occupation', '工种');
+add('team', 'team', 'crew', '班组');
+add('contractSigned', 'contractsigned', 'contract', '劳动合同', '是否签订劳动合同', '签订合同', '合同');
+add('dispatched', 'dispatched', 'dispatch', '劳务派遣', '是否劳务派遣', '派遣');
+add('entryDate', 'entrydate', 'startdate', '进场日期', '进场时间', '入场日期');
+
+export const canonicalField = (header: string): string | null => ALIASES[norm(header)] ?? null;
+
+export interface RawRecord { line: number; record: Record<string, unknown>; unknownColumns?: string[] }
+
+function mapKeys(obj: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) {
+    const f = canonicalField(k);
+    if (f) out[f] = v;
+  }
+  return out;
+}
+
+export async function* readCsv(stream: Readable): AsyncGenerator<RawRecord> {
+  const parser = stream.pipe(parse({
+    bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true,
+    columns: (header: string[]) => header.map((h) => canonicalField(h) ?? `_ignored_${h}`),
+  }));
+  stream.on('error', (e) => parser.destroy(e));
+  for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+    yield { line: info.lines, record };
+  }
+}
+
+function cellText(v: unknown): unknown {
+  if (v === null || v === undefined) return '';
+  if (v instanceof Date) return v.toISOString().slice(0, 10);
+  if (typeof v === 'object') {
+    const o = v as { richText?: { text: string }[]; text?: string; result?: unknown };
+    if (o.richText) return o.richText.map((t) => t.text).join('');
+    if (o.result !== undefined) return cellText(o.result);
+    if (o.text !== undefined) return o.text;
+    return '';
+  }
+  return v;
+}
+
+/** First worksheet only; its first row is the header. */
+export async function* readXlsx(stream: Readable): AsyncGenerator<RawRecord> {
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(stream, { sharedStrings: 'cache', hyperlinks: 'ignore', styles: 'ignore', worksheets: 'emit', entries: 'emit' });
+  let sheetNo = 0;
+  for await (const ws of reader as unknown as AsyncIterable<AsyncIterable<{ number: number; values: unknown[] }>>) {
+    if (sheetNo++ > 0) {
+      for await (const _row of ws) void _row; // drain other sheets
+      continue;
+    }
+    let fields: (string | null)[] | null = null;
+    for await (const row of ws) {
+      const values = row.values.slice(1).map(cellText);
+      if (!fields) {
+        fields = values.map((h) => canonicalField(String(h)));
+        continue;
+      }
+      if (values.every((v) => v === '' || v === null)) continue;
+      const rec: Record<string, unknown> = {};
+      fields.forEach((f, i) => {
+        if (f) rec[f] = typeof values[i] === 'string' ? (values[i] as string).trim() : values[i];
+      });
+      yield { line: row.number, record: rec };
+    }
+  }
+}
+
+/**
+ * A top-level JSON array of objects, split incrementally: tracks string/escape state and nesting
+ * depth so only the current element is buffered. Each element is then JSON.parse'd on its own.
+ */
+export async function* readJsonArray(stream: Readable, maxElementBytes = 64 * 1024): AsyncGenerator<RawRecord> {
+  let started = false;
+  let ended = false;
+  let depth = 0;
+  let inStr = false;
+  let esc = false;
+  let buf = '';
+  let index = 0;
+  stream.setEncoding('utf8');
+  for await (const chunk of stream as AsyncIterable<string>) {
+    for (let i = 0; i < chunk.length; i++) {
+      const c = chunk[i]!;
+      if (!started) {
+        if (c === '[') started = true;
+        else if (!/\s|\uFEFF/.test(c)) throw new SyntaxError('the body must be a JSON array');
+        continue;
+      }
+      if (ended) {
+        if (!/\s/.test(c)) throw new SyntaxError('unexpected data after the JSON array');
+        continue;
+      }
+      if (depth === 0) {
+        if (c === ']') ended = true;
+        else if (c === '{' || c === '[') {
+          depth = 1;
+          buf = c;
+        } else if (!/[\s,]/.test(c)) throw new SyntaxError(`array element ${index + 1} is not an object`);
+        continue;
+      }
+      buf += c;
+      if (buf.length > maxElementBytes) throw new SyntaxError(`array element ${index + 1} is too large`);
+      if (inStr) {
+        if (esc) esc = false;
+        else if (c === '\\') esc = true;
+        else if (c === '"') inStr = false;
+      } else if (c === '"') inStr = true;
+      else if (c === '{' || c === '[') depth++;
+      else if (c === '}' || c === ']') {
+        depth--;
+        if (depth === 0) {
+          index++;
+          const v = JSON.parse(buf) as unknown;
+          buf = '';
+          if (!v || typeof v !== 'object' || Array.isArray(v)) throw new SyntaxError(`array element ${index} is not an object`);
+          yield { line: index, record: mapKeys(v as Record<string, unknown>) };
+        }
+      }
+    }
+  }
+  if (!started || !ended) throw new SyntaxError('the JSON array is incomplete');
+}
+
+const TRUE = new Set(['true', '1', 'yes', 'y', '是', '已签', '已签订', 't']);
+const FALSE = new Set(['false', '0', 'no', 'n', '否', '未签', '未签订', 'f', '']);
+export function toBool(v: unknown): boolean | null {
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'number') return v === 1 ? true : v === 0 ? false : null;
+  const s = String(v ?? '').trim().toLowerCase();
+  return TRUE.has(s) ? true : FALSE.has(s) ? false : null;
+}
+export const toStr = (v: unknown): string => (v === null || v === undefined ? '' : typeof v === 'number' ? (Number.isSafeInteger(v) ? String(v) : String(v)) : String(v).trim());

@@ -1,0 +1,162 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import ExcelJS from 'exceljs';
+import { sql } from 'drizzle-orm';
+import type { FastifyInstance } from 'fastify';
+import { buildApp, REDACT_PATHS } from '../../src/app.js';
+import { createTestContext, type TestContext } from '../helpers/context.js';
+import { makeBankCard, makeResidentId, nextSeed, seedProject, type SeededProject } from '../helpers/seed.js';
+
+let ctx: TestContext;
+let s: SeededProject;
+beforeAll(async () => {
+  ctx = await createTestContext();
+  s = await seedProject(ctx, { workers: 2 });
+});
+afterAll(() => ctx.close());
+
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+const importUrl = () => `/v1/projects/${s.projectId}/workers/import`;
+const person = () => {
+  const n = nextSeed();
+  return { name: `导入${n}`, id: makeResidentId(n), card: makeBankCard(n), phone: '13600000000' };
+};
+const count = async () => ((await ctx.deps.db.execute(sql`SELECT count(*)::int AS n FROM engagements WHERE project_id = ${s.projectId}`)) as unknown as { rows: { n: number }[] }).rows[0]!.n;
+
+describe('CSV import', () => {
+  it('Chinese headers: per-row results with line numbers; accepted rows committed', async () => {
+    const [a, b, c, d] = [person(), person(), person(), person()];
+    const badId = d.id.slice(0, 17) + (d.id[17] === '1' ? '2' : '1');
+    const csv = [
+      '姓名,身份证号,手机号,银行卡号,工种,班组,劳动合同,劳务派遣,进场日期',
+      `${a.name},${a.id},${a.phone},${a.card},钢筋工,一班,是,否,2026/4/1`,
+      `${b.name},${b.id},,${b.card},木工,一班,1,0,2026-04-01`,
+      `${d.name},${badId},,${d.card},木工,,是,否,2026-04-01`,
+      `${c.name},${c.id},,${makeBankCard(nextSeed(), false)},瓦工,二班,否,否,2026-04-02`,
+      `重复,${a.id},,${a.card},钢筋工,一班,是,否,2026-04-01`,
+      `${s.workers[0]!.name},${s.workers[0]!.idNumber},,${s.workers[0]!.bankCardNumber},木工,一班,是,否,2026-04-01`,
+      `无卡,${makeResidentId(nextSeed())},,123,木工,一班,是,否,2026-04-01`,
+    ].join('\r\n');
+    const before = await count();
+    const r = await ctx.app.inject({ method: 'POST', url: importUrl(), headers: { ...s.headers.sub, 'content-type': 'text/csv' }, payload: csv });
+    expect(r.statusCode).toBe(200);
+    const body = r.json();
+    expect(body.accepted).toBe(3);
+    expect(body.committed).toBe(true);
+    expect(body.rejected.map((x: { row: number }) => x.row)).toEqual([4, 6, 7, 8]);
+    expect(body.rejected[0].errors[0]).toMatchObject({ field: 'idNumber' });
+    expect(body.rejected[1].errors[0].message).toContain('same person as row 2');
+    expect(body.rejected[2].errors[0].message).toContain('already active');
+    expect(body.rejected[3].errors[0].field).toBe('bankCardNumber');
+    expect(body.warnings).toEqual([{ row: 5, warnings: [expect.objectContaining({ code: 'card_luhn' })] }]);
+    expect(body.acceptedRows.map((x: { row: number }) => x.row)).toEqual([2, 3, 5]);
+    expect(await count()).toBe(before + 3);
+    for (const p of [a, b, c, d]) {
+      expect(r.body).not.toContain(p.id);
+      expect(r.body).not.toContain(p.card);
+    }
+  });
+
+  it('English headers with an employer column, across several chunks', async () => {
+    const rows = ['name,idNumber,bankCardNumber,trade,team,employerId,contractSigned,dispatched,entryDate'];
+    for (let i = 0; i < 2500; i++) {
+      const p = person();
+      rows.push(`${p.name},${p.id},${p.card},普工,三班,${i % 2 ? s.subId : s.sub2Id},true,false,2026-05-01`);
+    }
+    const r = await ctx.app.inject({ method: 'POST', url: `${importUrl()}?listAccepted=false`, headers: { ...s.headers.gc, 'content-type': 'text/csv; charset=utf-8' }, payload: rows.join('\n') });
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toMatchObject({ accepted: 2500, rejected: [], warnings: [] });
+    expect(r.json().acceptedRows).toBeUndefined();
+  });
+
+  it('a subcontractor cannot import another employer’s workers', async () => {
+    const p = person();
+    const r = await ctx.app.inject({
+      method: 'POST', url: importUrl(), headers: { ...s.headers.sub2!, 'content-type': 'text/csv' },
+      payload: `name,idNumber,bankCardNumber,trade,employerId,contractSigned,entryDate\n${p.name},${p.id},${p.card},普工,${s.subId},true,2026-05-01\n`,
+    });
+    expect(r.json()).toMatchObject({ accepted: 0, rejected: [{ row: 2, errors: [{ field: 'employerId' }] }] });
+  });
+
+  it('a malformed file is a 400 and imports nothing', async () => {
+    const p = person();
+    const before = await count();
+    const csv = `name,idNumber,bankCardNumber,trade,contractSigned,entryDate\n${p.name},${p.id},${p.card},普工,true,2026-05-01\n"broken,${p.id}`;
+    const r = await ctx.app.inject({ method: 'POST', url: importUrl(), headers: { ...s.headers.sub, 'content-type': 'text/csv' }, payload: csv });
+    expect(r.statusCode).toBe(400);
+    expect(r.json().detail).toContain('nothing was imported');
+    expect(await count()).toBe(before);
+  });
+
+  it('401 without a key, 404 for another tenant, 403 for an inspector, 415 for an unknown type', async () => {
+    expect((await ctx.app.inject({ method: 'POST', url: importUrl(), headers: { 'content-type': 'text/csv' }, payload: 'a\n' })).statusCode).toBe(401);
+    const stranger = await seedProject(ctx, { workers: 0, sub2: false });
+    expect((await ctx.app.inject({ method: 'POST', url: importUrl(), headers: { ...stranger.headers.gc, 'content-type': 'text/csv' }, payload: 'a\n' })).statusCode).toBe(404);
+    expect((await ctx.app.inject({ method: 'POST', url: importUrl(), headers: { ...s.headers.inspector, 'content-type': 'text/csv' }, payload: 'a\n' })).statusCode).toBe(403);
+    expect((await ctx.app.inject({ method: 'POST', url: importUrl(), headers: { ...s.headers.sub, 'content-type': 'application/pdf' }, payload: 'a' })).statusCode).toBe(415);
+  });
+});
+
+describe('xlsx and JSON import', () => {
+  it('reads the first sheet of a workbook (Chinese headers, dates and booleans as cells)', async () => {
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('花名册');
+    ws.addRow(['姓名', '身份证号', '银行卡号', '工种', '班组', '劳动合同', '劳务派遣', '进场日期']);
+    const ps = [person(), person()];
+    ws.addRow([ps[0]!.name, ps[0]!.id, ps[0]!.card, '电工', '一班', true, false, new Date(Date.UTC(2026, 3, 3))]);
+    ws.addRow([ps[1]!.name, ps[1]!.id, ps[1]!.card, '电工', '一班', '是', '否', '2026-04-03']);
+    ws.addRow(['缺身份证', '', makeBankCard(nextSeed()), '电工', '', '是', '否', '2026-04-03']);
+    const buf = Buffer.from(await wb.xlsx.writeBuffer());
+    const r = await ctx.app.inject({ method: 'POST', url: importUrl(), headers: { ...s.headers.sub, 'content-type': XLSX }, payload: buf });
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toMatchObject({ accepted: 2, rejected: [{ row: 4, errors: [{ field: 'idNumber' }] }] });
+    const bad = await ctx.app.inject({ method: 'POST', url: importUrl(), headers: { ...s.headers.sub, 'content-type': XLSX }, payload: Buffer.from('not a zip') });
+    expect(bad.statusCode).toBe(400);
+  });
+
+  it('a JSON array with English or Chinese keys', async () => {
+    const [a, b] = [person(), person()];
+    const payload = JSON.stringify([
+      { name: a.name, idNumber: a.id, bankCardNumber: a.card, trade: '焊工', contractSigned: true, dispatched: true, entryDate: '2026-04-05', note: 'x}"]' },
+      { 姓名: b.name, 身份证号: b.id, 银行卡号: b.card, 工种: '焊工', 劳动合同: '是', 进场日期: '2026-04-05' },
+      { name: 'no id', trade: '焊工', contractSigned: true, entryDate: '2026-04-05' },
+    ]);
+    const r = await ctx.app.inject({ method: 'POST', url: importUrl(), headers: { ...s.headers.sub, 'content-type': 'application/json' }, payload });
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toMatchObject({ accepted: 2, rejected: [{ row: 3 }] });
+    const notArray = await ctx.app.inject({ method: 'POST', url: importUrl(), headers: { ...s.headers.sub, 'content-type': 'application/json' }, payload: '{"a":1}' });
+    expect(notArray.statusCode).toBe(400);
+    const truncated = await ctx.app.inject({ method: 'POST', url: importUrl(), headers: { ...s.headers.sub, 'content-type': 'application/json' }, payload: payload.slice(0, 80) });
+    expect(truncated.statusCode).toBe(400);
+  });
+});
+
+describe('logs never carry a full resident ID or card', () => {
+  let app: FastifyInstance;
+  const lines: string[] = [];
+  beforeAll(async () => {
+    app = await buildApp(ctx.deps, { logger: { level: 'trace', redact: { paths: REDACT_PATHS, censor: '[redacted]' }, stream: { write: (l: string) => void lines.push(l) } } });
+    await app.ready();
+  });
+  afterAll(() => app.close());
+
+  it('registration, rejection, import, list and the admin read', async () => {
+    const p = person();
+    const bad = person();
+    const badId = bad.id.slice(0, 17) + (bad.id[17] === '1' ? '2' : '1');
+    const body = { name: p.name, idNumber: p.id, phone: '13512345678', bankCardNumber: p.card, employerId: s.subId, trade: '木工', contractSigned: true, dispatched: false, entryDate: '2026-04-01' };
+    const r1 = await app.inject({ method: 'POST', url: `/v1/projects/${s.projectId}/workers`, headers: s.headers.sub, payload: body });
+    expect(r1.statusCode).toBe(201);
+    const r2 = await app.inject({ method: 'POST', url: `/v1/projects/${s.projectId}/workers`, headers: s.headers.sub, payload: { ...body, idNumber: badId, bankCardNumber: bad.card } });
+    expect(r2.statusCode).toBe(422);
+    expect(r2.body).not.toContain(badId);
+    const q = person();
+    const r3 = await app.inject({ method: 'POST', url: importUrl(), headers: { ...s.headers.sub, 'content-type': 'text/csv' }, payload: `姓名,身份证号,银行卡号,工种,劳动合同,进场日期\n${q.name},${q.id},${q.card},木工,是,2026-04-01\n坏,${q.id.slice(0, 17)}Y,${q.card},木工,是,2026-04-01\n` });
+    expect(r3.statusCode).toBe(200);
+    expect((await app.inject({ url: `/v1/projects/${s.projectId}/workers?limit=500`, headers: s.headers.gc })).statusCode).toBe(200);
+    const pii = await app.inject({ url: `/v1/workers/${r1.json().id}/pii`, headers: ctx.admin });
+    expect(pii.json().idNumber).toBe(p.id); // the admin's own response carries it, the log must not
+    const all = lines.join('\n');
+    expect(lines.length).toBeGreaterThan(5);
+    for (const v of [p.id, p.card, badId, bad.card, q.id, q.card, '13512345678']) expect(all).not.toContain(v);
+  });
+});
