@@ -68,6 +68,8 @@ export const ALERT_TYPES: Record<string, AlertType> = Object.fromEntries(
     t('case_replenishment_due', 'orange', '项目「{project}」欠薪案件：保证金待补足', 'Project "{project}": arrears case — deposit replenishment due', 'case'),
     t('case_replenishment_overdue', 'red', '项目「{project}」欠薪案件：保证金逾期未补足', 'Project "{project}": arrears case — deposit replenishment overdue', 'case'),
     t('case_escalated', 'orange', '项目「{project}」欠薪案件升级（{stage}）', 'Project "{project}": arrears case escalated ({stage})', 'case'),
+    t('case_mass_incident', 'red', '项目「{project}」欠薪引发群体性或极端事件', 'Project "{project}": wage arrears caused a mass or extreme incident', 'case'),
+    t('lines_overdue', 'red', '项目「{project}」{month} 有 {lines} 笔工资逾期未付', 'Project "{project}" {month}: {lines} wage lines overdue', 'payroll'),
     t('case_closed', 'yellow', '项目「{project}」欠薪案件已结案', 'Project "{project}": arrears case closed', 'case'),
     // credit and blacklist
     t('credit_downgraded', 'yellow', '企业「{company}」信用等级由 {from} 降为 {to}', 'Company "{company}": credit grade lowered from {from} to {to}', 'credit'),
@@ -124,6 +126,8 @@ const DIRECT: Record<string, string> = {
   [EVENTS.depositReturnRequested]: 'deposit_return_requested',
   [EVENTS.caseOpened]: 'case_opened',
   [EVENTS.caseClosed]: 'case_closed',
+  [EVENTS.caseMassIncident]: 'case_mass_incident',
+  [EVENTS.linesOverdue]: 'lines_overdue',
   [EVENTS.blacklistProposed]: 'blacklist_proposed',
   [EVENTS.blacklistObjectionFiled]: 'blacklist_objection_filed',
   [EVENTS.blacklistObjectionDecided]: 'blacklist_objection_decided',

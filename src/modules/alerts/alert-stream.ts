@@ -161,6 +161,10 @@ export class AlertHub {
     await this.ensureStarted();
     this.maxBuffer = (await this.settings()).streamMaxBufferBytes;
     if (c.closed) return;
+    if (this.closed) {
+      c.res.end(); // the app closed while this stream was starting
+      return;
+    }
     const upTo = this.lastSeq; // read and registration happen in the same tick
     if (replayFrom === null) c.cursor = upTo;
     else c.pending = [];

@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { EVENTS } from '../../src/jobs/event-types.js';
+import { ALERT_TYPES, SILENT_EVENTS, alertLink, classifyEvent, renderTemplate } from '../../src/modules/alerts/alert-catalogue.js';
+import { isPrivateAddress } from '../../src/modules/alerts/webhook-target.js';
+
+const CASES: [string, Record<string, unknown>, string | null, string | null][] = [
+  [EVENTS.cardShared, {}, 'card_shared', 'orange'],
+  [EVENTS.dispatchedOverCap, {}, 'dispatched_over_cap', 'yellow'],
+  [EVENTS.payrollFinding, { code: 'no_attendance' }, 'payroll_no_attendance', 'orange'],
+  [EVENTS.payrollFinding, { code: 'days_over_present' }, 'payroll_days_over_present', 'orange'],
+  [EVENTS.payrollFinding, { code: 'below_minimum_wage' }, 'payroll_below_minimum_wage', 'orange'],
+  [EVENTS.payrollFinding, { code: 'equal_pay' }, 'payroll_equal_pay', 'yellow'],
+  [EVENTS.payrollFinding, { code: 'monthly_cap' }, 'payroll_monthly_cap', 'orange'],
+  [EVENTS.payrollFinding, { code: 'yearly_cap' }, 'payroll_yearly_cap', 'orange'],
+  [EVENTS.payrollFinding, { code: 'attended_missing' }, 'payroll_attended_missing', 'red'],
+  [EVENTS.payrollFinding, { code: 'something_new' }, 'payroll_finding', 'yellow'],
+  [EVENTS.allocationShortfall, {}, 'allocation_shortfall', 'red'],
+  [EVENTS.bankResultContradiction, {}, 'bank_result_contradiction', 'yellow'],
+  [EVENTS.lineStatusChanged, { to: 'paid' }, null, null],
+  [EVENTS.lineStatusChanged, { to: 'pending' }, null, null],
+  [EVENTS.lineStatusChanged, { to: 'paid_late' }, 'line_paid_late', 'yellow'],
+  [EVENTS.lineStatusChanged, { to: 'underpaid' }, 'line_underpaid', 'orange'],
+  [EVENTS.lineStatusChanged, { to: 'overpaid' }, 'line_overpaid', 'yellow'],
+  [EVENTS.lineStatusChanged, { to: 'rejected', reasonCode: 'AC04' }, 'line_rejected', 'orange'],
+  [EVENTS.lineStatusChanged, { to: 'rejected', reasonCode: 'AM04' }, 'line_funding_failed', 'red'],
+  [EVENTS.lineStatusChanged, { to: 'wrong_account' }, 'line_wrong_account', 'red'],
+  [EVENTS.lineStatusChanged, { to: 'missing' }, 'line_missing', 'red'],
+  [EVENTS.lineStatusChanged, { to: 'duplicate' }, 'line_duplicate', 'yellow'],
+  [EVENTS.bankRecordOrphan, {}, 'bank_record_orphan', 'yellow'],
+  [EVENTS.payrollNotSubmitted, {}, 'payroll_not_submitted', 'orange'],
+  [EVENTS.allocationMissed, {}, 'allocation_missed', 'red'],
+  [EVENTS.wageBalanceLow, {}, 'wage_balance_low', 'orange'],
+  [EVENTS.noLaborManager, {}, 'no_labor_manager', 'yellow'],
+  [EVENTS.depositShort, { shortfallFen: 12345 }, 'deposit_short', 'orange'],
+  [EVENTS.guaranteeExpiring, {}, 'guarantee_expiring', 'yellow'],
+  [EVENTS.depositDrawn, {}, 'deposit_drawn', 'red'],
+  [EVENTS.replenishmentDue, {}, 'deposit_replenishment_due', 'orange'],
+  [EVENTS.replenishmentOverdue, {}, 'deposit_replenishment_overdue', 'red'],
+  [EVENTS.depositReturnRequested, {}, 'deposit_return_requested', 'yellow'],
+  [EVENTS.caseOpened, {}, 'case_opened', 'red'],
+  [EVENTS.caseEscalated, { stage: 'overdue_notice' }, 'case_overdue_notice', 'orange'],
+  [EVENTS.caseEscalated, { stage: 'gc_order' }, 'case_gc_order', 'red'],
+  [EVENTS.caseEscalated, { stage: 'deposit_notice' }, 'case_deposit_notice', 'red'],
+  [EVENTS.caseEscalated, { stage: 'replenishment_due' }, 'case_replenishment_due', 'orange'],
+  [EVENTS.caseEscalated, { stage: 'replenishment_overdue' }, 'case_replenishment_overdue', 'red'],
+  [EVENTS.caseEscalated, { stage: 'new_stage' }, 'case_escalated', 'orange'],
+  [EVENTS.caseMassIncident, {}, 'case_mass_incident', 'red'],
+  [EVENTS.linesOverdue, { lines: 3 }, 'lines_overdue', 'red'],
+  [EVENTS.caseClosed, {}, 'case_closed', 'yellow'],
+  [EVENTS.creditGradeChanged, { from: 'A', to: 'C' }, 'credit_downgraded', 'yellow'],
+  [EVENTS.creditGradeChanged, { from: 'C', to: 'B' }, null, null],
+  [EVENTS.blacklistProposed, {}, 'blacklist_proposed', 'orange'],
+  [EVENTS.blacklistObjectionFiled, {}, 'blacklist_objection_filed', 'yellow'],
+  [EVENTS.blacklistObjectionDecided, {}, 'blacklist_objection_decided', 'yellow'],
+  [EVENTS.blacklistListed, {}, 'blacklist_listed', 'red'],
+  [EVENTS.blacklistRemoved, {}, 'blacklist_removed', 'yellow'],
+  [EVENTS.subscriptionPaused, { subscriptionId: 'x', failures: 5 }, 'subscription_paused', 'orange'],
+  ['something.unknown', {}, null, null],
+];
+
+describe('alert catalogue', () => {
+  it.each(CASES)('%s %j → %s (%s)', (type, payload, alertType, severity) => {
+    const d = classifyEvent(type, payload);
+    expect(d?.type ?? null).toBe(alertType);
+    expect(d?.severity ?? null).toBe(severity);
+  });
+
+  it('silent events produce no alert', () => {
+    for (const e of SILENT_EVENTS) expect(classifyEvent(e, {})).toBeNull();
+  });
+
+  it('every event of the vocabulary is either mapped or deliberately silent', () => {
+    const mapped = new Set(CASES.filter((c) => c[2] !== null).map((c) => c[0]));
+    const silent = new Set([...SILENT_EVENTS, EVENTS.lineStatusChanged, EVENTS.creditGradeChanged]);
+    for (const e of Object.values(EVENTS)) expect(mapped.has(e) || silent.has(e), e).toBe(true);
+  });
+
+  it('every catalogue type is reachable from some event and has both languages', () => {
+    const reached = new Set(CASES.map((c) => c[2]).filter(Boolean));
+    for (const [k, v] of Object.entries(ALERT_TYPES)) {
+      expect(reached.has(k), k).toBe(true);
+      expect(v.zh.length).toBeGreaterThan(4);
+      expect(v.en.length).toBeGreaterThan(4);
+      expect(['red', 'orange', 'yellow']).toContain(v.severity);
+    }
+  });
+
+  it('renders templates and links', () => {
+    expect(renderTemplate('项目「{project}」{month}', { project: '松原', month: '2026-10' })).toBe('项目「松原」2026-10');
+    expect(renderTemplate('{a} {b}', { a: 0 })).toBe('0 ?');
+    expect(alertLink('payroll', { projectId: 'p', companyId: null, payload: { payrollId: 'x' } })).toBe('/v1/payrolls/x');
+    expect(alertLink('deposit', { projectId: 'p', companyId: null, payload: {} })).toBe('/v1/projects/p/deposit');
+    expect(alertLink('credit', { projectId: null, companyId: 'c', payload: {} })).toBe('/v1/companies/c/credit');
+    expect(alertLink('case', { projectId: null, companyId: null, payload: { caseId: 'k' } })).toBe('/v1/cases/k');
+  });
+});
+
+describe('webhook target guard', () => {
+  it.each([
+    ['127.0.0.1', true], ['10.1.2.3', true], ['172.16.0.1', true], ['172.32.0.1', false], ['192.168.1.1', true], ['169.254.169.254', true],
+    ['100.64.0.1', true], ['0.0.0.0', true], ['224.0.0.1', true], ['8.8.8.8', false], ['::1', true], ['fd00::1', true], ['fe80::1', true],
+    ['::ffff:127.0.0.1', true], ['::ffff:8.8.8.8', false], ['2606:4700::1111', false], ['not-an-ip', true],
+  ])('%s private=%s', (ip, priv) => {
+    expect(isPrivateAddress(ip)).toBe(priv);
+  });
+});
