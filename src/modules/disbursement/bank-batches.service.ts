@@ -7,6 +7,8 @@ import type { Principal } from '../auth/auth.types.js';
 import { decodeCursor, encodeCursor } from '../platform/common.schemas.js';
 
 type Rows<T> = { rows: T[] };
+/** Raw `execute` may hand timestamps back as strings or Dates depending on the driver setup. */
+const iso = (v: unknown) => new Date(v as string).toISOString();
 
 /** A bank sees only the batches it must execute; anyone else's batch is a 404. */
 const bankFilter = (p: Principal) => (p.role === 'admin' ? sql`TRUE` : sql`b.bank_id = ${p.bankId}`);
@@ -24,7 +26,7 @@ export async function listBankBatches(db: DbOrTx, p: Principal, status: string |
   return {
     items: page.map((b) => ({
       id: b.id, projectId: b.project_id, kind: b.kind, status: b.status, lineCount: b.line_count, totalFen: Number(b.total_fen),
-      debtorAccount: b.debtor_account, debtorName: b.debtor_name, requestedExecutionDate: b.exec, createdAt: b.created_at.toISOString(),
+      debtorAccount: b.debtor_account, debtorName: b.debtor_name, requestedExecutionDate: b.exec, createdAt: iso(b.created_at),
     })),
     nextCursor: r.rows.length > limit ? encodeCursor(page[page.length - 1]!.id) : null,
   };
@@ -52,7 +54,7 @@ export async function getBankBatch(db: DbOrTx, pii: PiiCipher, p: Principal, id:
   return {
     id: b.id as string, projectId: b.project_id as string, payrollId: (b.payroll_id as string | null) ?? null, kind: b.kind as string, status: b.status as string,
     bankCode: b.bank_code as string, debtorAccount: b.debtor_account as string, debtorName: b.debtor_name as string,
-    requestedExecutionDate: b.exec as string, createdAt: (b.created_at as Date).toISOString(), createdAtDate: b.created_at as Date,
+    requestedExecutionDate: b.exec as string, createdAt: iso(b.created_at), createdAtDate: new Date(b.created_at as string),
     lineCount: b.line_count as number, totalFen: Number(b.total_fen), shortfallFen: Number(b.shortfall_fen),
     lines: lines.map((l) => ({
       endToEndId: l.end_to_end_id, instructionId: l.id, workerId: l.worker_id, payrollLineId: l.payroll_line_id, creditorName: l.creditor_name,
@@ -69,5 +71,5 @@ export async function acknowledgeBatch(db: DbOrTx, p: Principal, id: string) {
     WHERE b.id = ${id} AND ${bankFilter(p)} AND b.status <> 'awaiting_funds'
     RETURNING b.id, b.status, b.acknowledged_at`)) as unknown as Rows<{ id: string; status: string; acknowledged_at: Date }>).rows[0];
   if (!r) throw new NotFoundError('Batch');
-  return { id: r.id, status: r.status, acknowledgedAt: r.acknowledged_at.toISOString() };
+  return { id: r.id, status: r.status, acknowledgedAt: iso(r.acknowledged_at) };
 }

@@ -46,7 +46,9 @@ export function parseCamt054(body: string): ParsedStatement {
       n++;
       const cdi = text(g(ntry, 'CdtDbtInd'));
       const rvsl = text(g(ntry, 'RvslInd')) === 'true';
-      const vd = (text(g(ntry, 'ValDt', 'Dt')) ?? text(g(ntry, 'ValDt', 'DtTm')) ?? text(g(ntry, 'BookgDt', 'Dt')) ?? text(g(ntry, 'BookgDt', 'DtTm')))?.slice(0, 10) ?? null;
+      // Value date, else booking date, else the notification's creation date (some banks omit both).
+      const vd = (text(g(ntry, 'ValDt', 'Dt')) ?? text(g(ntry, 'ValDt', 'DtTm')) ?? text(g(ntry, 'BookgDt', 'Dt')) ?? text(g(ntry, 'BookgDt', 'DtTm'))
+        ?? text(g(ntf, 'CreDtTm')) ?? text(g(root, 'GrpHdr', 'CreDtTm')))?.slice(0, 10) ?? null;
       const ntryAmt = decimalToFen(text(g(ntry, 'Amt')));
       const ntryRef = text(g(ntry, 'AcctSvcrRef')) ?? text(g(ntry, 'NtryRef'));
       if (!vd || ntryAmt === null || (cdi !== 'CRDT' && cdi !== 'DBIT')) {
@@ -54,9 +56,12 @@ export function parseCamt054(body: string): ParsedStatement {
         continue;
       }
       const txs = ((g(ntry, 'NtryDtls') as X[] | undefined) ?? []).flatMap((d) => (g(d, 'TxDtls') as X[] | undefined) ?? []);
-      const parts = txs.length ? txs : [null];
+      const txAmt = (t: X) => decimalToFen(text(g(t, 'Amt')) ?? text(g(t, 'AmtDtls', 'TxAmt', 'Amt')) ?? text(g(t, 'AmtDtls', 'InstdAmt', 'Amt')));
+      // Batch-booked entries often list their transactions without amounts: then the entry is the fact.
+      const split = txs.length > 1 && txs.some((t) => txAmt(t) !== null);
+      const parts: (X | null)[] = split ? txs : [txs.length === 1 ? txs[0]! : null];
       for (const t of parts) {
-        const amt = t ? decimalToFen(text(g(t, 'Amt')) ?? text(g(t, 'AmtDtls', 'TxAmt', 'Amt')) ?? text(g(t, 'AmtDtls', 'InstdAmt', 'Amt'))) ?? (parts.length === 1 ? ntryAmt : null) : ntryAmt;
+        const amt = split ? txAmt(t!) : ntryAmt;
         if (amt === null) {
           rejected.push({ entry: n, message: 'transaction details without an amount in a multi-transaction entry' });
           continue;

@@ -10,6 +10,8 @@ import { createBatch } from '../disbursement/batch.service.js';
 import { projectAccounts } from '../escrow/ledger.service.js';
 
 type Rows<T> = { rows: T[] };
+/** Raw `execute` may hand timestamps back as strings or Dates depending on the driver setup. */
+const iso = (v: unknown) => new Date(v as string).toISOString();
 
 /**
  * GC approval = the GC pays on the employer's behalf from the wage account (总包代发). The sheet is
@@ -76,7 +78,7 @@ export async function getPayroll(db: DbOrTx, actor: Principal, payrollId: string
   return {
     id: p.id as string, projectId: p.project_id as string, employerId: p.employer_id as string, month: p.month as string, status: p.status as string,
     lineCount: p.line_count as number, totalNetFen: Number(p.total_net_fen), supersedesId: (p.supersedes_id as string | null) ?? null,
-    submittedAt: (p.submitted_at as Date).toISOString(), approvedAt: p.approved_at ? (p.approved_at as Date).toISOString() : null,
+    submittedAt: iso(p.submitted_at), approvedAt: p.approved_at ? iso(p.approved_at) : null,
     batchId: (p.batch_id as string | null) ?? null, allocationShortfallFen: Number(p.allocation_shortfall_fen),
     lines: (lines as unknown as Rows<L>).rows.map((l) => ({
       id: l.id, workerId: l.worker_id, workerName: l.worker_name, daysWorked: l.days_worked, grossFen: Number(l.gross_fen), deductionsFen: Number(l.deductions_fen),
@@ -101,7 +103,7 @@ export async function listPayrolls(db: DbOrTx, actor: Principal, projectId: stri
   return {
     items: r.rows.map((x) => ({
       id: x.id, employerId: x.employer_id, month: x.month, status: x.status, lineCount: x.line_count, totalNetFen: Number(x.total_net_fen),
-      batchId: x.batch_id, allocationShortfallFen: Number(x.allocation_shortfall_fen), submittedAt: x.submitted_at.toISOString(), supersedesId: x.supersedes_id,
+      batchId: x.batch_id, allocationShortfallFen: Number(x.allocation_shortfall_fen), submittedAt: iso(x.submitted_at), supersedesId: x.supersedes_id,
     })),
     nextCursor: null,
   };

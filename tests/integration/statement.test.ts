@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestContext, type TestContext } from '../helpers/context.js';
+import { all, balance, fundWage, instructionsOf, NET, one, sendWebhook, submitAndApprove } from '../helpers/disbursement.js';
+import { seedProject, type SeededProject } from '../helpers/seed.js';
+
+const SAMPLES = join(import.meta.dirname, '../../../shared/iso20022/samples/camt.054');
+let ctx: TestContext;
+let s: SeededProject;
+let ins: Awaited<ReturnType<typeof instructionsOf>>;
+const post = (body: string, type: string) => ctx.app.inject({ method: 'POST', url: '/v1/bank/statements', headers: { ...s.headers.bank, 'content-type': type }, payload: body });
+
+function camt(entries: { cdi: 'CRDT' | 'DBIT'; amount: string; e2e?: string; rvsl?: boolean; ref: string }[], account: string) {
+  const ntry = entries.map((e) => `
+    <Ntry><Amt Ccy="CNY">${e.amount}</Amt><CdtDbtInd>${e.cdi}</CdtDbtInd>${e.rvsl ? '<RvslInd>true</RvslInd>' : ''}<Sts><Cd>BOOK</Cd></Sts>
+      <BookgDt><Dt>2026-11-10</Dt></BookgDt><ValDt><Dt>2026-11-10</Dt></ValDt><AcctSvcrRef>${e.ref}</AcctSvcrRef>
+      <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>ICDT</Cd><SubFmlyCd>DMCT</SubFmlyCd></Fmly></Domn></BkTxCd>
+      <NtryDtls><TxDtls><Refs>${e.e2e ? `<EndToEndId>${e.e2e}</EndToEndId>` : ''}</Refs><Amt Ccy="CNY">${e.amount}</Amt></TxDtls></NtryDtls></Ntry>`).join('');
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.08"><BkToCstmrDbtCdtNtfctn>
+  <GrpHdr><MsgId>M1</MsgId><CreDtTm>2026-11-10T10:00:00</CreDtTm></GrpHdr>
+  <Ntfctn><Id>N1</Id><CreDtTm>2026-11-10T10:00:00</CreDtTm><Acct><Id><Othr><Id>${account}</Id></Othr></Id></Acct>${ntry}</Ntfctn>
+</BkToCstmrDbtCdtNtfctn></Document>`;
+}
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+  s = await seedProject(ctx, { workers: 3, sub2: false });
+  await fundWage(ctx, s, 3 * NET);
+  const { batchId } = await submitAndApprove(ctx, s);
+  ins = await instructionsOf(ctx, batchId);
+});
+afterAll(async () => ctx?.close());
+
+describe('bank statements', () => {
+  it.each(['camt054.v2.xml', 'camt054.v8.xml', 'camt054.v8-with-financial-institution.xml', 'FI_camt_054_sample.xml.xml'])('imports the public sample %s, and again as duplicates', async (f) => {
+    const xml = readFileSync(join(SAMPLES, f), 'utf8');
+    const r = await post(xml, 'application/xml');
+    expect(r.statusCode).toBe(200);
+    const a = r.json();
+    expect(a.accepted).toBeGreaterThan(0);
+    expect(a.rejected).toBe(0);
+    const again = (await post(xml, 'application/xml')).json();
+    expect(again).toMatchObject({ accepted: 0, duplicates: a.accepted + a.duplicates, rejected: 0 });
+  });
+
+  it('a settlement reported by webhook and by camt.054 is one fact; the statement settles what the webhook did not', async () => {
+    const e0 = ins[0]!;
+    const card = s.workers.find((w) => w.id === e0.worker_id)!.bankCardNumber;
+    await sendWebhook(ctx, s.bankCode, s.webhookSecret, { type: 'disbursement.result', data: { results: [{ endToEndId: e0.end_to_end_id, status: 'ACSC', amountFen: NET, valueDate: '2026-11-10', creditorCardNumber: card }] } });
+    const amount = (NET / 100).toFixed(2);
+    const r = await post(camt([
+      { cdi: 'DBIT', amount, e2e: e0.end_to_end_id, ref: 'R0' },
+      { cdi: 'DBIT', amount, e2e: ins[1]!.end_to_end_id, ref: 'R1' },
+      { cdi: 'CRDT', amount: '1000.00', ref: 'ALLOC-9' },
+    ], s.wageAccountNumber), 'application/xml');
+    expect(r.json()).toMatchObject({ accepted: 2, duplicates: 1, rejected: 0 });
+    const st = await all<{ status: string }>(ctx, sql`SELECT status FROM instructions WHERE id IN (${e0.id}, ${ins[1]!.id})`);
+    expect(st.map((x) => x.status)).toEqual(['settled', 'settled']);
+    expect((await balance(ctx, `payouts:${s.projectId}`)).posted).toBe(2 * NET);
+    expect((await balance(ctx, `wage:${s.projectId}`)).posted).toBe(3 * NET - 2 * NET + 100_000);
+  });
+
+  it('imports the documented CSV layout and recognises its duplicates and bad rows', async () => {
+    const e2 = ins[2]!;
+    const csv = [
+      'type,account_number,end_to_end_id,amount_fen,value_date,status,reason_code,reference,payer_name,card_number',
+      `result,,${e2.end_to_end_id},${NET},2026-11-10,RJCT,AC06,,,`,
+      `credit,${s.wageAccountNumber},,100000,2026-11-10,,,ALLOC-9,,`,
+      `result,,${e2.end_to_end_id},${NET},2026-11-10,WHAT,,,,`,
+      `credit,${s.wageAccountNumber},,abc,2026-11-10,,,X,,`,
+    ].join('\n');
+    const r = await post(csv, 'text/csv');
+    expect(r.json()).toMatchObject({ accepted: 1, duplicates: 1, rejected: 2 });
+    const i = await one<{ status: string; reason_code: string }>(ctx, sql`SELECT status, reason_code FROM instructions WHERE id = ${e2.id}`);
+    expect(i).toEqual({ status: 'rejected', reason_code: 'AC06' });
+    expect((await ctx.app.inject({ method: 'POST', url: '/v1/bank/statements', headers: { ...s.headers.gc, 'content-type': 'text/csv' }, payload: csv })).statusCode).toBe(403);
+    expect((await post('<nope/>', 'application/xml')).statusCode).toBe(400);
+  });
+});
