@@ -1,4 +1,5 @@
 import type { Deps } from '../deps.js';
+import { creditEventHandler } from '../modules/credit/credit.events.js';
 import { alertWebhookHandler } from '../modules/alerts/alert-events.handler.js';
 
 /** An outbox event as the `events` queue carries it. */
@@ -22,4 +23,4 @@ export interface EventHandler {
 }
 
 /** Consumers of outbox events (reactions that enqueue work, recompute grades…). Modules append here. */
-export const EVENT_HANDLERS: EventHandler[] = [alertWebhookHandler];
+export const EVENT_HANDLERS: EventHandler[] = [alertWebhookHandler, creditEventHandler];

@@ -8,3 +8,4 @@ export * from './disbursement.js';
 export * from './alerts.js';
 export * from './reconciliation.js';
 export * from './console.js';
+export * from './credit.js';
