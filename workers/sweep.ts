@@ -1,7 +1,15 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Deps } from '../src/deps.js';
+import { parseSweepJob } from '../src/modules/enforcement/enforcement.rules.js';
+import { runSweep } from '../src/modules/enforcement/sweep.service.js';
 
-/** Processor for the `sweep` queue (being built). */
-export default async function process(job: Job, _deps: Deps): Promise<unknown> {
-  throw new UnrecoverableError(`sweep processor not built yet (job ${job.id})`);
+/**
+ * Processor for the `sweep` queue: `{ asOf }` (the scheduler enqueues one per day with a date job
+ * id). The sweep is idempotent per date, so a retry after a crash converges on the same state.
+ */
+export default async function process(job: Job, deps: Deps): Promise<unknown> {
+  const data = parseSweepJob(job.data);
+  if (typeof data === 'string') throw new UnrecoverableError(`invalid sweep job ${job.id}: ${data}`);
+  const r = await runSweep(deps, data.asOf);
+  return { asOf: r.asOf, counts: r.counts, signals: r.signals };
 }

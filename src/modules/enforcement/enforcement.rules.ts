@@ -1,0 +1,92 @@
+import { addDays, addMonths, addWorkingDays, effectivePayDate, monthOf, type WorkCalendar } from '../../lib/calendar.js';
+import type { Policy } from '../policy/policy.defaults.js';
+
+/** The ladder, in order. A case moves one stage per sweep (or per inspector action). */
+export const STAGES = ['overdue_notice', 'gc_order', 'deposit_notice', 'replenishment_due', 'replenishment_overdue', 'closed'] as const;
+export type Stage = (typeof STAGES)[number];
+
+/** Line statuses that make a line arrears once its grace period has passed. */
+export const OWED_STATUSES = ['missing', 'rejected', 'underpaid', 'wrong_account'] as const;
+/** Line statuses meaning the worker got (at least) the net pay. */
+export const PAID_STATUSES = ['paid', 'paid_late', 'overpaid', 'duplicate'] as const;
+
+/** What a line still owes the worker: nothing when paid, the gap when underpaid, else the net pay. */
+export function outstandingFen(status: string, netFen: number, paidFen: number): number {
+  if ((PAID_STATUSES as readonly string[]).includes(status)) return 0;
+  if (status === 'underpaid') return Math.max(0, netFen - paidFen);
+  return netFen;
+}
+
+/** How many wage months back a sweep looks: lines (cases) and missing sheets (signals). */
+export const LINE_LOOKBACK_MONTHS = 24;
+export const SHEET_LOOKBACK_MONTHS = 3;
+
+/** Per-county deadlines of everything a sweep on `asOf` may start (every stage starts on asOf). */
+export interface CountyParams {
+  county_code: string;
+  grace_days: number;
+  notice_deadline: string;
+  gc_deadline: string;
+  bank_deadline: string;
+  reminder_until: string;
+}
+
+export function countyParams(county: string, policy: Policy, cal: WorkCalendar, asOf: string): CountyParams {
+  return {
+    county_code: county,
+    grace_days: policy.enforcement.graceDays,
+    notice_deadline: addWorkingDays(asOf, policy.enforcement.overdueNoticeWorkingDays, cal),
+    gc_deadline: addWorkingDays(asOf, policy.enforcement.gcPayFirstWorkingDays, cal),
+    bank_deadline: addWorkingDays(asOf, policy.deposit.drawPayWorkingDays, cal),
+    reminder_until: addDays(asOf, policy.deposit.guaranteeReminderDays),
+  };
+}
+
+export interface PayDateRow {
+  county_code: string;
+  payday: number;
+  month: string;
+  pay_date: string;
+  /** After this date an unpaid line is arrears and a missing sheet opens a case. */
+  due: string;
+  /** Within the shorter look-back for missing wage sheets. */
+  sheet_check: boolean;
+}
+
+/**
+ * Pay dates for every (county, payday) pair in use and every wage month of the look-back whose
+ * pay date is on or before asOf. A small table computed once per sweep so the SQL never needs the
+ * holiday calendar.
+ */
+export function payDateRows(county: string, cal: WorkCalendar, graceDays: number, paydays: number[], asOf: string): PayDateRow[] {
+  const out: PayDateRow[] = [];
+  const current = monthOf(asOf);
+  for (const payday of paydays) {
+    for (let back = 1; back <= LINE_LOOKBACK_MONTHS; back++) {
+      const month = addMonths(current, -back);
+      const payDate = effectivePayDate(month, payday, cal);
+      if (payDate > asOf) continue;
+      out.push({ county_code: county, payday, month, pay_date: payDate, due: addDays(payDate, graceDays), sheet_check: back <= SHEET_LOOKBACK_MONTHS + 1 });
+    }
+  }
+  return out;
+}
+
+/** Clearance rate in basis points (cleared ÷ owed); no arrears counts as fully cleared. */
+export function clearanceRateBp(owedFen: number, clearedFen: number): number {
+  if (owedFen <= 0) return 10_000;
+  return Math.floor((Math.min(clearedFen, owedFen) * 10_000) / owedFen);
+}
+
+/** Which ladder actions an inspector may take by hand at a stage. */
+export function manualActionAllowed(action: 'gc_order' | 'deposit_notice', stage: string): boolean {
+  if (action === 'gc_order') return stage === 'overdue_notice';
+  return stage === 'gc_order';
+}
+
+/** BullMQ payload of the `sweep` queue. */
+export function parseSweepJob(d: unknown): { asOf: string } | string {
+  const asOf = (d as { asOf?: unknown } | null)?.asOf;
+  if (typeof asOf !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(asOf) || Number.isNaN(Date.parse(asOf + 'T00:00:00Z'))) return 'asOf must be YYYY-MM-DD';
+  return { asOf };
+}

@@ -1,0 +1,113 @@
+import { sql } from 'drizzle-orm';
+import type { Db, DbOrTx } from '../../db/client.js';
+import { missedAllocations, wageBalanceBelowPayroll } from '../escrow/wage-account.service.js';
+import { getCalendar, getPolicy } from '../policy/policy.service.js';
+import { escalateToDeposit } from './case-actions.service.js';
+import { countyParams, payDateRows, type CountyParams, type PayDateRow } from './enforcement.rules.js';
+import { signalStatements } from './sweep.signals.js';
+import { createNotSubmittedSql, createOwedSql, createTempTables, ladderSql, membersSql, openCasesSql, totalsSql } from './sweep.sql.js';
+
+const rows = <T>(r: unknown): T[] => (r as { rows: T[] }).rows;
+
+export interface SweepOptions {
+  /** Called after each committed step ('detect', 'ladder', 'deposit:<caseId>'); tests inject crashes here. */
+  afterStep?: (step: string) => Promise<void> | void;
+}
+
+export interface SweepResult {
+  asOf: string;
+  opened: { caseId: string; projectId: string; employerId: string; month: string }[];
+  escalated: { caseId: string; stage: string }[];
+  closed: string[];
+  counts: { opened: number; escalated: number; closed: number; openCases: number };
+  /** How many subjects each signal found on asOf (the same on a re-run; new events are emitted once). */
+  signals: Record<string, number>;
+}
+
+const LIST_CAP = 1000;
+
+/** Per-county deadlines and pay dates, computed once per sweep from policy and holiday calendars. */
+async function sweepParams(db: DbOrTx, asOf: string): Promise<{ cp: CountyParams[]; pd: PayDateRow[] }> {
+  const counties = rows<{ county_code: string; paydays: number[] }>(await db.execute(sql`
+    SELECT county_code, array_agg(DISTINCT payday ORDER BY payday) AS paydays FROM projects GROUP BY county_code`));
+  const cp: CountyParams[] = [];
+  const pd: PayDateRow[] = [];
+  for (const c of counties) {
+    const [policy, cal] = await Promise.all([getPolicy(db, c.county_code), getCalendar(db, c.county_code)]);
+    cp.push(countyParams(c.county_code, policy, cal, asOf));
+    const dates = payDateRows(c.county_code, cal, policy.enforcement.graceDays, c.paydays, asOf);
+    // Missing sheets are checked for the two most recent due months of each payday only.
+    const byPayday = new Map<number, PayDateRow[]>();
+    for (const d of dates) byPayday.set(d.payday, [...(byPayday.get(d.payday) ?? []), d]);
+    for (const list of byPayday.values()) {
+      list.sort((a, b) => (a.month < b.month ? 1 : -1));
+      list.forEach((d, i) => (d.sheet_check = i < 2));
+    }
+    pd.push(...dates);
+  }
+  return { cp, pd };
+}
+
+/**
+ * The pay-day / escalation / deposit sweep as of a date, over all projects. Steps (each its own
+ * transaction, each idempotent, so a crash between them and a re-run converge on the same state):
+ *   detect  — signals, open cases, members, amounts, who paid, who is responsible;
+ *   ladder  — close / GC order / replenishment due / replenishment overdue, one stage per case;
+ *   deposit — per case whose GC order expired unpaid: draw the deposit for what is still owed.
+ */
+export async function runSweep(deps: { db: Db }, asOf: string, opts: SweepOptions = {}): Promise<SweepResult> {
+  const { db } = deps;
+  const { cp, pd } = await sweepParams(db, asOf);
+  const [missed, low] = await Promise.all([missedAllocations(db, asOf), wageBalanceBelowPayroll(db, asOf)]);
+  const missedJson = JSON.stringify(missed.map((m) => ({ project_id: m.projectId, cycle_from: m.cycleFrom, due: m.dueDate, expected: m.expectedFen, received: m.receivedFen })));
+  const lowJson = JSON.stringify(low.map((b) => ({ project_id: b.projectId, month: b.month, payroll: b.payrollFen, available: b.availableFen })));
+  const signals: Record<string, number> = {};
+
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`SET LOCAL jit = off`);
+    await tx.execute(sql`SET LOCAL work_mem = '64MB'`);
+    for (const s of createTempTables(JSON.stringify(cp), JSON.stringify(pd))) await tx.execute(s);
+    await tx.execute(createOwedSql(asOf));
+    await tx.execute(createNotSubmittedSql(asOf));
+    for (const [name, stmt] of signalStatements({ asOf, missed: missedJson, lowBalance: lowJson })) {
+      signals[name] = rows<{ found: number }>(await tx.execute(stmt))[0]!.found;
+    }
+    await tx.execute(openCasesSql(asOf));
+    for (const s of membersSql) await tx.execute(s);
+    await tx.execute(totalsSql(missedJson));
+  });
+  await opts.afterStep?.('detect');
+
+  await db.transaction(async (tx) => {
+    for (const s of createTempTables(JSON.stringify(cp), JSON.stringify(pd))) await tx.execute(s);
+    await tx.execute(ladderSql(asOf));
+  });
+  await opts.afterStep?.('ladder');
+
+  const due = rows<{ id: string }>(await db.execute(sql`
+    SELECT id FROM arrears_cases WHERE status = 'open' AND stage = 'gc_order' AND stage_deadline < ${asOf}::date ORDER BY id`));
+  for (const c of due) {
+    await db.transaction((tx) => escalateToDeposit(tx, c.id, asOf, { actor: 'sweep', manual: false }));
+    await opts.afterStep?.(`deposit:${c.id}`);
+  }
+  return sweepSummary(db, asOf, signals);
+}
+
+/** What the sweep of asOf opened, escalated and closed, read back from state (identical on a re-run). */
+export async function sweepSummary(db: DbOrTx, asOf: string, signals: Record<string, number>): Promise<SweepResult> {
+  const opened = rows<{ id: string; project_id: string; employer_id: string; month: string }>(await db.execute(sql`
+    SELECT id, project_id, employer_id, month FROM arrears_cases WHERE opened_on = ${asOf}::date ORDER BY id`));
+  const escalated = rows<{ case_id: string; stage: string }>(await db.execute(sql`
+    SELECT case_id, stage FROM arrears_case_events WHERE "on" = ${asOf}::date
+      AND stage IN ('gc_order', 'deposit_notice', 'replenishment_due', 'replenishment_overdue') ORDER BY case_id, stage`));
+  const closed = rows<{ id: string }>(await db.execute(sql`SELECT id FROM arrears_cases WHERE closed_on = ${asOf}::date ORDER BY id`));
+  const open = rows<{ n: number }>(await db.execute(sql`SELECT count(*)::int AS n FROM arrears_cases WHERE status = 'open'`))[0]!.n;
+  return {
+    asOf,
+    opened: opened.slice(0, LIST_CAP).map((r) => ({ caseId: r.id, projectId: r.project_id, employerId: r.employer_id, month: r.month })),
+    escalated: escalated.slice(0, LIST_CAP).map((r) => ({ caseId: r.case_id, stage: r.stage })),
+    closed: closed.slice(0, LIST_CAP).map((r) => r.id),
+    counts: { opened: opened.length, escalated: escalated.length, closed: closed.length, openCases: open },
+    signals,
+  };
+}

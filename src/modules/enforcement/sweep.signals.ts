@@ -1,0 +1,78 @@
+import { sql, type SQL } from 'drizzle-orm';
+import { signalSql } from './sweep.sql.js';
+
+/**
+ * Early-warning signals of one sweep. Each is an outbox event whose id derives from the signal,
+ * its subject and asOf, so a re-run of the same date emits nothing new while a condition that
+ * persists is raised again on the next day. Exception: an overdue replenishment is raised once per
+ * draw (the credit engine counts it as one offence against the GC).
+ */
+export interface SignalInputs {
+  asOf: string;
+  /** From escrow missedAllocations(). */
+  missed: string;
+  /** From escrow wageBalanceBelowPayroll(). */
+  lowBalance: string;
+}
+
+export function signalStatements(i: SignalInputs): [string, SQL][] {
+  const asOf = i.asOf;
+  return [
+    ['sweep.payroll_not_submitted', signalSql(sql`
+      SELECT 'sig:payroll_not_submitted:' || project_id || ':' || employer_id || ':' || month || ':' || ${asOf} AS key, 'sweep.payroll_not_submitted' AS type,
+        project_id, employer_id AS company_id, county_code,
+        jsonb_build_object('employerId', employer_id, 'month', month, 'payDate', pay_date, 'workers', workers, 'asOf', ${asOf}::text) AS payload
+      FROM sweep_ns`)],
+    ['sweep.lines_overdue', signalSql(sql`
+      SELECT 'sig:lines_overdue:' || o.project_id || ':' || o.employer_id || ':' || o.month || ':' || ${asOf} AS key, 'sweep.lines_overdue' AS type,
+        o.project_id, o.employer_id AS company_id, p.county_code,
+        jsonb_build_object('employerId', o.employer_id, 'month', o.month, 'lines', o.n, 'amountFen', o.amt, 'asOf', ${asOf}::text) AS payload
+      FROM (SELECT project_id, employer_id, month, count(*)::int AS n, sum(owed)::bigint AS amt FROM sweep_owed GROUP BY 1, 2, 3) o
+      JOIN projects p ON p.id = o.project_id`)],
+    ['sweep.allocation_missed', signalSql(sql`
+      SELECT 'sig:allocation_missed:' || m.project_id || ':' || m.cycle_from || ':' || ${asOf} AS key, 'sweep.allocation_missed' AS type,
+        m.project_id, p.construction_unit_id AS company_id, p.county_code,
+        jsonb_build_object('cycleFrom', m.cycle_from, 'dueDate', m.due, 'expectedFen', m.expected, 'receivedFen', m.received, 'asOf', ${asOf}::text) AS payload
+      FROM jsonb_to_recordset(${i.missed}::jsonb) AS m(project_id uuid, cycle_from date, due date, expected bigint, received bigint)
+      JOIN projects p ON p.id = m.project_id`)],
+    ['sweep.wage_balance_low', signalSql(sql`
+      SELECT 'sig:wage_balance_low:' || b.project_id || ':' || ${asOf} AS key, 'sweep.wage_balance_low' AS type,
+        b.project_id, p.general_contractor_id AS company_id, p.county_code,
+        jsonb_build_object('month', b.month, 'payrollFen', b.payroll, 'availableFen', b.available, 'asOf', ${asOf}::text) AS payload
+      FROM jsonb_to_recordset(${i.lowBalance}::jsonb) AS b(project_id uuid, month text, payroll bigint, available bigint)
+      JOIN projects p ON p.id = b.project_id`)],
+    // Cover = cash available + unused value of letters valid today. Before any deposit was provided
+    // the deposit is "due" (not short) for the first 28 days of the project (≈ 20 working days).
+    ['deposit.short', signalSql(sql`
+      SELECT 'sig:deposit_short:' || p.id || ':' || ${asOf} AS key, 'deposit.short' AS type, p.id AS project_id, p.general_contractor_id AS company_id, p.county_code,
+        jsonb_build_object('requiredFen', p.deposit_required_fen, 'cashFen', COALESCE(a.posted - a.pending_out, 0), 'guaranteeCoverFen', COALESCE(g.cover, 0),
+          'shortfallFen', p.deposit_required_fen - COALESCE(a.posted - a.pending_out, 0) - COALESCE(g.cover, 0), 'asOf', ${asOf}::text) AS payload
+      FROM projects p
+      LEFT JOIN ledger_accounts a ON a.code = 'deposit_cash:' || p.id::text
+      LEFT JOIN (SELECT project_id, sum(amount_fen - called_fen) AS cover, count(*) AS n FROM deposit_guarantees
+                 WHERE status = 'active' AND valid_from <= ${asOf}::date AND valid_to >= ${asOf}::date GROUP BY project_id) g ON g.project_id = p.id
+      WHERE p.status = 'active' AND p.deposit_required_fen > 0
+        AND p.deposit_required_fen > COALESCE(a.posted - a.pending_out, 0) + COALESCE(g.cover, 0)
+        AND (p.start_date + 28 < ${asOf}::date OR COALESCE(a.posted, 0) > 0 OR g.n > 0)
+        -- A drawn deposit awaiting replenishment is "drawn" (escrow's status), not short: its own
+        -- signal is the overdue replenishment. This also keeps a sweep's own draw from changing a re-run.
+        AND NOT EXISTS (SELECT 1 FROM deposit_draws d WHERE d.project_id = p.id AND d.replenished_on IS NULL)`)],
+    ['guarantee.expiring', signalSql(sql`
+      SELECT 'sig:guarantee_expiring:' || gl.id || ':' || ${asOf} AS key, 'guarantee.expiring' AS type, gl.project_id, p.general_contractor_id AS company_id, p.county_code,
+        jsonb_build_object('guaranteeId', gl.id, 'reference', gl.reference, 'validTo', gl.valid_to, 'amountFen', gl.amount_fen, 'asOf', ${asOf}::text) AS payload
+      FROM deposit_guarantees gl JOIN projects p ON p.id = gl.project_id JOIN sweep_cp cp ON cp.county_code = p.county_code
+      WHERE gl.status = 'active' AND gl.valid_to >= ${asOf}::date AND gl.valid_to <= cp.reminder_until`)],
+    ['deposit.replenishment_overdue', signalSql(sql`
+      SELECT 'evt:replenishment_overdue:' || d.project_id || ':' || d.notice_id AS key, 'deposit.replenishment_overdue' AS type,
+        d.project_id, p.general_contractor_id AS company_id, p.county_code,
+        jsonb_build_object('noticeId', d.notice_id, 'caseId', c.id, 'amountFen', d.total_fen, 'replenishDue', d.replenish_due,
+          'generalContractorId', p.general_contractor_id, 'asOf', ${asOf}::text) AS payload
+      FROM deposit_draws d JOIN projects p ON p.id = d.project_id
+      LEFT JOIN arrears_cases c ON c.project_id = d.project_id AND c.deposit_notice_id = d.notice_id
+      WHERE d.replenished_on IS NULL AND d.replenish_due < ${asOf}::date`)],
+    ['sweep.no_labor_manager', signalSql(sql`
+      SELECT 'sig:no_labor_manager:' || p.id || ':' || ${asOf} AS key, 'sweep.no_labor_manager' AS type, p.id AS project_id,
+        p.general_contractor_id AS company_id, p.county_code, jsonb_build_object('asOf', ${asOf}::text) AS payload
+      FROM projects p WHERE p.status = 'active' AND COALESCE(btrim(p.labor_manager_name), '') = ''`)],
+  ];
+}

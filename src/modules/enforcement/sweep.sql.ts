@@ -1,0 +1,197 @@
+import { sql, type SQL } from 'drizzle-orm';
+
+/**
+ * Set-based statements of the sweep. They run inside one transaction that first fills two temp
+ * tables: `sweep_cp` (per-county deadlines for stages starting on asOf) and `sweep_pd` (pay dates
+ * per county, payday and wage month), so no statement needs the holiday calendar.
+ */
+const OWED = sql.raw(`('missing','rejected','underpaid','wrong_account')`);
+const PAID = sql.raw(`('paid','paid_late','overpaid','duplicate')`);
+
+/** What a line still owes (mirrors enforcement.rules outstandingFen). Alias `l` = payroll_lines. */
+export const OUTSTANDING = sql`(CASE WHEN l.status IN ${PAID} THEN 0 WHEN l.status = 'underpaid' THEN GREATEST(l.net_fen - l.paid_fen, 0) ELSE l.net_fen END)`;
+
+/** The floor the benchmark compares with: the bare selection of overdue lines. */
+export const overdueLinesSql = (asOf: string): SQL => sql`
+  SELECT l.project_id, l.employer_id, l.month, l.worker_id, l.id AS line_id,
+    (CASE WHEN l.status = 'underpaid' THEN GREATEST(l.net_fen - l.paid_fen, 0) ELSE l.net_fen END) AS owed, pd.pay_date
+  FROM payroll_lines l
+  JOIN projects p ON p.id = l.project_id
+  JOIN sweep_pd pd ON pd.county_code = p.county_code AND pd.payday = p.payday AND pd.month = l.month
+  WHERE l.status IN ${OWED} AND pd.due < ${asOf}::date`;
+
+export const createTempTables = (cp: string, pd: string): SQL[] => [
+  sql`CREATE TEMP TABLE sweep_cp ON COMMIT DROP AS SELECT * FROM jsonb_to_recordset(${cp}::jsonb)
+      AS x(county_code text, grace_days int, notice_deadline date, gc_deadline date, bank_deadline date, reminder_until date)`,
+  sql`CREATE TEMP TABLE sweep_pd ON COMMIT DROP AS SELECT * FROM jsonb_to_recordset(${pd}::jsonb)
+      AS x(county_code text, payday int, month text, pay_date date, due date, sheet_check boolean)`,
+  sql`ANALYZE sweep_pd`,
+];
+
+/** Overdue lines of live sheets, one row per worker and case key (the larger debt wins). */
+export const createOwedSql = (asOf: string): SQL => sql`
+  CREATE TEMP TABLE sweep_owed ON COMMIT DROP AS
+  SELECT DISTINCT ON (o.project_id, o.employer_id, o.month, o.worker_id) o.*
+  FROM (${overdueLinesSql(asOf)}) o
+  WHERE NOT EXISTS (SELECT 1 FROM payroll_lines l2 JOIN payrolls r ON r.id = l2.payroll_id WHERE l2.id = o.line_id AND r.status = 'superseded')
+  ORDER BY o.project_id, o.employer_id, o.month, o.worker_id, o.owed DESC, o.line_id`;
+
+/** Employers with attendance in a due month and no live wage sheet for it. */
+export const createNotSubmittedSql = (asOf: string): SQL => sql`
+  CREATE TEMP TABLE sweep_ns ON COMMIT DROP AS
+  SELECT p.id AS project_id, a.employer_id, pd.month, pd.pay_date, pd.due, p.county_code, count(*)::int AS workers
+  FROM projects p
+  JOIN sweep_pd pd ON pd.county_code = p.county_code AND pd.payday = p.payday AND pd.sheet_check AND pd.pay_date < ${asOf}::date
+  JOIN attendance a ON a.project_id = p.id AND a.month = pd.month
+  WHERE p.status = 'active'
+    AND NOT EXISTS (SELECT 1 FROM payrolls r WHERE r.project_id = p.id AND r.employer_id = a.employer_id AND r.month = pd.month AND r.status <> 'superseded')
+  GROUP BY p.id, a.employer_id, pd.month, pd.pay_date, pd.due, p.county_code`;
+
+/** Wrap a SELECT of (key, type, project_id, company_id, county_code, payload) into an outbox insert; returns rows found. */
+export const signalSql = (select: SQL): SQL => sql`
+  WITH s AS (${select}),
+  ins AS (INSERT INTO outbox (id, type, project_id, company_id, county_code, payload)
+    SELECT wg_id_from_key(s.key), s.type, s.project_id, s.company_id, s.county_code, s.payload FROM s ON CONFLICT (id) DO NOTHING RETURNING 1)
+  SELECT (SELECT count(*) FROM s)::int AS found, (SELECT count(*) FROM ins)::int AS emitted`;
+
+/** Open a case per (project, employer, month) with arrears, at the first stage. */
+export const openCasesSql = (asOf: string): SQL => sql`
+  WITH src AS (
+    SELECT project_id, employer_id, month, max(pay_date) AS pay_date, 'lines' AS origin FROM sweep_owed GROUP BY 1, 2, 3
+    UNION ALL
+    SELECT project_id, employer_id, month, pay_date, 'not_submitted' FROM sweep_ns WHERE due < ${asOf}::date
+  ), one AS (SELECT DISTINCT ON (project_id, employer_id, month) * FROM src ORDER BY project_id, employer_id, month, origin),
+  ins AS (
+    INSERT INTO arrears_cases (id, project_id, employer_id, general_contractor_id, construction_unit_id, county_code, industry, month,
+      stage, status, origin, pay_date, opened_on, stage_deadline)
+    SELECT wg_id_from_key('case:' || one.project_id || ':' || one.employer_id || ':' || one.month), one.project_id, one.employer_id,
+      p.general_contractor_id, p.construction_unit_id, p.county_code, p.industry, one.month, 'overdue_notice', 'open', one.origin,
+      one.pay_date, ${asOf}::date, cp.notice_deadline
+    FROM one JOIN projects p ON p.id = one.project_id JOIN sweep_cp cp ON cp.county_code = p.county_code
+    ON CONFLICT (project_id, employer_id, month) DO NOTHING
+    RETURNING id, project_id, employer_id, general_contractor_id, county_code, month, origin, stage_deadline),
+  ev AS (
+    INSERT INTO arrears_case_events (id, case_id, project_id, stage, "on", deadline, actor, note)
+    SELECT wg_id_from_key('case_event:' || id || ':overdue_notice'), id, project_id, 'overdue_notice', ${asOf}::date, stage_deadline, 'sweep',
+      CASE origin WHEN 'lines' THEN 'wage lines unpaid after the grace period' ELSE 'no wage sheet submitted by the pay day' END
+    FROM ins ON CONFLICT (id) DO NOTHING RETURNING 1),
+  ob AS (
+    INSERT INTO outbox (id, type, project_id, company_id, county_code, payload)
+    SELECT wg_id_from_key('evt:case:' || id || ':opened'), 'case.opened', project_id, employer_id, county_code,
+      jsonb_build_object('caseId', id, 'employerId', employer_id, 'generalContractorId', general_contractor_id, 'month', month,
+        'stage', 'overdue_notice', 'deadline', stage_deadline, 'origin', origin, 'asOf', ${asOf}::text)
+    FROM ins ON CONFLICT (id) DO NOTHING RETURNING 1)
+  SELECT (SELECT count(*) FROM ins)::int AS opened, (SELECT count(*) FROM ev)::int AS events, (SELECT count(*) FROM ob)::int AS emitted`;
+
+/** Members: overdue lines join their open case; a not-submitted case lists the attended workers. */
+export const membersSql: SQL[] = [
+  sql`INSERT INTO arrears_case_workers (case_id, project_id, worker_id, line_id, amount_owed_fen, since_month)
+    SELECT c.id, o.project_id, o.worker_id, o.line_id, o.owed, o.month
+    FROM sweep_owed o JOIN arrears_cases c ON c.project_id = o.project_id AND c.employer_id = o.employer_id AND c.month = o.month AND c.status = 'open'
+    ON CONFLICT (case_id, worker_id) DO UPDATE SET line_id = EXCLUDED.line_id,
+      amount_owed_fen = GREATEST(arrears_case_workers.amount_owed_fen, EXCLUDED.amount_owed_fen)
+    WHERE arrears_case_workers.line_id IS DISTINCT FROM EXCLUDED.line_id OR arrears_case_workers.amount_owed_fen < EXCLUDED.amount_owed_fen`,
+  sql`INSERT INTO arrears_case_workers (case_id, project_id, worker_id, line_id, amount_owed_fen, since_month)
+    SELECT c.id, c.project_id, a.worker_id, NULL, 0, c.month
+    FROM arrears_cases c JOIN attendance a ON a.project_id = c.project_id AND a.month = c.month AND a.employer_id = c.employer_id
+    WHERE c.status = 'open' AND c.origin = 'not_submitted'
+    ON CONFLICT (case_id, worker_id) DO NOTHING`,
+  // A sheet submitted late: its lines become the members' lines (and their debts).
+  sql`UPDATE arrears_case_workers w SET line_id = l.id, amount_owed_fen = GREATEST(w.amount_owed_fen, l.net_fen)
+    FROM arrears_cases c, payroll_lines l, payrolls r
+    WHERE w.case_id = c.id AND c.status = 'open' AND w.line_id IS NULL AND r.id = l.payroll_id AND r.status <> 'superseded'
+      AND l.project_id = c.project_id AND l.employer_id = c.employer_id AND l.month = c.month AND l.worker_id = w.worker_id`,
+  // What each member has been paid since: derived from the line, never accumulated.
+  sql`UPDATE arrears_case_workers w SET amount_paid_fen = v.paid, paid_by = v.by
+    FROM (
+      SELECT w2.case_id, w2.worker_id, LEAST(w2.amount_owed_fen, GREATEST(0, w2.amount_owed_fen - ${OUTSTANDING})) AS paid,
+        CASE WHEN ${OUTSTANDING} < w2.amount_owed_fen THEN COALESCE(l.paid_by, 'employer') END AS by
+      FROM arrears_case_workers w2 JOIN arrears_cases c ON c.id = w2.case_id AND c.status = 'open' JOIN payroll_lines l ON l.id = w2.line_id) v
+    WHERE w.case_id = v.case_id AND w.worker_id = v.worker_id AND (w.amount_paid_fen IS DISTINCT FROM v.paid OR w.paid_by IS DISTINCT FROM v.by)`,
+];
+
+/**
+ * Case totals, who paid, and who is responsible: the employer directly, the GC in total, and the
+ * construction unit when an allocation cycle due within the wage month up to its pay date was
+ * missed (capped at the allocation it did not pay; null cap for share-based schedules).
+ */
+export const totalsSql = (missed: string): SQL => sql`
+  WITH missed AS (
+    SELECT * FROM jsonb_to_recordset(${missed}::jsonb) AS x(project_id uuid, cycle_from date, due date, expected bigint, received bigint)),
+  agg AS (
+    SELECT w.case_id, count(*)::int AS n, COALESCE(sum(w.amount_owed_fen), 0)::bigint AS owed, COALESCE(sum(w.amount_paid_fen), 0)::bigint AS paid,
+      count(*) FILTER (WHERE w.line_id IS NULL OR w.amount_paid_fen < w.amount_owed_fen)::int AS unpaid
+    FROM arrears_case_workers w JOIN arrears_cases c ON c.id = w.case_id AND c.status = 'open' GROUP BY w.case_id),
+  payers AS (
+    SELECT w.case_id, jsonb_object_agg(w.paid_by, w.s) AS by FROM (
+      SELECT x.case_id, x.paid_by, sum(x.amount_paid_fen) AS s FROM arrears_case_workers x JOIN arrears_cases c ON c.id = x.case_id AND c.status = 'open'
+      WHERE x.amount_paid_fen > 0 GROUP BY 1, 2) w GROUP BY w.case_id),
+  cu AS (
+    SELECT c.id AS case_id, jsonb_agg(jsonb_build_object('cycleFrom', m.cycle_from, 'due', m.due, 'expectedFen', m.expected, 'receivedFen', m.received) ORDER BY m.due) AS cycles,
+      CASE WHEN bool_and(m.expected IS NOT NULL) THEN sum(m.expected - m.received) END AS cap
+    FROM arrears_cases c JOIN missed m ON m.project_id = c.project_id AND m.due >= to_date(c.month || '-01', 'YYYY-MM-DD') AND m.due <= c.pay_date
+    WHERE c.status = 'open' GROUP BY c.id),
+  v AS (
+    SELECT c.id, a.n, a.owed, a.paid, a.unpaid, COALESCE(p.by, '{}'::jsonb) AS by,
+      jsonb_strip_nulls(jsonb_build_object(
+        'direct', jsonb_build_object('companyId', c.employer_id, 'role', CASE WHEN c.employer_id = c.general_contractor_id THEN 'general_contractor' ELSE 'subcontractor' END),
+        'total', jsonb_build_object('companyId', c.general_contractor_id, 'role', 'general_contractor'),
+        'constructionUnit', CASE WHEN cu.case_id IS NOT NULL THEN jsonb_build_object('companyId', c.construction_unit_id, 'capFen', cu.cap, 'missedCycles', cu.cycles) END)) AS resp
+    FROM arrears_cases c JOIN agg a ON a.case_id = c.id LEFT JOIN payers p ON p.case_id = c.id LEFT JOIN cu ON cu.case_id = c.id
+    WHERE c.status = 'open')
+  UPDATE arrears_cases c SET workers_owed = v.n, amount_owed_fen = v.owed, amount_cleared_fen = v.paid, amount_outstanding_fen = v.owed - v.paid,
+    workers_unpaid = v.unpaid, cleared_by = v.by, responsible = v.resp
+  FROM v WHERE c.id = v.id AND (c.workers_owed, c.amount_owed_fen, c.amount_cleared_fen, c.workers_unpaid, c.cleared_by, c.responsible)
+    IS DISTINCT FROM (v.n, v.owed, v.paid, v.unpaid, v.by, v.resp)`;
+
+/**
+ * The ladder steps that need no money movement, one step per case per sweep: close when every
+ * member is paid (and any deposit draw replenished), deposit paid → replenishment due, notice
+ * expired → order to the GC, replenishment late → overdue. (GC order expired → deposit is a
+ * separate per-case transaction because it creates a bank batch.)
+ */
+export const ladderSql = (asOf: string): SQL => sql`
+  WITH cur AS (
+    SELECT c.id, c.stage, c.stage_deadline, cp.gc_deadline, d.id IS NOT NULL AS drawn, d.replenish_due, d.replenished_on,
+      (c.workers_owed > 0 AND c.workers_unpaid = 0) AS paid_all
+    FROM arrears_cases c JOIN sweep_cp cp ON cp.county_code = c.county_code
+    LEFT JOIN deposit_draws d ON d.project_id = c.project_id AND d.notice_id = c.deposit_notice_id
+    WHERE c.status = 'open'),
+  nx AS (
+    SELECT cur.*, CASE
+      WHEN paid_all AND (NOT drawn OR replenished_on IS NOT NULL) THEN 'closed'
+      WHEN paid_all AND stage = 'deposit_notice' THEN 'replenishment_due'
+      WHEN stage = 'overdue_notice' AND ${asOf}::date > stage_deadline THEN 'gc_order'
+      WHEN stage = 'replenishment_due' AND replenished_on IS NULL AND ${asOf}::date > replenish_due THEN 'replenishment_overdue'
+    END AS to_stage FROM cur),
+  up AS (
+    UPDATE arrears_cases c SET stage = nx.to_stage,
+      status = CASE WHEN nx.to_stage = 'closed' THEN 'closed' ELSE 'open' END,
+      closed_on = CASE WHEN nx.to_stage = 'closed' THEN ${asOf}::date END,
+      stage_deadline = CASE nx.to_stage WHEN 'gc_order' THEN nx.gc_deadline WHEN 'replenishment_due' THEN nx.replenish_due END,
+      gc_order_issued_on = CASE WHEN nx.to_stage = 'gc_order' THEN ${asOf}::date ELSE c.gc_order_issued_on END,
+      replenishment_overdue_on = CASE WHEN nx.to_stage = 'replenishment_overdue' THEN ${asOf}::date ELSE c.replenishment_overdue_on END
+    FROM nx WHERE c.id = nx.id AND nx.to_stage IS NOT NULL
+    RETURNING c.id, c.project_id, c.county_code, c.employer_id, c.general_contractor_id, c.month, c.stage, c.stage_deadline,
+      c.amount_owed_fen, c.amount_cleared_fen, c.cleared_by, c.deposit_notice_id),
+  ev AS (
+    INSERT INTO arrears_case_events (id, case_id, project_id, stage, "on", deadline, actor, note)
+    SELECT wg_id_from_key('case_event:' || id || ':' || stage), id, project_id, stage, ${asOf}::date, stage_deadline, 'sweep',
+      CASE stage WHEN 'gc_order' THEN 'overdue notice expired: the general contractor must pay first'
+        WHEN 'replenishment_due' THEN 'workers paid from the deposit: replenishment due'
+        WHEN 'replenishment_overdue' THEN 'deposit not replenished by the deadline: recorded against the general contractor'
+        ELSE 'every owed worker paid' END
+    FROM up ON CONFLICT (id) DO NOTHING RETURNING 1),
+  ob AS (
+    INSERT INTO outbox (id, type, project_id, company_id, county_code, payload)
+    SELECT wg_id_from_key('evt:case:' || id || ':' || stage), CASE stage WHEN 'closed' THEN 'case.closed' ELSE 'case.escalated' END,
+      project_id, CASE WHEN stage IN ('gc_order', 'replenishment_due', 'replenishment_overdue') THEN general_contractor_id ELSE employer_id END, county_code,
+      jsonb_build_object('caseId', id, 'stage', stage, 'deadline', stage_deadline, 'month', month, 'employerId', employer_id,
+        'generalContractorId', general_contractor_id, 'amountOwedFen', amount_owed_fen, 'amountClearedFen', amount_cleared_fen, 'clearedBy', cleared_by, 'asOf', ${asOf}::text)
+    FROM up
+    UNION ALL
+    SELECT wg_id_from_key('evt:replenishment_overdue:' || project_id || ':' || deposit_notice_id), 'deposit.replenishment_overdue', project_id,
+      general_contractor_id, county_code, jsonb_build_object('caseId', id, 'noticeId', deposit_notice_id, 'generalContractorId', general_contractor_id, 'asOf', ${asOf}::text)
+    FROM up WHERE stage = 'replenishment_overdue'
+    ON CONFLICT (id) DO NOTHING RETURNING 1)
+  SELECT (SELECT count(*) FROM up)::int AS moved, (SELECT count(*) FROM ev)::int AS events, (SELECT count(*) FROM ob)::int AS emitted`;
