@@ -38,6 +38,8 @@ export const EVENTS = {
   caseOpened: 'case.opened',
   caseEscalated: 'case.escalated', // payload.stage: overdue_notice | gc_order | deposit_notice | replenishment_due | replenishment_overdue
   caseClosed: 'case.closed',
+  caseMassIncident: 'case.mass_incident', // an inspector flagged a mass or extreme incident (credit reads it)
+  linesOverdue: 'sweep.lines_overdue', // payload: { month, lines, amountFen } per project/employer/month
   // credit / blacklist
   creditGradeChanged: 'credit.grade_changed',
   blacklistProposed: 'blacklist.proposed',

@@ -9,3 +9,4 @@ export * from './alerts.js';
 export * from './reconciliation.js';
 export * from './console.js';
 export * from './credit.js';
+export * from './enforcement.js';
