@@ -11,11 +11,14 @@ import pg from 'pg';
 import { createDatabase } from '../src/db/client.js';
 import { ensureDatabase, runMigrations } from '../src/db/migrate.js';
 import { newId } from '../src/lib/ids.js';
+import { createLedgerBatcher } from '../src/modules/escrow/ledger-batcher.js';
 import { ensureAccount, postTransaction, recomputeBalances, unbalancedTransactions } from '../src/modules/escrow/ledger.service.js';
 
 const N = Number(process.env.BENCH_TRANSFERS ?? 200_000);
 const C = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const HOT = Number(process.env.BENCH_HOT ?? 4);
+/** Transfers for the secondary measurement of one-statement-per-transfer postTransaction. */
+const DIRECT = Number(process.env.BENCH_DIRECT ?? Math.min(N, 20_000));
 const base = process.env.BENCH_DATABASE_BASE ?? 'postgres://postgres@127.0.0.1:5432';
 const dbName = `wg_bench_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
 const url = `${base}/${dbName}`;
@@ -53,11 +56,20 @@ async function main() {
       if (b >= a) b++;
       return [hot[a]!, hot[b]!] as const;
     };
-    const serviceSeconds = await run('service', N, async () => {
+    // Service layer: concurrent posters share one group-posting batcher (one statement + one
+    // commit per batch; each transfer keeps its own id, outcome and guard check).
+    const batcher = createLedgerBatcher(db);
+    const serviceSeconds = await run('service (batched)', N, async () => {
+      const [from, to] = pick();
+      const amt = 1 + Math.floor(Math.random() * 100);
+      await batcher.post({ id: newId(), projectId: null, kind: 'bench', entries: [{ accountId: from, amountFen: -amt }, { accountId: to, amountFen: amt }] });
+    });
+    // Secondary: one postTransaction statement (own autocommit transaction) per transfer.
+    const directSeconds = DIRECT > 0 ? await run('service (one statement per transfer)', DIRECT, async () => {
       const [from, to] = pick();
       const amt = 1 + Math.floor(Math.random() * 100);
       await postTransaction(db, { id: newId(), projectId: null, kind: 'bench', entries: [{ accountId: from, amountFen: -amt }, { accountId: to, amountFen: amt }] });
-    });
+    }) : 0;
     // Bare baseline: one autocommit INSERT of two rows = one transaction, the cheapest possible.
     const bareSeconds = await run('bare', N, async () => {
       const [from, to] = pick();
@@ -75,6 +87,7 @@ async function main() {
       bench: 'ledger', transfers: N, seconds: Number(serviceSeconds.toFixed(3)), perSec: Math.round(N / serviceSeconds),
       baselinePerSec: Math.round(N / bareSeconds), ratio: Number((serviceSeconds / bareSeconds).toFixed(3)),
       concurrency: C, hotAccounts: HOT, baselineSeconds: Number(bareSeconds.toFixed(3)),
+      directTransfers: DIRECT, directPerSec: DIRECT ? Math.round(DIRECT / directSeconds) : null,
     }));
   } finally {
     await close();

@@ -1,5 +1,5 @@
 /**
- * Property: random sequences of deposits, transfers, holds, posts, voids, draw-downs and
+ * Property: random sequences of deposits, transfers (single and group-posted), holds, posts, voids, draw-downs and
  * replenishments run CONCURRENTLY; afterwards every transaction sums to zero, no guarded balance is
  * negative, the O(1) balances equal the recomputation from entries, and replaying every request
  * that succeeded changes nothing.
@@ -13,6 +13,7 @@ import { newId } from '../../src/lib/ids.js';
 import { ensureAccount, postTransaction, projectAccounts, recomputeBalances, settleTransaction, unbalancedTransactions } from '../../src/modules/escrow/ledger.service.js';
 import { drawDeposit } from '../../src/modules/escrow/deposit-draw.service.js';
 import { recordDepositCredit } from '../../src/modules/escrow/deposit.service.js';
+import { createLedgerBatcher } from '../../src/modules/escrow/ledger-batcher.js';
 import { rawProject, rawWorkers } from './escrow-fixtures.js';
 
 let ctx: TestContext;
@@ -24,6 +25,7 @@ afterAll(() => ctx.close());
 type Op =
   | { t: 'deposit'; to: number; amt: number }
   | { t: 'transfer'; from: number; to: number; amt: number }
+  | { t: 'batched'; from: number; to: number; amt: number; pending: boolean }
   | { t: 'hold'; from: number; to: number; amt: number }
   | { t: 'settle'; hold: number; action: 'post' | 'void' }
   | { t: 'depositCredit'; amt: number }
@@ -36,6 +38,7 @@ const idx = fc.nat({ max: G - 1 });
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ t: fc.constant('deposit' as const), to: idx, amt }),
   fc.record({ t: fc.constant('transfer' as const), from: idx, to: idx, amt }),
+  fc.record({ t: fc.constant('batched' as const), from: idx, to: idx, amt, pending: fc.boolean() }),
   fc.record({ t: fc.constant('hold' as const), from: idx, to: idx, amt }),
   fc.record({ t: fc.constant('settle' as const), hold: fc.nat({ max: 30 }), action: fc.constantFrom('post' as const, 'void' as const) }),
   fc.record({ t: fc.constant('depositCredit' as const), amt }),
@@ -67,9 +70,10 @@ describe('ledger under concurrent random operations', () => {
         for (let i = 0; i < G; i++) guarded.push(await ensureAccount(db, { code: `test:${projectId}:g${i}`, kind: 'test', projectId }));
         // Stable request identities, so the replay sends exactly the same requests.
         const ids = ops.map(() => newId());
-        const holdIdx = ops.flatMap((o, i) => (o.t === 'hold' ? [i] : []));
+        const holdIdx = ops.flatMap((o, i) => (o.t === 'hold' || (o.t === 'batched' && o.pending) ? [i] : []));
         const drawIdx = ops.flatMap((o, i) => (o.t === 'draw' ? [i] : []));
         const resolved = new Map<number, string>();
+        const batcher = createLedgerBatcher(db);
         const run = async (o: Op, i: number): Promise<unknown> => {
           const id = ids[i]!;
           switch (o.t) {
@@ -79,6 +83,10 @@ describe('ledger under concurrent random operations', () => {
             case 'hold': {
               const to = o.from === o.to ? acc.external : guarded[o.to]!;
               return postTransaction(db, { id, projectId, kind: o.t, pending: o.t === 'hold', entries: [{ accountId: guarded[o.from]!, amountFen: -o.amt }, { accountId: to, amountFen: o.amt }] });
+            }
+            case 'batched': {
+              const to = o.from === o.to ? acc.external : guarded[o.to]!;
+              return batcher.post({ id, projectId, kind: 'batched', pending: o.pending, entries: [{ accountId: guarded[o.from]!, amountFen: -o.amt }, { accountId: to, amountFen: o.amt }] });
             }
             case 'settle': {
               if (!holdIdx.length) throw new AppError(409, 'no_target', 'no hold');
@@ -166,5 +174,37 @@ describe('ledger under concurrent random operations', () => {
     const ok = res.filter((r) => r.status === 'fulfilled').length;
     expect(ok).toBe(33); // floor(1000 / 30)
     for (const r of res) if (r.status === 'rejected') expect((r.reason as AppError).code).toBe('insufficient_funds');
+  });
+});
+
+describe('group posting (ledger batcher)', () => {
+  it('coalesces concurrent posts, keeps per-item outcomes (insufficient, replay, conflict) and every invariant', async () => {
+    const { createLedgerBatcher } = await import('../../src/modules/escrow/ledger-batcher.js');
+    const { projectId } = await rawProject(ctx);
+    const db = ctx.deps.db;
+    const acc = await projectAccounts(db, projectId);
+    const batcher = createLedgerBatcher(db);
+    await batcher.post({ id: newId(), projectId, kind: 'fund', entries: [{ accountId: acc.external, amountFen: -1000 }, { accountId: acc.wage, amountFen: 1000 }] });
+    const ids = Array.from({ length: 80 }, () => newId());
+    const mk = (i: number, amount = 25) => ({ id: ids[i]!, projectId, kind: 'pay', pending: i % 4 === 0,
+      entries: [{ accountId: acc.wage, amountFen: -amount }, { accountId: acc.payouts, amountFen: amount }] });
+    const res = await Promise.allSettled(ids.map((_, i) => batcher.post(mk(i))));
+    expect(res.filter((r) => r.status === 'fulfilled')).toHaveLength(40); // 1000 / 25
+    for (const r of res) if (r.status === 'rejected') expect((r.reason as AppError).code).toBe('insufficient_funds');
+    const okIdx = res.flatMap((r, i) => (r.status === 'fulfilled' ? [i] : []));
+    const replays = await Promise.all(okIdx.map((i) => batcher.post(mk(i))));
+    expect(replays.every((r) => r.replayed)).toBe(true);
+    await expect(batcher.post(mk(okIdx[0]!, 26))).rejects.toMatchObject({ status: 409 });
+    // Same id twice in one tick: one new, one replay.
+    const dupId = newId();
+    await batcher.post({ id: newId(), projectId, kind: 'fund', entries: [{ accountId: acc.external, amountFen: -50 }, { accountId: acc.wage, amountFen: 50 }] });
+    const dup = { id: dupId, projectId, kind: 'pay', entries: [{ accountId: acc.wage, amountFen: -10 }, { accountId: acc.payouts, amountFen: 10 }] };
+    const [a, b] = await Promise.all([batcher.post(dup), batcher.post(dup)]);
+    expect([a.replayed, b.replayed].sort()).toEqual([false, true]);
+    await batcher.drain();
+    expect(await unbalancedTransactions(db)).toEqual([]);
+    for (const r of await recomputeBalances(db, projectId)) expect([r.kept, r.keptPendingOut, r.keptPendingIn]).toEqual([r.posted, r.pendingOut, r.pendingIn]);
+    const w = await db.execute(sql`SELECT posted - pending_out AS avail FROM ledger_accounts WHERE id = ${acc.wage}`);
+    expect(Number((w as unknown as { rows: { avail: string }[] }).rows[0]!.avail)).toBe(40);
   });
 });

@@ -114,7 +114,7 @@ export async function projectAccounts(tx: DbOrTx, projectId: string): Promise<Pr
   };
 }
 
-function contentHash(p: PostInput): string {
+export function ledgerContentHash(p: PostInput): string {
   const e = [...p.entries].sort((a, b) => (a.accountId < b.accountId ? -1 : a.accountId > b.accountId ? 1 : a.amountFen - b.amountFen));
   return sha256Hex(JSON.stringify([p.kind, !!p.pending, e.map((x) => [x.accountId, x.amountFen])]));
 }
@@ -155,7 +155,7 @@ export async function postTransaction(tx: DbOrTx, p: PostInput): Promise<PostRes
   let out: string;
   try {
     out = rows<{ r: string }>(await tx.execute(sql`
-      SELECT ledger_post(${p.id}::uuid, ${p.projectId}::uuid, ${p.kind}, ${!!p.pending}, ${contentHash(p)}, ${p.reference ?? null},
+      SELECT ledger_post(${p.id}::uuid, ${p.projectId}::uuid, ${p.kind}, ${!!p.pending}, ${ledgerContentHash(p)}, ${p.reference ?? null},
         ${p.effectiveDate ?? null}::date, ${JSON.stringify(p.metadata ?? {})}::jsonb,
         ${uuidArray(p.entries.map((e) => e.accountId))}::uuid[], ${intArray(p.entries.map((e) => e.amountFen))}::bigint[]) AS r`))[0]!.r;
   } catch (e) {
