@@ -51,12 +51,15 @@ export async function blacklistCandidates(db: DbOrTx, asOf: string, companyIds?:
         sum(greatest(cw.amount_owed_fen - cw.amount_paid_fen, 0)) AS unpaid_fen, min(cw.since_month) AS since_month
       FROM q JOIN arrears_case_workers cw ON cw.case_id = q.case_id
       GROUP BY 1, 2, 3
+    ), g AS (
+      SELECT q.company_id, left(q.county_code, 2) AS province, min(q.county_code) AS county_code,
+        array_agg(DISTINCT q.case_id)::text[] AS case_ids, bool_or(q.mass_incident) AS mass_incident
+      FROM q GROUP BY 1, 2
+    ), wj AS (
+      SELECT company_id, province, jsonb_agg(jsonb_build_object('workerId', worker_id, 'unpaidFen', unpaid_fen, 'sinceMonth', since_month)) AS workers
+      FROM w GROUP BY 1, 2
     )
-    SELECT q.company_id, left(q.county_code, 2) AS province, min(q.county_code) AS county_code,
-      array_agg(DISTINCT q.case_id)::text[] AS case_ids, bool_or(q.mass_incident) AS mass_incident,
-      (SELECT jsonb_agg(jsonb_build_object('workerId', w.worker_id, 'unpaidFen', w.unpaid_fen, 'sinceMonth', w.since_month))
-         FROM w WHERE w.company_id = q.company_id AND w.province = left(q.county_code, 2)) AS workers
-    FROM q GROUP BY q.company_id, left(q.county_code, 2)`);
+    SELECT g.*, wj.workers FROM g LEFT JOIN wj ON wj.company_id = g.company_id AND wj.province = g.province`);
 }
 
 export interface Decision {
