@@ -20,6 +20,7 @@ const ZH = {
   approve: '批准', reject: '驳回', decision: '决定', listedOn: '列入日期', expiresOn: '到期', creditCode: '统一社会信用代码', none: '无',
   loading: '加载中…', error: '出错了', minimumWage: '最低工资', payday: '发薪日', hotlines: '投诉电话', legalRep: '法定代表人', contact: '劳资专管员',
   lines: '行数', total: '合计', count: '数量', newAlert: '新预警',
+  upholdObjection: '采纳异议（撤销提议）', dismissObjection: '驳回异议', listNow: '决定列入',
 };
 type Key = keyof typeof ZH;
 const EN: Record<Key, string> = {
@@ -41,6 +42,7 @@ const EN: Record<Key, string> = {
   approve: 'Approve', reject: 'Reject', decision: 'Decision', listedOn: 'Listed on', expiresOn: 'Expires', creditCode: 'Credit code', none: 'None',
   loading: 'Loading…', error: 'Something went wrong', minimumWage: 'Minimum wage', payday: 'Pay day', hotlines: 'Hotlines', legalRep: 'Legal representative', contact: 'Labour-wage officer',
   lines: 'Lines', total: 'Total', count: 'Count', newAlert: 'New alert',
+  upholdObjection: 'Uphold objection (drop)', dismissObjection: 'Dismiss objection', listNow: 'List now',
 };
 
 let lang: Lang = (localStorage.getItem('wg.lang') as Lang | null) === 'en' ? 'en' : 'zh';
@@ -59,12 +61,16 @@ const ENUMS: Record<string, [string, string]> = {
   replenishment_overdue: ['保证金补足逾期', 'Replenishment overdue'], lines: ['工资未到账', 'Unpaid lines'], not_submitted: ['未报工资表', 'No wage sheet'],
   opened: ['已立案', 'Opened'], open: ['已立案', 'Open'], notified: ['已通知', 'Notified'], reminded: ['已催告', 'Reminded'],
   gc_order: ['责令总包清偿', 'GC ordered to pay'], gc_ordered: ['责令总包清偿', 'GC ordered to pay'], deposit_notice: ['保证金支付通知', 'Deposit notice'],
-  deposit_draw: ['动用保证金', 'Deposit drawn'], inspection: ['立案查处', 'Inspection'], blacklist: ['失信惩戒', 'Blacklisting'], blacklist_proposed: ['提议失信', 'Blacklist proposed'],
+  inspection: ['立案查处', 'Inspection'], blacklist: ['失信惩戒', 'Blacklisting'], blacklist_proposed: ['提议失信', 'Blacklist proposed'],
   cleared: ['已清偿', 'Cleared'], closed: ['已结案', 'Closed'], mass_incident: ['群体性事件', 'Mass incident'],
   paid: ['已支付', 'Paid'], paid_late: ['逾期支付', 'Paid late'], underpaid: ['少付', 'Underpaid'], rejected: ['银行退回', 'Rejected'],
   wrong_account: ['非本人账户', 'Wrong account'], missing: ['缺失', 'Missing'], duplicate: ['重复', 'Duplicate'], pending: ['处理中', 'Pending'],
   proposed: ['已提议', 'Proposed'], objected: ['已提出异议', 'Objected'], listed: ['已列入', 'Listed'], removed: ['已移出', 'Removed'], expired: ['已到期', 'Expired'],
-  approved: ['已批准', 'Approved'], submitted: ['已提交', 'Submitted'], red: ['红色', 'Red'], orange: ['橙色', 'Orange'], yellow: ['黄色', 'Yellow'],
+  approved: ['已批准', 'Approved'], dismissed: ['已撤销', 'Dismissed'], arrears_threshold: ['达到拒不支付劳动报酬罪数额标准', 'Arrears at the criminal threshold'],
+  uphold_objection: ['采纳异议', 'Objection upheld'], dismiss_objection: ['驳回异议', 'Objection dismissed'], construction_unit: ['建设单位', 'Construction unit'],
+  general_contractor: ['施工总承包', 'General contractor'], employer: ['用工单位', 'Employer'], gc: ['总包', 'GC'], deposit: ['保证金', 'Deposit'],
+  gc_advance: ['总包垫付', 'GC advance'], deposit_draw: ['保证金支付', 'Deposit draw'], settled: ['已到账', 'Settled'], subcontractor: ['分包', 'Subcontractor'],
+  submitted: ['已提交', 'Submitted'], red: ['红色', 'Red'], orange: ['橙色', 'Orange'], yellow: ['黄色', 'Yellow'],
 };
 export function label(v: string | null | undefined): string {
   if (!v) return '—';

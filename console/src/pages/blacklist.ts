@@ -1,4 +1,4 @@
-import { ApiError, currentSession, get, post } from '../api.js';
+import { currentSession, get, post } from '../api.js';
 import { h, replace } from '../dom.js';
 import { label, t } from '../i18n.js';
 import { route } from '../main.js';
@@ -11,7 +11,7 @@ export async function renderBlacklist(main: HTMLElement): Promise<void> {
   document.title = `${t('blacklist')} · ${t('appName')}`;
   const [entries, proposals] = await Promise.all([
     get<Any>('/v1/blacklist'),
-    get<Any>('/v1/blacklist/proposals').catch((e) => (e instanceof ApiError && e.status === 404 ? null : Promise.reject(e))),
+    get<Any>('/console/api/blacklist/proposals'),
   ]);
   const msg = h('p', { id: 'decision-result', role: 'status' });
   const decide = async (path: string, body: Any) => {
@@ -33,15 +33,19 @@ export async function renderBlacklist(main: HTMLElement): Promise<void> {
       pending.length === 0 ? h('p', { class: 'muted' }, t('none')) : h('div', { class: 'table-wrap' }, h('table', { id: 'proposals-table' },
         th(t('company'), t('status'), t('reason'), t('deadline'), t('objections'), t('decision')),
         h('tbody', {}, ...pending.map((p) => {
-          const obj = (p.objection ?? (p.objections ?? [])[0] ?? null) as Any | null;
-          const reason = h('input', { 'aria-label': `${t('reason')} ${p.companyName ?? p.companyId}`, maxlength: 500, size: 16 });
+          const obj = (p.objection ?? null) as Any | null;
+          const reason = h('input', { 'aria-label': `${t('reason')} ${p.companyName}`, maxlength: 2000, size: 16 });
+          const why = (fallback: string) => reason.value.trim() || fallback;
+          // An objection is decided (uphold / dismiss); a proposal without a pending objection may be listed.
+          const buttons = p.status === 'objected' && obj && !obj.decision
+            ? [h('button', { type: 'button', class: 'secondary', onclick: () => void decide(`/v1/blacklist/proposals/${p.id}/decision`, { decision: 'uphold_objection', reason: why(t('upholdObjection')) }) }, t('upholdObjection')),
+               h('button', { type: 'button', onclick: () => void decide(`/v1/blacklist/proposals/${p.id}/decision`, { decision: 'dismiss_objection', reason: why(t('dismissObjection')) }) }, t('dismissObjection'))]
+            : [h('button', { type: 'button', onclick: () => void decide(`/v1/blacklist/proposals/${p.id}/list`, { reason: why(t('listNow')) }) }, t('listNow'))];
           return h('tr', { 'data-proposal-id': p.id },
-            h('td', {}, `${p.companyName ?? p.companyId} ${p.creditCode ?? ''}`), h('td', {}, label(p.status)),
-            h('td', {}, `${label(p.reason)} ${p.reasonDetail ?? ''}`), h('td', {}, p.objectionDeadline ?? '—'),
-            h('td', {}, obj ? `${obj.statement ?? ''}${obj.decision ? ` → ${label(obj.decision)}` : ''}` : '—'),
-            h('td', {}, canDecide ? [reason,
-              h('button', { type: 'button', onclick: () => void decide(`/v1/blacklist/proposals/${p.id}/decision`, { decision: 'list', reason: reason.value || t('approve') }) }, t('approve')),
-              h('button', { type: 'button', class: 'secondary', onclick: () => void decide(`/v1/blacklist/proposals/${p.id}/decision`, { decision: 'withdraw', reason: reason.value || t('reject') }) }, t('reject'))] : '—'));
+            h('td', {}, `${p.companyName} ${p.creditCode}`), h('td', {}, label(p.status)),
+            h('td', {}, `${label(p.reason)} · ${p.reasonDetail}`), h('td', {}, p.objectionDeadline ?? '—'),
+            h('td', {}, obj ? `${obj.statement}${obj.decision ? ` → ${label(obj.decision)}` : ''}` : '—'),
+            h('td', {}, canDecide ? [reason, ...buttons] : '—'));
         }))))),
     h('section', { class: 'card', 'aria-labelledby': 'entries-h' },
       h('h2', { id: 'entries-h' }, t('entries')),

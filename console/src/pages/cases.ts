@@ -20,7 +20,7 @@ export async function renderCases(main: HTMLElement, _p: string[], q: URLSearchP
   const items: CaseRow[] = [];
   let cursor: string | undefined;
   for (let page = 0; page < 10; page++) {
-    const r = await get<{ items: CaseRow[]; nextCursor: string | null }>('/v1/cases' + qs({ countyCode: county, limit: 500, cursor }));
+    const r = await get<{ items: CaseRow[]; nextCursor: string | null }>('/v1/cases' + qs({ countyCode: county, stage, month, limit: 500, cursor }));
     items.push(...r.items);
     if (!r.nextCursor) break;
     cursor = r.nextCursor;
@@ -39,19 +39,30 @@ export async function renderCases(main: HTMLElement, _p: string[], q: URLSearchP
     rows.length === 0 ? h('p', { class: 'muted' }, t('none')) : null);
 }
 
+/** Result of the last action, shown once on the re-rendered page. */
+let flash = '';
+
 export async function renderCase(main: HTMLElement, [id]: string[]): Promise<void> {
   const c = await get<CaseRow & Any>(`/v1/cases/${id}`);
+  // Names come from the same API: the project, and the parties on its (public) notice board.
+  const [project, board] = await Promise.all([
+    get<{ name: string }>(`/v1/projects/${c.projectId}`).catch(() => null),
+    get<{ parties: { companyId: string; name: string }[] }>(`/v1/projects/${c.projectId}/notice-board`).catch(() => null),
+  ]);
+  const companyName = (cid: string) => board?.parties.find((p) => p.companyId === cid)?.name ?? cid;
   document.title = `${t('caseTitle')} ${c.id.slice(0, 8)} · ${t('appName')}`;
   const timeline = (c.timeline ?? c.events ?? []) as Any[];
   const workers = (c.workers ?? []) as Any[];
   const payments = (c.payments ?? []) as Any[];
-  const msg = h('p', { id: 'action-result', role: 'status' });
+  const names = new Map(workers.map((w) => [w.workerId as string, w.name as string]));
+  const msg = h('p', { id: 'action-result', role: 'status' }, flash);
+  flash = '';
 
   const act = async (path: string, body: unknown = {}) => {
     msg.textContent = '';
     try {
       await post(path, body);
-      msg.textContent = t('done');
+      flash = t('done');
       await route(); // re-read the case: the stage shown always comes from the API
     } catch (e) {
       if (e instanceof ApiError && e.status === 404) return renderError(main, e);
@@ -71,20 +82,26 @@ export async function renderCase(main: HTMLElement, [id]: string[]): Promise<voi
         h('dt', {}, t('status')), h('dd', {}, label(c.status ?? null)),
         h('dt', {}, t('deadline')), h('dd', {}, shortDate(c.deadline)),
         h('dt', {}, t('month')), h('dd', {}, c.month ?? '—'),
-        h('dt', {}, t('project')), h('dd', {}, h('a', { href: `/console/projects/${c.projectId}` }, c.projectName ?? c.projectId)),
-        h('dt', {}, t('employer')), h('dd', {}, c.employerName ?? c.employerId),
+        h('dt', {}, t('project')), h('dd', {}, h('a', { href: `/console/projects/${c.projectId}` }, project?.name ?? c.projectId)),
+        h('dt', {}, t('employer')), h('dd', {}, companyName(c.employerId)),
         h('dt', {}, t('workersOwed')), h('dd', {}, c.workersOwed),
         h('dt', {}, t('amountOwed')), h('dd', {}, yuan(c.amountOwedFen)),
         c.amountClearedFen !== undefined ? [h('dt', {}, t('cleared')), h('dd', {}, yuan(c.amountClearedFen))] : null,
+        c.gcOrderIssuedOn ? [h('dt', {}, t('gcOrder')), h('dd', {}, str(c.gcOrderIssuedOn))] : null,
+        c.clearedBy && Object.keys(c.clearedBy).length ? [h('dt', {}, t('payments')), h('dd', {}, Object.entries(c.clearedBy as Record<string, number>).map(([k, v]) => `${label(k)} ${yuan(v)}`).join(' · '))] : null,
         c.massIncident ? [h('dt', {}, t('massIncident')), h('dd', {}, '✔')] : null)),
     h('section', { class: 'card', 'aria-labelledby': 'actions-h' },
       h('h2', { id: 'actions-h' }, t('actions')),
       h('label', { for: 'action-reason' }, t('reason')), reason,
       h('div', { class: 'actions' },
-        button('act-gc-order', t('gcOrder'), () => void act(`/v1/cases/${c.id}/gc-order`, reason.value ? { note: reason.value } : {})),
-        button('act-deposit-notice', t('depositNotice'), () => void act(`/v1/cases/${c.id}/deposit-notice`, reason.value ? { note: reason.value } : {})),
-        button('act-mass-incident', t('massIncident'), () => void act(`/v1/cases/${c.id}/mass-incident`, reason.value ? { note: reason.value } : {}), !c.massIncident),
-        button('act-propose-blacklist', t('proposeBlacklist'), () => void act('/v1/blacklist/proposals', { companyId: c.employerId, caseIds: [c.id], reason: c.massIncident ? 'mass_incident' : 'criminal_threshold', reasonDetail: reason.value || t('proposeBlacklist') }))),
+        // The server decides which stage changes are allowed (409 otherwise); buttons only mirror the obvious.
+        button('act-gc-order', t('gcOrder'), () => void act(`/v1/cases/${c.id}/gc-order`), c.stage === 'overdue_notice'),
+        button('act-deposit-notice', t('depositNotice'), () => void act(`/v1/cases/${c.id}/deposit-notice`), c.stage === 'overdue_notice' || c.stage === 'gc_order'),
+        button('act-mass-incident', t('massIncident'), () => void act(`/v1/cases/${c.id}/mass-incident`, { note: reason.value.trim() || t('massIncident') }), !c.massIncident),
+        button('act-propose-blacklist', t('proposeBlacklist'), () => void act('/v1/blacklist/proposals', {
+          companyId: c.employerId, countyCode: c.countyCode, caseIds: [c.id], reason: c.massIncident ? 'mass_incident' : 'arrears_threshold',
+          reasonDetail: reason.value.trim() || `${t('caseTitle')} ${c.id}`,
+        }))),
       msg),
     h('section', { class: 'card', 'aria-labelledby': 'timeline-h' },
       h('h2', { id: 'timeline-h' }, t('timeline')),
@@ -100,7 +117,7 @@ export async function renderCase(main: HTMLElement, [id]: string[]): Promise<voi
     h('section', { class: 'card', 'aria-labelledby': 'payments-h' },
       h('h2', { id: 'payments-h' }, t('payments')),
       payments.length === 0 ? h('p', { class: 'muted' }, t('none')) : h('div', { class: 'table-wrap' }, h('table', { id: 'case-payments' },
-        h('thead', {}, h('tr', {}, ...[t('date'), t('worker'), t('amount'), t('actor')].map((x) => h('th', { scope: 'col' }, x)))),
+        h('thead', {}, h('tr', {}, ...[t('worker'), t('type'), t('amount'), t('status')].map((x) => h('th', { scope: 'col' }, x)))),
         h('tbody', {}, ...payments.map((p) => h('tr', {},
-          h('td', {}, str(p.valueDate ?? p.on ?? p.date)), h('td', {}, str(p.workerName ?? p.workerId)), h('td', { class: 'num' }, yuan(num(p.amountFen))), h('td', {}, str(p.paidBy ?? p.source)))))))));
+          h('td', {}, str(names.get(p.workerId as string) ?? p.workerId)), h('td', {}, label(str(p.kind))), h('td', { class: 'num' }, yuan(num(p.amountFen))), h('td', {}, label(str(p.status))))))))));
 }

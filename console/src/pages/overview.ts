@@ -100,7 +100,11 @@ export async function renderOverview(main: HTMLElement, _p: string[], q: URLSear
     width: Math.max(280, chartBox.clientWidth || 600), height: 240,
     scales: { x: { time: false } },
     axes: [{ values: (_u, ticks) => ticks.map((i) => months[i] ?? '') }, { values: (_u, ticks) => ticks.map((v) => '¥' + (v / 100).toLocaleString()), size: 80 }],
-    series: [{}, { label: t('owed'), stroke: '#b42318', width: 2 }, { label: t('cleared'), stroke: '#067647', width: 2 }],
+    series: [
+      { label: t('month'), value: (_u, v) => months[v] ?? '—' },
+      { label: t('owed'), stroke: '#b42318', width: 2, value: (_u, v) => yuan(v) },
+      { label: t('cleared'), stroke: '#067647', width: 2, value: (_u, v) => yuan(v) },
+    ],
   }, [months.map((_x, i) => i), m.series.map((x) => x.clearance.amountOwedFen), m.series.map((x) => x.clearance.amountClearedFen)], chartBox);
   const onResize = () => plot.setSize({ width: Math.max(280, chartBox.clientWidth), height: 240 });
   window.addEventListener('resize', onResize);

@@ -6,6 +6,7 @@ import { requireRole } from '../auth/auth.plugin.js';
 import { projectScope } from '../auth/scope.js';
 import { problems, Str } from '../platform/common.schemas.js';
 import { consoleAssets } from './console.assets.js';
+import consoleDataRoutes from './console-data.routes.js';
 import {
   CONSOLE_ROLES, createSession, deleteSession, principalForKey, readCookie, resolveSession, SESSION_COOKIE, SESSION_TTL_MS, sessionCookie,
 } from './session.service.js';
@@ -86,4 +87,6 @@ export default async function consoleRoutes(app: FastifyInstance, { deps }: { de
     reply.header('set-cookie', sessionCookie('', 0, secure));
     return reply.code(204).send();
   });
+
+  await app.register(consoleDataRoutes, { deps });
 }
