@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { mintKey } from '../helpers/fixtures.js';
@@ -40,6 +42,14 @@ describe('console shell and assets', () => {
     expect((await ctx.app.inject({ method: 'GET', url: '/console/assets/nope.js' })).statusCode).toBe(404);
     expect((await ctx.app.inject({ method: 'GET', url: '/console' })).statusCode).toBe(302);
   });
+});
+
+describe('console front end', () => {
+  // esbuild strips types without checking them and the root tsconfig has no DOM types: check here.
+  it('type-checks (console/tsconfig.json, DOM lib)', async () => {
+    const r = await promisify(execFile)(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'console'], { cwd: process.cwd() }).catch((e: { stdout: string }) => ({ stdout: e.stdout, failed: true }));
+    expect(r.stdout).toBe('');
+  }, 120_000);
 });
 
 describe('console sessions', () => {
