@@ -99,7 +99,7 @@ export async function propose(tx: DbOrTx, actor: Actor, input: ProposeInput, asO
   if (!ins[0]) return null;
   await emit(tx, {
     id: idFromKey(`blacklist.proposed:${id}`), type: EVENTS.blacklistProposed, companyId: input.companyId, countyCode: input.countyCode,
-    payload: { entryId: id, companyId: input.companyId, reason: input.reason, reasonDetail: input.reasonDetail, legalRepresentative: company.legal_representative, objectionDeadline: deadline, proposedOn: asOf },
+    payload: { entryId: id, companyId: input.companyId, reason: input.reason, reasonDetail: input.reasonDetail, legalRepresentative: company.legal_representative, objectionDeadline: deadline, proposedOn: asOf, asOf },
   });
   await appendAudit(tx, {
     actor: actor.id, action: 'blacklist.proposed', entityType: 'blacklist_entry', entityId: id,
@@ -143,7 +143,7 @@ export async function fileObjection(tx: DbOrTx, p: Principal, entryId: string, i
   await tx.execute(sql`UPDATE blacklist_entries SET status = 'objected', updated_at = now() WHERE id = ${entryId}`);
   await emit(tx, {
     id: idFromKey(`blacklist.objection_filed:${id}`), type: EVENTS.blacklistObjectionFiled, companyId: e.company_id, countyCode: e.county_code,
-    payload: { entryId, objectionId: id, companyId: e.company_id, filedOn: asOf, evidenceCount: input.evidence.length },
+    payload: { entryId, objectionId: id, companyId: e.company_id, filedOn: asOf, evidenceCount: input.evidence.length, asOf },
   });
   await appendAudit(tx, {
     actor: p.id, action: 'blacklist.objection_filed', entityType: 'blacklist_entry', entityId: entryId,
@@ -169,7 +169,7 @@ export async function decideObjection(tx: DbOrTx, p: Principal, entryId: string,
   }
   await emit(tx, {
     id: idFromKey(`blacklist.objection_decided:${entryId}`), type: EVENTS.blacklistObjectionDecided, companyId: e.company_id, countyCode: e.county_code,
-    payload: { entryId, companyId: e.company_id, decision, decidedOn: asOf },
+    payload: { entryId, companyId: e.company_id, decision, decidedOn: asOf, asOf },
   });
   await appendAudit(tx, {
     actor: p.id, action: 'blacklist.objection_decided', entityType: 'blacklist_entry', entityId: entryId,
@@ -194,7 +194,7 @@ export async function listEntry(tx: DbOrTx, actor: Actor, entryId: string, reaso
     WHERE id = ${entryId}`);
   await emit(tx, {
     id: idFromKey(`blacklist.listed:${entryId}`), type: EVENTS.blacklistListed, companyId: e.company_id, countyCode: e.county_code,
-    payload: { entryId, companyId: e.company_id, creditCode: e.credit_code, legalRepresentative: e.legal_representative, reason: e.reason, listedOn: period.listedOn, expiresOn: period.expiresOn },
+    payload: { entryId, companyId: e.company_id, creditCode: e.credit_code, legalRepresentative: e.legal_representative, reason: e.reason, listedOn: period.listedOn, expiresOn: period.expiresOn, asOf },
   });
   await appendAudit(tx, {
     actor: actor.id, action: 'blacklist.listed', entityType: 'blacklist_entry', entityId: entryId,
@@ -208,7 +208,7 @@ export async function endListing(tx: DbOrTx, actor: Actor, e: EntryRow, status: 
   await tx.execute(sql`UPDATE blacklist_entries SET status = ${status}, ended_on = ${asOf}, end_reason = ${why}, updated_at = now() WHERE id = ${e.id}`);
   await emit(tx, {
     id: idFromKey(`blacklist.removed:${e.id}`), type: EVENTS.blacklistRemoved, companyId: e.company_id, countyCode: e.county_code,
-    payload: { entryId: e.id, companyId: e.company_id, creditCode: e.credit_code, status, reason: why, removedOn: asOf, listedOn: e.listed_on, expiresOn: e.expires_on },
+    payload: { entryId: e.id, companyId: e.company_id, creditCode: e.credit_code, status, reason: why, removedOn: asOf, listedOn: e.listed_on, expiresOn: e.expires_on, asOf },
   });
   await appendAudit(tx, { actor: actor.id, action: `blacklist.${status}`, entityType: 'blacklist_entry', entityId: e.id, data: { role: actor.role, companyId: e.company_id, reason: why, asOf } });
 }
