@@ -144,16 +144,27 @@ export interface DeliveryJob {
   alertId: string;
 }
 
-/** After the relay committed an alert: one delivery job per matching active subscription (idempotent job ids). */
+/**
+ * For an alert-worthy event: one delivery job per matching active subscription (idempotent job ids).
+ * The relay hands events to the queue INSIDE its transaction (crash safety), so this can run before that
+ * transaction commits and the alert is visible: wait briefly, then fail so BullMQ retries the event job.
+ */
 export async function enqueueDeliveries(deps: Pick<Deps, 'db' | 'queues'>, alertId: string): Promise<number> {
-  const r = rows<{ sub_id: string }>(await deps.db.execute(sql`
-    SELECT s.id AS sub_id FROM alerts a JOIN alert_subscriptions s ON s.status = 'active' AND a.seq > s.start_seq AND ${SUBSCRIPTION_MATCH}
-    WHERE a.id = ${alertId}`));
+  let r: { sub_id: string | null }[] = [];
+  for (let i = 0; ; i++) {
+    r = rows<{ sub_id: string | null }>(await deps.db.execute(sql`
+      SELECT s.id AS sub_id FROM alerts a LEFT JOIN alert_subscriptions s ON s.status = 'active' AND a.seq > s.start_seq AND ${SUBSCRIPTION_MATCH}
+      WHERE a.id = ${alertId}`));
+    if (r.length > 0) break;
+    if (i >= 50) throw new Error(`alert ${alertId} not committed yet; retrying`);
+    await new Promise((res) => setTimeout(res, 20));
+  }
+  r = r.filter((x) => x.sub_id !== null);
   if (r.length === 0) return 0;
   await deps.queues['alert-delivery'].addBulk(r.map((x) => ({
     name: 'deliver',
-    data: { subscriptionId: x.sub_id, alertId } satisfies DeliveryJob,
-    opts: { jobId: jobId('alert', alertId, x.sub_id) },
+    data: { subscriptionId: x.sub_id!, alertId } satisfies DeliveryJob,
+    opts: { jobId: jobId('alert', alertId, x.sub_id!) },
   })));
   return r.length;
 }
