@@ -128,6 +128,9 @@ function mapDbError(e: unknown): never {
   const c = pgCause(e);
   if (c.code === '23514' && c.constraint === GUARD_CONSTRAINT) throw new InsufficientFundsError();
   if (c.code === '23503') throw new AppError(422, 'unknown_account', 'A ledger entry names an unknown account');
+  // A deadlock can only involve locks the caller's own business transaction took in another order;
+  // nothing was written, so it is a retryable conflict, not a 500.
+  if (c.code === '40P01' || c.code === '40001') throw new ConflictError('Concurrent update, retry the request', 'ledger_retry');
   throw e;
 }
 
