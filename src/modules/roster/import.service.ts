@@ -39,7 +39,7 @@ export function normalizeDate(v: unknown): string {
 }
 
 export async function importWorkers(db: Db, pii: PiiCipher, actor: Principal, scope: ProjectScope, source: AsyncIterable<RawRecord>, asOf: string, opts: ImportOptions = {}): Promise<ImportResult> {
-  const chunkSize = opts.chunkSize ?? 1000;
+  const chunkSize = opts.chunkSize ?? 2000;
   const maxRows = opts.maxRows ?? 500_000;
   return db.transaction(async (tx) => {
     const ctx = await rowContext(tx, scope, actor);

@@ -15,6 +15,9 @@ import type { ValidRow, Warning } from './worker.rules.js';
 
 type Rows<T> = { rows: T[] };
 const p = (v: unknown[]) => sql.param(v);
+const PROF = process.env.WG_PROFILE ? new Map<string, number>() : null;
+export const profile = PROF;
+async function timed<T>(k: string, f: Promise<T>): Promise<T> { if (!PROF) return f; const t = performance.now(); const r = await f; PROF.set(k, (PROF.get(k) ?? 0) + performance.now() - t); return r; }
 
 export interface ChunkRow { ord: number; row: ValidRow; warnings: Warning[] }
 export type ChunkOutcome =
@@ -71,67 +74,77 @@ function pick<T extends Record<string, unknown[]>>(cols: T, keep: number[]): T {
  * worker's current own card). A row whose worker is already active here is rejected before anything
  * about that person is touched.
  */
+/**
+ * Write one prepared chunk in two statements. Rows must be unique by resident ID within the chunk.
+ * A person already registered keeps their id; name, phone and card are refreshed (the latest
+ * registration names the worker's current own card) — unless they are already active on this
+ * project, in which case the row is rejected and nothing about that person is touched.
+ *
+ * Probes are LATERAL … LIMIT 1 subqueries on purpose: inside one import transaction the tables grow
+ * from empty without fresh statistics, and plain joins were planned as nested loops over every
+ * engagement of the project per row (quadratic). A LATERAL probe is always an index probe.
+ */
 export async function writeChunk(tx: DbOrTx, projectId: string, countyCode: string, prep: PreparedChunk): Promise<ChunkOutcome[]> {
   const out: ChunkOutcome[] = [];
-  if (prep.rows.length === 0) return out;
-  const act = (await tx.execute(sql`
-    SELECT u.ord::int AS ord FROM unnest(${p(prep.cols.idBidx)}::text[]) WITH ORDINALITY AS u(b, ord)
-    JOIN workers w ON w.id_number_bidx = u.b
-    JOIN engagements e ON e.worker_id = w.id AND e.project_id = ${projectId} AND e.exit_date IS NULL`)) as unknown as Rows<{ ord: number }>;
-  const active = new Set(act.rows.map((r) => r.ord - 1));
-  const keep: number[] = [];
-  prep.rows.forEach((r, i) => {
-    if (active.has(i)) out.push({ ord: r.ord, ok: false, errors: [{ field: 'idNumber', message: 'this worker is already active on this project' }] });
-    else keep.push(i);
-  });
-  if (keep.length === 0) return out;
-  const rows = active.size ? keep.map((i) => prep.rows[i]!) : prep.rows;
-  const a = active.size ? pick(prep.cols, keep) : prep.cols;
-
-  await tx.execute(sql`
-    INSERT INTO workers (id, name, id_number_enc, id_number_bidx, id_number_masked, birth_date, gender, phone_enc, phone_masked, bank_card_enc, bank_card_bidx, bank_card_masked)
+  const { rows, cols: a } = prep;
+  if (rows.length === 0) return out;
+  // 1. Upsert people. An existing person already active here fails the DO UPDATE's WHERE and is not returned.
+  const up = (await timed('workers', tx.execute(sql`
+    INSERT INTO workers AS w (id, name, id_number_enc, id_number_bidx, id_number_masked, birth_date, gender, phone_enc, phone_masked, bank_card_enc, bank_card_bidx, bank_card_masked)
     SELECT * FROM unnest(${p(a.ids)}::uuid[], ${p(a.names)}::text[], ${p(a.idEnc)}::text[], ${p(a.idBidx)}::text[], ${p(a.idMasked)}::text[],
       ${p(a.birth)}::date[], ${p(a.gender)}::text[], ${p(a.phoneEnc)}::text[], ${p(a.phoneMasked)}::text[], ${p(a.cardEnc)}::text[], ${p(a.cardBidx)}::text[], ${p(a.cardMasked)}::text[])
-    ON CONFLICT (id_number_bidx) DO UPDATE SET name = EXCLUDED.name, phone_enc = COALESCE(EXCLUDED.phone_enc, workers.phone_enc),
-      phone_masked = COALESCE(EXCLUDED.phone_masked, workers.phone_masked), bank_card_enc = EXCLUDED.bank_card_enc,
-      bank_card_bidx = EXCLUDED.bank_card_bidx, bank_card_masked = EXCLUDED.bank_card_masked, updated_at = now()`);
-  // Ids of people registered before keep their original id; re-read them all by blind index.
-  const ids = (await tx.execute(sql`
-    SELECT u.ord::int AS ord, w.id FROM unnest(${p(a.idBidx)}::text[]) WITH ORDINALITY AS u(b, ord) JOIN workers w ON w.id_number_bidx = u.b`)) as unknown as Rows<{ ord: number; id: string }>;
-  const workerIds = new Array<string>(rows.length);
-  for (const r of ids.rows) workerIds[r.ord - 1] = r.id;
+    ON CONFLICT (id_number_bidx) DO UPDATE SET name = EXCLUDED.name, phone_enc = COALESCE(EXCLUDED.phone_enc, w.phone_enc),
+      phone_masked = COALESCE(EXCLUDED.phone_masked, w.phone_masked), bank_card_enc = EXCLUDED.bank_card_enc,
+      bank_card_bidx = EXCLUDED.bank_card_bidx, bank_card_masked = EXCLUDED.bank_card_masked, updated_at = now()
+      WHERE NOT EXISTS (SELECT 1 FROM engagements e WHERE e.project_id = ${projectId} AND e.worker_id = w.id AND e.exit_date IS NULL)
+    RETURNING w.id, w.id_number_bidx`))) as unknown as Rows<{ id: string; id_number_bidx: string }>;
+  const idOf = new Map(up.rows.map((r) => [r.id_number_bidx, r.id]));
 
-  const inserted = (await tx.execute(sql`
-    INSERT INTO engagements (id, project_id, worker_id, employer_id, trade, team, contract_signed, dispatched, entry_date)
-    SELECT e, ${projectId}::uuid, w, emp, tr, tm, cs, di, ed FROM unnest(${p(a.engIds)}::uuid[], ${p(workerIds)}::uuid[], ${p(a.employer)}::uuid[],
-      ${p(a.trade)}::text[], ${p(a.team)}::text[], ${p(a.signed)}::bool[], ${p(a.dispatched)}::bool[], ${p(a.entry)}::date[]) AS u(e, w, emp, tr, tm, cs, di, ed)
-    ON CONFLICT (project_id, worker_id) WHERE exit_date IS NULL DO NOTHING
-    RETURNING id`)) as unknown as Rows<{ id: string }>;
-  const ok = new Set(inserted.rows.map((r) => r.id));
+  const keep: number[] = [];
+  const workerIds: string[] = [];
+  rows.forEach((r, i) => {
+    const wid = idOf.get(a.idBidx[i]!);
+    if (wid === undefined) out.push({ ord: r.ord, ok: false, errors: [{ field: 'idNumber', message: 'this worker is already active on this project' }] });
+    else {
+      keep.push(i);
+      workerIds.push(wid);
+    }
+  });
+  if (keep.length === 0) return out;
+  const k = keep.length === rows.length ? a : pick(a, keep);
 
-  // One card, one worker: a card already registered to someone else is a warning and an event.
-  const shared = (await tx.execute(sql`
-    SELECT u.ord::int AS ord, count(w.id)::int AS others FROM unnest(${p(workerIds)}::uuid[], ${p(a.cardBidx)}::text[]) WITH ORDINALITY AS u(wid, cb, ord)
-    JOIN workers w ON w.bank_card_bidx = u.cb AND w.id <> u.wid GROUP BY u.ord`)) as unknown as Rows<{ ord: number; others: number }>;
-  const sharedBy = new Map(shared.rows.map((r) => [r.ord - 1, r.others]));
+  // 2. Engagements, and for each new one how many OTHER people hold the same card (one card, one worker).
+  const ins = (await timed('eng', tx.execute(sql`
+    WITH ins AS (
+      INSERT INTO engagements (id, project_id, worker_id, employer_id, trade, team, contract_signed, dispatched, entry_date)
+      SELECT e, ${projectId}::uuid, w, emp, tr, tm, cs, di, ed FROM unnest(${p(k.engIds)}::uuid[], ${p(workerIds)}::uuid[], ${p(k.employer)}::uuid[],
+        ${p(k.trade)}::text[], ${p(k.team)}::text[], ${p(k.signed)}::bool[], ${p(k.dispatched)}::bool[], ${p(k.entry)}::date[]) AS u(e, w, emp, tr, tm, cs, di, ed)
+      ON CONFLICT (project_id, worker_id) WHERE exit_date IS NULL DO NOTHING
+      RETURNING id, worker_id)
+    SELECT ins.id, s.others FROM ins
+    CROSS JOIN LATERAL (SELECT bank_card_bidx FROM workers WHERE id = ins.worker_id LIMIT 1) c
+    CROSS JOIN LATERAL (SELECT count(*)::int AS others FROM workers o WHERE o.bank_card_bidx = c.bank_card_bidx AND o.id <> ins.worker_id) s`))) as unknown as Rows<{ id: string; others: number }>;
+  const sharedBy = new Map(ins.rows.map((r) => [r.id, r.others]));
 
   const events = [];
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i]!;
-    if (!ok.has(a.engIds[i]!)) {
+  for (let j = 0; j < keep.length; j++) {
+    const r = rows[keep[j]!]!;
+    const engId = k.engIds[j]!;
+    const others = sharedBy.get(engId);
+    if (others === undefined) {
+      // Lost a race with a concurrent registration of the same person on this project.
       out.push({ ord: r.ord, ok: false, errors: [{ field: 'idNumber', message: 'this worker is already active on this project' }] });
       continue;
     }
     let warnings = r.warnings;
-    const others = sharedBy.get(i);
-    if (others) {
+    if (others > 0) {
       warnings = [...warnings, { code: 'card_shared', field: 'bankCardNumber', message: `this card is also registered to ${others} other worker(s)` }];
-      events.push({ type: EVENTS.cardShared, projectId, countyCode, companyId: r.row.employerId, payload: { workerId: workerIds[i], cardMasked: r.row.cardMasked, otherWorkers: others } });
+      events.push({ type: EVENTS.cardShared, projectId, countyCode, companyId: r.row.employerId, payload: { workerId: workerIds[j], cardMasked: r.row.cardMasked, otherWorkers: others } });
     }
-    out.push({ ord: r.ord, ok: true, workerId: workerIds[i]!, engagementId: a.engIds[i]!, warnings, idMasked: r.row.idMasked, cardMasked: r.row.cardMasked });
+    out.push({ ord: r.ord, ok: true, workerId: workerIds[j]!, engagementId: engId, warnings, idMasked: r.row.idMasked, cardMasked: r.row.cardMasked });
   }
   await emit(tx, ...events);
-  if (active.size) out.sort((x, y) => x.ord - y.ord);
+  if (out.length !== keep.length) out.sort((x, y) => x.ord - y.ord);
   return out;
 }
 

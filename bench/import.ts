@@ -1,0 +1,110 @@
+/**
+ * Roster import benchmark: `npm run bench:import -- --workers 100000`.
+ * Starts the real app on a scratch database, builds an N-row CSV on disk, POSTs it through real
+ * HTTP (listen on 127.0.0.1:0 + fetch, streamed), then COPYs the same file as plain text into a
+ * scratch table. Prints one JSON line last: rows, seconds, rowsPerSec, copySeconds, ratio, peakRssMb.
+ */
+import { createReadStream, createWriteStream, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { once } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { createDeps } from '../src/runtime.js';
+import { createTestDatabase, ensureTemplate } from '../tests/helpers/db.js';
+import { makeBankCard, makeResidentId, seedProject } from '../tests/helpers/seed.js';
+import type { TestContext } from '../tests/helpers/context.js';
+
+const arg = (name: string, dflt: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const N = arg('workers', 100_000);
+const log = (m: string) => process.stderr.write(`[bench:import] ${m}\n`);
+
+let peakRss = process.memoryUsage().rss;
+const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 25);
+
+async function writeCsv(path: string) {
+  const out = createWriteStream(path);
+  out.write('姓名,身份证号,手机号,银行卡号,工种,班组,劳动合同,劳务派遣,进场日期\n');
+  const trades = ['钢筋工', '木工', '瓦工', '架子工', '电工', '焊工', '普工'];
+  for (let i = 0; i < N; i++) {
+    const s = 1_000_000 + i;
+    const line = `工人${i},${makeResidentId(s)},139${String(i).padStart(8, '0')},${makeBankCard(s)},${trades[i % 7]},${1 + (i % 20)}班,是,否,2026-04-01\n`;
+    if (!out.write(line)) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+}
+
+async function main() {
+  await ensureTemplate();
+  const db = await createTestDatabase('wg_bench');
+  const config = loadConfig({
+    NODE_ENV: 'test', DATABASE_URL: db.url, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    ADMIN_API_KEY: 'wg_bench_admin_key_0123456789abcdef', DATA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    QUEUE_PREFIX: `{wgb_${randomBytes(4).toString('hex')}}`, LOG_LEVEL: 'warn',
+  });
+  const deps = createDeps(config, { poolMax: 5, name: 'wageguard-bench' });
+  const app = await buildApp(deps, { logger: false });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const addr = app.server.address() as { port: number };
+  const csvPath = join(tmpdir(), `wg-import-${process.pid}.csv`);
+  try {
+    const ctx = { app, deps, config, dbName: db.name, admin: { authorization: `Bearer ${config.adminApiKey}` }, close: async () => {} } as TestContext;
+    const s = await seedProject(ctx, { workers: 0, sub2: false, attendance: false });
+    await writeCsv(csvPath);
+    log(`csv with ${N} rows written; importing over HTTP on port ${addr.port}`);
+
+    const t0 = performance.now();
+    const res = await fetch(`http://127.0.0.1:${addr.port}/v1/projects/${s.projectId}/workers/import`, {
+      method: 'POST',
+      headers: { ...s.headers.sub, 'content-type': 'text/csv' },
+      body: Readable.toWeb(createReadStream(csvPath)) as unknown as BodyInit,
+      duplex: 'half',
+    } as RequestInit & { duplex: 'half' });
+    const body = (await res.json()) as { accepted: number; rejected: unknown[] };
+    const seconds = (performance.now() - t0) / 1000;
+    if (res.status !== 200 || body.accepted !== N) throw new Error(`import answered ${res.status}: accepted ${body.accepted}, rejected ${body.rejected?.length}`);
+    const { profile } = await import('../src/modules/roster/register.service.js');
+    if (profile) log(JSON.stringify(Object.fromEntries([...profile].map(([k, v]) => [k, Math.round(v)]))));
+    log(`imported ${body.accepted} rows in ${seconds.toFixed(2)} s`);
+
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    await client.query(`CREATE TABLE bench_copy (name text, id_number text, phone text, card text, trade text, team text, contract_signed text, dispatched text, entry_date text)`);
+    const c0 = performance.now();
+    await pipeline(createReadStream(csvPath), client.query(copyFrom(`COPY bench_copy FROM STDIN WITH (FORMAT csv, HEADER true)`)));
+    const copySeconds = (performance.now() - c0) / 1000;
+    const copied = (await client.query('SELECT count(*)::int AS n FROM bench_copy')).rows[0].n as number;
+    await client.end();
+    if (copied !== N) throw new Error(`COPY loaded ${copied} rows`);
+    log(`COPY of the same file: ${copySeconds.toFixed(3)} s`);
+
+    clearInterval(sampler);
+    peakRss = Math.max(peakRss, process.resourceUsage().maxRSS * 1024);
+    const r2 = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+    console.log(JSON.stringify({
+      bench: 'import', rows: N, seconds: r2(seconds), rowsPerSec: Math.round(N / seconds), copySeconds: r2(copySeconds, 3),
+      ratio: r2(seconds / copySeconds), peakRssMb: Math.round(peakRss / 1024 / 1024),
+    }));
+  } finally {
+    clearInterval(sampler);
+    rmSync(csvPath, { force: true });
+    await app.close();
+    await deps.close();
+    if (!process.env.BENCH_KEEP) await db.drop().catch(() => {});
+    else log(`kept database ${db.name}`);
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
