@@ -1,4 +1,5 @@
 import { bigint, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 const fen = (name: string) => bigint(name, { mode: 'number' });
@@ -57,7 +58,12 @@ export const instructions = pgTable(
     flags: jsonb('flags').notNull().default([]),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('instructions_e2e_uq').on(t.endToEndId), index('instructions_batch_idx').on(t.batchId)],
+  (t) => [
+    uniqueIndex('instructions_e2e_uq').on(t.endToEndId),
+    index('instructions_batch_idx').on(t.batchId),
+    // "Is anything of this batch still open?" after every bank result must not scan settled lines.
+    index('instructions_open_idx').on(t.batchId).where(sql`status = 'instructed'`),
+  ],
 );
 
 /** Webhook inbox: the row commits before we answer 2xx; the PK dedupes replays of `webhook-id`. */

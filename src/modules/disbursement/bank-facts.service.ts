@@ -65,7 +65,7 @@ export function normaliseFact(f: BankFact): BankFact {
   return f;
 }
 
-type Instr = { id: string; e2e: string; status: string; amount: number; bidx: string; hold: string | null; batch: string; project: string; from: string | null };
+type Instr = { id: string; e2e: string; status: string; amount: number; bidx: string; hold: string | null; batch: string; project: string; from: string | null; payouts: string | null };
 
 export async function applyFacts(tx: DbOrTx, pii: PiiCipher, bankId: string, input: BankFact[], source: string, sourceRef: string): Promise<ApplyResult> {
   const facts = input.map(normaliseFact);
@@ -96,8 +96,9 @@ export async function applyFacts(tx: DbOrTx, pii: PiiCipher, bankId: string, inp
   if (e2es.length) {
     const r = (await tx.execute(sql`
       SELECT i.id, i.end_to_end_id AS e2e, i.status, i.amount_fen AS amount, i.card_bidx AS bidx, i.hold_transaction_id AS hold, i.batch_id AS batch,
-        i.project_id AS project, b.from_account_id AS from
+        i.project_id AS project, b.from_account_id AS from, po.id AS payouts
       FROM instructions i JOIN batches b ON b.id = i.batch_id AND b.bank_id = ${bankId}
+      LEFT JOIN ledger_accounts po ON po.code = 'payouts:' || i.project_id::text
       WHERE i.end_to_end_id = ANY(${`{${e2es.join(',')}}`}::text[])
       ORDER BY i.id FOR UPDATE OF i`)) as unknown as { rows: (Omit<Instr, 'amount'> & { amount: string })[] };
     for (const x of r.rows) instrs.set(x.e2e, { ...x, amount: Number(x.amount) });
@@ -105,6 +106,8 @@ export async function applyFacts(tx: DbOrTx, pii: PiiCipher, bankId: string, inp
 
   const changed = new Map<string, { status: string; reason: string | null }>();
   const holdIds: string[] = [];
+  const holdAccounts = new Set<string>();
+  let accountsKnown = true;
   const holdActs: ('post' | 'void')[] = [];
   const flags: { id: string; flags: string[] }[] = [];
   const events: OutboxEvent[] = [];
@@ -125,7 +128,12 @@ export async function applyFacts(tx: DbOrTx, pii: PiiCipher, bankId: string, inp
     const move = (status: string, act: 'post' | 'void' | null) => {
       ins.status = status;
       changed.set(ins.id, { status, reason: r.reason });
-      if (act && ins.hold) { holdIds.push(ins.hold); holdActs.push(act); }
+      if (act && ins.hold) {
+        holdIds.push(ins.hold);
+        holdActs.push(act);
+        if (ins.from && ins.payouts) holdAccounts.add(ins.from).add(ins.payouts);
+        else accountsKnown = false;
+      }
     };
     if (f.kind === 'return') {
       if (ins.status === 'instructed') { move('settled', 'post'); flags.push({ id: r.id, flags: ['return_before_settlement'] }); }
@@ -155,15 +163,6 @@ export async function applyFacts(tx: DbOrTx, pii: PiiCipher, bankId: string, inp
       UPDATE instructions i SET status = x.status, reason_code = COALESCE(x.reason, i.reason_code), updated_at = now()
       FROM json_to_recordset(${JSON.stringify(rows)}::json) AS x(id uuid, status text, reason text) WHERE i.id = x.id`);
   }
-  if (holdIds.length) await settleHolds(tx, holdIds, holdActs);
-  for (const r of returns) {
-    const acc = await projectAccounts(tx, r.ins.project);
-    await postTransaction(tx, {
-      id: idFromKey(`disbursement_return:${r.ins.id}`), projectId: r.ins.project, kind: 'disbursement_return', reference: r.ins.e2e,
-      entries: [{ accountId: acc.payouts, amountFen: -r.amount }, { accountId: r.ins.from ?? acc.wage, amountFen: r.amount }],
-      metadata: { instructionId: r.ins.id, bankRecordId: r.recordId },
-    });
-  }
   if (flags.length) {
     await tx.execute(sql`
       UPDATE bank_records b SET flags = b.flags || x.flags FROM json_to_recordset(${JSON.stringify(flags)}::json) AS x(id uuid, flags jsonb)
@@ -177,5 +176,16 @@ export async function applyFacts(tx: DbOrTx, pii: PiiCipher, bankId: string, inp
         AND NOT EXISTS (SELECT 1 FROM instructions i WHERE i.batch_id = b.id AND i.status = 'instructed')`);
   }
   if (events.length) await emit(tx, ...events);
+  // Hot ledger accounts (one payouts account per project) are locked last, so the row locks are
+  // held only for the remaining statement and the commit.
+  if (holdIds.length) await settleHolds(tx, holdIds, holdActs, accountsKnown ? [...holdAccounts] : undefined);
+  for (const r of returns) {
+    const acc = await projectAccounts(tx, r.ins.project);
+    await postTransaction(tx, {
+      id: idFromKey(`disbursement_return:${r.ins.id}`), projectId: r.ins.project, kind: 'disbursement_return', reference: r.ins.e2e,
+      entries: [{ accountId: acc.payouts, amountFen: -r.amount }, { accountId: r.ins.from ?? acc.wage, amountFen: r.amount }],
+      metadata: { instructionId: r.ins.id, bankRecordId: r.recordId },
+    });
+  }
   return { accepted: fresh.size, duplicates: recs.length - fresh.size, batchIds: [...batchIds], contradictions: events.filter((e) => e.type === EVENTS.bankResultContradiction).length };
 }

@@ -65,11 +65,12 @@ export async function createHolds(tx: DbOrTx, projectId: string, batchId: string
  * Post or void many pending holds at once. Only holds still `pending` move; the rest are left
  * alone (a replay or a contradiction is the caller's business). Returns the ids that moved.
  */
-export async function settleHolds(tx: DbOrTx, holdIds: string[], actions: ('post' | 'void')[]): Promise<string[]> {
+export async function settleHolds(tx: DbOrTx, holdIds: string[], actions: ('post' | 'void')[], accountIds?: string[]): Promise<string[]> {
   if (!holdIds.length) return [];
-  const accts = ((await tx.execute(sql`
-    SELECT DISTINCT account_id FROM ledger_entries WHERE transaction_id = ANY(${arr(holdIds)}::uuid[])`)) as unknown as { rows: { account_id: string }[] }).rows;
-  await lockAccounts(tx, accts.map((a) => a.account_id));
+  // Callers usually know the accounts (batch source + payouts); otherwise read them from the entries.
+  const accts = accountIds ?? ((await tx.execute(sql`
+    SELECT DISTINCT account_id FROM ledger_entries WHERE transaction_id = ANY(${arr(holdIds)}::uuid[])`)) as unknown as { rows: { account_id: string }[] }).rows.map((a) => a.account_id);
+  await lockAccounts(tx, accts);
   const moved = ((await tx.execute(sql`
     WITH s AS (
       UPDATE ledger_transactions t SET status = CASE WHEN x.act = 'post' THEN 'posted' ELSE 'voided' END, settled_at = now()

@@ -1,0 +1,202 @@
+/**
+ * Bank webhook throughput. A child process serves, on 127.0.0.1:
+ *   - the real API (`POST /v1/webhooks/bank/:code`: verify the Standard Webhooks signature over the
+ *     raw body, dedupe in webhook_inbox, store the bank record, settle the instruction and its ledger
+ *     hold, commit, enqueue the reconcile job, answer), and
+ *   - a bare Fastify route that only parses the same JSON body.
+ * The parent drives both with autocannon at concurrency 50 for `--seconds` (default 10) with
+ * signed single-result events (each a distinct, real settlement), then sends 1000-result events.
+ * Prints one JSON line last: { bench, perSec, p99Ms, barePerSec, ratio, batchedResultsPerSec }.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { sql } from 'drizzle-orm';
+import Fastify from 'fastify';
+import pg from 'pg';
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { ensureDatabase, runMigrations } from '../src/db/migrate.js';
+import { newWebhookSecret, signWebhook } from '../src/lib/crypto.js';
+import { newId } from '../src/lib/ids.js';
+import { createBatch } from '../src/modules/disbursement/batch.service.js';
+import { projectAccounts } from '../src/modules/escrow/ledger.service.js';
+import { createDeps } from '../src/runtime.js';
+
+// autocannon ships without types; it is only used here.
+const autocannon = createRequire(import.meta.url)('autocannon') as (o: object) => Promise<{
+  requests: { average: number; total: number }; latency: { p99: number; average: number }; non2xx: number; errors: number; duration: number;
+}>;
+
+const arg = (name: string, dflt: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : dflt;
+};
+const SECONDS = Number(arg('seconds', '10'));
+const CONNECTIONS = 50;
+const SINGLE_POOL = Number(arg('single-pool', '60000'));
+const BATCHES = Number(arg('batches', '40'));
+const BANK = 'BENCHWH';
+const DEK = Buffer.alloc(32, 9).toString('base64');
+
+function configFor(url: string) {
+  return loadConfig({
+    NODE_ENV: 'test', DATABASE_URL: url, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    ADMIN_API_KEY: 'bench_admin_key_0123456789abcdef', DATA_ENCRYPTION_KEY: DEK, QUEUE_PREFIX: `{wgb_${randomBytes(3).toString('hex')}}`,
+    LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '10000000',
+  });
+}
+
+/** Child: the real app and the bare route, each on its own port. */
+async function serve(url: string) {
+  const config = configFor(url);
+  const deps = createDeps(config, { poolMax: 20, name: 'bench-webhooks' });
+  const app = await buildApp(deps, { logger: false });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const bare = Fastify({ logger: false, bodyLimit: 10 * 1024 * 1024 });
+  bare.post('/bare', async (req) => ({ ok: typeof req.body === 'object' }));
+  await bare.listen({ host: '127.0.0.1', port: 0 });
+  const port = (a: ReturnType<typeof app.server.address>) => (typeof a === 'object' && a ? a.port : 0);
+  process.send?.({ api: port(app.server.address()), bare: port(bare.server.address()) });
+  process.on('message', async (m: { stop?: boolean }) => {
+    if (!m.stop) return;
+    await bare.close();
+    await app.close();
+    const keys = await deps.redis.keys(`${config.queuePrefix}:*`).catch(() => [] as string[]);
+    if (keys.length) await deps.redis.del(...keys).catch(() => {});
+    await deps.close();
+    process.exit(0);
+  });
+}
+
+interface Line { e2e: string; card: string }
+
+/** Parent: scratch database with one project, workers, a funded batch for singles and 1000-line batches. */
+async function seed(url: string): Promise<{ secret: string; singles: Line[]; batches: Line[][] }> {
+  const deps = createDeps(configFor(url), { poolMax: 4, name: 'bench-webhooks-seed' });
+  const db = deps.db;
+  const secret = newWebhookSecret();
+  const bankId = newId();
+  const gc = newId();
+  const projectId = newId();
+  await db.execute(sql`INSERT INTO banks (id, name, code) VALUES (${bankId}, 'Bench Bank', ${BANK})`);
+  await db.execute(sql`INSERT INTO bank_secrets (id, bank_id, secret_enc) VALUES (${newId()}, ${bankId}, ${deps.pii.encrypt(secret)})`);
+  await db.execute(sql`INSERT INTO companies (id, name, credit_code, legal_representative) VALUES (${gc}, 'Bench GC', 'BENCHGC00000000001', 'Rep')`);
+  await db.execute(sql`
+    INSERT INTO projects (id, name, county_code, industry, construction_unit_id, general_contractor_id, contract_price_fen, start_date, planned_end_date, payday,
+      wage_bank_id, wage_account_number, deposit_required_fen)
+    VALUES (${projectId}, 'Bench', '220702', 'housing', ${gc}, ${gc}, 1000000000, '2026-01-01', '2027-12-31', 10, ${bankId}, 'BENCH-WAGE', 0)`);
+  const total = SINGLE_POOL + BATCHES * 1000;
+  const cards = Array.from({ length: total }, (_, i) => `6222${String(i).padStart(15, '0')}`);
+  const workerIds: string[] = [];
+  for (let off = 0; off < total; off += 10_000) {
+    const rows = cards.slice(off, off + 10_000).map((c) => {
+      const id = newId();
+      workerIds.push(id);
+      return { id, enc: deps.pii.encrypt(c), bidx: deps.pii.blindIndex(c, 'card'), masked: c.slice(0, 4) + '****' + c.slice(-4), idb: randomUUID() };
+    });
+    await db.execute(sql`
+      INSERT INTO workers (id, name, id_number_enc, id_number_bidx, id_number_masked, birth_date, gender, bank_card_enc, bank_card_bidx, bank_card_masked)
+      SELECT x.id, '工人', 'x', x.idb, 'x', '1990-01-01', 'M', x.enc, x.bidx, x.masked
+      FROM json_to_recordset(${JSON.stringify(rows)}::json) AS x(id uuid, enc text, bidx text, masked text, idb text)`);
+  }
+  const cardBy = new Map(workerIds.map((w, i) => [w, cards[i]!]));
+  const mk = async (ids: string[]) => {
+    const b = await db.transaction(async (tx) => {
+      const acc = await projectAccounts(tx, projectId);
+      return createBatch(tx, { projectId, kind: 'gc_advance', bankId, debtorAccount: 'BENCH-GC', debtorName: 'Bench GC', fromAccountId: acc.external,
+        executionDate: '2026-11-10', payments: ids.map((w) => ({ workerId: w, amountFen: 10_000 })) });
+    });
+    const r = (await db.execute(sql`SELECT end_to_end_id, worker_id FROM instructions WHERE batch_id = ${b.batchId}`)) as unknown as { rows: { end_to_end_id: string; worker_id: string }[] };
+    return r.rows.map((x) => ({ e2e: x.end_to_end_id, card: cardBy.get(x.worker_id)! }));
+  };
+  const singles: Line[] = [];
+  for (let off = 0; off < SINGLE_POOL; off += 10_000) singles.push(...(await mk(workerIds.slice(off, Math.min(SINGLE_POOL, off + 10_000)))));
+  const batches: Line[][] = [];
+  for (let i = 0; i < BATCHES; i++) batches.push(await mk(workerIds.slice(SINGLE_POOL + i * 1000, SINGLE_POOL + (i + 1) * 1000)));
+  await db.execute(sql`VACUUM ANALYZE`).catch(() => {});
+  await deps.close();
+  return { secret, singles, batches };
+}
+
+const result = (l: Line) => ({ endToEndId: l.e2e, status: 'ACSC', amountFen: 10_000, valueDate: '2026-11-10', creditorCardNumber: l.card });
+
+async function main() {
+  if (process.argv[2] === '--serve') return serve(process.argv[3]!);
+  const name = `wg_bench_webhooks_${randomBytes(3).toString('hex')}`;
+  const base = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const url = base.replace(/\/[^/]*$/, `/${name}`);
+  await ensureDatabase(url);
+  await runMigrations(url);
+  let child: ChildProcess | null = null;
+  try {
+    const { secret, singles, batches } = await seed(url);
+    child = fork(fileURLToPath(import.meta.url), ['--serve', url], { execArgv: process.execArgv, stdio: 'inherit' });
+    const ports = await new Promise<{ api: number; bare: number }>((res, rej) => { child!.once('message', res as never); child!.once('exit', rej); });
+    const apiPath = `/v1/webhooks/bank/${BANK}`;
+
+    // Warm-up (JIT, pool, secret cache) with events that change nothing: settled results for an unknown id.
+    let next = 0;
+    const single = (bare: boolean) => (req: { method: string; path: string; headers: Record<string, string>; body: string }) => {
+      // The bare route only parses, so it gets the same shape without using up real instructions.
+      const l = bare ? singles[0]! : singles[next++] ?? { e2e: `u${randomBytes(15).toString('hex')}`, card: '6222000000000000000' };
+      const body = JSON.stringify({ type: 'disbursement.result', data: { results: [result(l)] } });
+      const id = `msg_${randomUUID()}`;
+      const ts = Math.floor(Date.now() / 1000);
+      req.method = 'POST';
+      req.path = bare ? '/bare' : apiPath;
+      req.body = body;
+      req.headers = { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': signWebhook(secret, id, ts, body) };
+      return req;
+    };
+    await autocannon({ url: `http://127.0.0.1:${ports.api}`, connections: 10, duration: 2, requests: [{ setupRequest: single(false) }] });
+    const bareRun = await autocannon({ url: `http://127.0.0.1:${ports.bare}`, connections: CONNECTIONS, duration: SECONDS, requests: [{ setupRequest: single(true) }] });
+    const apiRun = await autocannon({ url: `http://127.0.0.1:${ports.api}`, connections: CONNECTIONS, duration: SECONDS, requests: [{ setupRequest: single(false) }] });
+    const settledSingles = next;
+
+    // 1000-result events, a few in flight at once (a bank delivering a large batch report).
+    const bodies = batches.map((b) => JSON.stringify({ type: 'disbursement.result', data: { results: b.map(result) } }));
+    let k = 0;
+    const t0 = performance.now();
+    let failed = 0;
+    await Promise.all(Array.from({ length: 4 }, async () => {
+      while (k < bodies.length) {
+        const body = bodies[k++]!;
+        const id = `msg_${randomUUID()}`;
+        const ts = Math.floor(Date.now() / 1000);
+        const r = await fetch(`http://127.0.0.1:${ports.api}${apiPath}`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': signWebhook(secret, id, ts, body) } });
+        const j = (await r.json()) as { accepted?: number };
+        if (r.status !== 200 || j.accepted !== 1000) failed++;
+      }
+    }));
+    const batchedSec = (performance.now() - t0) / 1000;
+    const perSec = apiRun.requests.average;
+    const out = {
+      bench: 'webhooks',
+      perSec: Math.round(perSec),
+      p99Ms: apiRun.latency.p99,
+      barePerSec: Math.round(bareRun.requests.average),
+      ratio: Number((perSec / bareRun.requests.average).toFixed(3)),
+      batchedResultsPerSec: Math.round((bodies.length * 1000) / batchedSec),
+      detail: {
+        seconds: SECONDS, connections: CONNECTIONS, apiNon2xx: apiRun.non2xx, apiErrors: apiRun.errors, apiAvgMs: apiRun.latency.average,
+        singleEventsSent: settledSingles, batchedEvents: bodies.length, batchedFailed: failed, batchedSeconds: Number(batchedSec.toFixed(2)),
+      },
+    };
+    console.log(JSON.stringify(out));
+  } finally {
+    if (child) {
+      child.send({ stop: true });
+      await new Promise((r) => child!.once('exit', r));
+    }
+    if (!process.argv.includes('--keep')) {
+      const c = new pg.Client({ connectionString: base });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
+      await c.end();
+    }
+  }
+}
+
+await main();

@@ -1,0 +1,1 @@
+CREATE INDEX "instructions_open_idx" ON "instructions" USING btree ("batch_id") WHERE status = 'instructed';
