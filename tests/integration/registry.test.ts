@@ -114,6 +114,34 @@ describe('projects', () => {
   });
 });
 
+describe('deposit history from the credit and enforcement tables', () => {
+  it('+50% after an arrears case in the last 2 years, +100% when blacklisted', async () => {
+    const tables = (await ctx.deps.db.execute(sql`SELECT to_regclass('arrears_cases') IS NOT NULL AS ac, to_regclass('blacklist_entries') IS NOT NULL AS bl`)) as unknown as { rows: { ac: boolean; bl: boolean }[] };
+    if (!tables.rows[0]!.ac || !tables.rows[0]!.bl) return; // neutral history until those modules land
+    const today = new Date().toISOString().slice(0, 10);
+    const mk = async (name: string) => {
+      const gc = await createCompany(ctx, name);
+      return { gc, key: await mintKey(ctx, 'contractor', { companyId: gc }) };
+    };
+    const body = (gc: string) => ({
+      name: '历史', countyCode: '220781', industry: 'water', constructionUnitId: s.constructionUnitId, generalContractorId: gc,
+      contractPriceFen: 1_000_000_000, startDate: '2026-05-01', plannedEndDate: '2027-05-01', payday: 15,
+      laborManager: { name: '赵', phone: '13700000000' }, wageAccount: { bankId: s.bankId, accountNumber: `H${nextSeed()}` },
+    });
+    const a = await mk('欠薪总包');
+    await ctx.deps.db.execute(sql`INSERT INTO arrears_cases (id, project_id, employer_id, general_contractor_id, construction_unit_id, county_code, industry, month, stage, status, pay_date, opened_on)
+      VALUES (${newId()}, ${s.projectId}, ${s.subId}, ${a.gc}, ${s.constructionUnitId}, '220702', 'housing', '2025-12', 'overdue_notice', 'closed', '2025-12-10', '2025-12-14')`);
+    const ra = await post('/v1/projects', a.key, body(a.gc));
+    expect(ra.json()).toMatchObject({ depositRequiredFen: 30_000_000, depositPolicy: { history: { arrearsPastTwoYears: true }, steps: [{ rule: 'ratio' }, { rule: 'arrears_increase' }] } });
+    const b = await mk('黑名单总包');
+    await ctx.deps.db.execute(sql`INSERT INTO blacklist_entries (id, company_id, company_name, credit_code, legal_representative, status, reason, reason_detail, county_code, proposed_on, proposed_by, objection_deadline, listed_on, expires_on)
+      VALUES (${newId()}, ${b.gc}, 'x', 'x', 'x', 'listed', 'arrears_threshold', 'test', '220702', '2026-01-01', 'test', '2026-01-08', '2026-01-10', '2029-01-10')`);
+    const rb = await post('/v1/projects', b.key, body(b.gc));
+    expect(rb.json()).toMatchObject({ depositRequiredFen: 40_000_000, depositPolicy: { history: { blacklisted: true } } });
+    expect(today >= '2026-01-10').toBe(true);
+  });
+});
+
 describe('subcontracts', () => {
   it('GC only; a tree under the GC or a subcontractor; parties are checked', async () => {
     const labour = await createCompany(ctx, '劳务公司');
