@@ -20,6 +20,7 @@ const ZH = {
   approve: '批准', reject: '驳回', decision: '决定', listedOn: '列入日期', expiresOn: '到期', creditCode: '统一社会信用代码', none: '无',
   loading: '加载中…', error: '出错了', minimumWage: '最低工资', payday: '发薪日', hotlines: '投诉电话', legalRep: '法定代表人', contact: '劳资专管员',
   lines: '行数', total: '合计', count: '数量', newAlert: '新预警',
+  projects: '县区项目', generalContractor: '施工总承包单位',
   upholdObjection: '采纳异议（撤销提议）', dismissObjection: '驳回异议', listNow: '决定列入',
 };
 type Key = keyof typeof ZH;
@@ -42,6 +43,7 @@ const EN: Record<Key, string> = {
   approve: 'Approve', reject: 'Reject', decision: 'Decision', listedOn: 'Listed on', expiresOn: 'Expires', creditCode: 'Credit code', none: 'None',
   loading: 'Loading…', error: 'Something went wrong', minimumWage: 'Minimum wage', payday: 'Pay day', hotlines: 'Hotlines', legalRep: 'Legal representative', contact: 'Labour-wage officer',
   lines: 'Lines', total: 'Total', count: 'Count', newAlert: 'New alert',
+  projects: 'County projects', generalContractor: 'General contractor',
   upholdObjection: 'Uphold objection (drop)', dismissObjection: 'Dismiss objection', listNow: 'List now',
 };
 
@@ -66,6 +68,10 @@ const ENUMS: Record<string, [string, string]> = {
   paid: ['已支付', 'Paid'], paid_late: ['逾期支付', 'Paid late'], underpaid: ['少付', 'Underpaid'], rejected: ['银行退回', 'Rejected'],
   wrong_account: ['非本人账户', 'Wrong account'], missing: ['缺失', 'Missing'], duplicate: ['重复', 'Duplicate'], pending: ['处理中', 'Pending'],
   proposed: ['已提议', 'Proposed'], objected: ['已提出异议', 'Objected'], listed: ['已列入', 'Listed'], removed: ['已移出', 'Removed'], expired: ['已到期', 'Expired'],
+  overpaid: ['多付', 'Overpaid'], housing: ['房屋建筑', 'Housing'], transport: ['交通', 'Transport'], water: ['水利', 'Water'], power: ['电力', 'Power'],
+  municipal: ['市政', 'Municipal'],
+  due: ['待缴纳', 'Due'], covered: ['已足额', 'Covered'], short: ['不足', 'Short'], drawn: ['已动用', 'Drawn'], replenish_overdue: ['补足逾期', 'Replenishment overdue'],
+  returning: ['退还中', 'Returning'], returned: ['已退还', 'Returned'], active: ['在建', 'Active'], completed: ['已完工', 'Completed'],
   approved: ['已批准', 'Approved'], dismissed: ['已撤销', 'Dismissed'], arrears_threshold: ['达到拒不支付劳动报酬罪数额标准', 'Arrears at the criminal threshold'],
   uphold_objection: ['采纳异议', 'Objection upheld'], dismiss_objection: ['驳回异议', 'Objection dismissed'], construction_unit: ['建设单位', 'Construction unit'],
   general_contractor: ['施工总承包', 'General contractor'], employer: ['用工单位', 'Employer'], gc: ['总包', 'GC'], deposit: ['保证金', 'Deposit'],

@@ -6,6 +6,7 @@ import { getLang, setLang, t } from './i18n.js';
 import { renderAlerts } from './pages/alerts.js';
 import { renderBlacklist } from './pages/blacklist.js';
 import { renderCase, renderCases } from './pages/cases.js';
+import { renderCountyProjects } from './pages/county-projects.js';
 import { renderOverview } from './pages/overview.js';
 import { renderProject } from './pages/project.js';
 import { renderSignIn } from './pages/signin.js';
@@ -18,6 +19,7 @@ const ROUTES: [RegExp, Page][] = [
   [/^\/console\/alerts\/?$/, renderAlerts],
   [/^\/console\/cases\/?$/, renderCases],
   [/^\/console\/cases\/([\w-]+)\/?$/, renderCase],
+  [/^\/console\/projects\/?$/, renderCountyProjects],
   [/^\/console\/projects\/([\w-]+)\/?$/, renderProject],
   [/^\/console\/blacklist\/?$/, renderBlacklist],
 ];

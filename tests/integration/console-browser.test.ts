@@ -111,10 +111,18 @@ describe.skipIf(!hasChromium)('inspector console in Chromium', () => {
     await page.locator('#trend-chart canvas').waitFor();
     await noSeriousViolations('overview');
     await page.screenshot({ path: join(ARTIFACTS, 'console-overview.png'), fullPage: true });
-    // Each figure links to the rows behind it: the clearance figure leads to this county-month's cases.
+    // Each figure links to the rows behind it: the clearance figure leads to this county-month's cases…
     await page.click('#fig-clearance a.drill');
     await page.locator(`#cases-table tr[data-case-id="${caseId}"]`).waitFor();
     await noSeriousViolations('cases');
+    // …and the roster / payment / deposit figures to the county's projects, one row each.
+    await page.goBack();
+    await page.click('#fig-contract a.drill');
+    const row = page.locator(`#county-projects tr[data-project-id="${seed.projectId}"]`);
+    await row.waitFor();
+    expect(await row.locator('td.focus').textContent()).toBe('100.0% (3/3)');
+    expect(await page.locator(`#county-projects tr[data-project-id="${other.projectId}"]`).count()).toBe(0);
+    await noSeriousViolations('county-projects');
   });
 
   it('a new alert appears in the live list without reloading; clicking it opens its project', async () => {
@@ -126,12 +134,15 @@ describe.skipIf(!hasChromium)('inspector console in Chromium', () => {
     await relayAll(ctx);
     const row = page.locator(`#alert-rows tr[data-alert-id="${id}"]`);
     await row.waitFor({ timeout: 15_000 });
+    await page.screenshot({ path: join(ARTIFACTS, 'console-alerts.png'), fullPage: true });
     expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(marker); // same document: no reload
     expect(await row.getAttribute('class')).toMatch(/sev-(red|orange|yellow)/);
     await row.locator('td:nth-child(4) a').click();
     await page.locator('#balances').waitFor();
     expect(page.url()).toBe(`${base}/console/projects/${seed.projectId}`);
+    await page.locator('#wage-sheets tr[data-month="2026-10"]').waitFor();
     await noSeriousViolations('project');
+    await page.screenshot({ path: join(ARTIFACTS, 'console-project.png'), fullPage: true });
   });
 
   it('opens the case, issues the pay-first order and sees the stage change', async () => {
@@ -170,6 +181,7 @@ describe.skipIf(!hasChromium)('inspector console in Chromium', () => {
     await row.locator('input').fill('证据不足');
     await row.getByRole('button', { name: '驳回异议' }).click();
     await page.locator(`#proposals-table tr[data-proposal-id="${entry.id}"] button:text("决定列入")`).waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, 'console-blacklist.png'), fullPage: true });
     const after = await ctx.app.inject({ method: 'GET', url: `/v1/blacklist/proposals/${entry.id}`, headers: seed.headers.inspector });
     expect((after.json() as { objection: { decision: string; decisionReason: string } }).objection).toMatchObject({ decision: 'dismiss_objection', decisionReason: '证据不足' });
   });

@@ -87,6 +87,16 @@ describe('console sessions', () => {
     expect((await ctx.app.inject({ method: 'GET', url: `/v1/projects/${seed.projectId}` })).statusCode).toBe(401);
   });
 
+  it('the county project list is scoped like the API (own county only)', async () => {
+    const s = await signIn(keyOf(seed.headers.inspector));
+    const own = await ctx.app.inject({ method: 'GET', url: '/console/api/county-projects?countyCode=220702&month=2026-10', headers: { cookie: s.cookie } });
+    expect(own.statusCode).toBe(200);
+    expect((own.json() as { items: { projectId: string; headcount: number }[] }).items).toContainEqual(expect.objectContaining({ projectId: seed.projectId, headcount: 2 }));
+    const foreign = await ctx.app.inject({ method: 'GET', url: '/console/api/county-projects?countyCode=220722&month=2026-10', headers: { cookie: s.cookie } });
+    expect(foreign.statusCode).toBe(404);
+    expect((await ctx.app.inject({ method: 'GET', url: '/console/api/county-projects?countyCode=220722&month=2026-10', headers: seed.headers.gc })).statusCode).toBe(403);
+  });
+
   it('a Bearer key wins over the cookie', async () => {
     const s = await signIn(keyOf(seed.headers.inspector));
     const r = await ctx.app.inject({ method: 'GET', url: `/v1/projects/${other.projectId}`, headers: { cookie: s.cookie, ...other.headers.inspector } });

@@ -7,12 +7,6 @@ export interface Alert {
   companyId: string | null; message: string; messageZh: string; messageEn: string; link: string | null; createdAt: string;
 }
 
-/** Figure drill-downs from the overview point at a family of alert types. */
-const GROUPS: Record<string, (type: string) => boolean> = {
-  payment: (x) => x.startsWith('line_') || x.startsWith('allocation_') || x === 'payroll_not_submitted' || x === 'wage_balance_low',
-  roster: (x) => ['card_shared', 'dispatched_over_cap', 'no_labor_manager'].includes(x) || x.startsWith('payroll_'),
-  deposit: (x) => x.startsWith('deposit_') || x === 'guarantee_expiring' || x === 'case_deposit_notice',
-};
 const KEEP = 500;
 
 /** Where an alert leads: its case when it is about one, else its project. */
@@ -45,13 +39,11 @@ export async function renderAlerts(main: HTMLElement, _p: string[], q: URLSearch
   const fSev = sel('f-severity', 'severity', ['red', 'orange', 'yellow'], q.get('severity'));
   const fProject = h('input', { id: 'f-project', name: 'projectId', value: q.get('projectId') ?? '', size: 38, placeholder: 'uuid' });
   const fCompany = h('input', { id: 'f-company', name: 'companyId', value: q.get('companyId') ?? '', size: 38, placeholder: 'uuid' });
-  const group = q.get('group');
   const status = h('p', { id: 'stream-status', class: 'muted', role: 'status' }, '…');
   const tbody = h('tbody', { id: 'alert-rows' });
 
   const matches = (a: Alert) => (!fType.value || a.type === fType.value) && (!fSev.value || a.severity === fSev.value)
-    && (!fProject.value.trim() || a.projectId === fProject.value.trim()) && (!fCompany.value.trim() || a.companyId === fCompany.value.trim())
-    && (!group || !GROUPS[group] || GROUPS[group]!(a.type));
+    && (!fProject.value.trim() || a.projectId === fProject.value.trim()) && (!fCompany.value.trim() || a.companyId === fCompany.value.trim());
   const row = (a: Alert, fresh = false) => {
     const href = alertHref(a);
     const msg = lang === 'en' ? a.messageEn : a.messageZh;

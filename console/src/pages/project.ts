@@ -25,7 +25,7 @@ export async function renderProject(main: HTMLElement, [id]: string[], q: URLSea
 
   replace(main,
     h('h1', {}, project.name),
-    h('p', { class: 'muted' }, `${t('county')} ${project.countyCode} · ${project.industry} · ${project.startDate} – ${project.plannedEndDate} · ${t('payday')} ${project.payday} · `,
+    h('p', { class: 'muted' }, `${t('county')} ${project.countyCode} · ${label(project.industry)} · ${project.startDate} – ${project.plannedEndDate} · ${t('payday')} ${project.payday} · `,
       h('a', { href: '/console/alerts' + qs({ projectId: project.id }) }, t('alerts'))),
     h('div', { class: 'grid' },
       h('section', { class: 'card', 'aria-labelledby': 'bal-h', id: 'balances' },
@@ -60,6 +60,6 @@ export async function renderProject(main: HTMLElement, [id]: string[], q: URLSea
           const r = reconByMonth.get(s.month);
           return h('tr', { 'data-month': s.month },
             h('td', {}, s.month), h('td', {}, label(s.status)), h('td', { class: 'num' }, s.lineCount), h('td', { class: 'num' }, yuan(s.totalNetFen)),
-            h('td', {}, r ? (r.statuses as Any[]).map((x) => `${label(x.status)} ${x.lines}`).join(' · ') || '—' : '—'));
+            h('td', {}, r ? (r.statuses as Any[]).filter((x) => x.lines > 0).map((x) => `${label(x.status)} ${x.lines}`).join(' · ') || '—' : '—'));
         }))))));
 }
