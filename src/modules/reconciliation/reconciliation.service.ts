@@ -4,9 +4,9 @@ import type { Deps } from '../../deps.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { getCalendar, getPolicy } from '../policy/policy.service.js';
 import { payDatesFor, planChunks, reconSettings } from './reconciliation.rules.js';
-import { claimInferredSql, classifySql, lockSql, orphansSql, type ChunkPm } from './reconciliation.sql.js';
+import { chunkLinesSql, claimInferredSql, classifySql, lockSql, orphansSql, type ChunkPm } from './reconciliation.sql.js';
 
-export const DEFAULT_CHUNK_LINES = 50_000;
+export const DEFAULT_CHUNK_LINES = 100_000;
 
 export interface ReconcileOptions {
   /** Pack project-months into chunks of about this many lines (one transaction each). */
@@ -73,6 +73,8 @@ async function reconcilePms(db: DbOrTx, rows: PmRow[], asOf: string, opts: Recon
       await tx.execute(sql`SET LOCAL jit = off`);
       await tx.execute(sql`SET LOCAL work_mem = '64MB'`);
       await tx.execute(lockSql(chunk));
+      await tx.execute(chunkLinesSql(chunk));
+      await tx.execute(sql`ANALYZE rc_l`);
       await tx.execute(claimInferredSql(chunk));
       return (await rowsOf<{ lines: number; changed: number; events: number }>(tx.execute(classifySql(chunk, asOf))))[0]!;
     });

@@ -21,15 +21,23 @@ function pmCte(pms: ChunkPm[]): SQL {
       AS t(project_id, month, county_code, pay_date, deadline, window_days))`;
 }
 
-/** Lines of the chunk (live sheets only: a superseded sheet's lines are never paid). */
-const linesCte = sql`l AS MATERIALIZED (
+/**
+ * Lines of the chunk (live sheets only: a superseded sheet's lines are never paid) in a temp table
+ * dropped at commit. A real table with statistics, unlike a CTE, lets the planner pick hash joins
+ * sized for the chunk instead of guessing 1,000 rows and looping over indexes.
+ */
+export function chunkLinesSql(pms: ChunkPm[]): SQL {
+  return sql`CREATE TEMP TABLE rc_l ON COMMIT DROP AS
+    WITH ${pmCte(pms)}
     SELECT pl.id, pl.project_id, pl.payroll_id, pl.worker_id, pl.employer_id, pl.month, pl.net_fen, pl.end_to_end_id,
       pl.status, pl.paid_fen, pl.paid_on, pl.reason_code, pl.inferred, pl.paid_by, pl.recon_version,
       pm.county_code, pm.pay_date, pm.deadline, pm.window_days, w.bank_card_bidx AS reg_card
     FROM pm
     JOIN payroll_lines pl ON pl.project_id = pm.project_id AND pl.month = pm.month
     JOIN payrolls p ON p.id = pl.payroll_id AND p.status <> 'superseded'
-    JOIN workers w ON w.id = pl.worker_id)`;
+    JOIN workers w ON w.id = pl.worker_id`;
+}
+const linesCte = sql`l AS (SELECT * FROM rc_l)`;
 
 /**
  * Every EndToEndId that pays a line: the line's own (payroll batch) and those of deposit-draw /
@@ -100,7 +108,7 @@ export function classifySql(pms: ChunkPm[], asOf: string): SQL {
   -- one card receiving settled wages of several workers in the same project-month
   shared AS (
     SELECT project_id, month, card_bidx FROM rs WHERE settled AND card_bidx IS NOT NULL
-    GROUP BY 1, 2, 3 HAVING count(DISTINCT worker_id) > 1),
+    GROUP BY 1, 2, 3 HAVING min(worker_id::text) <> max(worker_id::text)),
   agg AS (
     SELECT rs.line_id,
       count(*) FILTER (WHERE settled) - count(*) FILTER (WHERE kind = 'return') AS n_net,
@@ -111,22 +119,27 @@ export function classifySql(pms: ChunkPm[], asOf: string): SQL {
       count(*) FILTER (WHERE kind = 'return') AS n_ret,
       count(*) FILTER (WHERE kind = 'result' AND status = 'RJCT') AS n_rej,
       count(*) FILTER (WHERE kind = 'result' AND status IN ('ACSP', 'PDNG')) AS n_pend,
-      (array_agg(reason_code ORDER BY value_date DESC, received_at DESC, rid DESC) FILTER (WHERE kind = 'return'))[1] AS ret_reason,
-      (array_agg(reason_code ORDER BY value_date DESC, received_at DESC, rid DESC) FILTER (WHERE kind = 'result' AND status = 'RJCT'))[1] AS rej_reason,
       bool_or(settled AND payer = 'deposit') AS by_deposit,
       bool_or(settled AND payer = 'gc') AS by_gc,
       bool_or(settled AND payer = 'employer') AS by_employer,
       bool_or(inferred) AS inferred,
-      array_agg(rid ORDER BY rid) AS rids
+      array_agg(rid) AS rids
     FROM rs LEFT JOIN shared sh ON sh.project_id = rs.project_id AND sh.month = rs.month AND sh.card_bidx = rs.card_bidx
     GROUP BY rs.line_id),
+  -- the latest reason per line, from the few rejections and returns (no per-line sort of all records)
+  rej AS (
+    SELECT DISTINCT ON (line_id) line_id, reason_code FROM rs WHERE kind = 'result' AND status = 'RJCT'
+    ORDER BY line_id, value_date DESC, received_at DESC, rid DESC),
+  ret AS (
+    SELECT DISTINCT ON (line_id) line_id, reason_code FROM rs WHERE kind = 'return'
+    ORDER BY line_id, value_date DESC, received_at DESC, rid DESC),
   c1 AS (
     SELECT l.*, coalesce(a.n_net, 0) AS n_net, coalesce(a.paid, 0) AS paid, a.last_paid_on, coalesce(a.foreign_card, false) AS foreign_card,
       coalesce(a.shared_card, false) AS shared_card, coalesce(a.n_ret, 0) AS n_ret, coalesce(a.n_rej, 0) AS n_rej,
-      coalesce(a.n_pend, 0) AS n_pend, a.ret_reason, a.rej_reason, coalesce(a.inferred, false) AS new_inferred,
+      coalesce(a.n_pend, 0) AS n_pend, ret.reason_code AS ret_reason, rej.reason_code AS rej_reason, coalesce(a.inferred, false) AS new_inferred,
       coalesce(a.rids, '{}'::uuid[]) AS rids,
       CASE WHEN a.by_deposit THEN 'deposit' WHEN a.by_gc THEN 'gc' WHEN a.by_employer THEN 'employer' END AS payer
-    FROM l LEFT JOIN agg a ON a.line_id = l.id),
+    FROM l LEFT JOIN agg a ON a.line_id = l.id LEFT JOIN rej ON rej.line_id = l.id LEFT JOIN ret ON ret.line_id = l.id),
   c2 AS (
     SELECT c1.*,
       CASE
@@ -143,7 +156,7 @@ export function classifySql(pms: ChunkPm[], asOf: string): SQL {
         ELSE 'pending'
       END AS new_status
     FROM c1),
-  cls AS MATERIALIZED (
+  cls AS (
     SELECT c2.*,
       CASE new_status
         WHEN 'wrong_account' THEN CASE WHEN foreign_card THEN 'NOT_OWN_CARD' ELSE 'SHARED_CARD' END
@@ -178,7 +191,7 @@ export function classifySql(pms: ChunkPm[], asOf: string): SQL {
     INSERT INTO recon_line_history (line_id, version, project_id, payroll_id, from_status, to_status, reason, reason_code,
       paid_fen, paid_on, inferred, paid_by, bank_record_ids, as_of)
     SELECT id, recon_version + 1, project_id, payroll_id, status, new_status, why, new_reason_code,
-      new_paid, new_paid_on, new_inferred, new_paid_by, rids, ${asOf}::date
+      new_paid, new_paid_on, new_inferred, new_paid_by, ARRAY(SELECT x FROM unnest(rids) x ORDER BY x), ${asOf}::date
     FROM chg
     RETURNING 1),
   ev AS (
@@ -187,7 +200,7 @@ export function classifySql(pms: ChunkPm[], asOf: string): SQL {
     SELECT md5('line.status_changed:' || id || ':' || (recon_version + 1))::uuid, 'line.status_changed', project_id, employer_id, county_code,
       jsonb_build_object('lineId', id, 'payrollId', payroll_id, 'workerId', worker_id, 'month', month, 'from', status, 'to', new_status,
         'reason', why, 'reasonCode', new_reason_code, 'netFen', net_fen, 'paidFen', new_paid, 'paidOn', new_paid_on,
-        'paidBy', new_paid_by, 'inferred', new_inferred, 'version', recon_version + 1, 'bankRecordIds', to_jsonb(rids), 'asOf', ${asOf}::text)
+        'paidBy', new_paid_by, 'inferred', new_inferred, 'version', recon_version + 1, 'bankRecordIds', to_jsonb(ARRAY(SELECT x FROM unnest(rids) x ORDER BY x)), 'asOf', ${asOf}::text)
     FROM chg
     WHERE new_status <> status AND (new_status IN ('paid_late', 'underpaid', 'overpaid', 'rejected', 'wrong_account', 'missing', 'duplicate')
       OR status IN ('paid_late', 'underpaid', 'overpaid', 'rejected', 'wrong_account', 'missing', 'duplicate'))
