@@ -229,3 +229,36 @@ describe('expiry and the deposit ratio', () => {
     expect(after).toBeLessThan(listed);
   });
 });
+
+describe('early removal of an entry without linked cases', () => {
+  it('needs the correction date, waits 6 months from it, and a rejection keeps the listing', async () => {
+    const inspector = await mintKey(ctx, 'inspector', { countyCodes: ['220781'] });
+    const companyId = await createCompany(ctx, `群体事件公司 ${nextSeed()}`);
+    const company = await mintKey(ctx, 'contractor', { companyId });
+    ctx.deps.now = at('2027-01-04');
+    const p = await ctx.app.inject({ method: 'POST', url: '/v1/blacklist/proposals', headers: inspector, payload: { companyId, countyCode: '220781', reason: 'mass_incident', reasonDetail: '极端事件' } });
+    const entryId = (p.json() as { id: string }).id;
+    expect((await evaluate('2027-01-12')).listed).toContain(entryId);
+    const url = `/v1/blacklist/entries/${entryId}/removal-requests`;
+    const commitment = '我公司承诺依法按时足额支付农民工工资，如有违反自愿接受惩戒。';
+    ctx.deps.now = at('2027-08-01');
+    const noDate = await ctx.app.inject({ method: 'POST', url, headers: company, payload: { commitment } });
+    expect(noDate.statusCode).toBe(422);
+    expect(noDate.json().errors.map((e: { path: string }) => e.path)).toContain('body.correctedOn');
+    expect((await ctx.app.inject({ method: 'POST', url, headers: company, payload: { commitment, correctedOn: '2027-02-02' } })).statusCode).toBe(422);
+    const ok = await ctx.app.inject({ method: 'POST', url, headers: company, payload: { commitment, correctedOn: '2027-02-01' } });
+    expect(ok.statusCode, ok.body).toBe(201);
+    const rid = (ok.json() as { id: string }).id;
+    // Another company cannot apply for it; a bank cannot decide.
+    const other = await mintKey(ctx, 'contractor', { companyId: await createCompany(ctx, `他公司 ${nextSeed()}`) });
+    expect((await ctx.app.inject({ method: 'POST', url, headers: other, payload: { commitment } })).statusCode).toBe(404);
+    const rej = await ctx.app.inject({ method: 'POST', url: `${url}/${rid}/decision`, headers: inspector, payload: { decision: 'reject', reason: '承诺书未盖章' } });
+    expect(rej.statusCode, rej.body).toBe(200);
+    expect(rej.json()).toMatchObject({ status: 'rejected', decisionReason: '承诺书未盖章' });
+    expect((await ctx.app.inject({ method: 'POST', url: `${url}/${rid}/decision`, headers: inspector, payload: { decision: 'approve', reason: 'x' } })).statusCode).toBe(409);
+    const e = await ctx.app.inject({ method: 'GET', url: `/v1/blacklist/proposals/${entryId}`, headers: company });
+    expect(e.json()).toMatchObject({ status: 'listed', removalRequests: [expect.objectContaining({ status: 'rejected' })] });
+    // A new application may follow the rejection.
+    expect((await ctx.app.inject({ method: 'POST', url, headers: company, payload: { commitment: commitment + '（已盖章）', correctedOn: '2027-02-01' } })).statusCode).toBe(201);
+  });
+});
