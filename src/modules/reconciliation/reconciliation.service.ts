@@ -6,7 +6,7 @@ import { getCalendar, getPolicy } from '../policy/policy.service.js';
 import { payDatesFor, planChunks, reconSettings } from './reconciliation.rules.js';
 import { chunkLinesSql, claimInferredSql, classifySql, lockSql, orphansSql, type ChunkPm } from './reconciliation.sql.js';
 
-export const DEFAULT_CHUNK_LINES = 100_000;
+export const DEFAULT_CHUNK_LINES = 250_000;
 
 export interface ReconcileOptions {
   /** Pack project-months into chunks of about this many lines (one transaction each). */

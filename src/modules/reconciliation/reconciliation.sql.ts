@@ -49,9 +49,9 @@ const keysCte = sql`clr AS (
     FROM batches b JOIN instructions i ON i.batch_id = b.id
     WHERE b.project_id IN (SELECT project_id FROM pm) AND b.kind <> 'payroll' AND i.payroll_line_id IS NOT NULL),
   keys AS (
-    SELECT l.id AS line_id, l.end_to_end_id AS e2e, 'employer'::text AS payer FROM l
+    SELECT l.id AS line_id, l.end_to_end_id AS e2e, 'employer'::text AS payer, l.project_id, l.month, l.worker_id, l.reg_card FROM l
     UNION ALL
-    SELECT c.line_id, c.e2e, c.payer FROM clr c WHERE c.line_id IN (SELECT id FROM l))`;
+    SELECT c.line_id, c.e2e, c.payer, l.project_id, l.month, l.worker_id, l.reg_card FROM clr c JOIN l ON l.id = c.line_id)`;
 
 /**
  * Claim statement rows without EndToEndId for lines that have no settled result of their own:
@@ -92,19 +92,15 @@ export function claimInferredSql(pms: ChunkPm[]): SQL {
  */
 export function classifySql(pms: ChunkPm[], asOf: string): SQL {
   return sql`WITH ${pmCte(pms)}, ${linesCte}, ${keysCte},
-  recs AS (
-    SELECT k.line_id, k.payer, r.id AS rid, r.kind, r.status, r.reason_code, r.amount_fen, r.value_date, r.card_bidx,
-      false AS inferred, r.received_at
+  rs AS MATERIALIZED (
+    SELECT k.line_id, k.payer, k.project_id, k.month, k.worker_id, k.reg_card, r.id AS rid, r.kind, r.status, r.reason_code,
+      r.amount_fen, r.value_date, r.card_bidx, false AS inferred, r.received_at,
+      (r.kind = 'result' AND r.status IN ('ACSC', 'ACCC')) AS settled
     FROM keys k JOIN bank_records r ON r.end_to_end_id = k.e2e AND r.kind IN ('result', 'return')
     UNION ALL
-    SELECT m.line_id, 'employer', r.id, 'result', coalesce(r.status, 'ACSC'), r.reason_code, r.amount_fen, r.value_date,
-      r.card_bidx, true, r.received_at
-    FROM recon_inferred_matches m JOIN bank_records r ON r.id = m.bank_record_id
-    WHERE m.line_id IN (SELECT id FROM l)),
-  rs AS (
-    SELECT recs.*, l.project_id, l.month, l.worker_id, l.reg_card,
-      (recs.kind = 'result' AND recs.status IN ('ACSC', 'ACCC')) AS settled
-    FROM recs JOIN l ON l.id = recs.line_id),
+    SELECT l.id, 'employer', l.project_id, l.month, l.worker_id, l.reg_card, r.id, 'result', coalesce(r.status, 'ACSC'), r.reason_code,
+      r.amount_fen, r.value_date, r.card_bidx, true, r.received_at, coalesce(r.status, 'ACSC') IN ('ACSC', 'ACCC')
+    FROM recon_inferred_matches m JOIN l ON l.id = m.line_id JOIN bank_records r ON r.id = m.bank_record_id),
   -- one card receiving settled wages of several workers in the same project-month
   shared AS (
     SELECT project_id, month, card_bidx FROM rs WHERE settled AND card_bidx IS NOT NULL
