@@ -137,6 +137,7 @@ describe.skipIf(!hasChromium)('inspector console in Chromium', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'console-alerts.png'), fullPage: true });
     expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(marker); // same document: no reload
     expect(await row.getAttribute('class')).toMatch(/sev-(red|orange|yellow)/);
+    expect((await row.locator('td:nth-child(4)').textContent())!.length).toBeGreaterThan(5); // the message, in Chinese
     await row.locator('td:nth-child(4) a').click();
     await page.locator('#balances').waitFor();
     expect(page.url()).toBe(`${base}/console/projects/${seed.projectId}`);

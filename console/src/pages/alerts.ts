@@ -4,7 +4,7 @@ import { getLang, label, t } from '../i18n.js';
 
 export interface Alert {
   id: string; seq: number; type: string; severity: 'red' | 'orange' | 'yellow'; countyCode: string | null; projectId: string | null;
-  companyId: string | null; message: string; messageZh: string; messageEn: string; link: string | null; createdAt: string;
+  companyId: string | null; message: string; messageZh?: string; messageEn?: string; link: string | null; createdAt: string;
 }
 
 const KEEP = 500;
@@ -46,7 +46,8 @@ export async function renderAlerts(main: HTMLElement, _p: string[], q: URLSearch
     && (!fProject.value.trim() || a.projectId === fProject.value.trim()) && (!fCompany.value.trim() || a.companyId === fCompany.value.trim());
   const row = (a: Alert, fresh = false) => {
     const href = alertHref(a);
-    const msg = lang === 'en' ? a.messageEn : a.messageZh;
+    // `message` is already in the language asked for (feed and stream both get `lang`).
+    const msg = a.message || (lang === 'en' ? a.messageEn : a.messageZh) || a.type;
     return h('tr', { class: `sev-${a.severity}${fresh ? ' fresh' : ''}`, 'data-alert-id': a.id, 'data-type': a.type },
       h('td', {}, h('span', { class: `badge sev-${a.severity}` }, label(a.severity))),
       h('td', {}, new Date(a.createdAt).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-GB')),
