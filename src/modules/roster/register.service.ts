@@ -88,6 +88,9 @@ export async function writeChunk(tx: DbOrTx, projectId: string, countyCode: stri
   const out: ChunkOutcome[] = [];
   const { rows, cols: a } = prep;
   if (rows.length === 0) return out;
+  // The planner's cost guess for these unnest statements crosses the JIT threshold, and compiling
+  // them cost ~0.5 s per chunk (more than the work itself). Transaction-scoped.
+  await tx.execute(sql`SET LOCAL jit = off`);
   // 1. Upsert people. An existing person already active here fails the DO UPDATE's WHERE and is not returned.
   const up = (await timed('workers', tx.execute(sql`
     INSERT INTO workers AS w (id, name, id_number_enc, id_number_bidx, id_number_masked, birth_date, gender, phone_enc, phone_masked, bank_card_enc, bank_card_bidx, bank_card_masked)
