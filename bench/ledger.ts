@@ -3,7 +3,7 @@
  * concurrent posters on a few hot guarded accounts, versus the same number of bare two-row INSERT
  * transactions into a plain table of the same shape, in the same run on the same database.
  * Prints one JSON line last. `BENCH_TRANSFERS` (default 200000), `BENCH_CONCURRENCY` (32),
- * `BENCH_HOT` (hot accounts, 4).
+ * `BENCH_HOT` (hot accounts, 4), `BENCH_ROUNDS` (10 alternating chunks), `BENCH_DIRECT` (10000).
  */
 import { sql } from 'drizzle-orm';
 import { randomBytes } from 'node:crypto';
@@ -18,7 +18,9 @@ const N = Number(process.env.BENCH_TRANSFERS ?? 200_000);
 const C = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const HOT = Number(process.env.BENCH_HOT ?? 4);
 /** Transfers for the secondary measurement of one-statement-per-transfer postTransaction. */
-const DIRECT = Number(process.env.BENCH_DIRECT ?? Math.min(N, 20_000));
+const DIRECT = Number(process.env.BENCH_DIRECT ?? Math.min(N, 10_000));
+/** Alternating service/bare chunks (fair under load drift on a shared machine). */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
 const base = process.env.BENCH_DATABASE_BASE ?? 'postgres://postgres@127.0.0.1:5432';
 const dbName = `wg_bench_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
 const url = `${base}/${dbName}`;
@@ -59,24 +61,32 @@ async function main() {
     // Service layer: concurrent posters share one group-posting batcher (one statement + one
     // commit per batch; each transfer keeps its own id, outcome and guard check).
     const batcher = createLedgerBatcher(db);
-    const serviceSeconds = await run('service (batched)', N, async () => {
+    const serviceOne = async () => {
       const [from, to] = pick();
       const amt = 1 + Math.floor(Math.random() * 100);
       await batcher.post({ id: newId(), projectId: null, kind: 'bench', entries: [{ accountId: from, amountFen: -amt }, { accountId: to, amountFen: amt }] });
-    });
+    };
+    // Bare baseline: one autocommit INSERT of two rows = one transaction, the cheapest possible.
+    const bareOne = async () => {
+      const [from, to] = pick();
+      const amt = 1 + Math.floor(Math.random() * 100);
+      const t = newId();
+      await pool.query('INSERT INTO bench_bare (transaction_id, account_id, amount) VALUES ($1, $2, $3), ($1, $4, $5)', [t, from, -amt, to, amt]);
+    };
+    // The machine is shared: alternate the two in ROUNDS chunks so load drift hits both alike.
+    let serviceSeconds = 0;
+    let bareSeconds = 0;
+    for (let r = 0; r < ROUNDS; r++) {
+      const n = Math.floor(N / ROUNDS) + (r < N % ROUNDS ? 1 : 0);
+      serviceSeconds += await run(`service (batched) round ${r + 1}/${ROUNDS}`, n, serviceOne);
+      bareSeconds += await run(`bare round ${r + 1}/${ROUNDS}`, n, bareOne);
+    }
     // Secondary: one postTransaction statement (own autocommit transaction) per transfer.
     const directSeconds = DIRECT > 0 ? await run('service (one statement per transfer)', DIRECT, async () => {
       const [from, to] = pick();
       const amt = 1 + Math.floor(Math.random() * 100);
       await postTransaction(db, { id: newId(), projectId: null, kind: 'bench', entries: [{ accountId: from, amountFen: -amt }, { accountId: to, amountFen: amt }] });
     }) : 0;
-    // Bare baseline: one autocommit INSERT of two rows = one transaction, the cheapest possible.
-    const bareSeconds = await run('bare', N, async () => {
-      const [from, to] = pick();
-      const amt = 1 + Math.floor(Math.random() * 100);
-      const t = newId();
-      await pool.query('INSERT INTO bench_bare (transaction_id, account_id, amount) VALUES ($1, $2, $3), ($1, $4, $5)', [t, from, -amt, to, amt]);
-    });
 
     const mismatched = (await recomputeBalances(db)).filter((r) => r.posted !== r.kept || r.pendingOut !== r.keptPendingOut || r.pendingIn !== r.keptPendingIn);
     const unbalanced = await unbalancedTransactions(db);
@@ -86,7 +96,7 @@ async function main() {
     console.log(JSON.stringify({
       bench: 'ledger', transfers: N, seconds: Number(serviceSeconds.toFixed(3)), perSec: Math.round(N / serviceSeconds),
       baselinePerSec: Math.round(N / bareSeconds), ratio: Number((serviceSeconds / bareSeconds).toFixed(3)),
-      concurrency: C, hotAccounts: HOT, baselineSeconds: Number(bareSeconds.toFixed(3)),
+      concurrency: C, hotAccounts: HOT, rounds: ROUNDS, baselineSeconds: Number(bareSeconds.toFixed(3)),
       directTransfers: DIRECT, directPerSec: DIRECT ? Math.round(DIRECT / directSeconds) : null,
     }));
   } finally {

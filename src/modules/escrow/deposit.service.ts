@@ -88,7 +88,9 @@ export async function getDeposit(tx: DbOrTx, projectId: string, asOf: string): P
   const requiredFen = fenFromDb(p.deposit_required_fen);
   const cashBalanceFen = cash.availableFen;
   const guaranteeCoverFen = gs.reduce((s, g) => s + g.coverFen, 0);
-  const replenishDue = draws[0]?.replenish_due ?? null;
+  // Cover back at the amount due counts as replenished even before markReplenished ran (a credit
+  // booked by another path, or a letter valid from a later date).
+  const replenishDue = cashBalanceFen + guaranteeCoverFen >= requiredFen ? null : (draws[0]?.replenish_due ?? null);
   return {
     projectId, requiredFen, cashBalanceFen, guaranteeCoverFen, shortfallFen: shortfall(requiredFen, cashBalanceFen, guaranteeCoverFen),
     status: depositStatus({ requiredFen, cashBalanceFen, guaranteeCoverFen, openDrawDue: replenishDue, returnStatus: (ret?.status ?? null) as never, everProvided: provided, asOf }),
@@ -173,7 +175,12 @@ export async function overdueReplenishments(db: DbOrTx, asOf: string): Promise<O
   return rows<{ project_id: string; county_code: string; general_contractor_id: string; notice_id: string; total_fen: string; replenish_due: string }>(await db.execute(sql`
     SELECT d.project_id, p.county_code, p.general_contractor_id, d.notice_id, d.total_fen, d.replenish_due::text
     FROM deposit_draws d JOIN projects p ON p.id = d.project_id
-    WHERE d.replenished_on IS NULL AND d.replenish_due < ${asOf}::date ORDER BY d.replenish_due, d.project_id`)).map((r) => ({
+    LEFT JOIN ledger_accounts a ON a.code = 'deposit_cash:' || d.project_id::text
+    WHERE d.replenished_on IS NULL AND d.replenish_due < ${asOf}::date
+      -- still short: cash + letters valid on asOf below the amount due
+      AND COALESCE(a.posted - a.pending_out, 0) + COALESCE((SELECT SUM(g.amount_fen - g.called_fen) FROM deposit_guarantees g
+            WHERE g.project_id = d.project_id AND g.status = 'active' AND ${asOf}::date BETWEEN g.valid_from AND g.valid_to), 0) < p.deposit_required_fen
+    ORDER BY d.replenish_due, d.project_id`)).map((r) => ({
     projectId: r.project_id, countyCode: r.county_code, companyId: r.general_contractor_id, noticeId: r.notice_id, totalFen: fenFromDb(r.total_fen), replenishDue: r.replenish_due,
   }));
 }

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
-import { AppError, ConflictError, NotFoundError } from '../../lib/errors.js';
+import { AppError, NotFoundError } from '../../lib/errors.js';
 import { idFromKey } from '../../lib/ids.js';
 import { fenFromDb } from '../../lib/money.js';
 import { emit } from '../alerts/outbox.service.js';
@@ -129,8 +129,8 @@ export interface MissedAllocation {
 }
 
 /**
- * Every closed cycle (due date before asOf) of every active project whose confirmed allocations
- * received between the cycle start and its due date fall short of the scheduled amount (or are
+ * Every closed cycle (due date before asOf) of every active project whose posted allocations
+ * (ledger kind `wage_allocation` into the wage account, by value date) between the cycle start and its due date fall short of the scheduled amount (or are
  * zero for share-based schedules). One set-based statement over all projects.
  */
 export async function missedAllocations(db: DbOrTx, asOf: string): Promise<MissedAllocation[]> {
@@ -144,8 +144,14 @@ export async function missedAllocations(db: DbOrTx, asOf: string): Promise<Misse
     )
     SELECT cyc.project_id, cyc.county_code, cyc.from_d::text AS from_d, cyc.due::text AS due, cyc.amount_fen,
       COALESCE(SUM(w.amount_fen), 0) AS received
-    FROM cyc LEFT JOIN wage_allocations w ON w.project_id = cyc.project_id AND w.status = 'confirmed'
-      AND w.value_date BETWEEN cyc.from_d AND cyc.due
+    FROM cyc LEFT JOIN LATERAL (
+      -- Posted money into the wage account from allocations, whoever booked it (this module or the
+      -- bank-facts handler): the ledger is the single source of truth.
+      SELECT e.amount AS amount_fen FROM ledger_transactions t
+      JOIN ledger_entries e ON e.transaction_id = t.id AND e.amount > 0
+      JOIN ledger_accounts a ON a.id = e.account_id AND a.code = 'wage:' || cyc.project_id::text
+      WHERE t.project_id = cyc.project_id AND t.kind = 'wage_allocation' AND t.status = 'posted'
+        AND t.effective_date BETWEEN cyc.from_d AND cyc.due) w ON true
     WHERE cyc.due < ${asOf}::date
     GROUP BY cyc.project_id, cyc.county_code, cyc.from_d, cyc.due, cyc.amount_fen
     HAVING COALESCE(SUM(w.amount_fen), 0) < COALESCE(cyc.amount_fen, 1)
@@ -180,4 +186,3 @@ export async function wageBalanceBelowPayroll(db: DbOrTx, asOf: string): Promise
   return r.map((x) => ({ projectId: x.project_id, countyCode: x.county_code, month: x.month, payrollFen: fenFromDb(x.payroll), availableFen: fenFromDb(x.available) }));
 }
 
-export { ConflictError };
