@@ -23,6 +23,16 @@ export interface StreamClient {
 
 const FETCH_LIMIT = 2000;
 
+/** Clients that would receive byte-identical streams share a group. */
+const groupKey = (c: StreamClient): string =>
+  JSON.stringify([c.principal.id, c.principal.role, c.principal.countyCodes, c.principal.industries, c.filter, c.sinceMs ?? null, c.lang]);
+
+/** The alert as streamed: the feed's view without the per-language duplicates (message is in `lang`). */
+function streamView(r: AlertRow, lang: 'zh' | 'en') {
+  const { messageZh: _z, messageEn: _e, ...rest } = toView(r, lang);
+  return rest;
+}
+
 export function formatEvent(row: AlertRow, json: string): string {
   return `id: ${row.seq}\nevent: alert\ndata: ${json}\n\n`;
 }
@@ -36,6 +46,7 @@ export function formatEvent(row: AlertRow, json: string): string {
  */
 export class AlertHub {
   private clients = new Set<StreamClient>();
+  private groups = new Map<string, Set<StreamClient>>();
   private lastSeq = 0;
   private starting: Promise<void> | null = null;
   private listener: pg.Client | null = null;
@@ -116,38 +127,65 @@ export class AlertHub {
     })();
   }
 
-  /** Synchronous: the batch and the lastSeq move together, which `add` relies on. */
+  /**
+   * Synchronous: the batch and the lastSeq move together, which `add` relies on. Clients with the same
+   * key (principal, filters, language) share one encoded buffer per batch, so a thousand inspectors on
+   * one dashboard cost one serialisation and a thousand socket writes, not a million string builds.
+   */
   private dispatch(rows: AlertRow[]): void {
-    const json = { zh: new Map<AlertRow, string>(), en: new Map<AlertRow, string>() };
-    const enc = (r: AlertRow, lang: 'zh' | 'en') => {
-      let s = json[lang].get(r);
-      if (s === undefined) json[lang].set(r, (s = JSON.stringify(toView(r, lang))));
-      return s;
-    };
-    for (const c of this.clients) {
-      if (c.closed) continue;
-      if (c.pending) {
-        c.pending.push(...rows);
-        continue;
+    const first = Number(rows[0]!.seq);
+    const cache = new Map<AlertRow, string>();
+    for (const group of this.groups.values()) {
+      let shared: Buffer | null = null;
+      for (const c of group) {
+        if (c.closed) continue;
+        if (c.pending) {
+          c.pending.push(...rows);
+          continue;
+        }
+        if (c.cursor < first) {
+          shared ??= Buffer.from(this.render(c, rows, cache, 0));
+          c.cursor = Number(rows[rows.length - 1]!.seq);
+          this.send(c, shared);
+        } else {
+          this.send(c, this.render(c, rows, cache, c.cursor)); // rare: partly seen already
+          c.cursor = Math.max(c.cursor, Number(rows[rows.length - 1]!.seq));
+        }
       }
-      this.write(c, rows, enc);
     }
     this.lastSeq = Number(rows[rows.length - 1]!.seq);
   }
 
-  private write(c: StreamClient, rows: AlertRow[], enc: (r: AlertRow, lang: 'zh' | 'en') => string): void {
+  /** SSE text for the rows after `after` that the client may see and asked for. */
+  private render(c: StreamClient, rows: AlertRow[], cache: Map<AlertRow, string> | null, after: number): string {
     let out = '';
     for (const r of rows) {
-      const seq = Number(r.seq);
-      if (seq <= c.cursor) continue;
-      c.cursor = seq;
-      if (alertVisible(c.principal, r) && filterMatches(c.filter, r, c.sinceMs)) out += formatEvent(r, enc(r, c.lang));
+      if (Number(r.seq) <= after) continue;
+      if (!alertVisible(c.principal, r) || !filterMatches(c.filter, r, c.sinceMs)) continue;
+      const key = c.lang === 'zh' ? cache : null; // cache the default language only
+      let json = key?.get(r);
+      if (json === undefined) {
+        json = JSON.stringify(streamView(r, c.lang));
+        key?.set(r, json);
+      }
+      out += formatEvent(r, json);
     }
-    if (!out) return;
-    c.res.write(out);
+    return out;
+  }
+
+  private send(c: StreamClient, chunk: string | Buffer): void {
+    if (chunk.length === 0) return;
+    c.res.write(chunk);
     // A client that cannot keep up is cut off rather than buffered without bound; it resumes from
     // its Last-Event-ID and the replay reads the table, so nothing is lost.
     if (c.res.writableLength > this.maxBuffer) this.drop(c);
+  }
+
+  /** Replay path: write rows beyond the client's cursor and advance it. */
+  private write(c: StreamClient, rows: AlertRow[]): void {
+    if (rows.length === 0) return;
+    this.send(c, this.render(c, rows, null, c.cursor));
+    c.cursor = Math.max(c.cursor, Number(rows[rows.length - 1]!.seq));
   }
 
   private maxBuffer = 8 * 1024 * 1024;
@@ -169,26 +207,31 @@ export class AlertHub {
     if (replayFrom === null) c.cursor = upTo;
     else c.pending = [];
     this.clients.add(c);
+    const key = groupKey(c);
+    let g = this.groups.get(key);
+    if (!g) this.groups.set(key, (g = new Set()));
+    g.add(c);
     if (replayFrom === null) return;
     c.cursor = replayFrom;
-    const enc = (r: AlertRow, lang: 'zh' | 'en') => JSON.stringify(toView(r, lang));
     for (;;) {
       const rows = await listAlerts(db, c.principal, c.filter, c.cursor, 1000, upTo);
       if (c.closed) return;
       if (rows.length === 0) break;
-      this.write(c, rows, enc);
-      c.cursor = Number(rows[rows.length - 1]!.seq);
+      this.write(c, rows);
       if (rows.length < 1000) break;
     }
     c.cursor = Math.max(c.cursor, upTo);
     const held = c.pending ?? [];
     c.pending = null;
-    if (held.length) this.write(c, held, enc);
+    if (held.length) this.write(c, held);
   }
 
   remove(c: StreamClient): void {
     c.closed = true;
     this.clients.delete(c);
+    const key = groupKey(c);
+    const g = this.groups.get(key);
+    if (g?.delete(c) && g.size === 0) this.groups.delete(key);
   }
 
   private drop(c: StreamClient): void {
