@@ -5,7 +5,8 @@
  *     hold, commit, enqueue the reconcile job, answer), and
  *   - a bare Fastify route that only parses the same JSON body.
  * The parent drives both with autocannon at concurrency 50 for `--seconds` (default 10) with
- * signed single-result events (each a distinct, real settlement), then sends 1000-result events.
+ * signed single-result events (each a distinct, real settlement, spread over `--projects` projects
+ * because a bank reports for many), then sends 1000-result events.
  * Prints one JSON line last: { bench, perSec, p99Ms, barePerSec, ratio, batchedResultsPerSec }.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -37,6 +38,7 @@ const SECONDS = Number(arg('seconds', '10'));
 const CONNECTIONS = 50;
 const SINGLE_POOL = Number(arg('single-pool', '60000'));
 const BATCHES = Number(arg('batches', '40'));
+const PROJECTS = Number(arg('projects', '50'));
 const BANK = 'BENCHWH';
 const DEK = Buffer.alloc(32, 9).toString('base64');
 
@@ -79,14 +81,17 @@ async function seed(url: string): Promise<{ secret: string; singles: Line[]; bat
   const secret = newWebhookSecret();
   const bankId = newId();
   const gc = newId();
-  const projectId = newId();
   await db.execute(sql`INSERT INTO banks (id, name, code) VALUES (${bankId}, 'Bench Bank', ${BANK})`);
   await db.execute(sql`INSERT INTO bank_secrets (id, bank_id, secret_enc) VALUES (${newId()}, ${bankId}, ${deps.pii.encrypt(secret)})`);
   await db.execute(sql`INSERT INTO companies (id, name, credit_code, legal_representative) VALUES (${gc}, 'Bench GC', 'BENCHGC00000000001', 'Rep')`);
-  await db.execute(sql`
-    INSERT INTO projects (id, name, county_code, industry, construction_unit_id, general_contractor_id, contract_price_fen, start_date, planned_end_date, payday,
-      wage_bank_id, wage_account_number, deposit_required_fen)
-    VALUES (${projectId}, 'Bench', '220702', 'housing', ${gc}, ${gc}, 1000000000, '2026-01-01', '2027-12-31', 10, ${bankId}, 'BENCH-WAGE', 0)`);
+  // A bank reports for many projects; each project's payouts/source accounts are its own hot rows.
+  const projectIds = Array.from({ length: PROJECTS }, () => newId());
+  for (const [k, projectId] of projectIds.entries()) {
+    await db.execute(sql`
+      INSERT INTO projects (id, name, county_code, industry, construction_unit_id, general_contractor_id, contract_price_fen, start_date, planned_end_date, payday,
+        wage_bank_id, wage_account_number, deposit_required_fen)
+      VALUES (${projectId}, ${'Bench ' + k}, '220702', 'housing', ${gc}, ${gc}, 1000000000, '2026-01-01', '2027-12-31', 10, ${bankId}, ${'BENCH-WAGE-' + k}, 0)`);
+  }
   const total = SINGLE_POOL + BATCHES * 1000;
   const cards = Array.from({ length: total }, (_, i) => `6222${String(i).padStart(15, '0')}`);
   const workerIds: string[] = [];
@@ -102,7 +107,7 @@ async function seed(url: string): Promise<{ secret: string; singles: Line[]; bat
       FROM json_to_recordset(${JSON.stringify(rows)}::json) AS x(id uuid, enc text, bidx text, masked text, idb text)`);
   }
   const cardBy = new Map(workerIds.map((w, i) => [w, cards[i]!]));
-  const mk = async (ids: string[]) => {
+  const mk = async (ids: string[], projectId: string) => {
     const b = await db.transaction(async (tx) => {
       const acc = await projectAccounts(tx, projectId);
       return createBatch(tx, { projectId, kind: 'gc_advance', bankId, debtorAccount: 'BENCH-GC', debtorName: 'Bench GC', fromAccountId: acc.external,
@@ -112,9 +117,13 @@ async function seed(url: string): Promise<{ secret: string; singles: Line[]; bat
     return r.rows.map((x) => ({ e2e: x.end_to_end_id, card: cardBy.get(x.worker_id)! }));
   };
   const singles: Line[] = [];
-  for (let off = 0; off < SINGLE_POOL; off += 10_000) singles.push(...(await mk(workerIds.slice(off, Math.min(SINGLE_POOL, off + 10_000)))));
+  const per = Math.ceil(SINGLE_POOL / PROJECTS);
+  const lanes: Line[][] = [];
+  for (let p = 0; p < PROJECTS; p++) lanes.push(await mk(workerIds.slice(p * per, Math.min(SINGLE_POOL, (p + 1) * per)), projectIds[p]!));
+  // Interleave projects so concurrent single events spread over them like real traffic.
+  for (let i = 0; i < per; i++) for (const l of lanes) if (l[i]) singles.push(l[i]!);
   const batches: Line[][] = [];
-  for (let i = 0; i < BATCHES; i++) batches.push(await mk(workerIds.slice(SINGLE_POOL + i * 1000, SINGLE_POOL + (i + 1) * 1000)));
+  for (let i = 0; i < BATCHES; i++) batches.push(await mk(workerIds.slice(SINGLE_POOL + i * 1000, SINGLE_POOL + (i + 1) * 1000), projectIds[i % PROJECTS]!));
   await db.execute(sql`VACUUM ANALYZE`).catch(() => {});
   await deps.close();
   return { secret, singles, batches };
