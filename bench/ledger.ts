@@ -60,7 +60,7 @@ async function main() {
     };
     // Service layer: concurrent posters share one group-posting batcher (one statement + one
     // commit per batch; each transfer keeps its own id, outcome and guard check).
-    const batcher = createLedgerBatcher(db);
+    const batcher = createLedgerBatcher(db, { maxInFlight: Number(process.env.BENCH_INFLIGHT ?? 2) });
     const serviceOne = async () => {
       const [from, to] = pick();
       const amt = 1 + Math.floor(Math.random() * 100);

@@ -9,7 +9,8 @@ import { InsufficientFundsError, ledgerContentHash, postTransaction, validateEnt
  * account's row lock is held once per batch instead of once per transfer (the TigerBeetle
  * approach). Each call still gets its own outcome: idempotent on its id, 409 on a conflicting
  * replay, 422 when a guarded account would go negative. If a batch fails as a whole (e.g. an
- * unknown account, a deadlock with a foreign transaction) its items are retried one by one
+ * unknown account, a deadlock — e.g. two in-flight batches inserting the same retried ids in
+ * opposite order) its items are retried one by one
  * through postTransaction so one bad item cannot fail its neighbours.
  */
 export interface LedgerBatcher {
@@ -30,7 +31,8 @@ const arr = (xs: (string | number | boolean | null)[]) =>
 
 export function createLedgerBatcher(db: Db, opts: { maxBatch?: number; maxInFlight?: number } = {}): LedgerBatcher {
   const maxBatch = opts.maxBatch ?? 500;
-  const maxInFlight = opts.maxInFlight ?? 1;
+  // Two in flight: the next batch inserts its transaction rows while the previous one commits.
+  const maxInFlight = opts.maxInFlight ?? 2;
   const queue: Pending[] = [];
   let inFlight = 0;
   let idle: (() => void)[] = [];
