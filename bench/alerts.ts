@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
@@ -41,52 +42,50 @@ const dupes = new Uint32Array(count);
 const controllers = [];
 let connected = 0;
 const NEEDLE = Buffer.from('\\nid: ');
-async function run(i) {
-  const ac = new AbortController();
-  controllers.push(ac);
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const res = await fetch(url, { headers, signal: ac.signal });
-      if (res.status !== 200) throw new Error('status ' + res.status);
-      connected++;
-      const reader = res.body.getReader();
-      let tail = Buffer.alloc(0);
-      const arr = arrivals[i];
+const http = require('node:http');
+const target = new URL(url);
+const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
+function run(i, attempt = 0) {
+  const arr = arrivals[i];
+  let tail = null;
+  const req = http.get({ host: target.hostname, port: target.port, path: target.pathname, headers, agent }, (res) => {
+    if (res.statusCode !== 200) { res.resume(); return retry(i, attempt); }
+    connected++;
+    res.on('data', (value) => {
+      const now = Date.now();
+      const buf = tail ? Buffer.concat([tail, value]) : value;
+      let pos = 0, keepFrom = -1;
       for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        const now = Date.now();
-        const buf = tail.length ? Buffer.concat([tail, Buffer.from(value.buffer, value.byteOffset, value.byteLength)]) : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-        let pos = 0, keepFrom = Math.max(0, buf.length - 4);
-        for (;;) {
-          const k = buf.indexOf(NEEDLE, pos);
-          if (k < 0) break;
-          const nl = buf.indexOf(10, k + 5);
-          if (nl < 0) { keepFrom = k; break; }
-          const seq = Number(buf.toString('latin1', k + 5, nl));
-          const idx = seq - base;
-          if (idx >= 0 && idx < total) {
-            if (arr[idx] === 0) { arr[idx] = now; received[i]++; } else dupes[i]++;
-          }
-          pos = nl;
-          keepFrom = Math.max(nl, buf.length - 4);
+        const k = buf.indexOf(NEEDLE, pos);
+        if (k < 0) break;
+        const nl = buf.indexOf(10, k + 5);
+        if (nl < 0) { keepFrom = k; break; }
+        let seq = 0;
+        for (let j = k + 5; j < nl; j++) seq = seq * 10 + (buf[j] - 48);
+        const idx = seq - base;
+        if (idx >= 0 && idx < total) {
+          if (arr[idx] === 0) { arr[idx] = now; received[i]++; } else dupes[i]++;
         }
-        tail = buf.subarray(keepFrom);
+        pos = nl;
       }
-    } catch (e) {
-      if (ac.signal.aborted) return;
-      if (attempt > 20) return;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
+      // Keep an unfinished id line (or the last bytes, which may start one) for the next chunk.
+      tail = keepFrom >= 0 ? buf.subarray(keepFrom) : buf.subarray(Math.max(pos, buf.length - 5));
+    });
+    res.on('error', () => {});
+  });
+  req.on('error', () => { if (!stopped) retry(i, attempt); });
+  controllers.push({ abort: () => req.destroy() });
 }
+let stopped = false;
+function retry(i, attempt) { if (!stopped && attempt < 20) setTimeout(() => run(i, attempt + 1), 200); }
 for (let i = 0; i < count; i++) run(i);
 const timer = setInterval(() => {
   let sum = 0; for (const r of received) sum += r;
-  parentPort.postMessage({ kind: 'progress', connected, received: sum });
+  parentPort.postMessage({ kind: 'progress', connected, received: sum, elu: require('node:perf_hooks').performance.eventLoopUtilization().utilization });
 }, 250);
 parentPort.on('message', (m) => {
   if (m === 'stop') {
+    stopped = true;
     clearInterval(timer);
     for (const c of controllers) c.abort();
     let d = 0; for (const x of dupes) d += x;
@@ -152,6 +151,7 @@ async function main() {
 
   // Writer: business transactions of TX_SIZE events each, paced to RATE alerts/s; 4 concurrent writers.
   const tw = Date.now();
+  const elu0 = performance.eventLoopUtilization();
   let next = 0;
   const writer = async () => {
     for (;;) {
@@ -172,6 +172,7 @@ async function main() {
   };
   await Promise.all([writer(), writer(), writer(), writer()]);
   const writeMs = Date.now() - tw;
+  const apiElu = Math.round(performance.eventLoopUtilization(elu0).utilization * 100) / 100;
   log(`written in ${writeMs} ms`);
   const expected = CLIENTS * ALERTS;
   const tDrain = Date.now();
@@ -235,7 +236,8 @@ async function main() {
   process.stdout.write(JSON.stringify({
     bench: 'alerts', clients: CLIENTS, alerts: ALERTS, ratePerSec: RATE, eventsPerTx: TX_SIZE, loadAvg1m: Math.round(loadavg()[0]! * 10) / 10, deliveries: n,
     p50DeliveryMs: pct(0.5), p95DeliveryMs: pct(0.95), p99DeliveryMs: pct(0.99), maxDeliveryMs: Math.round(maxMs), meanDeliveryMs: n ? Math.round(sumMs / n) : null,
-    relayPickupP50Ms: relayP50, relayPickupP99Ms: relayP99, writeSeconds: Math.round(writeMs / 100) / 10, duplicates: dupes, lost,
+    relayPickupP50Ms: relayP50, relayPickupP99Ms: relayP99, writeSeconds: Math.round(writeMs / 100) / 10, apiEventLoopUtil: apiElu,
+    clientThreadsEventLoopUtil: [...progress.values()].map((x) => Math.round((x as { elu?: number }).elu! * 100) / 100), duplicates: dupes, lost,
   }) + '\n');
 }
 

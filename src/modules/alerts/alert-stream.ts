@@ -67,6 +67,7 @@ export class AlertHub {
       this.lastSeq = await maxAlertSeq(this.db);
       await this.listen();
       const s = await this.settings();
+      this.coalesceMs = s.streamCoalesceMs;
       this.timer = setInterval(() => this.kick(), s.streamPollMs);
       this.timer.unref();
     })();
@@ -93,8 +94,23 @@ export class AlertHub {
     this.listener = c;
   }
 
-  /** Read what is new and hand it to every client; coalesces concurrent wake-ups. */
+  private kickTimer: NodeJS.Timeout | null = null;
+  private coalesceMs = 20;
+
+  /**
+   * Wake-up: read what is new after a short coalescing window, so a burst of relay commits becomes one
+   * read and one write per client instead of one per commit (socket writes are the fan-out's cost).
+   */
   kick(): void {
+    if (this.closed || this.kickTimer) return;
+    this.kickTimer = setTimeout(() => {
+      this.kickTimer = null;
+      this.fetchNew();
+    }, this.coalesceMs);
+  }
+
+  /** Read what is new and hand it to every client; coalesces concurrent wake-ups. */
+  private fetchNew(): void {
     if (this.closed) return;
     if (this.fetching) {
       this.again = true;
@@ -243,6 +259,7 @@ export class AlertHub {
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.kickTimer) clearTimeout(this.kickTimer);
     for (const c of this.clients) this.drop(c);
     await this.starting?.catch(() => {});
     const l = this.listener;
