@@ -74,9 +74,9 @@ describe('enforcement stories (asOf-driven, every sweep run twice)', () => {
     // A second request while the first is in flight pays nobody twice.
     const again = await ctx.app.inject({ method: 'POST', url: `/v1/cases/${c.id}/gc-payments`, headers: p.headers.gc, payload: { debtorAccount: 'GC-OWN-001', asOf: '2026-11-24' } });
     expect(again.statusCode).toBe(409);
-    // Another tenant cannot see the case; the subcontractor may not pay as GC.
+    // Another county's inspector cannot see the case (404); the subcontractor sees it but may not pay as GC (403).
     expect((await ctx.app.inject({ method: 'GET', url: `/v1/cases/${c.id}`, headers: p.headers.otherInspector })).statusCode).toBe(404);
-    expect((await ctx.app.inject({ method: 'POST', url: `/v1/cases/${c.id}/gc-payments`, headers: p.headers.sub, payload: { debtorAccount: 'X' } })).statusCode).toBe(404);
+    expect((await ctx.app.inject({ method: 'POST', url: `/v1/cases/${c.id}/gc-payments`, headers: p.headers.sub, payload: { debtorAccount: 'X' } })).statusCode).toBe(403);
 
     await bankSettles(ctx, pay.json().batchId, '2026-11-25');
     const r3 = await sweep('2026-11-25');
@@ -146,6 +146,24 @@ describe('enforcement stories (asOf-driven, every sweep run twice)', () => {
     expect(await balance(ctx, `deposit_cash:${p.projectId}`)).toEqual({ posted: p.depositRequiredFen, pendingOut: 0 });
     const stages = (await outboxOf(ctx, p.projectId)).filter((e) => e.type === 'case.escalated').map((e) => e.payload.stage);
     expect(stages).toEqual(['gc_order', 'deposit_notice', 'replenishment_due', 'replenishment_overdue']);
+  });
+
+  it('the GC ignores the order and the deposit cannot cover: the case waits at gc_order, deposit.short is raised once per day', async () => {
+    const p = await project({ workers: 1 });
+    const lines = await sheet(ctx, p.projectId, p.subId, MONTH, [{ workerId: p.workerIds[0]!, netFen: 900_000 }]);
+    await setLine(ctx, lines.get(p.workerIds[0]!)!, 'missing');
+    await sweep('2026-11-16');
+    await sweep('2026-11-23');
+    await sweep('2026-12-01');
+    const c = (await caseOf(ctx, p.projectId, MONTH))!;
+    expect(c.stage).toBe('gc_order');
+    const short = (await outboxOf(ctx, p.projectId)).filter((e) => e.type === 'deposit.short' && e.payload.reason === 'draw_failed');
+    expect(short).toHaveLength(1);
+    expect(((await ctx.deps.db.execute(sql`SELECT count(*)::int AS n FROM batches WHERE project_id = ${p.projectId}`)) as unknown as { rows: { n: number }[] }).rows[0]!.n).toBe(0);
+    // Once the GC funds the deposit, the next sweep draws it.
+    await fundDeposit(p, p.depositRequiredFen, '2026-12-02', 'late');
+    await sweep('2026-12-02');
+    expect((await caseOf(ctx, p.projectId, MONTH))!).toMatchObject({ stage: 'deposit_notice', stage_deadline: '2026-12-09' });
   });
 
   it("the construction unit's missed allocation makes it responsible, capped at what it did not pay", async () => {

@@ -93,7 +93,7 @@ export async function escalateToDeposit(tx: DbOrTx, caseId: string, asOf: string
   if (payments.length === 0) {
     if (o.manual) throw new ConflictError('Nothing left to pay from the deposit for this case', 'nothing_owed');
     // Not-submitted cases have no amounts until the sheet arrives; in-flight payments settle first.
-    await caseEvent(tx, c, `no_draw:${asOf}`, c.stage, asOf, c.stage_deadline, o.actor,
+    await caseEvent(tx, c, c.origin === 'not_submitted' ? 'no_draw' : `no_draw:${asOf}`, c.stage, asOf, c.stage_deadline, o.actor,
       c.origin === 'not_submitted' ? 'no wage sheet: amounts unknown, the deposit cannot be drawn yet' : 'payments already on their way: no draw');
     return { stage: c.stage };
   }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Deps } from '../../deps.js';
-import { ForbiddenError, NotFoundError } from '../../lib/errors.js';
+import { ForbiddenError } from '../../lib/errors.js';
 import type { Principal } from '../auth/auth.types.js';
 import { requireRole } from '../auth/auth.plugin.js';
 import { IdParams, Page, problems } from '../platform/common.schemas.js';
@@ -84,7 +84,7 @@ export default async function enforcementRoutes(appIn: FastifyInstance, { deps }
   }, async (req, reply) => {
     const p = requireRole(req, 'contractor', 'admin');
     const c = await getCase(db, p, req.params.id);
-    if (p.role === 'contractor' && c.generalContractorId !== p.companyId) throw new NotFoundError('Case');
+    if (p.role === 'contractor' && c.generalContractorId !== p.companyId) throw new ForbiddenError('Only the general contractor of the project pays first');
     const out = await db.transaction((tx) => payAsGc(tx, req.params.id, { debtorAccount: req.body.debtorAccount, bankId: req.body.bankId, asOf: req.body.asOf ?? today(deps.now()) }, `${p.role}:${p.id}`));
     return reply.code(201).send(out);
   });

@@ -1,4 +1,4 @@
-import { addDays, addMonths, addWorkingDays, effectivePayDate, monthOf, type WorkCalendar } from '../../lib/calendar.js';
+import { addDays, addMonths, addWorkingDays, effectivePayDate, isIsoDate, monthOf, type WorkCalendar } from '../../lib/calendar.js';
 import type { Policy } from '../policy/policy.defaults.js';
 
 /** The ladder, in order. A case moves one stage per sweep (or per inspector action). */
@@ -87,6 +87,9 @@ export function manualActionAllowed(action: 'gc_order' | 'deposit_notice', stage
 /** BullMQ payload of the `sweep` queue. */
 export function parseSweepJob(d: unknown): { asOf: string } | string {
   const asOf = (d as { asOf?: unknown } | null)?.asOf;
-  if (typeof asOf !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(asOf) || Number.isNaN(Date.parse(asOf + 'T00:00:00Z'))) return 'asOf must be YYYY-MM-DD';
+  // isIsoDate round-trips the date (rejects 2026-02-30); parse first so 2026-13-01 cannot throw.
+  if (typeof asOf !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(asOf) || Number.isNaN(Date.parse(`${asOf}T00:00:00Z`)) || !isIsoDate(asOf)) {
+    return 'asOf must be a real date YYYY-MM-DD';
+  }
   return { asOf };
 }

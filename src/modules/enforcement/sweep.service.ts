@@ -12,6 +12,8 @@ const rows = <T>(r: unknown): T[] => (r as { rows: T[] }).rows;
 export interface SweepOptions {
   /** Called after each committed step ('detect', 'ladder', 'deposit:<caseId>'); tests inject crashes here. */
   afterStep?: (step: string) => Promise<void> | void;
+  /** Timing of each statement group (benchmarks, slow-sweep diagnosis). */
+  trace?: (label: string, seconds: number) => void;
 }
 
 export interface SweepResult {
@@ -25,6 +27,8 @@ export interface SweepResult {
 }
 
 const LIST_CAP = 1000;
+/** Two sweeps at once (the daily job and an admin's POST) take turns step by step. */
+const SWEEP_LOCK = sql`SELECT pg_advisory_xact_lock(hashtextextended('wageguard:sweep', 0))`;
 
 /** Per-county deadlines and pay dates, computed once per sweep from policy and holiday calendars. */
 async function sweepParams(db: DbOrTx, asOf: string): Promise<{ cp: CountyParams[]; pd: PayDateRow[] }> {
@@ -36,12 +40,12 @@ async function sweepParams(db: DbOrTx, asOf: string): Promise<{ cp: CountyParams
     const [policy, cal] = await Promise.all([getPolicy(db, c.county_code), getCalendar(db, c.county_code)]);
     cp.push(countyParams(c.county_code, policy, cal, asOf));
     const dates = payDateRows(c.county_code, cal, policy.enforcement.graceDays, c.paydays, asOf);
-    // Missing sheets are checked for the two most recent due months of each payday only.
+    // Missing sheets are checked for the most recent due month of each payday (the sheet the pay day just passed for).
     const byPayday = new Map<number, PayDateRow[]>();
     for (const d of dates) byPayday.set(d.payday, [...(byPayday.get(d.payday) ?? []), d]);
     for (const list of byPayday.values()) {
       list.sort((a, b) => (a.month < b.month ? 1 : -1));
-      list.forEach((d, i) => (d.sheet_check = i < 2));
+      list.forEach((d, i) => (d.sheet_check = i < 1));
     }
     pd.push(...dates);
   }
@@ -57,31 +61,50 @@ async function sweepParams(db: DbOrTx, asOf: string): Promise<{ cp: CountyParams
  */
 export async function runSweep(deps: { db: Db }, asOf: string, opts: SweepOptions = {}): Promise<SweepResult> {
   const { db } = deps;
+  let mark = process.hrtime.bigint();
+  const lap = (label: string) => {
+    const now = process.hrtime.bigint();
+    opts.trace?.(label, Number(now - mark) / 1e9);
+    mark = now;
+  };
   const { cp, pd } = await sweepParams(db, asOf);
+  lap('params');
   const [missed, low] = await Promise.all([missedAllocations(db, asOf), wageBalanceBelowPayroll(db, asOf)]);
+  lap('escrow signals');
   const missedJson = JSON.stringify(missed.map((m) => ({ project_id: m.projectId, cycle_from: m.cycleFrom, due: m.dueDate, expected: m.expectedFen, received: m.receivedFen })));
   const lowJson = JSON.stringify(low.map((b) => ({ project_id: b.projectId, month: b.month, payroll: b.payrollFen, available: b.availableFen })));
   const signals: Record<string, number> = {};
 
   await db.transaction(async (tx) => {
+    await tx.execute(SWEEP_LOCK);
     await tx.execute(sql`SET LOCAL jit = off`);
     await tx.execute(sql`SET LOCAL work_mem = '64MB'`);
     for (const s of createTempTables(JSON.stringify(cp), JSON.stringify(pd))) await tx.execute(s);
     await tx.execute(createOwedSql(asOf));
+    lap('owed');
     await tx.execute(createNotSubmittedSql(asOf));
+    lap('not submitted');
     for (const [name, stmt] of signalStatements({ asOf, missed: missedJson, lowBalance: lowJson })) {
       signals[name] = rows<{ found: number }>(await tx.execute(stmt))[0]!.found;
+      lap(name);
     }
-    await tx.execute(openCasesSql(asOf));
-    for (const s of membersSql) await tx.execute(s);
+    await tx.execute(openCasesSql(asOf, missedJson));
+    lap('open cases');
+    for (const [i, s] of membersSql.entries()) {
+      await tx.execute(s);
+      lap(`members ${i}`);
+    }
     await tx.execute(totalsSql(missedJson));
+    lap('totals');
   });
   await opts.afterStep?.('detect');
 
   await db.transaction(async (tx) => {
+    await tx.execute(SWEEP_LOCK);
     for (const s of createTempTables(JSON.stringify(cp), JSON.stringify(pd))) await tx.execute(s);
     await tx.execute(ladderSql(asOf));
   });
+  lap('ladder');
   await opts.afterStep?.('ladder');
 
   const due = rows<{ id: string }>(await db.execute(sql`

@@ -26,6 +26,8 @@ export const createTempTables = (cp: string, pd: string): SQL[] => [
   sql`CREATE TEMP TABLE sweep_pd ON COMMIT DROP AS SELECT * FROM jsonb_to_recordset(${pd}::jsonb)
       AS x(county_code text, payday int, month text, pay_date date, due date, sheet_check boolean)`,
   sql`ANALYZE sweep_pd`,
+  sql`CREATE TEMP TABLE sweep_new (case_id uuid PRIMARY KEY) ON COMMIT DROP`,
+  sql`CREATE TEMP TABLE sweep_touched (case_id uuid) ON COMMIT DROP`,
 ];
 
 /** Overdue lines of live sheets, one row per worker and case key (the larger debt wins). */
@@ -36,16 +38,23 @@ export const createOwedSql = (asOf: string): SQL => sql`
   WHERE NOT EXISTS (SELECT 1 FROM payroll_lines l2 JOIN payrolls r ON r.id = l2.payroll_id WHERE l2.id = o.line_id AND r.status = 'superseded')
   ORDER BY o.project_id, o.employer_id, o.month, o.worker_id, o.owed DESC, o.line_id`;
 
-/** Employers with attendance in a due month and no live wage sheet for it. */
+/**
+ * Employers with attendance in a due month and no live wage sheet for it. Candidates are the GC and
+ * the subcontractors of each project (small), probed against payrolls first; attendance is read only
+ * for the few without a sheet, through its (project_id, month, …) primary key.
+ */
 export const createNotSubmittedSql = (asOf: string): SQL => sql`
   CREATE TEMP TABLE sweep_ns ON COMMIT DROP AS
-  SELECT p.id AS project_id, a.employer_id, pd.month, pd.pay_date, pd.due, p.county_code, count(*)::int AS workers
-  FROM projects p
-  JOIN sweep_pd pd ON pd.county_code = p.county_code AND pd.payday = p.payday AND pd.sheet_check AND pd.pay_date < ${asOf}::date
-  JOIN attendance a ON a.project_id = p.id AND a.month = pd.month
-  WHERE p.status = 'active'
-    AND NOT EXISTS (SELECT 1 FROM payrolls r WHERE r.project_id = p.id AND r.employer_id = a.employer_id AND r.month = pd.month AND r.status <> 'superseded')
-  GROUP BY p.id, a.employer_id, pd.month, pd.pay_date, pd.due, p.county_code`;
+  WITH cand AS MATERIALIZED (
+    SELECT p.id AS project_id, e.employer_id, pd.month, pd.pay_date, pd.due, p.county_code
+    FROM projects p
+    JOIN sweep_pd pd ON pd.county_code = p.county_code AND pd.payday = p.payday AND pd.sheet_check AND pd.pay_date < ${asOf}::date
+    CROSS JOIN LATERAL (SELECT p.general_contractor_id AS employer_id UNION SELECT s.subcontractor_id FROM subcontracts s WHERE s.project_id = p.id) e
+    WHERE p.status = 'active'
+      AND NOT EXISTS (SELECT 1 FROM payrolls r WHERE r.project_id = p.id AND r.month = pd.month AND r.employer_id = e.employer_id AND r.status <> 'superseded'))
+  SELECT cand.*, att.workers FROM cand
+  CROSS JOIN LATERAL (SELECT count(*)::int AS workers FROM attendance a WHERE a.project_id = cand.project_id AND a.month = cand.month AND a.employer_id = cand.employer_id) att
+  WHERE att.workers > 0`;
 
 /** Wrap a SELECT of (key, type, project_id, company_id, county_code, payload) into an outbox insert; returns rows found. */
 export const signalSql = (select: SQL): SQL => sql`
@@ -54,22 +63,53 @@ export const signalSql = (select: SQL): SQL => sql`
     SELECT wg_id_from_key(s.key), s.type, s.project_id, s.company_id, s.county_code, s.payload FROM s ON CONFLICT (id) DO NOTHING RETURNING 1)
   SELECT (SELECT count(*) FROM s)::int AS found, (SELECT count(*) FROM ins)::int AS emitted`;
 
-/** Open a case per (project, employer, month) with arrears, at the first stage. */
-export const openCasesSql = (asOf: string): SQL => sql`
-  WITH src AS (
-    SELECT project_id, employer_id, month, max(pay_date) AS pay_date, 'lines' AS origin FROM sweep_owed GROUP BY 1, 2, 3
+
+/** Missed allocation cycles (escrow missedAllocations) as a CTE body. */
+const missedCte = (missed: string): SQL => sql`SELECT * FROM jsonb_to_recordset(${missed}::jsonb) AS x(project_id uuid, cycle_from date, due date, expected bigint, received bigint)`;
+
+/**
+ * Who is responsible (alias `c` with employer_id, general_contractor_id, construction_unit_id; `cu`
+ * the construction unit's missed cycles or null): the employer directly, the GC in total, and the
+ * construction unit when an allocation due within the wage month up to its pay date was missed.
+ */
+const RESPONSIBLE = sql`jsonb_strip_nulls(jsonb_build_object(
+  'direct', jsonb_build_object('companyId', c.employer_id, 'role', CASE WHEN c.employer_id = c.general_contractor_id THEN 'general_contractor' ELSE 'subcontractor' END),
+  'total', jsonb_build_object('companyId', c.general_contractor_id, 'role', 'general_contractor'),
+  'constructionUnit', CASE WHEN cu.cycles IS NOT NULL THEN jsonb_build_object('companyId', c.construction_unit_id, 'capFen', cu.cap, 'missedCycles', cu.cycles) END))`;
+
+/** The construction unit's missed cycles per (project, wage month, pay date) of `base` (a relation with those columns). */
+const cuFor = (base: SQL): SQL => sql`
+  SELECT b.project_id, b.month, jsonb_agg(jsonb_build_object('cycleFrom', m.cycle_from, 'due', m.due, 'expectedFen', m.expected, 'receivedFen', m.received) ORDER BY m.due) AS cycles,
+    CASE WHEN bool_and(m.expected IS NOT NULL) THEN sum(m.expected - m.received) END AS cap
+  FROM (${base}) b JOIN missed m ON m.project_id = b.project_id AND m.due >= to_date(b.month || '-01', 'YYYY-MM-DD') AND m.due <= b.pay_date
+  GROUP BY b.project_id, b.month`;
+
+/**
+ * Open a case per (project, employer, month) with arrears, at the first stage, with its amounts and
+ * responsible parties already set (the members inserted next agree), so a first sweep writes each
+ * case once. New case ids go to `sweep_new` (their totals need no recomputation this run).
+ */
+export const openCasesSql = (asOf: string, missed: string): SQL => sql`
+  WITH missed AS (${missedCte(missed)}),
+  src AS (
+    SELECT project_id, employer_id, month, max(pay_date) AS pay_date, 'lines' AS origin, count(*)::int AS workers, sum(owed)::bigint AS owed
+    FROM sweep_owed GROUP BY 1, 2, 3
     UNION ALL
-    SELECT project_id, employer_id, month, pay_date, 'not_submitted' FROM sweep_ns WHERE due < ${asOf}::date
+    SELECT project_id, employer_id, month, pay_date, 'not_submitted', workers, 0 FROM sweep_ns WHERE due < ${asOf}::date
   ), one AS (SELECT DISTINCT ON (project_id, employer_id, month) * FROM src ORDER BY project_id, employer_id, month, origin),
+  cu AS (${cuFor(sql`SELECT project_id, month, pay_date FROM one`)}),
   ins AS (
     INSERT INTO arrears_cases (id, project_id, employer_id, general_contractor_id, construction_unit_id, county_code, industry, month,
-      stage, status, origin, pay_date, opened_on, stage_deadline)
+      stage, status, origin, pay_date, opened_on, stage_deadline, workers_owed, workers_unpaid, amount_owed_fen, amount_outstanding_fen, responsible)
     SELECT wg_id_from_key('case:' || one.project_id || ':' || one.employer_id || ':' || one.month), one.project_id, one.employer_id,
       p.general_contractor_id, p.construction_unit_id, p.county_code, p.industry, one.month, 'overdue_notice', 'open', one.origin,
-      one.pay_date, ${asOf}::date, cp.notice_deadline
+      one.pay_date, ${asOf}::date, cp.notice_deadline, one.workers, one.workers, one.owed, one.owed,
+      (SELECT ${RESPONSIBLE} FROM (SELECT one.employer_id, p.general_contractor_id, p.construction_unit_id) c)
     FROM one JOIN projects p ON p.id = one.project_id JOIN sweep_cp cp ON cp.county_code = p.county_code
+    LEFT JOIN cu ON cu.project_id = one.project_id AND cu.month = one.month
     ON CONFLICT (project_id, employer_id, month) DO NOTHING
-    RETURNING id, project_id, employer_id, general_contractor_id, county_code, month, origin, stage_deadline),
+    RETURNING id, project_id, employer_id, general_contractor_id, county_code, month, origin, stage_deadline, workers_owed, amount_owed_fen),
+  keep AS (INSERT INTO sweep_new (case_id) SELECT id FROM ins),
   ev AS (
     INSERT INTO arrears_case_events (id, case_id, project_id, stage, "on", deadline, actor, note)
     SELECT wg_id_from_key('case_event:' || id || ':overdue_notice'), id, project_id, 'overdue_notice', ${asOf}::date, stage_deadline, 'sweep',
@@ -79,35 +119,52 @@ export const openCasesSql = (asOf: string): SQL => sql`
     INSERT INTO outbox (id, type, project_id, company_id, county_code, payload)
     SELECT wg_id_from_key('evt:case:' || id || ':opened'), 'case.opened', project_id, employer_id, county_code,
       jsonb_build_object('caseId', id, 'employerId', employer_id, 'generalContractorId', general_contractor_id, 'month', month,
-        'stage', 'overdue_notice', 'deadline', stage_deadline, 'origin', origin, 'asOf', ${asOf}::text)
+        'stage', 'overdue_notice', 'deadline', stage_deadline, 'origin', origin, 'workersOwed', workers_owed, 'amountOwedFen', amount_owed_fen, 'asOf', ${asOf}::text)
     FROM ins ON CONFLICT (id) DO NOTHING RETURNING 1)
   SELECT (SELECT count(*) FROM ins)::int AS opened, (SELECT count(*) FROM ev)::int AS events, (SELECT count(*) FROM ob)::int AS emitted`;
 
-/** Members: overdue lines join their open case; a not-submitted case lists the attended workers. */
+/**
+ * Members: overdue lines join their open case; a not-submitted case lists the attended workers; a
+ * late sheet's lines are linked; paid amounts are re-derived from the lines. Every statement records
+ * the cases it changed in `sweep_touched`, so totals are recomputed only where something moved.
+ */
 export const membersSql: SQL[] = [
-  sql`INSERT INTO arrears_case_workers (case_id, project_id, worker_id, line_id, amount_owed_fen, since_month)
+  sql`WITH up AS (
+    INSERT INTO arrears_case_workers (case_id, project_id, worker_id, line_id, amount_owed_fen, since_month)
     SELECT c.id, o.project_id, o.worker_id, o.line_id, o.owed, o.month
     FROM sweep_owed o JOIN arrears_cases c ON c.project_id = o.project_id AND c.employer_id = o.employer_id AND c.month = o.month AND c.status = 'open'
     ON CONFLICT (case_id, worker_id) DO UPDATE SET line_id = EXCLUDED.line_id,
       amount_owed_fen = GREATEST(arrears_case_workers.amount_owed_fen, EXCLUDED.amount_owed_fen)
-    WHERE arrears_case_workers.line_id IS DISTINCT FROM EXCLUDED.line_id OR arrears_case_workers.amount_owed_fen < EXCLUDED.amount_owed_fen`,
-  sql`INSERT INTO arrears_case_workers (case_id, project_id, worker_id, line_id, amount_owed_fen, since_month)
+    WHERE arrears_case_workers.line_id IS DISTINCT FROM EXCLUDED.line_id OR arrears_case_workers.amount_owed_fen < EXCLUDED.amount_owed_fen
+    RETURNING case_id)
+  INSERT INTO sweep_touched SELECT DISTINCT case_id FROM up WHERE case_id NOT IN (SELECT case_id FROM sweep_new)`,
+  sql`WITH up AS (
+    INSERT INTO arrears_case_workers (case_id, project_id, worker_id, line_id, amount_owed_fen, since_month)
     SELECT c.id, c.project_id, a.worker_id, NULL, 0, c.month
     FROM arrears_cases c JOIN attendance a ON a.project_id = c.project_id AND a.month = c.month AND a.employer_id = c.employer_id
     WHERE c.status = 'open' AND c.origin = 'not_submitted'
-    ON CONFLICT (case_id, worker_id) DO NOTHING`,
+    ON CONFLICT (case_id, worker_id) DO NOTHING RETURNING case_id)
+  INSERT INTO sweep_touched SELECT DISTINCT case_id FROM up WHERE case_id NOT IN (SELECT case_id FROM sweep_new)`,
   // A sheet submitted late: its lines become the members' lines (and their debts).
-  sql`UPDATE arrears_case_workers w SET line_id = l.id, amount_owed_fen = GREATEST(w.amount_owed_fen, l.net_fen)
+  sql`WITH up AS (
+    UPDATE arrears_case_workers w SET line_id = l.id, amount_owed_fen = GREATEST(w.amount_owed_fen, l.net_fen)
     FROM arrears_cases c, payroll_lines l, payrolls r
-    WHERE w.case_id = c.id AND c.status = 'open' AND w.line_id IS NULL AND r.id = l.payroll_id AND r.status <> 'superseded'
-      AND l.project_id = c.project_id AND l.employer_id = c.employer_id AND l.month = c.month AND l.worker_id = w.worker_id`,
-  // What each member has been paid since: derived from the line, never accumulated.
-  sql`UPDATE arrears_case_workers w SET amount_paid_fen = v.paid, paid_by = v.by
+    WHERE w.case_id = c.id AND c.status = 'open' AND c.origin = 'not_submitted' AND w.line_id IS NULL AND r.id = l.payroll_id AND r.status <> 'superseded'
+      AND l.project_id = c.project_id AND l.employer_id = c.employer_id AND l.month = c.month AND l.worker_id = w.worker_id
+    RETURNING w.case_id)
+  INSERT INTO sweep_touched SELECT DISTINCT case_id FROM up`,
+  // What each member has been paid since: derived from the line, never accumulated. A member whose
+  // line is still overdue with the same outstanding amount cannot have changed: skipped cheaply.
+  sql`WITH up AS (
+    UPDATE arrears_case_workers w SET amount_paid_fen = v.paid, paid_by = v.by
     FROM (
       SELECT w2.case_id, w2.worker_id, LEAST(w2.amount_owed_fen, GREATEST(0, w2.amount_owed_fen - ${OUTSTANDING})) AS paid,
         CASE WHEN ${OUTSTANDING} < w2.amount_owed_fen THEN COALESCE(l.paid_by, 'employer') END AS by
-      FROM arrears_case_workers w2 JOIN arrears_cases c ON c.id = w2.case_id AND c.status = 'open' JOIN payroll_lines l ON l.id = w2.line_id) v
-    WHERE w.case_id = v.case_id AND w.worker_id = v.worker_id AND (w.amount_paid_fen IS DISTINCT FROM v.paid OR w.paid_by IS DISTINCT FROM v.by)`,
+      FROM arrears_case_workers w2 JOIN arrears_cases c ON c.id = w2.case_id AND c.status = 'open' JOIN payroll_lines l ON l.id = w2.line_id
+      WHERE NOT EXISTS (SELECT 1 FROM sweep_owed o WHERE o.line_id = w2.line_id AND o.owed = w2.amount_owed_fen - w2.amount_paid_fen AND w2.amount_paid_fen = 0)) v
+    WHERE w.case_id = v.case_id AND w.worker_id = v.worker_id AND (w.amount_paid_fen IS DISTINCT FROM v.paid OR w.paid_by IS DISTINCT FROM v.by)
+    RETURNING w.case_id)
+  INSERT INTO sweep_touched SELECT DISTINCT case_id FROM up`,
 ];
 
 /**
@@ -116,28 +173,24 @@ export const membersSql: SQL[] = [
  * missed (capped at the allocation it did not pay; null cap for share-based schedules).
  */
 export const totalsSql = (missed: string): SQL => sql`
-  WITH missed AS (
-    SELECT * FROM jsonb_to_recordset(${missed}::jsonb) AS x(project_id uuid, cycle_from date, due date, expected bigint, received bigint)),
+  WITH missed AS (${missedCte(missed)}),
+  todo AS (
+    SELECT case_id AS id FROM sweep_touched
+    UNION SELECT c.id FROM arrears_cases c WHERE c.status = 'open' AND c.project_id IN (SELECT project_id FROM missed)
+      AND c.id NOT IN (SELECT case_id FROM sweep_new)),
   agg AS (
     SELECT w.case_id, count(*)::int AS n, COALESCE(sum(w.amount_owed_fen), 0)::bigint AS owed, COALESCE(sum(w.amount_paid_fen), 0)::bigint AS paid,
       count(*) FILTER (WHERE w.line_id IS NULL OR w.amount_paid_fen < w.amount_owed_fen)::int AS unpaid
-    FROM arrears_case_workers w JOIN arrears_cases c ON c.id = w.case_id AND c.status = 'open' GROUP BY w.case_id),
+    FROM arrears_case_workers w WHERE w.case_id IN (SELECT id FROM todo) GROUP BY w.case_id),
   payers AS (
     SELECT w.case_id, jsonb_object_agg(w.paid_by, w.s) AS by FROM (
-      SELECT x.case_id, x.paid_by, sum(x.amount_paid_fen) AS s FROM arrears_case_workers x JOIN arrears_cases c ON c.id = x.case_id AND c.status = 'open'
-      WHERE x.amount_paid_fen > 0 GROUP BY 1, 2) w GROUP BY w.case_id),
-  cu AS (
-    SELECT c.id AS case_id, jsonb_agg(jsonb_build_object('cycleFrom', m.cycle_from, 'due', m.due, 'expectedFen', m.expected, 'receivedFen', m.received) ORDER BY m.due) AS cycles,
-      CASE WHEN bool_and(m.expected IS NOT NULL) THEN sum(m.expected - m.received) END AS cap
-    FROM arrears_cases c JOIN missed m ON m.project_id = c.project_id AND m.due >= to_date(c.month || '-01', 'YYYY-MM-DD') AND m.due <= c.pay_date
-    WHERE c.status = 'open' GROUP BY c.id),
+      SELECT x.case_id, x.paid_by, sum(x.amount_paid_fen) AS s FROM arrears_case_workers x
+      WHERE x.case_id IN (SELECT id FROM todo) AND x.amount_paid_fen > 0 GROUP BY 1, 2) w GROUP BY w.case_id),
+  cu AS (${cuFor(sql`SELECT project_id, month, pay_date FROM arrears_cases WHERE id IN (SELECT id FROM todo)`)}),
   v AS (
-    SELECT c.id, a.n, a.owed, a.paid, a.unpaid, COALESCE(p.by, '{}'::jsonb) AS by,
-      jsonb_strip_nulls(jsonb_build_object(
-        'direct', jsonb_build_object('companyId', c.employer_id, 'role', CASE WHEN c.employer_id = c.general_contractor_id THEN 'general_contractor' ELSE 'subcontractor' END),
-        'total', jsonb_build_object('companyId', c.general_contractor_id, 'role', 'general_contractor'),
-        'constructionUnit', CASE WHEN cu.case_id IS NOT NULL THEN jsonb_build_object('companyId', c.construction_unit_id, 'capFen', cu.cap, 'missedCycles', cu.cycles) END)) AS resp
-    FROM arrears_cases c JOIN agg a ON a.case_id = c.id LEFT JOIN payers p ON p.case_id = c.id LEFT JOIN cu ON cu.case_id = c.id
+    SELECT c.id, a.n, a.owed, a.paid, a.unpaid, COALESCE(p.by, '{}'::jsonb) AS by, ${RESPONSIBLE} AS resp
+    FROM arrears_cases c JOIN agg a ON a.case_id = c.id LEFT JOIN payers p ON p.case_id = c.id
+    LEFT JOIN cu ON cu.project_id = c.project_id AND cu.month = c.month
     WHERE c.status = 'open')
   UPDATE arrears_cases c SET workers_owed = v.n, amount_owed_fen = v.owed, amount_cleared_fen = v.paid, amount_outstanding_fen = v.owed - v.paid,
     workers_unpaid = v.unpaid, cleared_by = v.by, responsible = v.resp
