@@ -28,7 +28,12 @@ const N = arg('workers', 100_000);
 const log = (m: string) => process.stderr.write(`[bench:import] ${m}\n`);
 
 let peakRss = process.memoryUsage().rss;
-const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 25);
+let peakHeap = 0;
+const sampler = setInterval(() => {
+  const m = process.memoryUsage();
+  peakRss = Math.max(peakRss, m.rss);
+  peakHeap = Math.max(peakHeap, m.heapUsed + m.external);
+}, 25);
 
 async function writeCsv(path: string) {
   const out = createWriteStream(path);
@@ -62,6 +67,8 @@ async function main() {
     await writeCsv(csvPath);
     log(`csv with ${N} rows written; importing over HTTP on port ${addr.port}`);
 
+    const rssBefore = process.memoryUsage().rss;
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const res = await fetch(`http://127.0.0.1:${addr.port}/v1/projects/${s.projectId}/workers/import`, {
       method: 'POST',
@@ -74,7 +81,8 @@ async function main() {
     if (res.status !== 200 || body.accepted !== N) throw new Error(`import answered ${res.status}: accepted ${body.accepted}, rejected ${body.rejected?.length}`);
     const { profile } = await import('../src/modules/roster/register.service.js');
     if (profile) log(JSON.stringify(Object.fromEntries([...profile].map(([k, v]) => [k, Math.round(v)]))));
-    log(`imported ${body.accepted} rows in ${seconds.toFixed(2)} s`);
+    const cpu = process.cpuUsage(cpu0);
+    log(`imported ${body.accepted} rows in ${seconds.toFixed(2)} s; process CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s; RSS before ${Math.round(rssBefore / 1048576)} MB, peak so far ${Math.round(peakRss / 1048576)} MB, peak heap+external ${Math.round(peakHeap / 1048576)} MB`);
 
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();

@@ -15,9 +15,16 @@ import type { ValidRow, Warning } from './worker.rules.js';
 
 type Rows<T> = { rows: T[] };
 const p = (v: unknown[]) => sql.param(v);
+// WG_PROFILE=1 (bench only): cumulative milliseconds per statement, printed by bench/import.ts.
 const PROF = process.env.WG_PROFILE ? new Map<string, number>() : null;
 export const profile = PROF;
-async function timed<T>(k: string, f: Promise<T>): Promise<T> { if (!PROF) return f; const t = performance.now(); const r = await f; PROF.set(k, (PROF.get(k) ?? 0) + performance.now() - t); return r; }
+async function timed<T>(k: string, f: Promise<T>): Promise<T> {
+  if (!PROF) return f;
+  const t = performance.now();
+  const r = await f;
+  PROF.set(k, (PROF.get(k) ?? 0) + performance.now() - t);
+  return r;
+}
 
 export interface ChunkRow { ord: number; row: ValidRow; warnings: Warning[] }
 export type ChunkOutcome =
