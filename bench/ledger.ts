@@ -88,6 +88,9 @@ async function main() {
       await postTransaction(db, { id: newId(), projectId: null, kind: 'bench', entries: [{ accountId: from, amountFen: -amt }, { accountId: to, amountFen: amt }] });
     }) : 0;
 
+    const st = (await pool.query(`SELECT pg_relation_size('ledger_accounts') AS bytes, n_dead_tup, n_tup_hot_upd, n_tup_upd, autovacuum_count
+      FROM pg_stat_user_tables WHERE relname = 'ledger_accounts'`)).rows[0];
+    console.error('ledger_accounts (hot rows):', JSON.stringify(st));
     const mismatched = (await recomputeBalances(db)).filter((r) => r.posted !== r.kept || r.pendingOut !== r.keptPendingOut || r.pendingIn !== r.keptPendingIn);
     const unbalanced = await unbalancedTransactions(db);
     if (mismatched.length || unbalanced.length) throw new Error(`ledger inconsistent: ${mismatched.length} balances, ${unbalanced.length} transactions`);
