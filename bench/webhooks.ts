@@ -35,7 +35,7 @@ const arg = (name: string, dflt: string) => {
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : dflt;
 };
 const SECONDS = Number(arg('seconds', '10'));
-const CONNECTIONS = 50;
+const CONNECTIONS = Number(arg('connections', '50'));
 const SINGLE_POOL = Number(arg('single-pool', '60000'));
 const BATCHES = Number(arg('batches', '40'));
 const PROJECTS = Number(arg('projects', '50'));

@@ -78,14 +78,15 @@ export async function applyFacts(tx: DbOrTx, pii: PiiCipher, bankId: string, inp
     };
   });
   // One statement for the whole event: duplicates (across channels too) fall out on the unique key.
+  // json_to_recordset is estimated at 100 rows, so joins to big tables are written as per-row index
+  // probes (scalar subquery) or restricted with `= ANY(ids)`; a hash join would scan the table.
   const inserted = ((await tx.execute(sql`
     INSERT INTO bank_records (id, bank_id, project_id, kind, end_to_end_id, status, reason_code, amount_fen, value_date, card_bidx, card_masked,
       account_number, reference, payer_name, source, source_ref, dedupe_key)
-    SELECT x.id, ${bankId}::uuid, i.project_id, x.kind, x.e2e, x.status, x.reason, x.amount, x.vd, x.bidx, x.masked, x.acct, x.ref, x.payer,
-      ${source}, ${sourceRef}, x.key
+    SELECT x.id, ${bankId}::uuid, (SELECT i.project_id FROM instructions i WHERE i.end_to_end_id = x.e2e), x.kind, x.e2e, x.status, x.reason,
+      x.amount, x.vd, x.bidx, x.masked, x.acct, x.ref, x.payer, ${source}, ${sourceRef}, x.key
     FROM json_to_recordset(${JSON.stringify(recs)}::json) AS x(id uuid, kind text, e2e text, status text, reason text, amount bigint, vd date,
       bidx text, masked text, acct text, ref text, payer text, key text)
-    LEFT JOIN instructions i ON i.end_to_end_id = x.e2e
     ON CONFLICT (bank_id, dedupe_key) DO NOTHING
     RETURNING id`)) as unknown as { rows: { id: string }[] }).rows;
   const fresh = new Set(inserted.map((r) => r.id));
@@ -161,12 +162,13 @@ export async function applyFacts(tx: DbOrTx, pii: PiiCipher, bankId: string, inp
     const rows = [...changed.entries()].map(([id, v]) => ({ id, status: v.status, reason: v.reason }));
     await tx.execute(sql`
       UPDATE instructions i SET status = x.status, reason_code = COALESCE(x.reason, i.reason_code), updated_at = now()
-      FROM json_to_recordset(${JSON.stringify(rows)}::json) AS x(id uuid, status text, reason text) WHERE i.id = x.id`);
+      FROM json_to_recordset(${JSON.stringify(rows)}::json) AS x(id uuid, status text, reason text)
+      WHERE i.id = x.id AND i.id = ANY(${`{${rows.map((r) => r.id).join(',')}}`}::uuid[])`);
   }
   if (flags.length) {
     await tx.execute(sql`
       UPDATE bank_records b SET flags = b.flags || x.flags FROM json_to_recordset(${JSON.stringify(flags)}::json) AS x(id uuid, flags jsonb)
-      WHERE b.id = x.id`);
+      WHERE b.id = x.id AND b.id = ANY(${`{${flags.map((f) => f.id).join(',')}}`}::uuid[])`);
   }
   const accountFacts = live.filter((x) => x.f.kind === 'credit' || x.f.kind === 'debit');
   if (accountFacts.length) events.push(...(await applyAccountFacts(tx, bankId, accountFacts.map((x) => ({ id: x.r.id, ...x.f })))));

@@ -75,7 +75,7 @@ export async function settleHolds(tx: DbOrTx, holdIds: string[], actions: ('post
     WITH s AS (
       UPDATE ledger_transactions t SET status = CASE WHEN x.act = 'post' THEN 'posted' ELSE 'voided' END, settled_at = now()
       FROM unnest(${arr(holdIds)}::uuid[], ${arr(actions)}::text[]) AS x(id, act)
-      WHERE t.id = x.id AND t.status = 'pending'
+      WHERE t.id = x.id AND t.id = ANY(${arr(holdIds)}::uuid[]) AND t.status = 'pending'
       RETURNING t.id, x.act
     ), d AS (
       SELECT e.account_id,
