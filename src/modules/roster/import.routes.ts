@@ -45,6 +45,8 @@ export default async function importRoutes(app: FastifyInstance, { deps }: { dep
       description: 'Headers in Chinese (姓名, 身份证号, 手机号, 银行卡号, 工种, 班组, 用工单位, 劳动合同, 劳务派遣, 进场日期) or English (name, idNumber, phone, bankCardNumber, trade, team, employerId, contractSigned, dispatched, entryDate). Accepted rows are committed together in one transaction; rejected rows are listed with their line and errors. A malformed file imports nothing (400).',
       consumes: ['text/csv', XLSX, 'application/json'],
       params: IdParams,
+      // Documents the accepted media types; an empty schema, so the raw stream passes validation untouched.
+      body: Type.Unknown({ description: 'The roster file: CSV (UTF-8, header row), xlsx (first sheet, header row) or a JSON array of objects' }),
       querystring: Type.Object({
         employerId: Type.Optional(Uuid('Employer for rows without an employer column (default: the calling subcontractor)')),
         listAccepted: Type.Optional(Type.Boolean({ default: true, description: 'Include acceptedRows (row → workerId)' })),
