@@ -45,13 +45,14 @@ export const createOwedSql = (asOf: string): SQL => sql`
  */
 export const createNotSubmittedSql = (asOf: string): SQL => sql`
   CREATE TEMP TABLE sweep_ns ON COMMIT DROP AS
-  WITH cand AS MATERIALIZED (
+  WITH emp AS (
+    SELECT id AS project_id, general_contractor_id AS employer_id FROM projects WHERE status = 'active'
+    UNION SELECT project_id, subcontractor_id FROM subcontracts),
+  cand AS MATERIALIZED (
     SELECT p.id AS project_id, e.employer_id, pd.month, pd.pay_date, pd.due, p.county_code
-    FROM projects p
+    FROM emp e JOIN projects p ON p.id = e.project_id AND p.status = 'active'
     JOIN sweep_pd pd ON pd.county_code = p.county_code AND pd.payday = p.payday AND pd.sheet_check AND pd.pay_date < ${asOf}::date
-    CROSS JOIN LATERAL (SELECT p.general_contractor_id AS employer_id UNION SELECT s.subcontractor_id FROM subcontracts s WHERE s.project_id = p.id) e
-    WHERE p.status = 'active'
-      AND NOT EXISTS (SELECT 1 FROM payrolls r WHERE r.project_id = p.id AND r.month = pd.month AND r.employer_id = e.employer_id AND r.status <> 'superseded'))
+    WHERE NOT EXISTS (SELECT 1 FROM payrolls r WHERE r.project_id = p.id AND r.month = pd.month AND r.employer_id = e.employer_id AND r.status <> 'superseded'))
   SELECT cand.*, att.workers FROM cand
   CROSS JOIN LATERAL (SELECT count(*)::int AS workers FROM attendance a WHERE a.project_id = cand.project_id AND a.month = cand.month AND a.employer_id = cand.employer_id) att
   WHERE att.workers > 0`;
@@ -155,13 +156,16 @@ export const membersSql: SQL[] = [
   INSERT INTO sweep_touched SELECT DISTINCT case_id FROM up`,
   // What each member has been paid since: derived from the line, never accumulated. A member whose
   // line is still overdue with the same outstanding amount cannot have changed: skipped cheaply.
-  sql`WITH up AS (
+  sql`WITH cand AS MATERIALIZED (
+    SELECT w2.case_id, w2.worker_id, w2.line_id, w2.amount_owed_fen FROM arrears_case_workers w2 JOIN arrears_cases c ON c.id = w2.case_id AND c.status = 'open'
+    WHERE w2.line_id IS NOT NULL
+      AND NOT (w2.amount_paid_fen = 0 AND EXISTS (SELECT 1 FROM sweep_owed o WHERE o.line_id = w2.line_id AND o.owed = w2.amount_owed_fen))),
+  up AS (
     UPDATE arrears_case_workers w SET amount_paid_fen = v.paid, paid_by = v.by
     FROM (
       SELECT w2.case_id, w2.worker_id, LEAST(w2.amount_owed_fen, GREATEST(0, w2.amount_owed_fen - ${OUTSTANDING})) AS paid,
         CASE WHEN ${OUTSTANDING} < w2.amount_owed_fen THEN COALESCE(l.paid_by, 'employer') END AS by
-      FROM arrears_case_workers w2 JOIN arrears_cases c ON c.id = w2.case_id AND c.status = 'open' JOIN payroll_lines l ON l.id = w2.line_id
-      WHERE NOT EXISTS (SELECT 1 FROM sweep_owed o WHERE o.line_id = w2.line_id AND o.owed = w2.amount_owed_fen - w2.amount_paid_fen AND w2.amount_paid_fen = 0)) v
+      FROM cand w2 JOIN payroll_lines l ON l.id = w2.line_id) v
     WHERE w.case_id = v.case_id AND w.worker_id = v.worker_id AND (w.amount_paid_fen IS DISTINCT FROM v.paid OR w.paid_by IS DISTINCT FROM v.by)
     RETURNING w.case_id)
   INSERT INTO sweep_touched SELECT DISTINCT case_id FROM up`,
