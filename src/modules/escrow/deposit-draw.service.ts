@@ -54,21 +54,29 @@ export async function drawDeposit(tx: DbOrTx, input: DrawInput): Promise<DrawRes
   if (!payments.length) errors.push({ path: 'body.payments', message: 'at least one payment' });
   if (errors.length) throw new UnprocessableError('Invalid draw-down', errors);
   const p = await loadProject(tx, projectId);
-  await lockDeposit(tx, projectId);
   const hash = hashPayments(payments);
-  const prior = rows<{ id: string; content_hash: string; total_fen: string; from_cash_fen: string; from_guarantees_fen: string; calls: DrawResult['calls']; replenish_due: string; batch_id: string | null }>(await tx.execute(sql`
-    SELECT id, content_hash, total_fen, from_cash_fen, from_guarantees_fen, calls, replenish_due::text, batch_id FROM deposit_draws
-    WHERE project_id = ${projectId} AND notice_id = ${noticeId}`))[0];
+  const totalFen = payments.reduce((s, x) => s + x.amountFen, 0);
+  await lockDeposit(tx, projectId);
+  // Inside the per-project lock, one query decides the common outcomes (replay, or cannot cover):
+  // concurrent notices queue on this lock, so the serial section must be short.
+  const head = rows<{ prior: { id: string; content_hash: string; total_fen: string; from_cash_fen: string; from_guarantees_fen: string; calls: DrawResult['calls']; replenish_due: string; batch_id: string | null } | null; cash: string | null; callable: string }>(await tx.execute(sql`
+    SELECT (SELECT row_to_json(d) FROM (SELECT id, content_hash, total_fen, from_cash_fen, from_guarantees_fen, calls, replenish_due::text AS replenish_due, batch_id
+              FROM deposit_draws WHERE project_id = ${projectId} AND notice_id = ${noticeId}) d) AS prior,
+      (SELECT posted - pending_out FROM ledger_accounts WHERE code = ${'deposit_cash:' + projectId}) AS cash,
+      (SELECT COALESCE(SUM(amount_fen - called_fen), 0) FROM deposit_guarantees
+        WHERE project_id = ${projectId} AND status = 'active' AND valid_from <= ${asOf}::date AND valid_to >= ${asOf}::date) AS callable`))[0]!;
+  const prior = head.prior;
   if (prior) {
     if (prior.content_hash !== hash) throw new ConflictError(`Payment notice ${noticeId} was already drawn with other payments`, 'draw_conflict');
     return { id: prior.id, noticeId, totalFen: fenFromDb(prior.total_fen), fromCashFen: fenFromDb(prior.from_cash_fen), fromGuaranteesFen: fenFromDb(prior.from_guarantees_fen), calls: prior.calls, replenishDue: prior.replenish_due, batchId: prior.batch_id, replayed: true };
   }
+  if (fenFromDb(head.cash) + fenFromDb(head.callable) < totalFen)
+    throw new InsufficientFundsError(`The deposit cannot cover this draw: ${totalFen} fen needed, ${fenFromDb(head.cash) + fenFromDb(head.callable)} available in cash and callable guarantees`);
   const known = rows<{ n: number }>(await tx.execute(sql`
     SELECT count(DISTINCT worker_id)::int AS n FROM engagements WHERE project_id = ${projectId} AND worker_id = ANY(${`{${payments.map((x) => x.workerId).join(',')}}`}::uuid[])`))[0]!.n;
   if (known !== new Set(payments.map((x) => x.workerId)).size)
     throw new UnprocessableError('Every payment must name a worker engaged on this project', [{ path: 'body.payments', message: 'unknown worker' }], 'unknown_worker');
 
-  const totalFen = payments.reduce((s, x) => s + x.amountFen, 0);
   const acc = await projectAccounts(tx, projectId);
   const cash = (await getBalances(tx, [acc.depositCash])).get(acc.depositCash)!.availableFen;
   const need = Math.max(0, totalFen - cash);
