@@ -21,12 +21,16 @@ describe('outbox relay', () => {
     await ctx.deps.db.transaction(async (tx) => {
       for (let i = 0; i < 30; i++) await emit(tx, { type: 'test.event', payload: { i } });
     });
+    // Hooks (alerts in production) must run exactly once per event, even across the crash.
+    const hooked: number[] = [];
+    const hooks = [async (_tx: unknown, evs: { payload: Record<string, unknown> }[]) => void hooked.push(...evs.map((e) => e.payload.i as number))];
     // First relay crashes after handing the batch to BullMQ but before marking it relayed.
-    await expect(relayOnce(ctx.deps, { batch: 20, hooks: [], crashAfterEnqueue: true })).rejects.toThrow('simulated crash');
+    await expect(relayOnce(ctx.deps, { batch: 20, hooks, crashAfterEnqueue: true })).rejects.toThrow('simulated crash');
     expect(await unrelayed()).toBe(30);
     // A fresh relay re-sends the same ids; BullMQ keeps one job per event id.
     let total = 0;
-    for (let n = -1; n !== 0; ) total += n = await relayOnce(ctx.deps, { batch: 7, hooks: [] });
+    for (let n = -1; n !== 0; ) total += n = await relayOnce(ctx.deps, { batch: 7, hooks });
+    expect(hooked.sort((a, b) => a - b)).toEqual([...Array(30).keys()]);
     expect(total).toBe(30);
     expect(await unrelayed()).toBe(0);
     const jobs = await ctx.deps.queues.events.getJobs(['waiting', 'active', 'completed', 'delayed', 'prioritized'], 0, 1000, true);

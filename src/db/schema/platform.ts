@@ -70,6 +70,8 @@ export const outbox = pgTable(
     countyCode: text('county_code'),
     payload: jsonb('payload').notNull().default({}),
     createdAt: ts('created_at').notNull().defaultNow(),
+    /** Relay hooks (alerts) committed for this event; set before it is handed to BullMQ. */
+    hookedAt: ts('hooked_at'),
     relayedAt: ts('relayed_at'),
   },
   (t) => [index('outbox_unrelayed_idx').on(t.seq).where(sql`relayed_at IS NULL`)],
