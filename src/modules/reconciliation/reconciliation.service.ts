@@ -23,6 +23,8 @@ export interface ReconcileSummary {
   changed: number;
   events: number;
   orphans: number;
+  /** Milliseconds spent per step, summed over chunks (where the time goes at scale). */
+  stepMs: { lines: number; claim: number; classify: number; orphans: number };
 }
 
 type Rows<T> = { rows: T[] };
@@ -67,16 +69,25 @@ const PM_SELECT = sql`SELECT x.project_id, x.month, x.lines, p.payday, p.county_
 async function reconcilePms(db: DbOrTx, rows: PmRow[], asOf: string, opts: ReconcileOptions, orphanFrom: string | null): Promise<ReconcileSummary> {
   const pms = await withDates(db, rows);
   const chunks = planChunks(pms, opts.chunkLines ?? DEFAULT_CHUNK_LINES);
-  const s: ReconcileSummary = { asOf, chunks: chunks.length, chunksDone: 0, lines: 0, changed: 0, events: 0, orphans: 0 };
+  const s: ReconcileSummary = { asOf, chunks: chunks.length, chunksDone: 0, lines: 0, changed: 0, events: 0, orphans: 0, stepMs: { lines: 0, claim: 0, classify: 0, orphans: 0 } };
+  // Step timings are infrastructure telemetry, not business time.
+  const clock = () => performance.now();
   for (const chunk of chunks) {
     const r = await db.transaction(async (tx) => {
       await tx.execute(sql`SET LOCAL jit = off`);
       await tx.execute(sql`SET LOCAL work_mem = '64MB'`);
       await tx.execute(lockSql(chunk));
+      let t = clock();
       await tx.execute(chunkLinesSql(chunk));
       await tx.execute(sql`ANALYZE rc_l`);
+      s.stepMs.lines += Math.round(clock() - t);
+      t = clock();
       await tx.execute(claimInferredSql(chunk));
-      return (await rowsOf<{ lines: number; changed: number; events: number }>(tx.execute(classifySql(chunk, asOf))))[0]!;
+      s.stepMs.claim += Math.round(clock() - t);
+      t = clock();
+      const out = (await rowsOf<{ lines: number; changed: number; events: number }>(tx.execute(classifySql(chunk, asOf))))[0]!;
+      s.stepMs.classify += Math.round(clock() - t);
+      return out;
     });
     s.chunksDone++;
     s.lines += r.lines;
@@ -87,10 +98,12 @@ async function reconcilePms(db: DbOrTx, rows: PmRow[], asOf: string, opts: Recon
   if (orphanFrom && rows.length > 0) {
     const banks = [...new Set(rows.flatMap((r) => [r.wage_bank_id, r.deposit_bank_id].filter((b): b is string => !!b)))];
     const projects = [...new Set(rows.map((r) => r.project_id))];
+    const t = clock();
     const o = await db.transaction(async (tx) => {
       await tx.execute(sql`SET LOCAL jit = off`);
       return (await rowsOf<{ orphans: number; events: number }>(tx.execute(orphansSql(banks, projects, orphanFrom, asOf))))[0]!;
     });
+    s.stepMs.orphans = Math.round(clock() - t);
     s.orphans = o.orphans;
     s.events += o.events;
   }
