@@ -24,6 +24,19 @@ function ajvPath(e: { instancePath?: string; params?: Record<string, unknown> },
   return (root + p).replace(/^\./, '');
 }
 
+const OUTAGE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '53300']);
+
+/** Pool exhaustion, a connection refused or a server shutting down: answer 503 + Retry-After. */
+function isDependencyOutage(err: unknown): boolean {
+  const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  for (const x of [e, e.cause]) {
+    if (!x) continue;
+    if (x.code && OUTAGE_CODES.has(x.code)) return true;
+    if (x.message && /timeout exceeded when trying to connect|Connection terminated|Connection is closed/i.test(x.message)) return true;
+  }
+  return false;
+}
+
 /** One error handler for the whole app: RFC 9457 problem+json, 5xx never leaks internals. */
 export const problemPlugin = fp(async (app: FastifyInstance) => {
   app.setErrorHandler((err: FastifyError & { validationContext?: string }, req: FastifyRequest, reply: FastifyReply) => {
@@ -31,6 +44,11 @@ export const problemPlugin = fp(async (app: FastifyInstance) => {
     if (err.validation) {
       const errors = err.validation.map((v) => ({ path: ajvPath(v as never, err.validationContext), message: v.message ?? 'invalid' }));
       return sendProblem(reply, 400, 'validation', 'The request is not valid', errors);
+    }
+    if (isDependencyOutage(err)) {
+      // Database or Redis saturated/away: a retryable condition, not a bug.
+      reply.header('retry-after', '2');
+      return sendProblem(reply, 503, 'unavailable', 'A dependency is temporarily unavailable; retry shortly');
     }
     const status = err.statusCode ?? 500;
     if (status === 413) return sendProblem(reply, 413, 'body_too_large', 'The request body is larger than allowed');

@@ -129,3 +129,17 @@ describe('audit chain', () => {
     expect(bad.firstBrokenSeq).toBe(Number(target.rows[0]!.seq));
   });
 });
+
+describe('dependency outages', () => {
+  it('a saturated pool answers 503 with Retry-After, not 500', async () => {
+    const held = await Promise.all(Array.from({ length: 10 }, () => ctx.deps.pool.connect()));
+    try {
+      const r = await ctx.app.inject({ method: 'POST', url: '/v1/api-keys', headers: ctx.admin, payload: { role: 'inspector', countyCodes: ['220702'], label: 'pool' } });
+      expect(r.statusCode).toBe(503);
+      expect(r.headers['retry-after']).toBe('2');
+      expect(r.json().status).toBe(503);
+    } finally {
+      held.forEach((c) => c.release());
+    }
+  }, 20_000);
+});
