@@ -97,7 +97,11 @@ export const openCasesSql = (asOf: string, missed: string): SQL => sql`
     FROM sweep_owed GROUP BY 1, 2, 3
     UNION ALL
     SELECT project_id, employer_id, month, pay_date, 'not_submitted', workers, 0 FROM sweep_ns WHERE due < ${asOf}::date
-  ), one AS (SELECT DISTINCT ON (project_id, employer_id, month) * FROM src ORDER BY project_id, employer_id, month, origin),
+  ), one AS (
+    -- Existing cases are skipped before any id or JSON is computed: a daily re-run is a read.
+    SELECT DISTINCT ON (project_id, employer_id, month) * FROM src
+    WHERE NOT EXISTS (SELECT 1 FROM arrears_cases x WHERE x.project_id = src.project_id AND x.employer_id = src.employer_id AND x.month = src.month)
+    ORDER BY project_id, employer_id, month, origin),
   cu AS (${cuFor(sql`SELECT project_id, month, pay_date FROM one`)}),
   ins AS (
     INSERT INTO arrears_cases (id, project_id, employer_id, general_contractor_id, construction_unit_id, county_code, industry, month,
@@ -134,6 +138,9 @@ export const membersSql: SQL[] = [
     INSERT INTO arrears_case_workers (case_id, project_id, worker_id, line_id, amount_owed_fen, since_month)
     SELECT c.id, o.project_id, o.worker_id, o.line_id, o.owed, o.month
     FROM sweep_owed o JOIN arrears_cases c ON c.project_id = o.project_id AND c.employer_id = o.employer_id AND c.month = o.month AND c.status = 'open'
+    -- Only new or changed members reach the upsert: a no-op ON CONFLICT UPDATE still locks (writes) the row.
+    LEFT JOIN arrears_case_workers x ON x.case_id = c.id AND x.worker_id = o.worker_id
+    WHERE x.case_id IS NULL OR x.line_id IS DISTINCT FROM o.line_id OR x.amount_owed_fen < o.owed
     ON CONFLICT (case_id, worker_id) DO UPDATE SET line_id = EXCLUDED.line_id,
       amount_owed_fen = GREATEST(arrears_case_workers.amount_owed_fen, EXCLUDED.amount_owed_fen)
     WHERE arrears_case_workers.line_id IS DISTINCT FROM EXCLUDED.line_id OR arrears_case_workers.amount_owed_fen < EXCLUDED.amount_owed_fen
@@ -144,6 +151,7 @@ export const membersSql: SQL[] = [
     SELECT c.id, c.project_id, a.worker_id, NULL, 0, c.month
     FROM arrears_cases c JOIN attendance a ON a.project_id = c.project_id AND a.month = c.month AND a.employer_id = c.employer_id
     WHERE c.status = 'open' AND c.origin = 'not_submitted'
+      AND NOT EXISTS (SELECT 1 FROM arrears_case_workers x WHERE x.case_id = c.id AND x.worker_id = a.worker_id)
     ON CONFLICT (case_id, worker_id) DO NOTHING RETURNING case_id)
   INSERT INTO sweep_touched SELECT DISTINCT case_id FROM up WHERE case_id NOT IN (SELECT case_id FROM sweep_new)`,
   // A sheet submitted late: its lines become the members' lines (and their debts).
