@@ -15,11 +15,27 @@ export class PiiCipher {
     this.indexKey = createHmac('sha256', masterKey).update('wageguard:bidx').digest();
   }
 
+  // IVs are sliced from a pooled CSPRNG buffer: one randomBytes call per 1,024 encryptions instead of
+  // one per value (the per-call overhead was a visible share of a bulk import's CPU). Each slice is
+  // used once, so IV uniqueness is exactly as with per-call randomBytes(12).
+  private ivPool = Buffer.alloc(0);
+  private ivPos = 0;
+
+  private nextIv(): Buffer {
+    if (this.ivPos + 12 > this.ivPool.length) {
+      this.ivPool = randomBytes(12 * 1024);
+      this.ivPos = 0;
+    }
+    return this.ivPool.subarray(this.ivPos, (this.ivPos += 12));
+  }
+
   encrypt(plain: string): string {
-    const iv = randomBytes(12);
+    const iv = this.nextIv();
     const c = createCipheriv('aes-256-gcm', this.encKey, iv);
-    const ct = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
-    return ['v1', iv.toString('base64'), c.getAuthTag().toString('base64'), ct.toString('base64')].join('.');
+    // GCM is a stream mode: final() yields no bytes, so update()'s output is the whole ciphertext.
+    const ct = c.update(plain, 'utf8');
+    c.final();
+    return 'v1.' + iv.toString('base64') + '.' + c.getAuthTag().toString('base64') + '.' + ct.toString('base64');
   }
 
   decrypt(token: string): string {

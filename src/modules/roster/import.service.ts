@@ -1,6 +1,7 @@
 /**
  * Bulk roster import. Rows are streamed from the parser, validated one by one with the same rules
- * as the single registration, de-duplicated within the file, and written set-based in chunks.
+ * as the single registration, de-duplicated within the file, encrypted and COPY-streamed into a
+ * staging table, then applied set-based over the whole file (import.stage.ts).
  *
  * Semantics: per row. Valid rows are registered, invalid rows are listed with their line number
  * and field errors. The whole file runs in ONE transaction: either every accepted row is committed
@@ -15,12 +16,14 @@ import type { Principal } from '../auth/auth.types.js';
 import type { ProjectScope } from '../auth/scope.js';
 import type { RawRecord } from './import.parsers.js';
 import { toBool, toStr } from './import.parsers.js';
-import { prepareChunk, writeChunk, type ChunkOutcome, type ChunkRow } from './register.service.js';
+import { EVENTS } from '../../jobs/event-types.js';
+import { emit } from '../alerts/outbox.service.js';
+import { ImportStage } from './import.stage.js';
 import { checkDispatchedCap } from './compliance.service.js';
 import { rowContext } from './roster.service.js';
 import { validateWorkerRow, type RowIssue, type Warning } from './worker.rules.js';
 
-export interface ImportOptions { defaultEmployerId?: string | null; chunkSize?: number; maxRows?: number; listAccepted?: boolean }
+export interface ImportOptions { defaultEmployerId?: string | null; maxRows?: number; listAccepted?: boolean }
 export interface ImportResult {
   accepted: number;
   rejected: { row: number; errors: RowIssue[] }[];
@@ -39,37 +42,18 @@ export function normalizeDate(v: unknown): string {
 }
 
 export async function importWorkers(db: Db, pii: PiiCipher, actor: Principal, scope: ProjectScope, source: AsyncIterable<RawRecord>, asOf: string, opts: ImportOptions = {}): Promise<ImportResult> {
-  const chunkSize = opts.chunkSize ?? 2000;
   const maxRows = opts.maxRows ?? 500_000;
   return db.transaction(async (tx) => {
     const ctx = await rowContext(tx, scope, actor);
     const defaultEmployer = opts.defaultEmployerId ?? ctx.onlyEmployer ?? null;
     const result: ImportResult = { accepted: 0, rejected: [], warnings: [], committed: true, ...(opts.listAccepted === false ? {} : { acceptedRows: [] }) };
+    // Within-file duplicates by resident ID → first line. Warnings are sparse: kept only for rows that have some.
     const seen = new Map<string, number>();
-    let buf: ChunkRow[] = [];
-    let pending: Promise<void> | null = null;
-    let failure: unknown = null;
+    const warningsOf = new Map<number, Warning[]>();
     let count = 0;
     let dispatchedSeen = false;
 
-    const collect = (outs: ChunkOutcome[]) => {
-      for (const o of outs) {
-        if (o.ok) {
-          result.accepted++;
-          result.acceptedRows?.push({ row: o.ord, workerId: o.workerId });
-          if (o.warnings.length) result.warnings.push({ row: o.ord, warnings: o.warnings });
-        } else result.rejected.push({ row: o.ord, errors: o.errors });
-      }
-    };
-    // Encrypt the next chunk while the previous one is being written (one chunk in flight).
-    const flush = async () => {
-      const prep = prepareChunk(pii, buf);
-      buf = [];
-      if (pending) await pending;
-      if (failure) throw failure;
-      pending = writeChunk(tx, scope.projectId, scope.countyCode, prep).then(collect, (e) => void (failure = e));
-    };
-
+    const stage = await ImportStage.open(tx, pii);
     try {
       for await (const { line, record } of source) {
         if (++count > maxRows) throw new UnprocessableError(`A file may hold at most ${maxRows} rows; nothing was imported`, [{ path: 'body', message: `more than ${maxRows} rows` }], 'import_too_large');
@@ -89,10 +73,12 @@ export async function importWorkers(db: Db, pii: PiiCipher, actor: Principal, sc
         }
         seen.set(v.row.idNumber, line);
         if (v.row.dispatched) dispatchedSeen = true;
-        buf.push({ ord: line, row: v.row, warnings: v.warnings });
-        if (buf.length >= chunkSize) await flush();
+        if (v.warnings.length) warningsOf.set(line, v.warnings);
+        if (stage.add(line, v.row)) await stage.push();
       }
+      await stage.finish();
     } catch (e) {
+      await stage.abort(e);
       if (e instanceof SyntaxError || (e as { code?: string }).code?.startsWith?.('CSV_')) {
         throw new BadRequestError(`The file could not be read after ${count} rows: ${(e as Error).message}; nothing was imported`);
       }
@@ -101,9 +87,28 @@ export async function importWorkers(db: Db, pii: PiiCipher, actor: Principal, sc
       }
       throw e;
     }
-    if (buf.length) await flush();
-    if (pending) await pending;
-    if (failure) throw failure;
+    seen.clear();
+
+    const outcomes = await stage.apply(scope.projectId);
+    const shared = outcomes.filter((o) => o.workerId !== null && o.others > 0);
+    const details = await stage.details(shared.map((o) => o.ord));
+    const events = [];
+    for (const o of outcomes) {
+      if (o.workerId === null) {
+        result.rejected.push({ row: o.ord, errors: [{ field: 'idNumber', message: 'this worker is already active on this project' }] });
+        continue;
+      }
+      result.accepted++;
+      result.acceptedRows?.push({ row: o.ord, workerId: o.workerId });
+      let warnings = warningsOf.get(o.ord) ?? [];
+      if (o.others > 0) {
+        const d = details.get(o.ord)!;
+        warnings = [...warnings, { code: 'card_shared', field: 'bankCardNumber', message: `this card is also registered to ${o.others} other worker(s)` }];
+        events.push({ type: EVENTS.cardShared, projectId: scope.projectId, countyCode: scope.countyCode, companyId: d.employerId, payload: { workerId: o.workerId, cardMasked: d.cardMasked, otherWorkers: o.others } });
+      }
+      if (warnings.length) result.warnings.push({ row: o.ord, warnings });
+    }
+    if (events.length) await emit(tx, ...events);
     result.rejected.sort((a, b) => a.row - b.row);
     if (dispatchedSeen) await checkDispatchedCap(tx, scope.projectId, scope.countyCode, asOf);
     await appendAudit(tx, { actor: actor.id, action: 'roster.imported', entityType: 'project', entityId: scope.projectId, projectId: scope.projectId, data: { accepted: result.accepted, rejected: result.rejected.length } });
