@@ -20,6 +20,8 @@ export interface Config {
   /** SSRF guard for alert subscriptions: allow loopback/private targets (tests, on-prem). */
   readonly allowPrivateWebhookTargets: boolean;
   readonly publicBaseUrl: string;
+  /** Bank webhooks: `async` answers once the inbox row commits (a worker applies it); `inline` also applies before answering. */
+  readonly bankWebhookApply: 'inline' | 'async';
   /** True when the admin key was generated here and should be printed once. */
   readonly generatedAdminKey: boolean;
 }
@@ -105,6 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 6000, 1, 10_000_000),
     allowPrivateWebhookTargets: env.ALLOW_PRIVATE_WEBHOOK_TARGETS === 'true',
     publicBaseUrl: env.PUBLIC_BASE_URL || `http://localhost:${port}`,
+    bankWebhookApply: (env.BANK_WEBHOOK_APPLY || (nodeEnv === 'test' ? 'inline' : 'async')) === 'inline' ? 'inline' : 'async',
     generatedAdminKey,
   });
 }

@@ -2,6 +2,7 @@ import type { Job } from 'bullmq';
 import type { Deps } from '../src/deps.js';
 import { QUEUE_NAMES, type QueueName } from '../src/jobs/queues.js';
 import alertDelivery from './alert-delivery.js';
+import bankInbox from './bank-inbox.js';
 import credit from './credit.js';
 import events from './events.js';
 import reconcile from './reconcile.js';
@@ -16,6 +17,7 @@ export const PROCESSORS: [QueueName, Processor][] = [
   ['sweep', sweep],
   ['credit', credit],
   ['alert-delivery', alertDelivery],
+  ['bank-inbox', bankInbox],
 ];
 
 export function buildRegistry(list: [QueueName, Processor][] = PROCESSORS): Map<QueueName, Processor> {

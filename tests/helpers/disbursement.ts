@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
+import { drainBankInbox } from '../../src/modules/disbursement/bank-inbox.service.js';
 import type { TestContext } from './context.js';
 import type { SeededProject } from './seed.js';
 
@@ -20,11 +21,25 @@ export async function sendWebhook(ctx: TestContext, bankCode: string, secret: st
   return ctx.app.inject({ method: 'POST', url: `/v1/webhooks/bank/${bankCode}`, headers: signedHeaders(secret, body, opts), payload: body });
 }
 
+/** Apply every stored-but-unapplied bank webhook now (what the bank-inbox worker does); a no-op in inline mode. */
+export async function applyInbox(ctx: TestContext) {
+  return drainBankInbox(ctx.deps, { limit: 100 });
+}
+
+/** Send one signed webhook and apply it: the response plus this event's outcome (counts) when it was queued. */
+export async function sendAndApply(ctx: TestContext, bankCode: string, secret: string, event: unknown, opts: { id?: string; at?: Date } = {}) {
+  const id = opts.id ?? `msg_${randomUUID()}`;
+  const res = await sendWebhook(ctx, bankCode, secret, event, { ...opts, id });
+  const drained = await applyInbox(ctx);
+  return { res, outcome: drained.outcomes.find((o) => o.webhookId === id) };
+}
+
 export async function fundWage(ctx: TestContext, s: SeededProject, amountFen: number, reference = `ALLOC-${randomUUID().slice(0, 8)}`) {
   const r = await sendWebhook(ctx, s.bankCode, s.webhookSecret, {
     type: 'account.credited', data: { accountNumber: s.wageAccountNumber, amountFen, valueDate: '2026-11-01', reference, payerName: '建设单位' },
   });
   if (r.statusCode !== 200) throw new Error(`fundWage: ${r.statusCode} ${r.body}`);
+  await applyInbox(ctx);
   return r.json();
 }
 

@@ -75,8 +75,18 @@ export const webhookInbox = pgTable(
     type: text('type').notNull(),
     receivedAt: ts('received_at').notNull().defaultNow(),
     bodyHash: text('body_hash').notNull(),
+    /** The verified raw body; the bank-inbox processor applies it after the 2xx. Null on rows from before the inbox-first path (applied inline then). */
+    body: text('body'),
+    processedAt: ts('processed_at'),
+    /** Last apply failure; the row stays pending and is retried until `attempts` reaches the cap. */
+    error: text('error'),
+    attempts: integer('attempts').notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.bankId, t.webhookId] })],
+  (t) => [
+    primaryKey({ columns: [t.bankId, t.webhookId] }),
+    // The drain's work list: only rows still to apply, so the index stays tiny.
+    index('webhook_inbox_pending_idx').on(t.receivedAt).where(sql`processed_at IS NULL AND body IS NOT NULL`),
+  ],
 );
 
 /**

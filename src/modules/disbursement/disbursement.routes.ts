@@ -11,7 +11,7 @@ import { acknowledgeBatch, getBankBatch, listBankBatches } from './bank-batches.
 import { AckResponse, BatchDetail, BatchListQuery, BatchSummary, StatementResponse, WebhookBody, WebhookResponse } from './disbursement.schemas.js';
 import { buildPain001 } from './pain001.js';
 import { parseCamt054, parseStatementCsv } from './statement.parsers.js';
-import { enqueueReconcile, processBankWebhook, SecretCache, verifyBankSignature, type BankEvent } from './webhook.service.js';
+import { enqueueReconcile, receiveBankWebhook, SecretCache, verifyBankSignature } from './webhook.service.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -105,7 +105,7 @@ export default async function disbursementRoutes(appIn: FastifyInstance, { deps 
       config: { rateLimit: false },
       schema: {
         operationId: 'receiveBankWebhook', tags: ['bank'], security: [],
-        summary: 'Bank events signed per Standard Webhooks with the bank\'s secret; 2xx only once durably stored',
+        summary: 'Bank events signed per Standard Webhooks with the bank\'s secret; 2xx once durably stored in the inbox, effects applied within milliseconds',
         params: Type.Object({ bankCode: Type.String({ minLength: 1, maxLength: 32 }) }),
         headers: Type.Object({
           'webhook-id': Type.String({ minLength: 1, maxLength: 255 }),
@@ -124,9 +124,9 @@ export default async function disbursementRoutes(appIn: FastifyInstance, { deps 
         req.webhookBankId = v.bankId;
       },
     }, async (req) => {
-      const id = req.headers['webhook-id'];
-      const r = await processBankWebhook(deps, req.webhookBankId!, id, req.rawBody!, req.body as BankEvent);
-      return { received: true, duplicate: r.duplicate, accepted: r.accepted, duplicates: r.duplicates, contradictions: r.contradictions };
+      // The schema has already rejected malformed JSON, unknown types and >1000 results (400, nothing stored).
+      const r = await receiveBankWebhook(deps, deps.config.bankWebhookApply, req.webhookBankId!, req.headers['webhook-id'], req.rawBody!, req.body.type);
+      return { received: true, ...r };
     });
   });
 }

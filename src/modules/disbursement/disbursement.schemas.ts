@@ -45,6 +45,7 @@ export const WebhookResponse = Type.Object({
   received: Type.Boolean(), duplicate: Type.Boolean({ description: 'true when this webhook-id was already processed (no second effect)' }),
   accepted: Type.Integer(), duplicates: Type.Integer({ description: 'facts already known from another delivery or a statement' }),
   contradictions: Type.Integer(),
+  applied: Type.Optional(Type.Boolean({ description: 'true when the effects were applied before answering; false when stored and queued (the counts are then 0)' })),
 });
 export const StatementResponse = Type.Object({
   accepted: Type.Integer(), duplicates: Type.Integer(), rejected: Type.Integer(),

@@ -3,7 +3,8 @@ import type { Deps } from '../../deps.js';
 import { sha256Hex, verifyWebhook } from '../../lib/crypto.js';
 import { jobId } from '../../jobs/queues.js';
 import { getBankWebhookSecrets } from '../registry/registry.service.js';
-import { applyFacts, type BankFact } from './bank-facts.service.js';
+import type { BankFact } from './bank-facts.service.js';
+import { processBankInbox } from './bank-inbox.service.js';
 
 export type BankEvent =
   | { type: 'disbursement.result'; data: { results: { endToEndId: string; status: string; reasonCode?: string; amountFen: number; valueDate: string; creditorCardNumber: string }[] } }
@@ -56,23 +57,39 @@ export async function verifyBankSignature(cache: SecretCache, now: Date, code: s
   return { ok: true as const, bankId: v.bankId };
 }
 
+export type WebhookApplyMode = 'inline' | 'async';
+export interface WebhookReceipt { duplicate: boolean; applied: boolean; accepted: number; duplicates: number; contradictions: number }
+
 /**
- * Store-then-answer: the inbox row (dedupe on bank + webhook-id) and every effect commit in one
- * transaction; only then does the route answer 2xx and enqueue reconciliation.
+ * Inbox first: the contract only promises "2xx once durably stored", so the request path is one
+ * autocommitted INSERT of the verified raw body (the PK on bank + webhook-id dedupes replays, also
+ * concurrent ones). Effects are applied by the bank-inbox processor, exactly once, in the
+ * transaction that marks the row processed. `inline` (tests, the in-process simulator) applies
+ * this row right after it is stored, before answering, so callers see the effects at once.
  */
-export async function processBankWebhook(deps: Pick<Deps, 'db' | 'pii' | 'queues'>, bankId: string, webhookId: string, raw: string, event: BankEvent) {
-  const out = await deps.db.transaction(async (tx) => {
-    const ins = (await tx.execute(sql`
-      INSERT INTO webhook_inbox (bank_id, webhook_id, type, body_hash) VALUES (${bankId}, ${webhookId}, ${event.type}, ${sha256Hex(raw)})
-      ON CONFLICT DO NOTHING RETURNING webhook_id`)) as unknown as { rows: unknown[] };
-    if (!ins.rows.length) return { duplicate: true, accepted: 0, duplicates: 0, contradictions: 0, batchIds: [] as string[] };
-    const r = await applyFacts(tx, deps.pii, bankId, eventFacts(event), 'webhook', webhookId);
-    return { duplicate: false, ...r };
+export async function receiveBankWebhook(deps: Pick<Deps, 'db' | 'pii' | 'queues'>, mode: WebhookApplyMode, bankId: string, webhookId: string, raw: string, type: string): Promise<WebhookReceipt> {
+  const ins = (await deps.db.execute(sql`
+    INSERT INTO webhook_inbox (bank_id, webhook_id, type, body_hash, body) VALUES (${bankId}, ${webhookId}, ${type}, ${sha256Hex(raw)}, ${raw})
+    ON CONFLICT DO NOTHING RETURNING webhook_id`)) as unknown as { rows: unknown[] };
+  const none = { accepted: 0, duplicates: 0, contradictions: 0 };
+  if (!ins.rows.length) return { duplicate: true, applied: false, ...none };
+  if (mode === 'async') {
+    // A wake-up only: the row is already durable and the periodic drain finds it if this add is lost.
+    enqueueInboxJob(deps, bankId, webhookId).catch(() => {});
+    return { duplicate: false, applied: false, ...none };
+  }
+  // Stored is what the 2xx promises; if applying fails here the drain applies it later.
+  const r = await processBankInbox(deps, { only: { bankId, webhookId } }).catch(() => null);
+  const o = r?.outcomes[0];
+  return o ? { duplicate: false, applied: true, accepted: o.accepted, duplicates: o.duplicates, contradictions: o.contradictions } : { duplicate: false, applied: false, ...none };
+}
+
+export async function enqueueInboxJob(deps: Pick<Deps, 'queues'>, bankId: string, webhookId: string) {
+  await deps.queues['bank-inbox'].add('apply', { bankId, webhookId }, {
+    jobId: jobId('bank-inbox', bankId, webhookId),
+    // Dedupe is the inbox PK's job; keep Redis small at thousands of events per second.
+    removeOnComplete: { count: 1000 }, attempts: 3,
   });
-  // The facts are committed; a Redis hiccup must not turn into a 5xx that makes the bank resend
-  // (the resend would be a duplicate anyway). The reconciliation sweep re-derives missed jobs.
-  await enqueueReconcile(deps, out.batchIds, webhookId).catch(() => {});
-  return out;
 }
 
 export async function enqueueReconcile(deps: Pick<Deps, 'queues'>, batchIds: string[], ref: string) {

@@ -1,0 +1,108 @@
+import { sql } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client.js';
+import type { Deps } from '../../deps.js';
+import type { PiiCipher } from '../../lib/crypto.js';
+import { applyFacts } from './bank-facts.service.js';
+import { enqueueReconcile, eventFacts, type BankEvent } from './webhook.service.js';
+
+/**
+ * Applying stored bank webhooks. A row of webhook_inbox with a body and no processed_at is an
+ * event accepted (2xx) but not yet applied. Applying it and setting processed_at happen in one
+ * transaction, so each event takes effect exactly once however often it is drained (job retries,
+ * the periodic drain, an inline apply racing a worker): a row already processed, or locked by
+ * another drain, is simply not claimed.
+ */
+export interface InboxKey { bankId: string; webhookId: string }
+export interface InboxOutcome extends InboxKey { accepted: number; duplicates: number; contradictions: number; batchIds: string[]; results: number }
+export interface DrainResult { processed: number; failed: number; results: number; outcomes: InboxOutcome[] }
+
+/** A row failing this often (a bug, not a lock conflict) is left for an operator; `error` says why. */
+export const MAX_INBOX_ATTEMPTS = 10;
+
+type Row = { bank_id: string; webhook_id: string; body: string };
+
+async function claim(tx: DbOrTx, limit: number, only?: InboxKey): Promise<Row[]> {
+  // Oldest first, so one bank's events are applied in arrival order; SKIP LOCKED lets concurrent
+  // drains share the backlog. A named row (inline apply) waits for a competing drain instead, and
+  // then sees it processed and claims nothing.
+  const q = only
+    ? sql`SELECT bank_id, webhook_id, body FROM webhook_inbox WHERE bank_id = ${only.bankId} AND webhook_id = ${only.webhookId}
+        AND processed_at IS NULL AND body IS NOT NULL FOR UPDATE`
+    : sql`SELECT bank_id, webhook_id, body FROM webhook_inbox WHERE processed_at IS NULL AND body IS NOT NULL AND attempts < ${MAX_INBOX_ATTEMPTS}
+        ORDER BY received_at LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
+  return ((await tx.execute(q)) as unknown as { rows: Row[] }).rows;
+}
+
+async function applyRows(tx: DbOrTx, pii: PiiCipher, rows: Row[]): Promise<InboxOutcome[]> {
+  const out: InboxOutcome[] = [];
+  for (const row of rows) {
+    // The body was verified and shape-checked before it was stored.
+    const facts = eventFacts(JSON.parse(row.body) as BankEvent);
+    const r = await applyFacts(tx, pii, row.bank_id, facts, 'webhook', row.webhook_id);
+    out.push({ bankId: row.bank_id, webhookId: row.webhook_id, accepted: r.accepted, duplicates: r.duplicates, contradictions: r.contradictions, batchIds: r.batchIds, results: facts.length });
+  }
+  if (rows.length) {
+    const keys = JSON.stringify(rows.map((r) => ({ b: r.bank_id, w: r.webhook_id })));
+    await tx.execute(sql`
+      UPDATE webhook_inbox i SET processed_at = now(), error = NULL FROM json_to_recordset(${keys}::json) AS x(b uuid, w text)
+      WHERE i.bank_id = x.b AND i.webhook_id = x.w`);
+  }
+  return out;
+}
+
+async function drainOnce(db: Deps['db'], pii: PiiCipher, limit: number, only: InboxKey | undefined, claimed: Row[]): Promise<InboxOutcome[]> {
+  return db.transaction(async (tx) => {
+    const rows = await claim(tx, limit, only);
+    claimed.push(...rows);
+    return applyRows(tx, pii, rows);
+  });
+}
+
+/**
+ * Apply up to `limit` pending inbox rows (or just `only`) in one transaction, then enqueue the
+ * reconcile jobs of the batches they touched (keyed by batch + webhook id, as before). When the
+ * shared transaction fails (a deadlock between concurrent drains, or one bad event), each claimed
+ * row is retried in its own transaction so one poison event cannot hold the others back; a row
+ * that still fails keeps `processed_at` null and records the error and the attempt.
+ * Exported for the bank-inbox worker, the periodic drain, and tests that need the effects now.
+ */
+export async function processBankInbox(deps: Pick<Deps, 'db' | 'pii' | 'queues'>, opts: { limit?: number; only?: InboxKey } = {}): Promise<DrainResult> {
+  const limit = Math.max(1, Math.min(1000, opts.limit ?? 50));
+  const outcomes: InboxOutcome[] = [];
+  let failed = 0;
+  const claimed: Row[] = [];
+  try {
+    outcomes.push(...(await drainOnce(deps.db, deps.pii, limit, opts.only, claimed)));
+  } catch (e) {
+    const one = claimed.length <= 1;
+    for (const row of claimed) {
+      const key = { bankId: row.bank_id, webhookId: row.webhook_id };
+      try {
+        if (one) throw e;
+        outcomes.push(...(await drainOnce(deps.db, deps.pii, 1, key, [])));
+      } catch (err) {
+        failed++;
+        await deps.db.execute(sql`
+          UPDATE webhook_inbox SET attempts = attempts + 1, error = ${String((err as Error)?.message ?? err).slice(0, 2000)}
+          WHERE bank_id = ${key.bankId} AND webhook_id = ${key.webhookId} AND processed_at IS NULL`).catch(() => {});
+      }
+    }
+    if (!claimed.length) throw e; // could not even claim: Postgres is away; the caller retries
+  }
+  // Committed: a lost reconcile job is rebuilt by the reconciliation sweeps.
+  await Promise.all(outcomes.filter((o) => o.batchIds.length).map((o) => enqueueReconcile(deps, o.batchIds, o.webhookId).catch(() => {})));
+  return { processed: outcomes.length, failed, results: outcomes.reduce((s, o) => s + o.results, 0), outcomes };
+}
+
+/** Drain everything pending (tests, the periodic sweep); stops when a pass claims nothing new. */
+export async function drainBankInbox(deps: Pick<Deps, 'db' | 'pii' | 'queues'>, opts: { limit?: number } = {}): Promise<DrainResult> {
+  const total: DrainResult = { processed: 0, failed: 0, results: 0, outcomes: [] };
+  for (;;) {
+    const r = await processBankInbox(deps, opts);
+    total.processed += r.processed;
+    total.failed += r.failed;
+    total.results += r.results;
+    total.outcomes.push(...r.outcomes);
+    if (r.processed + r.failed === 0 || r.processed === 0) return total;
+  }
+}

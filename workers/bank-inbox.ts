@@ -1,0 +1,32 @@
+import type { Job } from 'bullmq';
+import type { Deps } from '../src/deps.js';
+import { drainBankInbox, processBankInbox, type DrainResult } from '../src/modules/disbursement/bank-inbox.service.js';
+
+/**
+ * Processor for the `bank-inbox` queue. A job (id = bank + webhook id) is a wake-up after an
+ * inbox row committed; it applies whatever is pending, oldest first, so under load one job
+ * applies many events in one transaction and the jobs behind it find nothing left.
+ */
+export default async function processBankInboxJob(_job: Job, deps: Deps): Promise<Omit<DrainResult, 'outcomes'>> {
+  const { outcomes: _o, ...r } = await processBankInbox(deps, { limit: 50 });
+  return r;
+}
+
+/**
+ * Safety net for wake-ups that never arrive (Redis lost the job, the API crashed between commit
+ * and enqueue): every `everyMs` the worker drains all pending rows. Nothing accepted is lost,
+ * only delayed by at most this interval. Stops when `signal` aborts.
+ */
+export async function runBankInboxDrain(deps: Deps, signal: AbortSignal, log: (e: unknown) => void, everyMs = 5_000): Promise<void> {
+  while (!signal.aborted) {
+    try {
+      await drainBankInbox(deps, { limit: 100 });
+    } catch (e) {
+      log(e); // Postgres away: the rows stay pending
+    }
+    await new Promise<void>((r) => {
+      const t = setTimeout(r, everyMs);
+      signal.addEventListener('abort', () => { clearTimeout(t); r(); }, { once: true });
+    });
+  }
+}
