@@ -134,18 +134,26 @@ export const openCasesSql = (asOf: string, missed: string): SQL => sql`
  * the cases it changed in `sweep_touched`, so totals are recomputed only where something moved.
  */
 export const membersSql: SQL[] = [
+  // Cases opened by this run: every member is new (a plain insert; their totals were set at opening).
+  sql`INSERT INTO arrears_case_workers (case_id, project_id, worker_id, line_id, amount_owed_fen, since_month)
+    SELECT c.id, o.project_id, o.worker_id, o.line_id, o.owed, o.month
+    FROM sweep_new n JOIN arrears_cases c ON c.id = n.case_id
+    JOIN sweep_owed o ON o.project_id = c.project_id AND o.employer_id = c.employer_id AND o.month = c.month
+    ON CONFLICT (case_id, worker_id) DO NOTHING`,
+  // Existing cases: only new or changed members reach the upsert (a no-op ON CONFLICT UPDATE still
+  // locks, i.e. writes, the row), so a daily re-run is a read.
   sql`WITH up AS (
     INSERT INTO arrears_case_workers (case_id, project_id, worker_id, line_id, amount_owed_fen, since_month)
     SELECT c.id, o.project_id, o.worker_id, o.line_id, o.owed, o.month
     FROM sweep_owed o JOIN arrears_cases c ON c.project_id = o.project_id AND c.employer_id = o.employer_id AND c.month = o.month AND c.status = 'open'
-    -- Only new or changed members reach the upsert: a no-op ON CONFLICT UPDATE still locks (writes) the row.
     LEFT JOIN arrears_case_workers x ON x.case_id = c.id AND x.worker_id = o.worker_id
-    WHERE x.case_id IS NULL OR x.line_id IS DISTINCT FROM o.line_id OR x.amount_owed_fen < o.owed
+    WHERE NOT EXISTS (SELECT 1 FROM sweep_new n WHERE n.case_id = c.id)
+      AND (x.case_id IS NULL OR x.line_id IS DISTINCT FROM o.line_id OR x.amount_owed_fen < o.owed)
     ON CONFLICT (case_id, worker_id) DO UPDATE SET line_id = EXCLUDED.line_id,
       amount_owed_fen = GREATEST(arrears_case_workers.amount_owed_fen, EXCLUDED.amount_owed_fen)
     WHERE arrears_case_workers.line_id IS DISTINCT FROM EXCLUDED.line_id OR arrears_case_workers.amount_owed_fen < EXCLUDED.amount_owed_fen
     RETURNING case_id)
-  INSERT INTO sweep_touched SELECT DISTINCT case_id FROM up WHERE case_id NOT IN (SELECT case_id FROM sweep_new)`,
+  INSERT INTO sweep_touched SELECT DISTINCT case_id FROM up`,
   sql`WITH up AS (
     INSERT INTO arrears_case_workers (case_id, project_id, worker_id, line_id, amount_owed_fen, since_month)
     SELECT c.id, c.project_id, a.worker_id, NULL, 0, c.month
