@@ -40,7 +40,7 @@ async function snapshot(ctx: TestContext, scen: Scenario[]) {
       const r = (await ctx.deps.db.execute(sql`
         SELECT status, paid_fen::int AS paid_fen, paid_on::text, reason_code, inferred, paid_by, recon_version,
           (SELECT json_agg(json_build_object('v', version, 'from', from_status, 'to', to_status, 'reason', reason, 'n', cardinality(bank_record_ids)) ORDER BY version)
-           FROM recon_line_history h WHERE h.line_id = l.id) AS history
+           FROM recon_line_history_all h WHERE h.line_id = l.id) AS history
         FROM payroll_lines l WHERE id = ${id}`)) as unknown as { rows: unknown[] };
       lines[`${i}.${k}`] = r.rows[0];
     }
@@ -50,7 +50,7 @@ async function snapshot(ctx: TestContext, scen: Scenario[]) {
     orphans: await count(ctx, sql`SELECT count(*) AS n FROM recon_orphans`),
     lineEvents: await count(ctx, sql`SELECT count(*) AS n FROM outbox WHERE type = 'line.status_changed'`),
     orphanEvents: await count(ctx, sql`SELECT count(*) AS n FROM outbox WHERE type = 'bank_record.orphan'`),
-    history: await count(ctx, sql`SELECT count(*) AS n FROM recon_line_history`),
+    history: await count(ctx, sql`SELECT count(*) AS n FROM recon_line_history_all`),
   };
 }
 
@@ -110,7 +110,7 @@ describe('crash safety', () => {
     // every line has exactly one known status, and its latest history row agrees with it
     const bad = await count(crash, sql`SELECT count(*) AS n FROM payroll_lines l
       WHERE NOT (l.status = ANY(${`{${LINE_STATUSES.join(',')}}`}::text[]))
-        OR (l.recon_version > 0 AND l.status <> (SELECT to_status FROM recon_line_history h WHERE h.line_id = l.id AND h.version = l.recon_version))`);
+        OR (l.recon_version > 0 AND l.status <> (SELECT to_status FROM recon_line_history_all h WHERE h.line_id = l.id AND h.version = l.recon_version))`);
     expect(bad).toBe(0);
   });
 

@@ -27,7 +27,7 @@ async function reconcile(data: Record<string, unknown>) {
   return job.waitUntilFinished(events, 30_000);
 }
 const outboxCount = (type: string) => count(ctx, sql`SELECT count(*) AS n FROM outbox WHERE type = ${type}`);
-const historyCount = () => count(ctx, sql`SELECT count(*) AS n FROM recon_line_history`);
+const historyCount = () => count(ctx, sql`SELECT count(*) AS n FROM recon_line_history_all`);
 
 beforeAll(async () => {
   ctx = await createTestContext();
@@ -107,8 +107,13 @@ describe('reconcile job through BullMQ', () => {
     expect(orphans.rows.map((o) => o.bank_record_id).sort()).toEqual([rec.orphanResult, rec.orphanReturn, rec.orphanStmt].sort());
     // history: one version per line; the decision names its bank records
     expect(await historyCount()).toBe(13);
-    const h = (await ctx.deps.db.execute(sql`SELECT from_status, to_status, reason, bank_record_ids FROM recon_line_history WHERE line_id = ${s.lines.returned}`)) as unknown as { rows: { from_status: string; to_status: string; reason: string; bank_record_ids: string[] }[] };
+    const h = (await ctx.deps.db.execute(sql`SELECT from_status, to_status, reason, bank_record_ids FROM recon_line_history_all WHERE line_id = ${s.lines.returned}`)) as unknown as { rows: { from_status: string; to_status: string; reason: string; bank_record_ids: string[] }[] };
     expect(h.rows).toEqual([{ from_status: 'pending', to_status: 'rejected', reason: 'returned:AC06', bank_record_ids: [rec.returnedSettled, rec.returned].sort() }]);
+    // the routine pending → paid is stored compactly (per payroll) yet reads per line like any other version
+    expect(await count(ctx, sql`SELECT count(*) AS n FROM recon_line_history WHERE line_id = ${s.lines.paid}`)).toBe(0);
+    const hp = (await ctx.deps.db.execute(sql`SELECT version, from_status, to_status, reason, paid_fen::int AS paid_fen, paid_on::text AS paid_on, paid_by, inferred, cardinality(bank_record_ids) AS n
+      FROM recon_line_history_all WHERE payroll_id = ${s.payrollId} AND line_id = ${s.lines.paid}`)) as unknown as { rows: unknown[] };
+    expect(hp.rows).toEqual([{ version: 1, from_status: 'pending', to_status: 'paid', reason: 'settled', paid_fen: NET, paid_on: '2026-10-16', paid_by: 'employer', inferred: false, n: 1 }]);
     // events: problem statuses only (10 lines), plus one per orphan; they carry project, county and employer
     expect(await outboxCount('line.status_changed')).toBe(10);
     expect(await outboxCount('bank_record.orphan')).toBe(3);
@@ -148,7 +153,7 @@ describe('reconcile job through BullMQ', () => {
     expect(st.paid).toMatchObject({ status: 'rejected', reason_code: 'AC04', recon_version: 2, paid_fen: 0 });
     // missing → paid_late and paid → rejected matter; pending → paid does not
     expect(await outboxCount('line.status_changed')).toBe(eventsBefore + 2);
-    const h = (await ctx.deps.db.execute(sql`SELECT version, from_status, to_status, reason FROM recon_line_history WHERE line_id = ${s.lines.missing} ORDER BY version`)) as unknown as { rows: unknown[] };
+    const h = (await ctx.deps.db.execute(sql`SELECT version, from_status, to_status, reason FROM recon_line_history_all WHERE line_id = ${s.lines.missing} ORDER BY version`)) as unknown as { rows: unknown[] };
     expect(h.rows).toEqual([
       { version: 1, from_status: 'pending', to_status: 'missing', reason: 'nothing_by_deadline' },
       { version: 2, from_status: 'missing', to_status: 'paid_late', reason: 'settled_after_pay_date' },

@@ -65,3 +65,27 @@ export const reconInferredMatches = pgTable(
   },
   (t) => [index('recon_inferred_line_idx').on(t.lineId)],
 );
+
+/**
+ * Routine reconciliation changes recorded compactly: one row per payroll and run for the lines that
+ * went `pending → paid` (reason `settled`, paid by the employer, one settling record, not inferred).
+ * Parallel arrays hold each line's new version, amount, value date and settling record. At scale this
+ * is one row per 1,000 lines instead of one per line; problem transitions keep their own rows in
+ * recon_line_history. The view `recon_line_history_all` unions both, one row per line and version.
+ */
+export const reconRoutineHistory = pgTable(
+  'recon_routine_history',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    payrollId: uuid('payroll_id').notNull(),
+    projectId: uuid('project_id').notNull(),
+    lineIds: uuid('line_ids').array().notNull(),
+    versions: integer('versions').array().notNull(),
+    paidFen: bigint('paid_fen', { mode: 'number' }).array().notNull(),
+    paidOn: date('paid_on', { mode: 'string' }).array().notNull(),
+    bankRecordIds: uuid('bank_record_ids').array().notNull(),
+    asOf: date('as_of', { mode: 'string' }).notNull(),
+    at: ts('at').notNull().defaultNow(),
+  },
+  (t) => [index('recon_routine_history_payroll_idx').on(t.payrollId)],
+);

@@ -63,7 +63,7 @@ export async function payrollReconciliation(db: DbOrTx, payrollId: string, limit
   const hist = ids.length === 0 ? [] : await rowsOf<Record<string, unknown>>(db.execute(sql`
     SELECT line_id, version, from_status, to_status, reason, reason_code, paid_fen, paid_on::text AS paid_on, inferred, paid_by,
       bank_record_ids, as_of::text AS as_of, at
-    FROM recon_line_history WHERE line_id = ANY(${`{${ids.join(',')}}`}::uuid[]) ORDER BY line_id, version`));
+    FROM recon_line_history_all WHERE payroll_id = ${payrollId} AND line_id = ANY(${`{${ids.join(',')}}`}::uuid[]) ORDER BY line_id, version`));
   const byLine = new Map<string, unknown[]>();
   for (const h of hist) {
     const list = byLine.get(h.line_id as string) ?? [];

@@ -4,9 +4,11 @@ import type { Deps } from '../../deps.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { getCalendar, getPolicy } from '../policy/policy.service.js';
 import { payDatesFor, planChunks, reconSettings } from './reconciliation.rules.js';
-import { chunkLinesSql, claimInferredSql, classifySql, lockSql, orphansSql, type ChunkPm } from './reconciliation.sql.js';
+import { claimInferredSql, classifySql, lockSql, orphansSql, statementRowsSql, type ChunkPm } from './reconciliation.sql.js';
 
 export const DEFAULT_CHUNK_LINES = 250_000;
+/** From this many lines a chunk is planned with hash joins only. */
+const BIG_CHUNK = 20_000;
 
 export interface ReconcileOptions {
   /** Pack project-months into chunks of about this many lines (one transaction each). */
@@ -73,16 +75,20 @@ async function reconcilePms(db: DbOrTx, rows: PmRow[], asOf: string, opts: Recon
   // Step timings are infrastructure telemetry, not business time.
   const clock = () => performance.now();
   for (const chunk of chunks) {
+    const chunkLines = chunk.reduce((n, p) => n + p.lines, 0);
     const r = await db.transaction(async (tx) => {
       await tx.execute(sql`SET LOCAL jit = off`);
-      await tx.execute(sql`SET LOCAL work_mem = '64MB'`);
+      // hash joins and the materialised lines of a chunk stay in memory
+      await tx.execute(sql`SET LOCAL work_mem = '256MB'`);
+      // A big chunk covers most of the month's rows: hash joins over whole tables beat an index probe
+      // per line; the planner cannot know (the project-months are an unnest of parameters).
+      if (chunkLines >= BIG_CHUNK) await tx.execute(sql`SET LOCAL enable_nestloop = off`);
       await tx.execute(lockSql(chunk));
       let t = clock();
-      await tx.execute(chunkLinesSql(chunk));
-      await tx.execute(sql`ANALYZE rc_l`);
+      const stmt = (await rowsOf<{ any: boolean }>(tx.execute(statementRowsSql(chunk))))[0]?.any ?? false;
       s.stepMs.lines += Math.round(clock() - t);
       t = clock();
-      await tx.execute(claimInferredSql(chunk));
+      if (stmt) await tx.execute(claimInferredSql(chunk));
       s.stepMs.claim += Math.round(clock() - t);
       t = clock();
       const out = (await rowsOf<{ lines: number; changed: number; events: number }>(tx.execute(classifySql(chunk, asOf))))[0]!;
@@ -101,6 +107,7 @@ async function reconcilePms(db: DbOrTx, rows: PmRow[], asOf: string, opts: Recon
     const t = clock();
     const o = await db.transaction(async (tx) => {
       await tx.execute(sql`SET LOCAL jit = off`);
+      await tx.execute(sql`SET LOCAL work_mem = '256MB'`);
       return (await rowsOf<{ orphans: number; events: number }>(tx.execute(orphansSql(banks, projects, orphanFrom, asOf))))[0]!;
     });
     s.stepMs.orphans = Math.round(clock() - t);

@@ -22,22 +22,31 @@ function pmCte(pms: ChunkPm[]): SQL {
 }
 
 /**
- * Lines of the chunk (live sheets only: a superseded sheet's lines are never paid) in a temp table
- * dropped at commit. A real table with statistics, unlike a CTE, lets the planner pick hash joins
- * sized for the chunk instead of guessing 1,000 rows and looping over indexes.
+ * Lines of the chunk (live sheets only: a superseded sheet's lines are never paid), as a CTE read
+ * in the same statement that classifies them: no temp-table copy of every line per chunk.
  */
-export function chunkLinesSql(pms: ChunkPm[]): SQL {
-  return sql`CREATE TEMP TABLE rc_l ON COMMIT DROP AS
-    WITH ${pmCte(pms)}
+const linesCte = sql`l AS (
     SELECT pl.id, pl.project_id, pl.payroll_id, pl.worker_id, pl.employer_id, pl.month, pl.net_fen, pl.end_to_end_id,
       pl.status, pl.paid_fen, pl.paid_on, pl.reason_code, pl.inferred, pl.paid_by, pl.recon_version,
       pm.county_code, pm.pay_date, pm.deadline, pm.window_days, w.bank_card_bidx AS reg_card
-    FROM pm
-    JOIN payroll_lines pl ON pl.project_id = pm.project_id AND pl.month = pm.month
+    FROM payroll_lines pl
+    JOIN pm ON pm.project_id = pl.project_id AND pm.month = pl.month
     JOIN payrolls p ON p.id = pl.payroll_id AND p.status <> 'superseded'
-    JOIN workers w ON w.id = pl.worker_id`;
+    JOIN workers w ON w.id = pl.worker_id)`;
+
+/**
+ * Whether any statement row (no EndToEndId) could still be claimed by a line of the chunk: the
+ * partial index on such rows answers it, and when none exists the claim step is skipped.
+ */
+export function statementRowsSql(pms: ChunkPm[]): SQL {
+  return sql`WITH ${pmCte(pms)}
+    SELECT EXISTS (
+      SELECT 1 FROM bank_records r
+      WHERE r.end_to_end_id IS NULL AND r.card_bidx IS NOT NULL AND r.kind IN ('result', 'debit')
+        AND r.value_date BETWEEN (SELECT min(pay_date - window_days) FROM pm) AND (SELECT max(pay_date + window_days) FROM pm)
+        AND (r.project_id IS NULL OR r.project_id IN (SELECT project_id FROM pm))
+        AND NOT EXISTS (SELECT 1 FROM recon_inferred_matches m WHERE m.bank_record_id = r.id)) AS any`;
 }
-const linesCte = sql`l AS (SELECT * FROM rc_l)`;
 
 /**
  * Every EndToEndId that pays a line: the line's own (payroll batch) and those of deposit-draw /
@@ -102,9 +111,11 @@ export function classifySql(pms: ChunkPm[], asOf: string): SQL {
       r.amount_fen, r.value_date, r.card_bidx, true, r.received_at, coalesce(r.status, 'ACSC') IN ('ACSC', 'ACCC')
     FROM recon_inferred_matches m JOIN l ON l.id = m.line_id JOIN bank_records r ON r.id = m.bank_record_id),
   -- one card receiving settled wages of several workers in the same project-month
+  -- (two hash aggregates: distinct workers per card, then cards with more than one)
+  card_workers AS (
+    SELECT DISTINCT project_id, month, card_bidx, worker_id FROM rs WHERE settled AND card_bidx IS NOT NULL),
   shared AS (
-    SELECT project_id, month, card_bidx FROM rs WHERE settled AND card_bidx IS NOT NULL
-    GROUP BY 1, 2, 3 HAVING min(worker_id::text) <> max(worker_id::text)),
+    SELECT project_id, month, card_bidx FROM card_workers GROUP BY 1, 2, 3 HAVING count(*) > 1),
   agg AS (
     SELECT rs.line_id,
       count(*) FILTER (WHERE settled) - count(*) FILTER (WHERE kind = 'return') AS n_net,
@@ -119,9 +130,14 @@ export function classifySql(pms: ChunkPm[], asOf: string): SQL {
       bool_or(settled AND payer = 'gc') AS by_gc,
       bool_or(settled AND payer = 'employer') AS by_employer,
       bool_or(inferred) AS inferred,
-      array_agg(rid) AS rids
+      count(*) AS n_rec,
+      -- the record of a single-record line; several records are listed by multi_rids
+      max(rid::text)::uuid AS rid1
     FROM rs LEFT JOIN shared sh ON sh.project_id = rs.project_id AND sh.month = rs.month AND sh.card_bidx = rs.card_bidx
     GROUP BY rs.line_id),
+  multi_rids AS (
+    SELECT line_id, array_agg(rid ORDER BY rid) AS rids FROM rs
+    WHERE line_id IN (SELECT line_id FROM agg WHERE n_rec > 1) GROUP BY line_id),
   -- the latest reason per line, from the few rejections and returns (no per-line sort of all records)
   rej AS (
     SELECT DISTINCT ON (line_id) line_id, reason_code FROM rs WHERE kind = 'result' AND status = 'RJCT'
@@ -133,9 +149,10 @@ export function classifySql(pms: ChunkPm[], asOf: string): SQL {
     SELECT l.*, coalesce(a.n_net, 0) AS n_net, coalesce(a.paid, 0) AS paid, a.last_paid_on, coalesce(a.foreign_card, false) AS foreign_card,
       coalesce(a.shared_card, false) AS shared_card, coalesce(a.n_ret, 0) AS n_ret, coalesce(a.n_rej, 0) AS n_rej,
       coalesce(a.n_pend, 0) AS n_pend, ret.reason_code AS ret_reason, rej.reason_code AS rej_reason, coalesce(a.inferred, false) AS new_inferred,
-      coalesce(a.rids, '{}'::uuid[]) AS rids,
+      CASE WHEN a.n_rec > 1 THEN mr.rids WHEN a.n_rec = 1 THEN ARRAY[a.rid1] ELSE '{}'::uuid[] END AS rids,
       CASE WHEN a.by_deposit THEN 'deposit' WHEN a.by_gc THEN 'gc' WHEN a.by_employer THEN 'employer' END AS payer
-    FROM l LEFT JOIN agg a ON a.line_id = l.id LEFT JOIN rej ON rej.line_id = l.id LEFT JOIN ret ON ret.line_id = l.id),
+    FROM l LEFT JOIN agg a ON a.line_id = l.id LEFT JOIN rej ON rej.line_id = l.id LEFT JOIN ret ON ret.line_id = l.id
+      LEFT JOIN multi_rids mr ON mr.line_id = l.id),
   c2 AS (
     SELECT c1.*,
       CASE
@@ -174,7 +191,11 @@ export function classifySql(pms: ChunkPm[], asOf: string): SQL {
       END AS why
     FROM c2),
   chg AS MATERIALIZED (
-    SELECT * FROM cls
+    SELECT cls.*,
+      -- routine: the plain first settlement; recorded compactly (recon_routine_history)
+      (status = 'pending' AND new_status = 'paid' AND new_paid_by = 'employer' AND NOT new_inferred
+        AND new_reason_code IS NULL AND cardinality(rids) = 1) AS routine
+    FROM cls
     WHERE new_status IS DISTINCT FROM status OR new_paid IS DISTINCT FROM paid_fen OR new_paid_on IS DISTINCT FROM paid_on
       OR new_reason_code IS DISTINCT FROM reason_code OR new_inferred IS DISTINCT FROM inferred OR new_paid_by IS DISTINCT FROM paid_by),
   upd AS (
@@ -187,23 +208,29 @@ export function classifySql(pms: ChunkPm[], asOf: string): SQL {
     INSERT INTO recon_line_history (line_id, version, project_id, payroll_id, from_status, to_status, reason, reason_code,
       paid_fen, paid_on, inferred, paid_by, bank_record_ids, as_of)
     SELECT id, recon_version + 1, project_id, payroll_id, status, new_status, why, new_reason_code,
-      new_paid, new_paid_on, new_inferred, new_paid_by, ARRAY(SELECT x FROM unnest(rids) x ORDER BY x), ${asOf}::date
-    FROM chg
+      new_paid, new_paid_on, new_inferred, new_paid_by, rids, ${asOf}::date
+    FROM chg WHERE NOT routine
     RETURNING 1),
+  routine AS (
+    INSERT INTO recon_routine_history (payroll_id, project_id, line_ids, versions, paid_fen, paid_on, bank_record_ids, as_of)
+    SELECT payroll_id, project_id, array_agg(id), array_agg(recon_version + 1), array_agg(new_paid), array_agg(new_paid_on),
+      array_agg(rids[1]), ${asOf}::date
+    FROM chg WHERE routine GROUP BY payroll_id, project_id
+    RETURNING cardinality(line_ids) AS n),
   ev AS (
     -- the event id derives from line + version: a replay of the same change can never emit twice
     INSERT INTO outbox (id, type, project_id, company_id, county_code, payload)
     SELECT md5('line.status_changed:' || id || ':' || (recon_version + 1))::uuid, 'line.status_changed', project_id, employer_id, county_code,
       jsonb_build_object('lineId', id, 'payrollId', payroll_id, 'workerId', worker_id, 'month', month, 'from', status, 'to', new_status,
         'reason', why, 'reasonCode', new_reason_code, 'netFen', net_fen, 'paidFen', new_paid, 'paidOn', new_paid_on,
-        'paidBy', new_paid_by, 'inferred', new_inferred, 'version', recon_version + 1, 'bankRecordIds', to_jsonb(ARRAY(SELECT x FROM unnest(rids) x ORDER BY x)), 'asOf', ${asOf}::text)
+        'paidBy', new_paid_by, 'inferred', new_inferred, 'version', recon_version + 1, 'bankRecordIds', to_jsonb(rids), 'asOf', ${asOf}::text)
     FROM chg
     WHERE new_status <> status AND (new_status IN ('paid_late', 'underpaid', 'overpaid', 'rejected', 'wrong_account', 'missing', 'duplicate')
       OR status IN ('paid_late', 'underpaid', 'overpaid', 'rejected', 'wrong_account', 'missing', 'duplicate'))
     ON CONFLICT (id) DO NOTHING
     RETURNING 1)
   SELECT (SELECT count(*) FROM l)::int AS lines, (SELECT count(*) FROM upd)::int AS changed,
-    (SELECT count(*) FROM hist)::int AS history, (SELECT count(*) FROM ev)::int AS events`;
+    (SELECT count(*) FROM hist)::int + (SELECT coalesce(sum(n), 0) FROM routine)::int AS history, (SELECT count(*) FROM ev)::int AS events`;
 }
 
 /** Serialise work on the same project-months (a batch job and a month job may overlap). */
