@@ -1,13 +1,19 @@
 /**
  * Bank webhook throughput. A child process serves, on 127.0.0.1:
- *   - the real API (`POST /v1/webhooks/bank/:code`: verify the Standard Webhooks signature over the
- *     raw body, dedupe in webhook_inbox, store the bank record, settle the instruction and its ledger
- *     hold, commit, enqueue the reconcile job, answer), and
+ *   - the real API in production mode (BANK_WEBHOOK_APPLY=async) (`POST /v1/webhooks/bank/:code`:
+ *     verify the Standard Webhooks signature over the raw body and the timestamp, shape-check,
+ *     one INSERT of the raw event into webhook_inbox (deduped on bank + webhook-id), answer 2xx,
+ *     then a fire-and-forget wake-up job on the bank-inbox queue), and
  *   - a bare Fastify route that only parses the same JSON body.
  * The parent drives both with autocannon at concurrency 50 for `--seconds` (default 10) with
  * signed single-result events (each a distinct, real settlement, spread over `--projects` projects
- * because a bank reports for many), then sends 1000-result events.
- * Prints one JSON line last: { bench, perSec, p99Ms, barePerSec, ratio, batchedResultsPerSec }.
+ * because a bank reports for many), then sends `--batches` 1000-result events, `--batch-concurrency`
+ * in flight. batchedResultsPerSec = results durably accepted (2xx, not duplicate) per second of
+ * that phase. Then the parent runs the bank-inbox processor itself (`--drainers` concurrent drains,
+ * like a worker's concurrency) over everything stored and reports the apply rates separately:
+ * applySinglesPerSec (single-result events applied per second) and applyResultsPerSec (results of
+ * 1000-result events applied per second), and checks every accepted settlement took effect.
+ * Prints one JSON line last: { bench, perSec, p99Ms, barePerSec, ratio, batchedResultsPerSec, applyResultsPerSec, … }.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -21,6 +27,7 @@ import { loadConfig } from '../src/config.js';
 import { ensureDatabase, runMigrations } from '../src/db/migrate.js';
 import { newWebhookSecret, signWebhook } from '../src/lib/crypto.js';
 import { newId } from '../src/lib/ids.js';
+import { processBankInbox } from '../src/modules/disbursement/bank-inbox.service.js';
 import { createBatch } from '../src/modules/disbursement/batch.service.js';
 import { projectAccounts } from '../src/modules/escrow/ledger.service.js';
 import { createDeps } from '../src/runtime.js';
@@ -39,6 +46,8 @@ const CONNECTIONS = Number(arg('connections', '50'));
 const SINGLE_POOL = Number(arg('single-pool', '60000'));
 const BATCHES = Number(arg('batches', '40'));
 const PROJECTS = Number(arg('projects', '50'));
+const BATCH_CONC = Number(arg('batch-concurrency', '8'));
+const DRAINERS = Number(arg('drainers', '2'));
 const BANK = 'BENCHWH';
 const DEK = Buffer.alloc(32, 9).toString('base64');
 
@@ -46,7 +55,7 @@ function configFor(url: string) {
   return loadConfig({
     NODE_ENV: 'test', DATABASE_URL: url, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     ADMIN_API_KEY: 'bench_admin_key_0123456789abcdef', DATA_ENCRYPTION_KEY: DEK, QUEUE_PREFIX: `{wgb_${randomBytes(3).toString('hex')}}`,
-    LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '10000000',
+    LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '10000000', BANK_WEBHOOK_APPLY: 'async',
   });
 }
 
@@ -164,22 +173,54 @@ async function main() {
     const apiRun = await autocannon({ url: `http://127.0.0.1:${ports.api}`, connections: CONNECTIONS, duration: SECONDS, requests: [{ setupRequest: single(false) }] });
     const settledSingles = next;
 
-    // 1000-result events, a few in flight at once (a bank delivering a large batch report).
+    // The processor over the singles (what the bank-inbox worker does after the 2xx).
+    const deps = createDeps(configFor(url), { poolMax: DRAINERS + 2, name: 'bench-webhooks-apply' });
+    const drain = async (limit: number) => {
+      let events = 0;
+      let results = 0;
+      await Promise.all(Array.from({ length: DRAINERS }, async () => {
+        for (;;) {
+          const r = await processBankInbox(deps, { limit });
+          if (r.processed === 0) return;
+          events += r.processed;
+          results += r.results;
+        }
+      }));
+      return { events, results };
+    };
+    const s0 = performance.now();
+    const singlesApplied = await drain(50);
+    const singlesApplySec = (performance.now() - s0) / 1000;
+
+    // 1000-result events, several in flight at once (a bank delivering large batch reports).
     const bodies = batches.map((b) => JSON.stringify({ type: 'disbursement.result', data: { results: b.map(result) } }));
     let k = 0;
     const t0 = performance.now();
     let failed = 0;
-    await Promise.all(Array.from({ length: 4 }, async () => {
+    let acceptedEvents = 0;
+    const batchLat: number[] = [];
+    await Promise.all(Array.from({ length: BATCH_CONC }, async () => {
       while (k < bodies.length) {
         const body = bodies[k++]!;
         const id = `msg_${randomUUID()}`;
         const ts = Math.floor(Date.now() / 1000);
+        const q0 = performance.now();
         const r = await fetch(`http://127.0.0.1:${ports.api}${apiPath}`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': signWebhook(secret, id, ts, body) } });
-        const j = (await r.json()) as { accepted?: number };
-        if (r.status !== 200 || j.accepted !== 1000) failed++;
+        const j = (await r.json()) as { duplicate?: boolean };
+        batchLat.push(performance.now() - q0);
+        if (r.status !== 200 || j.duplicate !== false) failed++;
+        else acceptedEvents++;
       }
     }));
     const batchedSec = (performance.now() - t0) / 1000;
+    const a0 = performance.now();
+    const batchedApplied = await drain(4);
+    const applySec = (performance.now() - a0) / 1000;
+    const check = ((await deps.db.execute(sql`
+      SELECT (SELECT count(*) FROM instructions WHERE status = 'settled')::int AS settled,
+        (SELECT count(*) FROM webhook_inbox WHERE processed_at IS NULL AND body IS NOT NULL)::int AS pending`)) as unknown as { rows: { settled: number; pending: number }[] }).rows[0]!;
+    await deps.close();
+    batchLat.sort((x, y) => x - y);
     const perSec = apiRun.requests.average;
     const out = {
       bench: 'webhooks',
@@ -187,10 +228,16 @@ async function main() {
       p99Ms: apiRun.latency.p99,
       barePerSec: Math.round(bareRun.requests.average),
       ratio: Number((perSec / bareRun.requests.average).toFixed(3)),
-      batchedResultsPerSec: Math.round((bodies.length * 1000) / batchedSec),
+      batchedResultsPerSec: Math.round((acceptedEvents * 1000) / batchedSec),
+      applyResultsPerSec: Math.round(batchedApplied.results / applySec),
+      applySinglesPerSec: Math.round(singlesApplied.events / singlesApplySec),
       detail: {
         seconds: SECONDS, connections: CONNECTIONS, apiNon2xx: apiRun.non2xx, apiErrors: apiRun.errors, apiAvgMs: apiRun.latency.average,
-        singleEventsSent: settledSingles, batchedEvents: bodies.length, batchedFailed: failed, batchedSeconds: Number(batchedSec.toFixed(2)),
+        singleEventsSent: settledSingles, singlesApplied: singlesApplied.events, singlesApplySeconds: Number(singlesApplySec.toFixed(2)),
+        batchedEvents: bodies.length, batchedFailed: failed, batchedSeconds: Number(batchedSec.toFixed(3)), batchConcurrency: BATCH_CONC,
+        batchedP50Ms: Math.round(batchLat[Math.floor(batchLat.length / 2)] ?? 0), batchedMaxMs: Math.round(batchLat[batchLat.length - 1] ?? 0),
+        batchedResultsApplied: batchedApplied.results, applySeconds: Number(applySec.toFixed(2)), drainers: DRAINERS,
+        instructionsSettled: check.settled, inboxPendingAfterDrain: check.pending,
       },
     };
     console.log(JSON.stringify(out));

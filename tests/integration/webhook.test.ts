@@ -135,8 +135,10 @@ describe('bank results', () => {
   it('enqueues a reconcile job per batch keyed by the webhook id', async () => {
     const id = `msg_${randomUUID()}`;
     await sendWebhook(ctx, s.bankCode, s.webhookSecret, { type: 'disbursement.result', data: { results: [result(ins[4]!, 'ACSC')] } }, { id });
-    // The wake-up job for the processor is keyed by bank + webhook id.
-    expect(await ctx.deps.queues['bank-inbox'].getJob(`bank-inbox__${s.bankId}__${id}`)).toBeTruthy();
+    // The processor's wake-up job (coalesced over a few ms) is keyed by bank + webhook id of the window's first event.
+    const wake = async () => ctx.deps.queues['bank-inbox'].getJob(`bank-inbox__${s.bankId}__${id}`);
+    for (let i = 0; i < 100 && !(await wake()); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(await wake()).toBeTruthy();
     await applyInbox(ctx);
     const job = await ctx.deps.queues.reconcile.getJob(`reconcile__${batchId}__${id}`.replace(/:/g, '_'));
     expect(job?.data).toEqual({ batchId });

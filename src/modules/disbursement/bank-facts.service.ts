@@ -27,12 +27,16 @@ export interface BankFact {
   accountNumber?: string | null;
   reference?: string | null;
   payerName?: string | null;
+  /** Overrides the call's sourceRef for this fact (several webhooks applied in one call). */
+  sourceRef?: string;
 }
 export interface ApplyResult {
   accepted: number;
   duplicates: number;
   batchIds: string[];
   contradictions: number;
+  /** Per input fact, in order: newly stored, flagged as a contradiction, the batch it touched. */
+  perFact: { fresh: boolean; contradiction: boolean; batchId: string | null }[];
 }
 
 const SETTLED = new Set(['ACSC', 'ACCC']);
@@ -74,7 +78,7 @@ export async function applyFacts(tx: DbOrTx, pii: PiiCipher, bankId: string, inp
     return {
       id: newId(), kind: f.kind, e2e: f.endToEndId ?? null, status: f.status ?? null, reason: f.reasonCode ?? null, amount: f.amountFen, vd: f.valueDate,
       bidx: card ? pii.blindIndex(card, 'card') : null, masked: card ? maskBankCard(card) : null, acct: f.accountNumber ?? null,
-      ref: f.reference ?? null, payer: f.payerName ?? null, key: dedupeKey(f),
+      ref: f.reference ?? null, payer: f.payerName ?? null, key: dedupeKey(f), sref: f.sourceRef ?? sourceRef,
     };
   });
   // One statement for the whole event: duplicates (across channels too) fall out on the unique key.
@@ -84,9 +88,9 @@ export async function applyFacts(tx: DbOrTx, pii: PiiCipher, bankId: string, inp
     INSERT INTO bank_records (id, bank_id, project_id, kind, end_to_end_id, status, reason_code, amount_fen, value_date, card_bidx, card_masked,
       account_number, reference, payer_name, source, source_ref, dedupe_key)
     SELECT x.id, ${bankId}::uuid, (SELECT i.project_id FROM instructions i WHERE i.end_to_end_id = x.e2e), x.kind, x.e2e, x.status, x.reason,
-      x.amount, x.vd, x.bidx, x.masked, x.acct, x.ref, x.payer, ${source}, ${sourceRef}, x.key
+      x.amount, x.vd, x.bidx, x.masked, x.acct, x.ref, x.payer, ${source}, x.sref, x.key
     FROM json_to_recordset(${JSON.stringify(recs)}::json) AS x(id uuid, kind text, e2e text, status text, reason text, amount bigint, vd date,
-      bidx text, masked text, acct text, ref text, payer text, key text)
+      bidx text, masked text, acct text, ref text, payer text, key text, sref text)
     ON CONFLICT (bank_id, dedupe_key) DO NOTHING
     RETURNING id`)) as unknown as { rows: { id: string }[] }).rows;
   const fresh = new Set(inserted.map((r) => r.id));
@@ -114,7 +118,9 @@ export async function applyFacts(tx: DbOrTx, pii: PiiCipher, bankId: string, inp
   const events: OutboxEvent[] = [];
   const returns: { ins: Instr; amount: number; recordId: string }[] = [];
   const batchIds = new Set<string>();
+  const contradicted = new Set<string>();
   const contradiction = (id: string, ins: Instr, why: string, f: BankFact) => {
+    contradicted.add(id);
     flags.push({ id, flags: ['contradiction', why] });
     events.push({ type: EVENTS.bankResultContradiction, projectId: ins.project, payload: { bankRecordId: id, endToEndId: ins.e2e, instructionId: ins.id, reason: why, instructionStatus: ins.status, reportedStatus: f.status ?? f.kind, reportedAmountFen: f.amountFen, instructedAmountFen: ins.amount } });
   };
@@ -189,5 +195,6 @@ export async function applyFacts(tx: DbOrTx, pii: PiiCipher, bankId: string, inp
       metadata: { instructionId: r.ins.id, bankRecordId: r.recordId },
     });
   }
-  return { accepted: fresh.size, duplicates: recs.length - fresh.size, batchIds: [...batchIds], contradictions: events.filter((e) => e.type === EVENTS.bankResultContradiction).length };
+  const perFact = recs.map((r) => ({ fresh: fresh.has(r.id), contradiction: contradicted.has(r.id), batchId: fresh.has(r.id) && r.e2e ? instrs.get(r.e2e)?.batch ?? null : null }));
+  return { accepted: fresh.size, duplicates: recs.length - fresh.size, batchIds: [...batchIds], contradictions: contradicted.size, perFact };
 }

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import type { Deps } from '../../deps.js';
 import type { PiiCipher } from '../../lib/crypto.js';
-import { applyFacts } from './bank-facts.service.js';
+import { applyFacts, type BankFact } from './bank-facts.service.js';
 import { enqueueReconcile, eventFacts, type BankEvent } from './webhook.service.js';
 
 /**
@@ -18,6 +18,7 @@ export interface DrainResult { processed: number; failed: number; results: numbe
 
 /** A row failing this often (a bug, not a lock conflict) is left for an operator; `error` says why. */
 export const MAX_INBOX_ATTEMPTS = 10;
+const MAX_BATCH_BYTES = 1_000_000;
 
 type Row = { bank_id: string; webhook_id: string; body: string };
 
@@ -33,26 +34,54 @@ async function claim(tx: DbOrTx, limit: number, only?: InboxKey): Promise<Row[]>
   return ((await tx.execute(q)) as unknown as { rows: Row[] }).rows;
 }
 
+/**
+ * All claimed events go through ONE applyFacts call (facts in arrival order, each carrying its own
+ * webhook id as source_ref), so N small events cost the same handful of set-based statements as
+ * one; the per-fact results are split back into per-event outcomes.
+ */
 async function applyRows(tx: DbOrTx, pii: PiiCipher, rows: Row[]): Promise<InboxOutcome[]> {
+  if (!rows.length) return [];
   const out: InboxOutcome[] = [];
+  const byBank = new Map<string, { row: Row; facts: BankFact[] }[]>();
   for (const row of rows) {
     // The body was verified and shape-checked before it was stored.
-    const facts = eventFacts(JSON.parse(row.body) as BankEvent);
-    const r = await applyFacts(tx, pii, row.bank_id, facts, 'webhook', row.webhook_id);
-    out.push({ bankId: row.bank_id, webhookId: row.webhook_id, accepted: r.accepted, duplicates: r.duplicates, contradictions: r.contradictions, batchIds: r.batchIds, results: facts.length });
+    const facts = eventFacts(JSON.parse(row.body) as BankEvent).map((f) => ({ ...f, sourceRef: row.webhook_id }));
+    const list = byBank.get(row.bank_id) ?? [];
+    list.push({ row, facts });
+    byBank.set(row.bank_id, list);
   }
-  if (rows.length) {
-    const keys = JSON.stringify(rows.map((r) => ({ b: r.bank_id, w: r.webhook_id })));
-    await tx.execute(sql`
-      UPDATE webhook_inbox i SET processed_at = now(), error = NULL FROM json_to_recordset(${keys}::json) AS x(b uuid, w text)
-      WHERE i.bank_id = x.b AND i.webhook_id = x.w`);
+  for (const [bankId, list] of byBank) {
+    const r = await applyFacts(tx, pii, bankId, list.flatMap((x) => x.facts), 'webhook', list[0]!.row.webhook_id);
+    let i = 0;
+    for (const { row, facts } of list) {
+      const mine = r.perFact.slice(i, i + facts.length);
+      i += facts.length;
+      const accepted = mine.filter((p) => p.fresh).length;
+      out.push({
+        bankId, webhookId: row.webhook_id, accepted, duplicates: facts.length - accepted, contradictions: mine.filter((p) => p.contradiction).length,
+        batchIds: [...new Set(mine.map((p) => p.batchId).filter((b): b is string => !!b))], results: facts.length,
+      });
+    }
   }
+  const keys = JSON.stringify(rows.map((r) => ({ b: r.bank_id, w: r.webhook_id })));
+  await tx.execute(sql`
+    UPDATE webhook_inbox i SET processed_at = now(), error = NULL FROM json_to_recordset(${keys}::json) AS x(b uuid, w text)
+    WHERE i.bank_id = x.b AND i.webhook_id = x.w`);
   return out;
 }
 
 async function drainOnce(db: Deps['db'], pii: PiiCipher, limit: number, only: InboxKey | undefined, claimed: Row[]): Promise<InboxOutcome[]> {
   return db.transaction(async (tx) => {
-    const rows = await claim(tx, limit, only);
+    const all = await claim(tx, limit, only);
+    // Bound one transaction's work (~1 MB of events, e.g. six 1000-result events or 50 small ones);
+    // rows claimed beyond it are released at commit and taken by the next pass.
+    const rows: Row[] = [];
+    let bytes = 0;
+    for (const r of all) {
+      if (rows.length && bytes + r.body.length > MAX_BATCH_BYTES) break;
+      rows.push(r);
+      bytes += r.body.length;
+    }
     claimed.push(...rows);
     return applyRows(tx, pii, rows);
   });

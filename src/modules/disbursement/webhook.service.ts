@@ -74,14 +74,30 @@ export async function receiveBankWebhook(deps: Pick<Deps, 'db' | 'pii' | 'queues
   const none = { accepted: 0, duplicates: 0, contradictions: 0 };
   if (!ins.rows.length) return { duplicate: true, applied: false, ...none };
   if (mode === 'async') {
-    // A wake-up only: the row is already durable and the periodic drain finds it if this add is lost.
-    enqueueInboxJob(deps, bankId, webhookId).catch(() => {});
+    wakeProcessor(deps, bankId, webhookId);
     return { duplicate: false, applied: false, ...none };
   }
   // Stored is what the 2xx promises; if applying fails here the drain applies it later.
   const r = await processBankInbox(deps, { only: { bankId, webhookId } }).catch(() => null);
   const o = r?.outcomes[0];
   return o ? { duplicate: false, applied: true, accepted: o.accepted, duplicates: o.duplicates, contradictions: o.contradictions } : { duplicate: false, applied: false, ...none };
+}
+
+/**
+ * The job is only a wake-up (the row is already durable; the periodic drain finds it if the add is
+ * lost), and the processor drains everything pending, so under load one job per short window is
+ * enough: a BullMQ add costs about as much CPU as the whole accept path. The job is added after
+ * the commit of every event in its window and carries the id (bank + webhook id) of the first.
+ */
+const WAKE_WINDOW_MS = 5;
+const waking = new WeakSet<object>();
+function wakeProcessor(deps: Pick<Deps, 'queues'>, bankId: string, webhookId: string) {
+  if (waking.has(deps.queues)) return;
+  waking.add(deps.queues);
+  setTimeout(() => {
+    waking.delete(deps.queues);
+    enqueueInboxJob(deps, bankId, webhookId).catch(() => {});
+  }, WAKE_WINDOW_MS);
 }
 
 export async function enqueueInboxJob(deps: Pick<Deps, 'queues'>, bankId: string, webhookId: string) {
