@@ -37,7 +37,7 @@ beforeAll(async () => {
 afterAll(async () => ctx?.close());
 
 async function checksum(): Promise<Map<string, string>> {
-  const r = (await ctx.deps.db.$client.query(checksumSql)) as { rows: { t: string; n: number; h: string }[] };
+  const r = (await ctx.deps.db.execute(sql.raw(checksumSql))) as unknown as { rows: { t: string; n: number; h: string }[] };
   return new Map(r.rows.map((x) => [x.t, `${x.n}:${x.h}`]));
 }
 function diff(a: Map<string, string>, b: Map<string, string>): string[] {

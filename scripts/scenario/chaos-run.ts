@@ -1,0 +1,165 @@
+/**
+ * Fault injection around the scenario: a clean run and a chaos run of the same seed, each on its
+ * own scratch platform (API process + separate worker process). During the chaos run the worker is
+ * SIGKILLed at random moments and restarted, this run's queue keys are deleted from Redis once, and
+ * (optionally) Postgres is restarted once. Then the invariants are checked on the chaos database and
+ * its final state is compared with the clean one, keyed by names (ids differ between runs).
+ */
+import { execFileSync } from 'node:child_process';
+import pg from 'pg';
+import { classifyEvent } from '../../src/modules/alerts/alert-catalogue.js';
+import { startPlatform, type Platform } from './platform.js';
+import { rng } from './rng.js';
+import { runScenario } from './scenario.js';
+import type { ScenarioSize } from './world.js';
+
+export interface ChaosOptions { seed: number; size: ScenarioSize; kills: number; redisFlush: boolean; pgRestart: boolean; log: (m: string) => void }
+export interface ChaosReport {
+  bench: 'chaos'; kills: number; redisFlushes: number; pgRestarts: number; differences: number; invariantViolations: number;
+  details: { differences: string[]; violations: string[]; cleanMs: number; chaosMs: number };
+}
+
+async function query<T>(url: string, text: string): Promise<T[]> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query(text)).rows as T[];
+  } finally {
+    await c.end();
+  }
+}
+
+/** Wait until the worker has relayed every outbox event and the queues are idle. */
+async function quiesce(p: Platform, log: (m: string) => void, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let stable = 0;
+  let last = '';
+  while (Date.now() < deadline && stable < 4) {
+    const [r] = await query<{ unrelayed: number; alerts: number; lines: number }>(p.databaseUrl, `SELECT
+      (SELECT count(*)::int FROM outbox WHERE relayed_at IS NULL) AS unrelayed, (SELECT count(*)::int FROM alerts) AS alerts,
+      (SELECT count(*)::int FROM payroll_lines WHERE status = 'pending') AS lines`);
+    const now = JSON.stringify(r);
+    stable = r!.unrelayed === 0 && now === last ? stable + 1 : 0;
+    last = now;
+    await new Promise((res) => setTimeout(res, 500));
+  }
+  if (stable < 4) log(`quiesce: timed out (${last})`);
+}
+
+/** The final state by natural keys: what a worker was paid, cases, balances, alerts, blacklist. */
+export async function finalState(url: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const put = (k: string, v: unknown) => out.set(k, JSON.stringify(v));
+  const lines = await query<Record<string, unknown>>(url, `
+    SELECT p.name AS project, w.name AS worker, l.month, l.net_fen::text, l.paid_fen::text, l.status, l.paid_by
+    FROM payroll_lines l JOIN projects p ON p.id = l.project_id JOIN workers w ON w.id = l.worker_id
+    JOIN payrolls r ON r.id = l.payroll_id WHERE r.status <> 'superseded'`);
+  for (const l of lines) put(`line ${l.project} ${l.worker} ${l.month}`, [l.net_fen, l.paid_fen, l.status, l.paid_by]);
+  const cases = await query<Record<string, unknown>>(url, `
+    SELECT p.name AS project, e.name AS employer, c.month, c.stage, c.status, c.workers_owed, c.amount_owed_fen::text, c.amount_cleared_fen::text, c.cleared_by, c.gc_order_ignored
+    FROM arrears_cases c JOIN projects p ON p.id = c.project_id JOIN companies e ON e.id = c.employer_id`);
+  for (const c of cases) put(`case ${c.project} ${c.employer} ${c.month}`, [c.stage, c.status, c.workers_owed, c.amount_owed_fen, c.amount_cleared_fen, c.cleared_by, c.gc_order_ignored]);
+  const accounts = await query<Record<string, unknown>>(url, `
+    SELECT a.kind, coalesce(p.name, co.name, a.code) AS owner, a.posted::text, a.pending_out::text, a.pending_in::text
+    FROM ledger_accounts a LEFT JOIN projects p ON p.id = a.project_id LEFT JOIN companies co ON co.id = a.company_id`);
+  for (const a of accounts) put(`account ${a.kind} ${a.owner}`, [a.posted, a.pending_out, a.pending_in]);
+  const alerts = await query<{ type: string; n: number }>(url, `SELECT type, count(*)::int AS n FROM alerts GROUP BY type`);
+  for (const a of alerts) put(`alerts ${a.type}`, a.n);
+  const bl = await query<Record<string, unknown>>(url, `SELECT c.name, b.status, b.reason FROM blacklist_entries b JOIN companies c ON c.id = b.company_id`);
+  for (const b of bl) put(`blacklist ${b.name}`, [b.status, b.reason]);
+  const batches = await query<{ kind: string; status: string; n: number }>(url, `SELECT kind, status, count(*)::int AS n FROM batches GROUP BY 1, 2`);
+  for (const b of batches) put(`batches ${b.kind} ${b.status}`, b.n);
+  return out;
+}
+
+export function compare(clean: Map<string, string>, chaos: Map<string, string>): string[] {
+  const d: string[] = [];
+  for (const [k, v] of clean) if (chaos.get(k) !== v) d.push(`${k}: clean ${v} ≠ chaos ${chaos.get(k) ?? '(absent)'}`);
+  for (const [k, v] of chaos) if (!clean.has(k)) d.push(`${k}: only in chaos ${v}`);
+  return d;
+}
+
+export async function invariants(p: Platform): Promise<string[]> {
+  const v: string[] = [];
+  const url = p.databaseUrl;
+  for (const t of await query<{ transaction_id: string; s: string }>(url, `SELECT transaction_id, sum(amount)::text AS s FROM ledger_entries GROUP BY 1 HAVING sum(amount) <> 0`))
+    v.push(`ledger transaction ${t.transaction_id} sums to ${t.s}`);
+  for (const a of await query<{ code: string; posted: string; pending_out: string }>(url, `SELECT code, posted::text, pending_out::text FROM ledger_accounts WHERE NOT allow_negative AND (posted < 0 OR posted - pending_out < 0)`))
+    v.push(`guarded account ${a.code} negative: posted ${a.posted}, pending out ${a.pending_out}`);
+  for (const x of await query<{ id: string; n: number }>(url, `SELECT l.id, count(*)::int AS n FROM instructions i JOIN payroll_lines l ON l.id = i.payroll_line_id WHERE i.status = 'settled' GROUP BY l.id HAVING sum(i.amount_fen) > max(l.net_fen)`))
+    v.push(`payroll line ${x.id} paid more than its net (${x.n} settled instructions)`);
+  const outbox = await query<{ id: string; type: string; payload: Record<string, unknown>; has_alert: boolean }>(url, `
+    SELECT o.id, o.type, o.payload, EXISTS (SELECT 1 FROM alerts a WHERE a.id = o.id) AS has_alert FROM outbox o`);
+  for (const e of outbox) {
+    const worthy = classifyEvent(e.type, e.payload) !== null;
+    if (worthy && !e.has_alert) v.push(`outbox event ${e.id} (${e.type}) became no alert`);
+    if (!worthy && e.has_alert) v.push(`outbox event ${e.id} (${e.type}) is not alert-worthy but has an alert`);
+  }
+  const dup = await query<{ id: string; n: number }>(url, `SELECT id, count(*)::int AS n FROM alerts GROUP BY id HAVING count(*) > 1`);
+  for (const x of dup) v.push(`alert ${x.id} stored ${x.n} times`);
+  const audit = await fetch(`${p.baseUrl}/v1/audit/verify`, { headers: { authorization: `Bearer ${p.adminKey}` } });
+  const body = (await audit.json()) as { ok?: boolean; valid?: boolean; brokenAt?: unknown };
+  if (audit.status !== 200 || (body.ok === false || body.valid === false)) v.push(`audit chain does not verify: ${audit.status} ${JSON.stringify(body).slice(0, 200)}`);
+  return v;
+}
+
+export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
+  const tag = `K${o.seed}`;
+  // 1. the clean run
+  const clean = await startPlatform({ name: 'wg_chaos_clean', log: o.log });
+  let cleanState: Map<string, string>;
+  let cleanMs: number;
+  try {
+    const res = await runScenario({ baseUrl: clean.baseUrl, adminKey: clean.adminKey, seed: o.seed, tag, size: o.size, log: (m) => o.log(`clean: ${m}`) });
+    cleanMs = res.ms;
+    await quiesce(clean, o.log);
+    cleanState = await finalState(clean.databaseUrl);
+  } finally {
+    await clean.stop();
+  }
+  o.log(`clean run: ${(cleanMs / 1000).toFixed(1)} s, ${cleanState.size} facts`);
+
+  // 2. the chaos run
+  const p = await startPlatform({ name: 'wg_chaos', log: (m) => { if (!/ECONNREFUSED|terminating connection|Connection terminated|57P01|ECONNRESET/.test(m)) o.log(m); } });
+  const r = rng(o.seed ^ 0x5eed);
+  let kills = 0, redisFlushes = 0, pgRestarts = 0;
+  let done = false;
+  let chaosMs = 0;
+  try {
+    const scenario = runScenario({ baseUrl: p.baseUrl, adminKey: p.adminKey, seed: o.seed, tag, size: o.size, log: (m) => o.log(`chaos: ${m}`) })
+      .then((x) => { chaosMs = x.ms; return x; })
+      .finally(() => { done = true; });
+    const faults = (async () => {
+      // Spread the kills over the expected duration (the clean run's), a bit faster so they all fit.
+      const gap = Math.max(400, (cleanMs * 0.8) / (o.kills + 2));
+      const flushAt = Math.floor(o.kills / 2);
+      const pgAt = Math.floor((o.kills * 2) / 3);
+      for (let i = 0; !done || kills < o.kills; i++) {
+        await new Promise((res) => setTimeout(res, gap * (0.5 + r())));
+        await p.killWorker('SIGKILL');
+        kills++;
+        if (o.redisFlush && redisFlushes === 0 && kills >= flushAt) {
+          const n = await p.flushQueues();
+          redisFlushes++;
+          o.log(`chaos: deleted ${n} queue keys of ${p.queuePrefix}`);
+        }
+        if (o.pgRestart && pgRestarts === 0 && kills >= pgAt) {
+          o.log('chaos: restarting Postgres');
+          execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', '15', 'main', 'restart'], { stdio: 'ignore' });
+          pgRestarts++;
+        }
+        await new Promise((res) => setTimeout(res, 200 + r() * 800));
+        await p.startWorker();
+        if (done && kills >= o.kills) break;
+      }
+    })();
+    await Promise.all([scenario, faults]);
+    o.log(`chaos run: ${(chaosMs / 1000).toFixed(1)} s, ${kills} kills, ${redisFlushes} Redis flushes, ${pgRestarts} Postgres restarts`);
+    await quiesce(p, o.log);
+    const violations = await invariants(p);
+    const differences = compare(cleanState, await finalState(p.databaseUrl));
+    return { bench: 'chaos', kills, redisFlushes, pgRestarts, differences: differences.length, invariantViolations: violations.length, details: { differences, violations, cleanMs, chaosMs } };
+  } finally {
+    await p.stop();
+  }
+}

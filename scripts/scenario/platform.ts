@@ -1,0 +1,111 @@
+/**
+ * A scratch WageGuard: its own database (cloned from the migrated test template), its own BullMQ
+ * prefix, an API process and a separate worker process (`src/main.ts api|worker`), each of which
+ * can be killed and restarted. Used by chaos, the chaos CI test and the soak benchmark.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { createTestDatabase, ensureTemplate } from '../../tests/helpers/db.js';
+
+export interface Platform {
+  baseUrl: string;
+  adminKey: string;
+  databaseUrl: string;
+  queuePrefix: string;
+  api: () => ChildProcess;
+  worker: () => ChildProcess;
+  startWorker(): Promise<void>;
+  killWorker(signal?: NodeJS.Signals): Promise<void>;
+  startApi(): Promise<void>;
+  /** Delete only this platform's queue keys (never FLUSHALL: other people use this Redis). */
+  flushQueues(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => res(p));
+    });
+    s.on('error', rej);
+  });
+}
+
+export async function startPlatform(o: { name?: string; env?: Record<string, string>; log?: (m: string) => void } = {}): Promise<Platform> {
+  await ensureTemplate();
+  const db = await createTestDatabase(o.name ?? 'wg_scn');
+  const port = await freePort();
+  const adminKey = `wg_scn_admin_${randomBytes(12).toString('hex')}`;
+  const queuePrefix = `{wgscn_${randomBytes(4).toString('hex')}}`;
+  const env = {
+    ...process.env, NODE_ENV: 'test', DATABASE_URL: db.url, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', PORT: String(port), HOST: '127.0.0.1',
+    ADMIN_API_KEY: adminKey, DATA_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'), QUEUE_PREFIX: queuePrefix, LOG_LEVEL: 'warn',
+    RATE_LIMIT_PER_MINUTE: '10000000', ALLOW_PRIVATE_WEBHOOK_TARGETS: 'true', ...o.env,
+  };
+  const baseUrl = `http://127.0.0.1:${port}`;
+  let api: ChildProcess | null = null;
+  let worker: ChildProcess | null = null;
+  const spawnMode = (mode: 'api' | 'worker') => {
+    const c = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'scenario', 'serve.ts'), mode], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    c.stderr!.on('data', (b: Buffer) => {
+      const line = b.toString().trim();
+      if (line && o.log && !/ExperimentalWarning|^ready /.test(line)) o.log(`[${mode}] ${line.slice(0, 300)}`);
+    });
+    return c;
+  };
+  const waitReady = async () => {
+    for (let i = 0; i < 300; i++) {
+      try {
+        const r = await fetch(`${baseUrl}/healthz`, { signal: AbortSignal.timeout(1000) });
+        if (r.ok) return;
+      } catch { /* not yet */ }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error('API did not come up');
+  };
+  const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 3, lazyConnect: false });
+
+  const p: Platform = {
+    baseUrl, adminKey, databaseUrl: db.url, queuePrefix,
+    api: () => api!, worker: () => worker!,
+    async startApi() { api = spawnMode('api'); await waitReady(); },
+    async startWorker() {
+      worker = spawnMode('worker');
+      // The worker has no port: give it a moment to connect and start its loops.
+      await new Promise((r) => setTimeout(r, 1500));
+    },
+    async killWorker(signal = 'SIGKILL') {
+      const w = worker;
+      if (!w || w.exitCode !== null) return;
+      const done = new Promise((r) => w.once('exit', r));
+      w.kill(signal);
+      await done;
+    },
+    async flushQueues() {
+      let n = 0;
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${queuePrefix}:*`, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length) n += await redis.del(...keys);
+      } while (cursor !== '0');
+      return n;
+    },
+    async stop() {
+      for (const c of [api, worker]) if (c && c.exitCode === null) { const d = new Promise((r) => c.once('exit', r)); c.kill('SIGTERM'); await Promise.race([d, new Promise((r) => setTimeout(r, 5000))]); if (c.exitCode === null) c.kill('SIGKILL'); }
+      await p.flushQueues().catch(() => 0);
+      redis.disconnect();
+      await db.drop().catch(() => {});
+    },
+  };
+  await p.startApi();
+  await p.startWorker();
+  return p;
+}

@@ -1,0 +1,165 @@
+/**
+ * A Songyuan year in miniature, through the public API only: build the world, then walk the
+ * calendar: each month the employers record attendance and submit wage sheets, the GC approves,
+ * the bank (the disbursement module's simulator, in-process) settles and rejects lines; the admin's
+ * `asOf` sweeps move the arrears cases along; GCs pay first, one GC ignores its order (the deposit
+ * pays and is replenished late) and ends on the blacklist. Reused by `npm run demo`, `npm run chaos`
+ * and the chaos CI test with a smaller size.
+ */
+import { runBankSimOnce } from '../../src/modules/disbursement/sim/bank-sim.js';
+import { Client } from './client.js';
+import { rng } from './rng.js';
+import { summarize, type Summary } from './summary.js';
+import { allocate, buildWorld, deposit, type Project, type ScenarioSize, type World } from './world.js';
+
+export interface ScenarioOptions {
+  baseUrl: string;
+  adminKey: string;
+  seed: number;
+  /** Makes names and codes unique on a database that already holds an earlier run. */
+  tag: string;
+  size: ScenarioSize;
+  log?: (m: string) => void;
+  /** How long a request keeps retrying through an outage (ms). */
+  patienceMs?: number;
+}
+
+export interface ScenarioResult { world: World; summary: Summary; requests: number; retries: number; ms: number }
+
+const OWED = new Set(['missing', 'rejected', 'underpaid', 'wrong_account']);
+const addDays = (d: string, n: number) => new Date(Date.parse(d + 'T00:00:00Z') + n * 86_400_000).toISOString().slice(0, 10);
+const nextMonth = (m: string) => { const [y, mo] = m.split('-').map(Number) as [number, number]; return mo === 12 ? `${y + 1}-01` : `${y}-${String(mo + 1).padStart(2, '0')}`; };
+
+interface Sheet { projectId: string; payrollId: string; month: string; employerId: string }
+interface CaseView { id: string; projectId: string; employerId: string; month: string; stage: string; status: string; clearedBy: Record<string, number>; amountOwedFen: number; countyCode: string }
+
+export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
+  const t0 = Date.now();
+  const log = o.log ?? (() => {});
+  const api = new Client({ baseUrl: o.baseUrl, patienceMs: o.patienceMs ?? 180_000, log });
+  const r = rng(o.seed);
+  const admin = o.adminKey;
+  const world = await buildWorld(api, admin, o.tag, o.size, r, log);
+  const workers = world.projects.reduce((s, p) => s + p.workers.length, 0);
+  log(`world: ${world.projects.length} projects, ${workers} workers, ${world.banks.length} banks (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  const byId = new Map(world.projects.map((p) => [p.id, p]));
+  const sheets: Sheet[] = [];
+  const lastMonth = o.size.months[o.size.months.length - 1]!;
+  const netOf = new Map<string, number>(); // worker id → monthly net (fen), fixed per worker
+
+  // ---- the bank: settle whatever is ready at each of the three banks ----
+  const bankRound = async (valueDate: string, settleRate: (p: Project | undefined) => number, project?: Project) => {
+    const banks = project ? [project.bank] : world.banks;
+    for (const b of banks) {
+      await runBankSimOnce(api.http(), {
+        bankKey: b.key, bankCode: b.code, secret: b.secret, settleRate: settleRate(project), valueDate, random: r,
+        reasonCodes: ['AC04', 'AC06', 'BE01'], chunk: 500,
+      });
+    }
+  };
+  /** Reconciliation runs in the worker: wait until the sheets have no line left pending (and, if asked, none owed). */
+  const settled = async (list: Sheet[], noOwed = false, timeoutMs = 120_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (const s of list) {
+      for (;;) {
+        const pr = await api.get<{ lines: { status: string }[] }>(`/v1/payrolls/${s.payrollId}`, admin);
+        if (!pr.lines.some((l) => l.status === 'pending' || (noOwed && OWED.has(l.status)))) break;
+        if (Date.now() > deadline) { log(`timeout waiting for payroll ${s.payrollId} to reconcile`); return false; }
+        await new Promise((res) => setTimeout(res, 250));
+      }
+    }
+    return true;
+  };
+
+  // ---- one month of work: attendance, wage sheets, approval, the bank ----
+  const runMonth = async (month: string) => {
+    const pay = nextMonth(month);
+    const monthSheets: Sheet[] = [];
+    for (const p of world.projects) {
+      // attendance by the GC for everyone on site
+      const days = new Map(p.workers.map((w) => [w.id, 18 + Math.floor(r() * 8)]));
+      await api.post(`/v1/projects/${p.id}/attendance`, p.gc.key, { month, entries: p.workers.map((w) => ({ workerId: w.id, daysPresent: days.get(w.id)! })) });
+      let total = 0;
+      for (const sub of p.subs) {
+        const mine = p.workers.filter((w) => w.employerId === sub.id);
+        if (!mine.length) continue;
+        const lines = mine.map((w) => {
+          if (!netOf.has(w.id)) netOf.set(w.id, 30_000 * (20 + Math.floor(r() * 15)));
+          const daily = netOf.get(w.id)! / 22;
+          const net = Math.round((daily * days.get(w.id)!) / 100) * 100;
+          return { workerId: w.id, daysWorked: days.get(w.id)!, grossFen: net + 20_000, deductionsFen: 20_000, netFen: net };
+        });
+        const sum = lines.reduce((s, l) => s + l.netFen, 0);
+        total += sum;
+        const pr = await api.post<{ id: string }>(`/v1/projects/${p.id}/payrolls`, sub.key, { month, employerId: sub.id, control: { lineCount: lines.length, totalNetFen: sum }, lines });
+        monthSheets.push({ projectId: p.id, payrollId: pr.id, month, employerId: sub.id });
+      }
+      // the construction unit's labour-cost allocation arrives first, covering the month
+      await allocate(api, p, total, `${pay}-03`, `ALLOC-${p.index}-${month}`);
+      world.moneyIn.wage += total;
+    }
+    for (const s of monthSheets) await api.post(`/v1/payrolls/${s.payrollId}/approve`, byId.get(s.projectId)!.gc.key);
+    // The bank runs each sheet as it comes; in the last month the defaulting subcontractor's account
+    // details are all bad (every line rejected), and so are those of the ignoring GC's project.
+    for (const s of monthSheets) {
+      const p = byId.get(s.projectId)!;
+      const bad = month === lastMonth && ((p.role === 'defaulting_sub' && s.employerId === p.subs[0]!.id) || p.role === 'ignoring_gc');
+      await bankRound(`${pay}-08`, () => (bad ? 0 : 0.99), p);
+    }
+    await settled(monthSheets);
+    sheets.push(...monthSheets);
+    log(`month ${month}: ${monthSheets.length} wage sheets approved and paid by the bank (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  };
+
+  // ---- the calendar ----
+  const paid = new Set<string>();
+  const proposed = new Set<string>();
+  const replenished = new Set<string>();
+  const monthAt = new Map(o.size.months.map((m) => [`${nextMonth(m)}-03`, m]));
+  const start = `${nextMonth(o.size.months[0]!)}-03`;
+  const end = addDays(`${nextMonth(lastMonth)}-10`, 48);
+  let sweeps = 0;
+  const tSweeps = Date.now();
+  for (let d = start; d <= end; d = addDays(d, 2)) {
+    for (const [at, m] of monthAt) if (at <= d) { monthAt.delete(at); await runMonth(m); }
+    await api.post('/v1/admin/sweeps', admin, { asOf: d });
+    sweeps++;
+    const open = (await api.all<CaseView>('/v1/cases?status=open', admin));
+    let acted = false;
+    for (const c of open) {
+      const p = byId.get(c.projectId)!;
+      if (c.stage === 'gc_order' && p.role !== 'ignoring_gc' && !paid.has(c.id)) {
+        // The GC pays first from its own account.
+        await api.post(`/v1/cases/${c.id}/gc-payments`, p.gc.key, { debtorAccount: `GC-${p.gc.id.slice(0, 8)}`, asOf: d }, { expect: [201, 409] });
+        paid.add(c.id);
+        acted = true;
+      }
+      if (p.role === 'ignoring_gc' && ['deposit_notice', 'replenishment_due', 'replenishment_overdue'].includes(c.stage) && !proposed.has(p.gc.id)) {
+        await api.post('/v1/blacklist/proposals', world.inspectors[p.county]!, {
+          companyId: p.gc.id, countyCode: p.county, reason: 'arrears_threshold', caseIds: [c.id],
+          reasonDetail: `总包单位拒不执行先行清偿令，项目 ${p.name} 欠薪由保证金支付`,
+        }, { expect: [201, 409] });
+        proposed.add(p.gc.id);
+      }
+      if (c.stage === 'replenishment_overdue' && !replenished.has(c.id)) {
+        // The GC tops the deposit up, late.
+        const amount = Object.values(c.clearedBy ?? {}).reduce((s, v) => s + Number(v), 0);
+        await deposit(api, p, amount, d, `DEP-${p.index}-REPL-${c.id.slice(-12)}`);
+        world.moneyIn.deposit += amount;
+        replenished.add(c.id);
+      }
+      if (['deposit_notice', 'gc_order'].includes(c.stage)) acted = true;
+    }
+    if (acted) {
+      await bankRound(d, () => 1);
+      await settled(sheets.filter((s) => open.some((c) => c.projectId === s.projectId && c.month === s.month && c.employerId === s.employerId && c.stage !== 'gc_order')), true, 5_000);
+    }
+  }
+  log(`${sweeps} sweeps from ${start} to ${end} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  // The blacklist sweep after the objection period, then the credit grades.
+  const finalDay = addDays(end, 40);
+  await api.post('/v1/admin/blacklist/evaluate', admin, { asOf: finalDay });
+  await api.post('/v1/admin/credit/recompute', admin, { asOf: finalDay });
+  const summary = await summarize(api, world, sheets, log);
+  return { world, summary, requests: api.requests, retries: api.retries, ms: Date.now() - t0 };
+}
