@@ -6,7 +6,7 @@ import { getCalendar, getPolicy } from '../policy/policy.service.js';
 import { payDatesFor, planChunks, reconSettings } from './reconciliation.rules.js';
 import { claimInferredSql, classifySql, lockSql, orphansSql, statementRowsSql, type ChunkPm } from './reconciliation.sql.js';
 
-export const DEFAULT_CHUNK_LINES = 250_000;
+export const DEFAULT_CHUNK_LINES = 1_000_000;
 /** From this many lines a chunk is planned with hash joins only. */
 const BIG_CHUNK = 20_000;
 

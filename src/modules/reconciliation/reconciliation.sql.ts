@@ -119,7 +119,8 @@ export function classifySql(pms: ChunkPm[], asOf: string): SQL {
   agg AS (
     SELECT rs.line_id,
       count(*) FILTER (WHERE settled) - count(*) FILTER (WHERE kind = 'return') AS n_net,
-      greatest(coalesce(sum(amount_fen) FILTER (WHERE settled), 0) - coalesce(sum(amount_fen) FILTER (WHERE kind = 'return'), 0), 0) AS paid,
+      -- float8 sums of integer fen are exact below 2^53 and avoid a numeric state per line
+      greatest(coalesce(sum(amount_fen::float8) FILTER (WHERE settled), 0) - coalesce(sum(amount_fen::float8) FILTER (WHERE kind = 'return'), 0), 0)::bigint AS paid,
       max(value_date) FILTER (WHERE settled) AS last_paid_on,
       coalesce(bool_or(settled AND rs.card_bidx IS NOT NULL AND rs.card_bidx IS DISTINCT FROM reg_card), false) AS foreign_card,
       coalesce(bool_or(settled AND sh.card_bidx IS NOT NULL), false) AS shared_card,
@@ -252,10 +253,11 @@ export function orphansSql(bankIds: string[], projectIds: string[], fromDate: st
       AND (r.project_id IS NULL OR r.project_id = ANY(${arr(projectIds)}::uuid[]))
       AND r.value_date >= ${fromDate}::date
       AND NOT EXISTS (SELECT 1 FROM recon_orphans o WHERE o.bank_record_id = r.id)
-      AND CASE WHEN r.end_to_end_id IS NULL
-        THEN NOT EXISTS (SELECT 1 FROM recon_inferred_matches m WHERE m.bank_record_id = r.id)
-        ELSE NOT EXISTS (SELECT 1 FROM payroll_lines pl WHERE pl.end_to_end_id = r.end_to_end_id)
-          AND NOT EXISTS (SELECT 1 FROM instructions i WHERE i.end_to_end_id = r.end_to_end_id) END),
+      -- plain anti-joins (a NULL EndToEndId equals nothing, so those two pass for statement rows);
+      -- instructions first: narrow, and they carry nearly every line's EndToEndId
+      AND NOT EXISTS (SELECT 1 FROM recon_inferred_matches m WHERE m.bank_record_id = r.id)
+      AND NOT EXISTS (SELECT 1 FROM instructions i WHERE i.end_to_end_id = r.end_to_end_id)
+      AND NOT EXISTS (SELECT 1 FROM payroll_lines pl WHERE pl.end_to_end_id = r.end_to_end_id)),
   ins AS (
     INSERT INTO recon_orphans (bank_record_id, bank_id, project_id, end_to_end_id, kind, status, reason_code, amount_fen, value_date, detected_as_of)
     SELECT id, bank_id, project_id, end_to_end_id, kind, status, reason_code, amount_fen, value_date, ${asOf}::date FROM cand
