@@ -232,7 +232,7 @@ async function main() {
       applyResultsPerSec: Math.round(batchedApplied.results / applySec),
       applySinglesPerSec: Math.round(singlesApplied.events / singlesApplySec),
       detail: {
-        seconds: SECONDS, connections: CONNECTIONS, apiNon2xx: apiRun.non2xx, apiErrors: apiRun.errors, apiAvgMs: apiRun.latency.average,
+        seconds: SECONDS, connections: CONNECTIONS, bareP99Ms: bareRun.latency.p99, bareAvgMs: bareRun.latency.average, apiNon2xx: apiRun.non2xx, apiErrors: apiRun.errors, apiAvgMs: apiRun.latency.average,
         singleEventsSent: settledSingles, singlesApplied: singlesApplied.events, singlesApplySeconds: Number(singlesApplySec.toFixed(2)),
         batchedEvents: bodies.length, batchedFailed: failed, batchedSeconds: Number(batchedSec.toFixed(3)), batchConcurrency: BATCH_CONC,
         batchedP50Ms: Math.round(batchLat[Math.floor(batchLat.length / 2)] ?? 0), batchedMaxMs: Math.round(batchLat[batchLat.length - 1] ?? 0),

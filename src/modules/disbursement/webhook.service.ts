@@ -1,4 +1,3 @@
-import { sql } from 'drizzle-orm';
 import type { Deps } from '../../deps.js';
 import { sha256Hex, verifyWebhook } from '../../lib/crypto.js';
 import { jobId } from '../../jobs/queues.js';
@@ -67,10 +66,13 @@ export interface WebhookReceipt { duplicate: boolean; applied: boolean; accepted
  * transaction that marks the row processed. `inline` (tests, the in-process simulator) applies
  * this row right after it is stored, before answering, so callers see the effects at once.
  */
-export async function receiveBankWebhook(deps: Pick<Deps, 'db' | 'pii' | 'queues'>, mode: WebhookApplyMode, bankId: string, webhookId: string, raw: string, type: string): Promise<WebhookReceipt> {
-  const ins = (await deps.db.execute(sql`
-    INSERT INTO webhook_inbox (bank_id, webhook_id, type, body_hash, body) VALUES (${bankId}, ${webhookId}, ${type}, ${sha256Hex(raw)}, ${raw})
-    ON CONFLICT DO NOTHING RETURNING webhook_id`)) as unknown as { rows: unknown[] };
+export async function receiveBankWebhook(deps: Pick<Deps, 'db' | 'pool' | 'pii' | 'queues'>, mode: WebhookApplyMode, bankId: string, webhookId: string, raw: string, type: string): Promise<WebhookReceipt> {
+  // A named statement: parsed and planned once per connection, this is the whole hot path's SQL.
+  const ins = await deps.pool.query({
+    name: 'bank_webhook_inbox_insert',
+    text: 'INSERT INTO webhook_inbox (bank_id, webhook_id, type, body_hash, body) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING webhook_id',
+    values: [bankId, webhookId, type, sha256Hex(raw), raw],
+  });
   const none = { accepted: 0, duplicates: 0, contradictions: 0 };
   if (!ins.rows.length) return { duplicate: true, applied: false, ...none };
   if (mode === 'async') {
