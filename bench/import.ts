@@ -1,8 +1,9 @@
 /**
  * Roster import benchmark: `npm run bench:import -- --workers 100000`.
- * Starts the real app on a scratch database, builds an N-row CSV on disk, POSTs it through real
- * HTTP (listen on 127.0.0.1:0 + fetch, streamed), then COPYs the same file as plain text into a
- * scratch table. Prints one JSON line last: rows, seconds, rowsPerSec, copySeconds, ratio, peakRssMb.
+ * Runs the real app IN A CHILD PROCESS on a scratch database (so its peak RSS and CPU are the API's
+ * alone, not the bench client's), builds an N-row CSV on disk, POSTs it through real HTTP (fetch,
+ * streamed), then COPYs the same file as plain text into a scratch table. Prints one JSON line last:
+ * rows, seconds, rowsPerSec, copySeconds, ratio, peakRssMb (= the API process), apiCpuSeconds.
  */
 import { createReadStream, createWriteStream, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
+import { fork, type ChildProcess } from 'node:child_process';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { buildApp } from '../src/app.js';
@@ -26,6 +28,32 @@ const arg = (name: string, dflt: number) => {
 };
 const N = arg('workers', 100_000);
 const log = (m: string) => process.stderr.write(`[bench:import] ${m}\n`);
+
+// --serve: the API child. Reports its own peak RSS (getrusage maxrss) and CPU when asked.
+if (process.argv.includes('--serve')) {
+  const config = loadConfig(JSON.parse(process.env.WG_BENCH_CONFIG!) as Record<string, string>);
+  const deps = createDeps(config, { poolMax: 5, name: 'wageguard-bench-api' });
+  const app = await buildApp(deps, { logger: false });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  process.on('message', (m: string) => {
+    if (m === 'stats') process.send!({ maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024), cpu: process.cpuUsage() });
+    if (m === 'close') void app.close().then(() => deps.close()).then(() => process.exit(0));
+  });
+  process.send!({ port: (app.server.address() as { port: number }).port });
+  await new Promise(() => {});
+}
+
+const ask = <T>(child: ChildProcess, msg: string, key: string) =>
+  new Promise<T>((resolve) => {
+    const h = (m: Record<string, unknown>) => {
+      if (key in m) {
+        child.off('message', h);
+        resolve(m as T);
+      }
+    };
+    child.on('message', h);
+    child.send(msg);
+  });
 
 let peakRss = process.memoryUsage().rss;
 let peakHeap = 0;
@@ -51,15 +79,20 @@ async function writeCsv(path: string) {
 async function main() {
   await ensureTemplate();
   const db = await createTestDatabase('wg_bench');
-  const config = loadConfig({
+  const env = {
     NODE_ENV: 'test', DATABASE_URL: db.url, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     ADMIN_API_KEY: 'wg_bench_admin_key_0123456789abcdef', DATA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     QUEUE_PREFIX: `{wgb_${randomBytes(4).toString('hex')}}`, LOG_LEVEL: 'warn',
-  });
-  const deps = createDeps(config, { poolMax: 5, name: 'wageguard-bench' });
+  };
+  const config = loadConfig(env);
+  // The bench's own app instance only seeds the project (inject, no listener); the import goes to the child.
+  const deps = createDeps(config, { poolMax: 2, name: 'wageguard-bench' });
   const app = await buildApp(deps, { logger: false });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const addr = app.server.address() as { port: number };
+  const child = fork(process.argv[1]!, ['--serve'], { env: { ...process.env, WG_BENCH_CONFIG: JSON.stringify(env) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const addr = await new Promise<{ port: number }>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as { port: number }));
+    child.once('exit', (code) => reject(new Error(`API child exited with ${code}`)));
+  });
   const csvPath = join(tmpdir(), `wg-import-${process.pid}.csv`);
   try {
     const ctx = { app, deps, config, dbName: db.name, admin: { authorization: `Bearer ${config.adminApiKey}` }, close: async () => {} } as TestContext;
@@ -67,8 +100,7 @@ async function main() {
     await writeCsv(csvPath);
     log(`csv with ${N} rows written; importing over HTTP on port ${addr.port}`);
 
-    const rssBefore = process.memoryUsage().rss;
-    const cpu0 = process.cpuUsage();
+    const before = await ask<{ maxRssMb: number; cpu: NodeJS.CpuUsage }>(child, 'stats', 'maxRssMb');
     const t0 = performance.now();
     const res = await fetch(`http://127.0.0.1:${addr.port}/v1/projects/${s.projectId}/workers/import`, {
       method: 'POST',
@@ -79,10 +111,9 @@ async function main() {
     const body = (await res.json()) as { accepted: number; rejected: unknown[] };
     const seconds = (performance.now() - t0) / 1000;
     if (res.status !== 200 || body.accepted !== N) throw new Error(`import answered ${res.status}: accepted ${body.accepted}, rejected ${body.rejected?.length}`);
-    const { profile } = await import('../src/modules/roster/register.service.js');
-    if (profile) log(JSON.stringify(Object.fromEntries([...profile].map(([k, v]) => [k, Math.round(v)]))));
-    const cpu = process.cpuUsage(cpu0);
-    log(`imported ${body.accepted} rows in ${seconds.toFixed(2)} s; process CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s; RSS before ${Math.round(rssBefore / 1048576)} MB, peak so far ${Math.round(peakRss / 1048576)} MB, peak heap+external ${Math.round(peakHeap / 1048576)} MB`);
+    const after = await ask<{ maxRssMb: number; cpu: NodeJS.CpuUsage }>(child, 'stats', 'maxRssMb');
+    const apiCpu = (after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system) / 1e6;
+    log(`imported ${body.accepted} rows in ${seconds.toFixed(2)} s; API process: CPU ${apiCpu.toFixed(1)} s, peak RSS ${before.maxRssMb} MB before the import, ${after.maxRssMb} MB after; bench client peak RSS ${Math.round(peakRss / 1048576)} MB, heap+external ${Math.round(peakHeap / 1048576)} MB`);
 
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
@@ -100,11 +131,17 @@ async function main() {
     const r2 = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
     console.log(JSON.stringify({
       bench: 'import', rows: N, seconds: r2(seconds), rowsPerSec: Math.round(N / seconds), copySeconds: r2(copySeconds, 3),
-      ratio: r2(seconds / copySeconds), peakRssMb: Math.round(peakRss / 1024 / 1024),
+      ratio: r2(seconds / copySeconds), peakRssMb: after.maxRssMb, apiCpuSeconds: r2(apiCpu, 1), clientPeakRssMb: Math.round(peakRss / 1024 / 1024),
     }));
   } finally {
     clearInterval(sampler);
     rmSync(csvPath, { force: true });
+    if (child.connected) {
+      const gone = new Promise((r) => child.once('exit', r));
+      child.send('close');
+      await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
+    }
+    if (child.exitCode === null) child.kill();
     await app.close();
     await deps.close();
     if (!process.env.BENCH_KEEP) await db.drop().catch(() => {});

@@ -1,11 +1,11 @@
 /**
- * Streaming readers for the roster import: CSV (csv-parse), xlsx (exceljs WorkbookReader) and a JSON
+ * Streaming readers for the roster import: CSV (import.csv.ts), xlsx (exceljs WorkbookReader) and a JSON
  * array (a small incremental splitter: one element in memory at a time). Each yields
  * `{ line, record }` with the record's keys already mapped to the canonical English field names.
  */
 import type { Readable } from 'node:stream';
-import { parse } from 'csv-parse';
 import ExcelJS from 'exceljs';
+import { csvRecords } from './import.csv.js';
 
 /** Header aliases (Chinese and English, case/space-insensitive) → canonical field. */
 const ALIASES: Record<string, string> = {};
@@ -38,12 +38,8 @@ function mapKeys(obj: Record<string, unknown>): Record<string, unknown> {
 }
 
 export async function* readCsv(stream: Readable): AsyncGenerator<RawRecord> {
-  // Records as arrays (`columns: false`): csv-parse copies its column list into every record's
-  // info object otherwise, which was a measurable share of an import's CPU.
-  const parser = stream.pipe(parse({ bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }));
-  stream.on('error', (e) => parser.destroy(e));
   let fields: (string | null)[] | null = null;
-  for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+  for await (const { fields: record, line } of csvRecords(stream)) {
     if (!fields) {
       fields = record.map((h) => canonicalField(h));
       continue;
@@ -53,7 +49,7 @@ export async function* readCsv(stream: Readable): AsyncGenerator<RawRecord> {
       const f = fields[i];
       if (f) rec[f] = record[i];
     }
-    yield { line: info.lines, record: rec };
+    yield { line, record: rec };
   }
 }
 

@@ -18,12 +18,12 @@ import type { RawRecord } from './import.parsers.js';
 import { toBool, toStr } from './import.parsers.js';
 import { EVENTS } from '../../jobs/event-types.js';
 import { emit } from '../alerts/outbox.service.js';
-import { ImportStage } from './import.stage.js';
+import { ImportStage, type BatchHandler } from './import.stage.js';
 import { checkDispatchedCap } from './compliance.service.js';
 import { rowContext } from './roster.service.js';
 import { validateWorkerRow, type RowIssue, type Warning } from './worker.rules.js';
 
-export interface ImportOptions { defaultEmployerId?: string | null; maxRows?: number; listAccepted?: boolean }
+export interface ImportOptions { defaultEmployerId?: string | null; maxRows?: number; listAccepted?: boolean; /** rows per staged batch (default 10,000) */ batchSize?: number }
 export interface ImportResult {
   accepted: number;
   rejected: { row: number; errors: RowIssue[] }[];
@@ -53,7 +53,27 @@ export async function importWorkers(db: Db, pii: PiiCipher, actor: Principal, sc
     let count = 0;
     let dispatchedSeen = false;
 
-    const stage = await ImportStage.open(tx, pii);
+    // Per batch, in file order: accepted rows, late rejections (already active here) and card sharing.
+    const onBatch: BatchHandler = async (outcomes) => {
+      const events = [];
+      for (const o of outcomes) {
+        if (o.workerId === null) {
+          result.rejected.push({ row: o.ord, errors: [{ field: 'idNumber', message: 'this worker is already active on this project' }] });
+          continue;
+        }
+        result.accepted++;
+        result.acceptedRows?.push({ row: o.ord, workerId: o.workerId });
+        let warnings = warningsOf.get(o.ord) ?? [];
+        warningsOf.delete(o.ord);
+        if (o.others > 0) {
+          warnings = [...warnings, { code: 'card_shared', field: 'bankCardNumber', message: `this card is also registered to ${o.others} other worker(s)` }];
+          events.push({ type: EVENTS.cardShared, projectId: scope.projectId, countyCode: scope.countyCode, companyId: o.employerId!, payload: { workerId: o.workerId, cardMasked: o.cardMasked!, otherWorkers: o.others } });
+        }
+        if (warnings.length) result.warnings.push({ row: o.ord, warnings });
+      }
+      if (events.length) await emit(tx, ...events);
+    };
+    const stage = await ImportStage.open(tx, pii, scope.projectId, onBatch, opts.batchSize);
     try {
       for await (const { line, record } of source) {
         if (++count > maxRows) throw new UnprocessableError(`A file may hold at most ${maxRows} rows; nothing was imported`, [{ path: 'body', message: `more than ${maxRows} rows` }], 'import_too_large');
@@ -74,11 +94,11 @@ export async function importWorkers(db: Db, pii: PiiCipher, actor: Principal, sc
         seen.set(v.row.idNumber, line);
         if (v.row.dispatched) dispatchedSeen = true;
         if (v.warnings.length) warningsOf.set(line, v.warnings);
-        if (stage.add(line, v.row)) await stage.push();
+        if (stage.add(line, v.row)) await stage.flush();
       }
       await stage.finish();
     } catch (e) {
-      await stage.abort(e);
+      await stage.abort();
       if (e instanceof SyntaxError || (e as { code?: string }).code?.startsWith?.('CSV_')) {
         throw new BadRequestError(`The file could not be read after ${count} rows: ${(e as Error).message}; nothing was imported`);
       }
@@ -88,27 +108,9 @@ export async function importWorkers(db: Db, pii: PiiCipher, actor: Principal, sc
       throw e;
     }
     seen.clear();
-
-    const outcomes = await stage.apply(scope.projectId);
-    const shared = outcomes.filter((o) => o.workerId !== null && o.others > 0);
-    const details = await stage.details(shared.map((o) => o.ord));
-    const events = [];
-    for (const o of outcomes) {
-      if (o.workerId === null) {
-        result.rejected.push({ row: o.ord, errors: [{ field: 'idNumber', message: 'this worker is already active on this project' }] });
-        continue;
-      }
-      result.accepted++;
-      result.acceptedRows?.push({ row: o.ord, workerId: o.workerId });
-      let warnings = warningsOf.get(o.ord) ?? [];
-      if (o.others > 0) {
-        const d = details.get(o.ord)!;
-        warnings = [...warnings, { code: 'card_shared', field: 'bankCardNumber', message: `this card is also registered to ${o.others} other worker(s)` }];
-        events.push({ type: EVENTS.cardShared, projectId: scope.projectId, countyCode: scope.countyCode, companyId: d.employerId, payload: { workerId: o.workerId, cardMasked: d.cardMasked, otherWorkers: o.others } });
-      }
-      if (warnings.length) result.warnings.push({ row: o.ord, warnings });
-    }
-    if (events.length) await emit(tx, ...events);
+    // Outcomes arrive per batch in file order; rejections found while reading are interleaved.
+    result.acceptedRows?.sort((a, b) => a.row - b.row);
+    result.warnings.sort((a, b) => a.row - b.row);
     result.rejected.sort((a, b) => a.row - b.row);
     if (dispatchedSeen) await checkDispatchedCap(tx, scope.projectId, scope.countyCode, asOf);
     await appendAudit(tx, { actor: actor.id, action: 'roster.imported', entityType: 'project', entityId: scope.projectId, projectId: scope.projectId, data: { accepted: result.accepted, rejected: result.rejected.length } });

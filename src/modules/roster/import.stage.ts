@@ -10,9 +10,8 @@
  * the answer itself (which lists every row anyway) and the within-file duplicate map.
  */
 import { randomFillSync } from 'node:crypto';
-import { once } from 'node:events';
 import type pg from 'pg';
-import { from as copyFrom, type CopyStreamQuery } from 'pg-copy-streams';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { DbOrTx } from '../../db/client.js';
 import type { PiiCipher } from '../../lib/crypto.js';
 import { maskPhone } from '../../lib/identifiers.js';
@@ -61,72 +60,122 @@ const ESC = /[\\\t\n\r]/g;
 const ESC_MAP: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 const txt = (v: string | null): string => (v === null ? '\\N' : NEEDS_ESCAPE.test(v) ? v.replace(ESC, (c) => ESC_MAP[c]!) : v);
 
+// WG_PROFILE=1 (bench only): per-statement timings on stderr.
+const PROF = !!process.env.WG_PROFILE;
+const T0 = { t: 0 };
+const since = () => `+${(performance.now() - T0.t).toFixed(0)}`;
+
 const STAGE_COLS = 'ord, wid, name, id_enc, id_bidx, id_masked, birth, gender, phone_enc, phone_masked, card_enc, card_bidx, card_masked, eng_id, employer, trade, team, signed, dispatched, entry';
 
+/** Per row: workerId null = already active on this project (rejected); others > 0 = shared card (with its employer and masked card). */
+export interface StageOutcome { ord: number; workerId: string | null; others: number; employerId?: string; cardMasked?: string }
+export type BatchHandler = (outcomes: StageOutcome[]) => Promise<void>;
+
+/**
+ * Rows are staged and applied in batches, pipelined: while Postgres COPYs and applies batch N on
+ * the transaction's connection, this process parses, validates and encrypts batch N+1 (two cores
+ * busy instead of one). At most one batch is in flight and one is being built, so memory is
+ * bounded by two batches of COPY text whatever the file size.
+ */
+const BLOCK = 1 << 20;
+
 export class ImportStage {
-  private copy: CopyStreamQuery | null = null;
-  private buf = '';
-  private failed: unknown = null;
+  // COPY text is written into 1 MiB Buffers as rows are built: per-row strings die young (cheap
+  // scavenges) instead of a 10,000-row string rope surviving into old space until the batch is sent.
+  private blocks: Buffer[] = [];
+  private block = Buffer.allocUnsafe(BLOCK);
+  private at = 0;
+  private batchRows = 0;
+  private ords: number[] = [];
+  private wids: string[] = [];
+  private inflight: Promise<void> | null = null;
   rows = 0;
 
-  private constructor(private readonly client: pg.PoolClient, private readonly pii: PiiCipher) {}
+  private constructor(private readonly client: pg.PoolClient, private readonly pii: PiiCipher, private readonly projectId: string,
+    private readonly batchSize: number, private readonly onBatch: BatchHandler) {}
 
-  static async open(tx: DbOrTx, pii: PiiCipher): Promise<ImportStage> {
+  static async open(tx: DbOrTx, pii: PiiCipher, projectId: string, onBatch: BatchHandler, batchSize = 10_000): Promise<ImportStage> {
     const client = txClient(tx);
+    T0.t = performance.now();
     // TEMP + ON COMMIT DROP: private to this transaction, no WAL, gone on commit or rollback.
-    await client.query(`CREATE TEMP TABLE roster_import_stage (ord int NOT NULL, wid uuid NOT NULL, name text NOT NULL, id_enc text NOT NULL,
+    // The planner's cost guess for the set-based statements crosses the JIT threshold; compiling costs more than the work.
+    await client.query(`SET LOCAL jit = off;
+      CREATE TEMP TABLE roster_import_stage (ord int NOT NULL, wid uuid NOT NULL, name text NOT NULL, id_enc text NOT NULL,
       id_bidx text NOT NULL, id_masked text NOT NULL, birth date NOT NULL, gender text NOT NULL, phone_enc text, phone_masked text,
       card_enc text NOT NULL, card_bidx text NOT NULL, card_masked text NOT NULL, eng_id uuid NOT NULL, employer uuid NOT NULL,
-      trade text NOT NULL, team text, signed bool NOT NULL, dispatched bool NOT NULL, entry date NOT NULL) ON COMMIT DROP`);
-    const st = new ImportStage(client, pii);
-    st.copy = client.query(copyFrom(`COPY roster_import_stage (${STAGE_COLS}) FROM STDIN`));
-    st.copy.on('error', (e) => (st.failed ??= e));
-    return st;
+      trade text NOT NULL, team text, signed bool NOT NULL, dispatched bool NOT NULL, entry date NOT NULL) ON COMMIT DROP;
+      CREATE TEMP TABLE roster_import_up (bidx text NOT NULL, id uuid NOT NULL) ON COMMIT DROP;
+      CREATE TEMP TABLE roster_import_eng (id uuid NOT NULL) ON COMMIT DROP`);
+    return new ImportStage(client, pii, projectId, batchSize, onBatch);
   }
 
-  /** Encrypts, indexes and queues one validated row; true when the caller should `await push()` (synchronous per row on purpose). */
+  /** Encrypts, indexes and queues one validated row (synchronous on purpose); true when the caller should `await flush()`. */
   add(ord: number, r: ValidRow): boolean {
     const pii = this.pii;
-    this.buf += ord + '\t' + fastUuidV7() + '\t' + txt(r.name) + '\t' + pii.encrypt(r.idNumber) + '\t' + pii.blindIndex(r.idNumber, 'id') + '\t' +
+    const wid = fastUuidV7();
+    this.ords.push(ord);
+    this.wids.push(wid);
+    const line = ord + '\t' + wid + '\t' + txt(r.name) + '\t' + pii.encrypt(r.idNumber) + '\t' + pii.blindIndex(r.idNumber, 'id') + '\t' +
       r.idMasked + '\t' + r.birthDate + '\t' + r.gender + '\t' + (r.phone ? pii.encrypt(r.phone) + '\t' + txt(maskPhone(r.phone)) : '\\N\t\\N') + '\t' +
       pii.encrypt(r.card) + '\t' + pii.blindIndex(r.card, 'card') + '\t' + txt(r.cardMasked) + '\t' + fastUuidV7() + '\t' + r.employerId + '\t' +
       txt(r.trade) + '\t' + txt(r.team) + '\t' + (r.contractSigned ? 't' : 'f') + '\t' + (r.dispatched ? 't' : 'f') + '\t' + r.entryDate + '\n';
+    if (this.at + line.length * 3 > BLOCK) this.nextBlock();
+    this.at += this.block.write(line, this.at);
     this.rows++;
-    return this.buf.length >= 64 * 1024;
+    return ++this.batchRows >= this.batchSize;
   }
 
-  /** Hands the buffered lines to COPY; resolves when the stream can take more (backpressure). */
-  async push() {
-    if (this.failed) throw this.failed;
-    const chunk = this.buf;
-    this.buf = '';
-    if (!this.copy!.write(chunk)) await Promise.race([once(this.copy!, 'drain'), once(this.copy!, 'error')]);
-    if (this.failed) throw this.failed;
+  private nextBlock() {
+    if (this.at) this.blocks.push(this.block.subarray(0, this.at));
+    this.block = Buffer.allocUnsafe(BLOCK);
+    this.at = 0;
   }
 
-  /** Ends the COPY and makes the staged rows plannable (statistics for the set-based statements). */
+  /** Starts the batch built so far once the previous one is done (backpressure: one batch in flight). */
+  async flush(): Promise<void> {
+    if (this.batchRows === 0) return;
+    this.nextBlock();
+    const text = this.blocks;
+    const ords = this.ords;
+    const wids = this.wids;
+    this.blocks = [];
+    this.ords = [];
+    this.wids = [];
+    this.batchRows = 0;
+    if (this.inflight) await this.inflight;
+    const p = this.run(text, ords, wids);
+    p.catch(() => {}); // observed by the next flush()/finish(); never an unhandled rejection
+    this.inflight = p;
+  }
+
+  /** Applies everything still pending; rejects with the first failure. */
   async finish(): Promise<void> {
-    if (this.buf) await this.push();
-    const done = new Promise<void>((resolve, reject) => {
-      this.copy!.once('finish', resolve);
-      this.copy!.once('error', reject);
-    });
-    this.copy!.end();
-    await done;
-    this.copy = null;
-    await this.client.query('ANALYZE roster_import_stage');
+    await this.flush();
+    if (this.inflight) await this.inflight;
+    this.inflight = null;
   }
 
-  /** Aborts an unfinished COPY (CopyFail) so the connection can roll the transaction back cleanly. */
-  async abort(err: unknown): Promise<void> {
-    const c = this.copy;
-    this.copy = null;
-    if (!c) return;
-    await new Promise<void>((resolve) => {
-      c.once('close', resolve);
-      c.once('error', () => resolve());
-      c.destroy(err instanceof Error ? err : new Error(String(err)));
+  /** After a failure elsewhere: lets the in-flight batch settle so the transaction can roll back cleanly. */
+  async abort(): Promise<void> {
+    const p = this.inflight;
+    this.inflight = null;
+    this.blocks = [];
+    if (p) await p.catch(() => {});
+  }
+
+  private async run(text: Buffer[], ords: number[], wids: string[]): Promise<void> {
+    const copy = this.client.query(copyFrom(`COPY roster_import_stage (${STAGE_COLS}) FROM STDIN`));
+    await new Promise<void>((resolve, reject) => {
+      copy.once('finish', resolve);
+      copy.once('error', reject);
+      for (const b of text) copy.write(b);
+      copy.end();
     });
+    if (PROF) process.stderr.write(`[import.stage] ${since()} COPY of a batch ended\n`);
+    await this.client.query('ANALYZE roster_import_stage');
+    const outcomes = await this.apply(this.projectId, ords, wids);
+    await this.client.query('TRUNCATE roster_import_stage, roster_import_up, roster_import_eng');
+    await this.onBatch(outcomes);
   }
 
   /**
@@ -135,14 +184,22 @@ export class ImportStage {
    * that person is touched. Returns, in file order, every staged row's worker id (null = already
    * active) and how many OTHER people hold the same card after the import.
    */
-  async apply(projectId: string): Promise<{ ord: number; workerId: string | null; engagementId: string; others: number }[]> {
-    const q = (text: string, values?: unknown[]) => this.client.query(text, values);
+  private async apply(projectId: string, ords: number[], wids: string[]): Promise<StageOutcome[]> {
+    const q = async (text: string, values?: unknown[]) => {
+      const t = PROF ? performance.now() : 0;
+      if (process.env.WG_EXPLAIN && text.startsWith('WITH')) {
+        const e = await this.client.query('EXPLAIN (ANALYZE, COSTS OFF) ' + text, values);
+        process.stderr.write(e.rows.map((x: Record<string, string>) => x['QUERY PLAN']).join('\n') + '\n');
+        return e;
+      }
+      const r = await this.client.query(text, values);
+      if (PROF) process.stderr.write(`[import.stage] ${since()} ${(performance.now() - t).toFixed(0)} ms  ${text.replace(/\s+/g, ' ').slice(0, 60)}\n`);
+      return r;
+    };
     // The planner's cost guess for these statements crosses the JIT threshold; compiling costs more than the work.
-    await q('SET LOCAL jit = off');
-    await q('CREATE TEMP TABLE roster_import_up (bidx text NOT NULL, id uuid NOT NULL) ON COMMIT DROP');
     await q(`WITH up AS (
         INSERT INTO workers AS w (id, name, id_number_enc, id_number_bidx, id_number_masked, birth_date, gender, phone_enc, phone_masked, bank_card_enc, bank_card_bidx, bank_card_masked)
-        SELECT wid, name, id_enc, id_bidx, id_masked, birth, gender, phone_enc, phone_masked, card_enc, card_bidx, card_masked FROM roster_import_stage ORDER BY ord
+        SELECT wid, name, id_enc, id_bidx, id_masked, birth, gender, phone_enc, phone_masked, card_enc, card_bidx, card_masked FROM roster_import_stage
         ON CONFLICT (id_number_bidx) DO UPDATE SET name = EXCLUDED.name, phone_enc = COALESCE(EXCLUDED.phone_enc, w.phone_enc),
           phone_masked = COALESCE(EXCLUDED.phone_masked, w.phone_masked), bank_card_enc = EXCLUDED.bank_card_enc,
           bank_card_bidx = EXCLUDED.bank_card_bidx, bank_card_masked = EXCLUDED.bank_card_masked, updated_at = now()
@@ -150,38 +207,35 @@ export class ImportStage {
         RETURNING w.id, w.id_number_bidx)
       INSERT INTO roster_import_up SELECT id_number_bidx, id FROM up`, [projectId]);
     await q('ANALYZE roster_import_up');
-    await q('CREATE TEMP TABLE roster_import_eng (id uuid NOT NULL) ON COMMIT DROP');
     // ON CONFLICT … DO NOTHING: a concurrent registration of the same person on this project won the race.
     await q(`WITH ins AS (
         INSERT INTO engagements (id, project_id, worker_id, employer_id, trade, team, contract_signed, dispatched, entry_date)
         SELECT s.eng_id, $1::uuid, u.id, s.employer, s.trade, s.team, s.signed, s.dispatched, s.entry
-        FROM roster_import_stage s JOIN roster_import_up u ON u.bidx = s.id_bidx ORDER BY s.ord
+        FROM roster_import_stage s JOIN roster_import_up u ON u.bidx = s.id_bidx
         ON CONFLICT (project_id, worker_id) WHERE exit_date IS NULL DO NOTHING
         RETURNING id)
       INSERT INTO roster_import_eng SELECT id FROM ins`, [projectId]);
     await q('ANALYZE roster_import_eng');
-    // Card sharing: every accepted person now holds their card, so "others" = holders − 1, counted
-    // once per distinct card of the file (index probes on workers_card_bidx_idx).
-    const r = await this.client.query<[number, string | null, string, number | null]>({
+    // Only the exceptions come back: rows not engaged (already active here), people already
+    // registered (their existing id, not the one generated here) and shared cards. Card sharing:
+    // every accepted person now holds their card, so "others" = holders − 1 (index probes on
+    // workers_card_bidx_idx). Everything else is known here already: the generated id stands.
+    const r = await this.client.query<[number, string | null, number, string, string]>({
       rowMode: 'array',
-      text: `WITH cards AS (
-          SELECT c.card_bidx, (SELECT count(*) FROM workers o WHERE o.bank_card_bidx = c.card_bidx)::int AS holders
-          FROM (SELECT DISTINCT card_bidx FROM roster_import_stage) c)
-        SELECT s.ord, u.id, s.eng_id, CASE WHEN e.id IS NOT NULL THEN c.holders - 1 END
+      text: `SELECT s.ord, CASE WHEN e.id IS NOT NULL THEN u.id END, c.holders - 1, s.employer, s.card_masked
         FROM roster_import_stage s
         LEFT JOIN roster_import_eng e ON e.id = s.eng_id
-        LEFT JOIN roster_import_up u ON u.bidx = s.id_bidx AND e.id IS NOT NULL
-        LEFT JOIN cards c ON c.card_bidx = s.card_bidx
-        ORDER BY s.ord`,
+        LEFT JOIN roster_import_up u ON u.bidx = s.id_bidx
+        CROSS JOIN LATERAL (SELECT count(*)::int AS holders FROM workers o WHERE o.bank_card_bidx = s.card_bidx) c
+        WHERE e.id IS NULL OR u.id <> s.wid OR c.holders > 1`,
     } as pg.QueryArrayConfig);
-    return r.rows.map(([ord, wid, eng, others]) => ({ ord, workerId: wid, engagementId: eng, others: others ?? 0 }));
-  }
-
-  /** Employer and masked card of the given staged rows (for `roster.card_shared` events). */
-  async details(ords: number[]): Promise<Map<number, { employerId: string; cardMasked: string }>> {
-    if (ords.length === 0) return new Map();
-    const r = await this.client.query<{ ord: number; employer: string; card_masked: string }>(
-      'SELECT ord, employer, card_masked FROM roster_import_stage WHERE ord = ANY($1::int[])', [ords]);
-    return new Map(r.rows.map((x) => [x.ord, { employerId: x.employer, cardMasked: x.card_masked }]));
+    if (PROF) process.stderr.write(`[import.stage] ${since()} outcomes read (${r.rows.length} exceptions)\n`);
+    const ex = new Map(r.rows.map(([ord, wid, others, employerId, cardMasked]) => [ord, { wid, others: wid === null ? 0 : others, employerId, cardMasked }]));
+    const out: StageOutcome[] = new Array(ords.length);
+    for (let i = 0; i < ords.length; i++) {
+      const e = ex.get(ords[i]!);
+      out[i] = e ? { ord: ords[i]!, workerId: e.wid, others: e.others, employerId: e.employerId, cardMasked: e.cardMasked } : { ord: ords[i]!, workerId: wids[i]!, others: 0 };
+    }
+    return out;
   }
 }
