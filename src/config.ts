@@ -16,6 +16,9 @@ export interface Config {
   /** BullMQ prefix; the hash tag keeps every key of a queue in one Redis Cluster slot. */
   readonly queuePrefix: string;
   readonly bodyLimitBytes: number;
+  readonly pgPoolMax: number;
+  /** How long a request waits for a pooled connection before answering 503. */
+  readonly pgConnectTimeoutMs: number;
   readonly rateLimitPerMinute: number;
   /** SSRF guard for alert subscriptions: allow loopback/private targets (tests, on-prem). */
   readonly allowPrivateWebhookTargets: boolean;
@@ -104,6 +107,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataEncryptionKey,
     queuePrefix: env.QUEUE_PREFIX || '{wageguard}',
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 10 * 1024 * 1024, 1024, 512 * 1024 * 1024),
+    pgPoolMax: int(env, 'PG_POOL_MAX', 20, 1, 1000),
+    pgConnectTimeoutMs: int(env, 'PG_CONNECT_TIMEOUT_MS', 5_000, 100, 600_000),
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 6000, 1, 10_000_000),
     allowPrivateWebhookTargets: env.ALLOW_PRIVATE_WEBHOOK_TARGETS === 'true',
     publicBaseUrl: env.PUBLIC_BASE_URL || `http://localhost:${port}`,

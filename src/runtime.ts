@@ -7,7 +7,7 @@ import { PiiCipher } from './lib/crypto.js';
 
 /** Build the process-wide dependencies from config; `close` releases them in reverse order. */
 export function createDeps(config: Config, opts: { poolMax?: number; name?: string } = {}): Deps & { close(): Promise<void> } {
-  const database = createDatabase(config.databaseUrl, { max: opts.poolMax, applicationName: opts.name });
+  const database = createDatabase(config.databaseUrl, { max: opts.poolMax ?? config.pgPoolMax, applicationName: opts.name, connectTimeoutMs: config.pgConnectTimeoutMs });
   // maxRetriesPerRequest: null is what BullMQ needs; readiness uses its own short timeout.
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
   redis.on('error', () => {}); // reconnects by itself; /readyz reports the outage

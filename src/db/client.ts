@@ -16,12 +16,12 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export function createDatabase(url: string, opts: { max?: number; applicationName?: string } = {}): Database {
+export function createDatabase(url: string, opts: { max?: number; applicationName?: string; connectTimeoutMs?: number } = {}): Database {
   const pool = new pg.Pool({
     connectionString: url,
     max: opts.max ?? 20,
     application_name: opts.applicationName ?? 'wageguard',
-    connectionTimeoutMillis: 5_000,
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? 5_000,
   });
   // An idle client losing its connection (Postgres restart) must not crash the process.
   pool.on('error', () => {});

@@ -34,6 +34,8 @@ export async function createTestContext(env: Record<string, string> = {}, before
     QUEUE_PREFIX: `{wgt_${randomBytes(4).toString('hex')}}`,
     LOG_LEVEL: 'silent',
     ALLOW_PRIVATE_WEBHOOK_TARGETS: 'true',
+    // A loaded 2-core CI box can queue many concurrent requests on a small pool: wait, do not fail.
+    PG_CONNECT_TIMEOUT_MS: '30000',
     ...env,
   });
   const deps = createDeps(config, { poolMax: 10, name: 'wageguard-test' });

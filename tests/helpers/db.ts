@@ -44,8 +44,19 @@ export async function ensureTemplate(): Promise<string> {
 }
 
 /** A fresh database for one test file, cloned from the template. */
+async function runTemplate(): Promise<string> {
+  try {
+    const { inject } = await import('vitest');
+    const t = (inject as (k: string) => unknown)('wgTemplate');
+    if (typeof t === 'string') return t;
+  } catch {
+    /* outside vitest (benchmarks, scripts) */
+  }
+  return ensureTemplate();
+}
+
 export async function createTestDatabase(prefix = 'wg_t'): Promise<{ url: string; name: string; drop(): Promise<void> }> {
-  const tpl = templateName();
+  const tpl = await runTemplate();
   const name = `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
   await admin(async (c) => {
     for (let i = 0; ; i++) {

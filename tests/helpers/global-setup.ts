@@ -2,8 +2,10 @@ import pg from 'pg';
 import { PG_BASE, ensureTemplate } from './db.js';
 
 /** Runs once per vitest run: migrate the template and sweep databases left by killed runs. */
-export default async function setup() {
-  await ensureTemplate();
+export default async function setup(project: { provide(key: string, value: unknown): void }) {
+  // Computed once per run and handed to every file, so a migration added mid-run cannot split files
+  // between two templates.
+  project.provide('wgTemplate', await ensureTemplate());
   const c = new pg.Client({ connectionString: `${PG_BASE}/postgres` });
   await c.connect();
   const old = await c.query(

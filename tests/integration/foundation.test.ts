@@ -6,7 +6,7 @@ import { appendAudit } from '../../src/modules/audit/audit.service.js';
 
 let ctx: TestContext;
 beforeAll(async () => {
-  ctx = await createTestContext({ BODY_LIMIT_BYTES: '65536' }, (app) => {
+  ctx = await createTestContext({ BODY_LIMIT_BYTES: '65536', PG_CONNECT_TIMEOUT_MS: '1500' }, (app) => {
     app.get('/v1/test/boom', { schema: { hide: true } }, async () => {
       throw new Error('secret internal detail');
     });
