@@ -5,6 +5,11 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp, REDACT_PATHS } from '../../src/app.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { makeBankCard, makeResidentId, nextSeed, seedProject, type SeededProject } from '../helpers/seed.js';
+import { projectScope } from '../../src/modules/auth/scope.js';
+import type { Principal } from '../../src/modules/auth/auth.types.js';
+import { importWorkers } from '../../src/modules/roster/import.service.js';
+import type { RawRecord } from '../../src/modules/roster/import.parsers.js';
+import { CsvSplitter, type CsvRecord } from '../../src/modules/roster/import.csv.js';
 
 let ctx: TestContext;
 let s: SeededProject;
@@ -93,6 +98,65 @@ describe('CSV import', () => {
     expect((await ctx.app.inject({ method: 'POST', url: importUrl(), headers: { ...stranger.headers.gc, 'content-type': 'text/csv' }, payload: 'a\n' })).statusCode).toBe(404);
     expect((await ctx.app.inject({ method: 'POST', url: importUrl(), headers: { ...s.headers.inspector, 'content-type': 'text/csv' }, payload: 'a\n' })).statusCode).toBe(403);
     expect((await ctx.app.inject({ method: 'POST', url: importUrl(), headers: { ...s.headers.sub, 'content-type': 'application/pdf' }, payload: 'a' })).statusCode).toBe(415);
+  });
+});
+
+describe('staged batches and set-based apply', () => {
+  const gcPrincipal = (): Principal => ({ id: 'test-gc', role: 'contractor', companyId: s.gcId, bankId: null, countyCodes: [], industries: [], label: 'gc' });
+  async function* rows(list: Record<string, unknown>[]): AsyncGenerator<RawRecord> {
+    let line = 1;
+    for (const record of list) yield { line: ++line, record };
+  }
+
+  it('several batches: per-row outcomes in file order, people already registered keep their id, shared cards warn across batches', async () => {
+    const other = await seedProject(ctx, { workers: 1, sub2: false });
+    const known = other.workers[0]!; // registered (active) on another project only
+    const ps = Array.from({ length: 7 }, () => person());
+    const shared = ps[0]!.card; // rows 2 and 8 (different batches) share a card
+    const list = ps.map((p, i) => ({ name: p.name, idNumber: p.id, bankCardNumber: i === 6 ? shared : p.card, trade: '普工', employerId: s.subId, contractSigned: '是', entryDate: '2026-05-01' }));
+    list.splice(3, 0, { name: known.name, idNumber: known.idNumber, bankCardNumber: known.bankCardNumber, trade: '普工', employerId: s.subId, contractSigned: '是', entryDate: '2026-05-01' });
+    list.splice(5, 0, { name: s.workers[0]!.name, idNumber: s.workers[0]!.idNumber, bankCardNumber: s.workers[0]!.bankCardNumber, trade: '普工', employerId: s.subId, contractSigned: '是', entryDate: '2026-05-01' });
+    list.push({ ...list[1]!, name: '重复' });
+    const scope = await projectScope(ctx.deps.db, gcPrincipal(), s.projectId);
+    const before = await count();
+    const r = await importWorkers(ctx.deps.db, ctx.deps.pii, gcPrincipal(), scope, rows(list), '2026-05-01', { batchSize: 3 });
+    // lines: 2..8 = ps[0..2], known, ps[3], active, ps[4..6]; 11 = duplicate of line 3
+    expect(r.accepted).toBe(8);
+    expect(r.rejected.map((x) => [x.row, x.errors[0]!.message])).toEqual([[7, 'this worker is already active on this project'], [11, 'same person as row 3']]);
+    expect(r.acceptedRows!.map((x) => x.row)).toEqual([2, 3, 4, 5, 6, 8, 9, 10]);
+    expect(r.acceptedRows!.find((x) => x.row === 5)!.workerId).toBe(known.id);
+    expect(r.warnings).toEqual([{ row: 10, warnings: [expect.objectContaining({ code: 'card_shared', message: expect.stringContaining('1 other') })] }]);
+    expect(await count()).toBe(before + 8);
+    const ev = (await ctx.deps.db.execute(sql`SELECT count(*)::int AS n FROM outbox WHERE type = 'roster.card_shared' AND project_id = ${s.projectId} AND payload->>'workerId' = ${r.acceptedRows!.find((x) => x.row === 10)!.workerId}`)) as unknown as { rows: { n: number }[] };
+    expect(ev.rows[0]!.n).toBe(1);
+  });
+
+  it('a failure in a later batch rolls back the earlier ones', async () => {
+    const ps = Array.from({ length: 5 }, () => person());
+    async function* broken(): AsyncGenerator<RawRecord> {
+      let line = 1;
+      for (const p of ps) yield { line: ++line, record: { name: p.name, idNumber: p.id, bankCardNumber: p.card, trade: '普工', employerId: s.subId, contractSigned: '是', entryDate: '2026-05-01' } };
+      throw Object.assign(new Error('broken quoting'), { code: 'CSV_INVALID_CLOSING_QUOTE' });
+    }
+    const scope = await projectScope(ctx.deps.db, gcPrincipal(), s.projectId);
+    const before = await count();
+    await expect(importWorkers(ctx.deps.db, ctx.deps.pii, gcPrincipal(), scope, broken(), '2026-05-01', { batchSize: 2 })).rejects.toThrow(/nothing was imported/);
+    expect(await count()).toBe(before);
+  });
+
+  it('the CSV reader: quotes, doubled quotes, CRLF, BOM, blank lines, trimmed fields, line numbers, chunk boundaries', () => {
+    const text = '\uFEFFa,b\r\n 1 , "x, ""y""\r\nz" \r\n\r\n\r\n3,\n"",4';
+    for (const step of [1, 2, 5, 1000]) {
+      const sp = new CsvSplitter();
+      const out: CsvRecord[] = [];
+      for (let i = 0; i < text.length; i += step) sp.push(text.slice(i, i + step), out);
+      sp.end(out);
+      expect(out).toEqual([{ fields: ['a', 'b'], line: 1 }, { fields: ['1', 'x, "y"\r\nz'], line: 3 }, { fields: ['3', ''], line: 6 }, { fields: ['', '4'], line: 7 }]);
+    }
+    for (const [bad, code] of [['a,"b\n', 'CSV_QUOTE_NOT_CLOSED'], ['a,"b"c\n', 'CSV_INVALID_CLOSING_QUOTE'], ['a,b"c\n', 'CSV_INVALID_OPENING_QUOTE']] as const) {
+      const sp = new CsvSplitter();
+      expect(() => { sp.push(bad, []); sp.end([]); }).toThrow(expect.objectContaining({ code }));
+    }
   });
 });
 
