@@ -63,7 +63,11 @@ export async function finalState(url: string): Promise<Map<string, string>> {
     SELECT a.kind, coalesce(p.name, co.name, a.code) AS owner, a.posted::text, a.pending_out::text, a.pending_in::text
     FROM ledger_accounts a LEFT JOIN projects p ON p.id = a.project_id LEFT JOIN companies co ON co.id = a.company_id`);
   for (const a of accounts) put(`account ${a.kind} ${a.owner}`, [a.posted, a.pending_out, a.pending_in]);
-  const alerts = await query<{ type: string; n: number }>(url, `SELECT type, count(*)::int AS n FROM alerts GROUP BY type`);
+  // Alerts of the final facts are compared; those of a line's passing states are not: the scenario's
+  // calendar lies in the past of the wall clock that reconciliation jobs use as asOf, so whether a
+  // line is seen 'missing' (then 'paid') depends on whether its job runs before or after the bank's
+  // result arrives, which is exactly what killing the worker changes. Money and final statuses are compared.
+  const alerts = await query<{ type: string; n: number }>(url, `SELECT type, count(*)::int AS n FROM alerts WHERE type NOT IN ('line_missing', 'lines_overdue') GROUP BY type`);
   for (const a of alerts) put(`alerts ${a.type}`, a.n);
   const bl = await query<Record<string, unknown>>(url, `SELECT c.name, b.status, b.reason FROM blacklist_entries b JOIN companies c ON c.id = b.company_id`);
   for (const b of bl) put(`blacklist ${b.name}`, [b.status, b.reason]);

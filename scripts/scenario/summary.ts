@@ -19,9 +19,13 @@ export async function summarize(api: Client, world: World, sheets: { payrollId: 
   const lines: Record<string, number> = {};
   let paidByBank = 0;
   let stillOwed = 0;
-  for (const s of sheets) {
-    const pr = await api.get<{ summary: { status: string; count: number; netFen: number; paidFen: number }[] }>(`/v1/payrolls/${s.payrollId}`, admin);
-    for (const x of pr.summary) {
+  const summaries: { status: string; count: number; netFen: number; paidFen: number }[][] = [];
+  let at = 0;
+  await Promise.all(Array.from({ length: 6 }, async () => {
+    while (at < sheets.length) summaries.push((await api.get<{ summary: { status: string; count: number; netFen: number; paidFen: number }[] }>(`/v1/payrolls/${sheets[at++]!.payrollId}`, admin)).summary);
+  }));
+  for (const sm of summaries) {
+    for (const x of sm) {
       lines[x.status] = (lines[x.status] ?? 0) + x.count;
       if (['missing', 'rejected', 'underpaid', 'wrong_account'].includes(x.status)) stillOwed += x.netFen - x.paidFen;
     }
@@ -35,10 +39,7 @@ export async function summarize(api: Client, world: World, sheets: { payrollId: 
     for (const [k, v] of Object.entries(c.clearedBy ?? {})) clearedBy[k] = (clearedBy[k] ?? 0) + Number(v);
   }
   // Settled bank lines = every line's paid amount minus what GC and deposit paid on top.
-  for (const s of sheets) {
-    const pr = await api.get<{ summary: { paidFen: number }[] }>(`/v1/payrolls/${s.payrollId}`, admin);
-    for (const x of pr.summary) paidByBank += x.paidFen;
-  }
+  for (const sm of summaries) for (const x of sm) paidByBank += x.paidFen;
   const paidByGc = clearedBy.gc ?? 0;
   const paidByDeposit = clearedBy.deposit ?? 0;
   const other = Object.entries(clearedBy).filter(([k]) => k !== 'gc' && k !== 'deposit').reduce((s, [, v]) => s + v, 0);
@@ -60,7 +61,7 @@ export async function summarize(api: Client, world: World, sheets: { payrollId: 
     alerts = (await api.all<{ type: string; projectId: string | null; companyId: string | null }>('/v1/alerts', admin)).filter((a) => (a.projectId && projectIds.has(a.projectId)) || (a.companyId && companyIds.has(a.companyId)));
     stable = alerts.length === prev ? stable + 1 : 0;
     prev = alerts.length;
-    await new Promise((r) => setTimeout(r, 400));
+    if (stable < 3) await new Promise((r) => setTimeout(r, 300));
   }
   const alertsByType: Record<string, number> = {};
   for (const a of alerts) alertsByType[a.type] = (alertsByType[a.type] ?? 0) + 1;

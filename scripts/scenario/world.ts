@@ -13,9 +13,9 @@ const INDUSTRIES = ['housing', 'transport', 'water', 'power', 'utilities', 'land
 const TRADES = ['木工', '钢筋工', '瓦工', '架子工', '电工', '焊工', '混凝土工', '普工'];
 const SURNAMES = '王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗';
 
-export interface ScenarioSize { projects: number; workersPerProject: number; months: string[] }
+export interface ScenarioSize { projects: number; workersPerProject: number; months: string[]; /** Days between sweeps (default 2). */ stepDays?: number }
 export const FULL: ScenarioSize = { projects: 20, workersPerProject: 100, months: ['2026-07', '2026-08', '2026-09'] };
-export const SMALL: ScenarioSize = { projects: 5, workersPerProject: 6, months: ['2026-08', '2026-09'] };
+export const SMALL: ScenarioSize = { projects: 5, workersPerProject: 6, months: ['2026-08', '2026-09'], stepDays: 3 };
 
 export interface Company { id: string; name: string; key: string }
 export interface Project {
@@ -92,27 +92,37 @@ export async function buildWorld(api: Client, admin: string, tag: string, size: 
   projects[1 % projects.length]!.role = 'defaulting_sub';
   projects[2 % projects.length]!.role = 'ignoring_gc';
 
-  for (const p of projects) {
-    // Deposit paid in cash at registration (the ignoring GC's too: the deposit is what pays for it).
-    await deposit(api, p, p.depositRequiredFen, '2026-06-05', `DEP-${p.index}-INIT`);
-    moneyIn.deposit += p.depositRequiredFen;
-    // Workers: each subcontractor imports its roster in one bulk request.
+  // Random choices first, in a fixed order; then the requests, four projects at a time.
+  const rosters = projects.map((p) => {
     let w = 0;
-    for (const [s, sub] of p.subs.entries()) {
+    return p.subs.map((sub, s) => {
       const count = Math.floor(size.workersPerProject / p.subs.length) + (s < size.workersPerProject % p.subs.length ? 1 : 0);
-      const rows = Array.from({ length: count }, () => {
+      return { sub, rows: Array.from({ length: count }, () => {
         const ws = next();
         w++;
         return {
           name: `${pick(r, [...SURNAMES])}工${String(p.index).padStart(2, '0')}-${String(w).padStart(3, '0')}`, idNumber: makeResidentId(ws, p.county), phone: `139${String(ws).padStart(8, '0').slice(-8)}`,
           bankCardNumber: makeBankCard(ws), trade: pick(r, TRADES), team: `${1 + (w % 4)}班`, contractSigned: r() > 0.03, dispatched: r() < 0.05, entryDate: '2026-06-15',
         };
-      });
-      const res = await api.post<{ accepted: number; rejected: unknown[]; acceptedRows: { row: number; workerId: string }[] }>(`/v1/projects/${p.id}/workers/import?employerId=${sub.id}`, sub.key, rows);
-      if (res.rejected.length) log(`import ${p.name}: ${res.rejected.length} rows rejected: ${JSON.stringify(res.rejected[0]).slice(0, 200)}`);
-      for (const a of res.acceptedRows) p.workers.push({ id: a.workerId, name: rows[a.row - 1]!.name, employerId: sub.id });
+      }) };
+    });
+  });
+  let next_ = 0;
+  await Promise.all(Array.from({ length: 4 }, async () => {
+    while (next_ < projects.length) {
+      const i = next_++;
+      const p = projects[i]!;
+      // Deposit paid in cash at registration (the ignoring GC's too: the deposit is what pays for it).
+      await deposit(api, p, p.depositRequiredFen, '2026-06-05', `DEP-${p.index}-INIT`);
+      moneyIn.deposit += p.depositRequiredFen;
+      // Workers: each subcontractor imports its roster in one bulk request.
+      for (const { sub, rows } of rosters[i]!) {
+        const res = await api.post<{ accepted: number; rejected: unknown[]; acceptedRows: { row: number; workerId: string }[] }>(`/v1/projects/${p.id}/workers/import?employerId=${sub.id}`, sub.key, rows);
+        if (res.rejected.length) log(`import ${p.name}: ${res.rejected.length} rows rejected: ${JSON.stringify(res.rejected[0]).slice(0, 200)}`);
+        for (const a of [...res.acceptedRows].sort((x, y) => x.row - y.row)) p.workers.push({ id: a.workerId, name: rows[a.row - 1]!.name, employerId: sub.id });
+      }
     }
-  }
+  }));
   return { tag, admin, banks, projects, inspectors, regulator, moneyIn };
 }
 
