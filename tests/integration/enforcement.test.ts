@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { idFromKey } from '../../src/lib/ids.js';
 import { recordDepositCredit } from '../../src/modules/escrow/deposit.service.js';
 import { setAllocationSchedule } from '../../src/modules/escrow/wage-account.service.js';
+import { runFullSweep } from '../../src/modules/enforcement/full-sweep.service.js';
 import { runSweep } from '../../src/modules/enforcement/sweep.service.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { seedProject, type SeededProject } from '../helpers/seed.js';
@@ -112,6 +113,9 @@ describe('enforcement stories (asOf-driven, every sweep run twice)', () => {
     await expect(runSweep(ctx.deps, '2026-12-01', { afterStep: (s) => { if (s === 'ladder') throw new Error('killed'); } })).rejects.toThrow('killed');
     expect((await caseOf(ctx, p.projectId, MONTH))!.stage).toBe('gc_order');
     await expect(runSweep(ctx.deps, '2026-12-01', { afterStep: (s) => { if (s.startsWith('deposit:')) throw new Error('killed'); } })).rejects.toThrow('killed');
+    // The run after the crashes completes (the full sweep includes the credit step the crashed runs never
+    // reached); from then on every re-run for the date changes nothing.
+    await runFullSweep(ctx.deps, '2026-12-01');
     const afterCrash = await snapshot(ctx);
     await sweep('2026-12-01');
     expect(await snapshot(ctx)).toEqual(afterCrash);

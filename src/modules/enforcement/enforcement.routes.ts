@@ -11,7 +11,7 @@ import { clearanceFigures, getCase, listCases } from './cases.service.js';
 import {
   AsOfBody, CaseDetail, CaseQuery, CaseSchema, ClearanceOut, ClearanceQuery, GcPaymentBody, GcPaymentOut, MassIncidentBody, StageChange, SweepBody, SweepResultSchema,
 } from './enforcement.schemas.js';
-import { runSweep } from './sweep.service.js';
+import { runFullSweep } from './full-sweep.service.js';
 
 const today = (d: Date) => d.toISOString().slice(0, 10);
 
@@ -27,11 +27,11 @@ export default async function enforcementRoutes(appIn: FastifyInstance, { deps }
   };
 
   app.post('/v1/admin/sweeps', {
-    schema: { operationId: 'runSweep', tags: ['enforcement'], summary: 'Run the pay-day / escalation / deposit sweep as of a date (admin); idempotent per date',
+    schema: { operationId: 'runSweep', tags: ['enforcement'], summary: 'Run the pay-day / escalation / deposit / credit sweep as of a date (admin); idempotent per date',
       body: SweepBody, response: { 200: SweepResultSchema, ...problems(400, 401, 403) } },
   }, async (req) => {
     requireRole(req, 'admin');
-    return runSweep(deps, req.body.asOf) as never;
+    return runFullSweep(deps, req.body.asOf) as never;
   });
 
   app.get('/v1/cases', {

@@ -14,6 +14,12 @@ export const SweepResultSchema = Type.Object({
   closed: Type.Array(Uuid(), { description: 'Cases closed on asOf (first 1000)' }),
   counts: Type.Object({ opened: Type.Integer(), escalated: Type.Integer(), closed: Type.Integer(), openCases: Type.Integer() }),
   signals: Type.Record(Type.String(), Type.Integer(), { description: 'Subjects each signal found on asOf' }),
+  credit: Type.Optional(Type.Object({
+    proposed: Type.Integer({ description: 'Blacklist proposals dated asOf' }),
+    listed: Type.Integer({ description: 'Entries listed on asOf' }),
+    expired: Type.Integer({ description: 'Listings that expired on asOf' }),
+    gradesChanged: Type.Integer({ description: 'Credit grade changes recorded for asOf' }),
+  }, { description: 'The credit step of the sweep: blacklist evaluation and grade recomputation' })),
 });
 
 const CaseFields = {

@@ -1,0 +1,27 @@
+import { sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { evaluateBlacklist } from '../credit/blacklist-evaluate.js';
+import { recomputeCredit } from '../credit/credit.service.js';
+import { runSweep, type SweepOptions } from './sweep.service.js';
+
+/**
+ * The daily sweep of the API contract: pay-day / escalation / deposit (enforcement), then credit —
+ * the blacklist sweep (expiry, listing after the objection period, new proposals from the cases the
+ * first step just escalated) and the grade recomputation. The credit summary is read back from state
+ * for `asOf` (not counted during this run), so running the same date twice answers identically.
+ */
+export async function runFullSweep(deps: { db: Db }, asOf: string, opts: SweepOptions = {}) {
+  const enforcement = await runSweep(deps, asOf, opts);
+  await evaluateBlacklist(deps, asOf);
+  await recomputeCredit(deps.db, null, asOf, 'sweep');
+  const r = (await deps.db.execute(sql`
+    SELECT
+      (SELECT count(*)::int FROM blacklist_entries WHERE proposed_on = ${asOf}::date) AS proposed,
+      (SELECT count(*)::int FROM blacklist_entries WHERE listed_on = ${asOf}::date) AS listed,
+      (SELECT count(*)::int FROM blacklist_entries WHERE status = 'expired' AND ended_on = ${asOf}::date) AS expired,
+      (SELECT count(*)::int FROM credit_grades WHERE as_of = ${asOf}::date) AS grades_changed`)) as unknown as {
+    rows: { proposed: number; listed: number; expired: number; grades_changed: number }[];
+  };
+  const c = r.rows[0]!;
+  return { ...enforcement, credit: { proposed: c.proposed, listed: c.listed, expired: c.expired, gradesChanged: c.grades_changed } };
+}
