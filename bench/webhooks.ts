@@ -70,7 +70,8 @@ async function serve(url: string) {
   await bare.listen({ host: '127.0.0.1', port: 0 });
   const port = (a: ReturnType<typeof app.server.address>) => (typeof a === 'object' && a ? a.port : 0);
   process.send?.({ api: port(app.server.address()), bare: port(bare.server.address()) });
-  process.on('message', async (m: { stop?: boolean }) => {
+  process.on('message', async (m: { stop?: boolean; cpu?: boolean }) => {
+    if (m.cpu) return process.send?.({ cpu: process.cpuUsage() });
     if (!m.stop) return;
     await bare.close();
     await app.close();
@@ -169,8 +170,17 @@ async function main() {
       return req;
     };
     await autocannon({ url: `http://127.0.0.1:${ports.api}`, connections: 10, duration: 2, requests: [{ setupRequest: single(false) }] });
+    // The server process's CPU time per request tells Node-bound from database-bound.
+    const cpu = () => new Promise<number>((res) => {
+      const on = (m: { cpu?: NodeJS.CpuUsage }) => { if (m.cpu) { child!.off('message', on); res((m.cpu.user + m.cpu.system) / 1000); } };
+      child!.on('message', on);
+      child!.send({ cpu: true });
+    });
+    const c0 = await cpu();
     const bareRun = await autocannon({ url: `http://127.0.0.1:${ports.bare}`, connections: CONNECTIONS, duration: SECONDS, requests: [{ setupRequest: single(true) }] });
+    const c1 = await cpu();
     const apiRun = await autocannon({ url: `http://127.0.0.1:${ports.api}`, connections: CONNECTIONS, duration: SECONDS, requests: [{ setupRequest: single(false) }] });
+    const c2 = await cpu();
     const settledSingles = next;
 
     // The processor over the singles (what the bank-inbox worker does after the 2xx).
@@ -232,7 +242,7 @@ async function main() {
       applyResultsPerSec: Math.round(batchedApplied.results / applySec),
       applySinglesPerSec: Math.round(singlesApplied.events / singlesApplySec),
       detail: {
-        seconds: SECONDS, connections: CONNECTIONS, bareP99Ms: bareRun.latency.p99, bareAvgMs: bareRun.latency.average, apiNon2xx: apiRun.non2xx, apiErrors: apiRun.errors, apiAvgMs: apiRun.latency.average,
+        seconds: SECONDS, connections: CONNECTIONS, serverCpuMsPerReqBare: Number(((c1 - c0) / bareRun.requests.total).toFixed(3)), serverCpuMsPerReqApi: Number(((c2 - c1) / apiRun.requests.total).toFixed(3)), bareP99Ms: bareRun.latency.p99, bareAvgMs: bareRun.latency.average, apiNon2xx: apiRun.non2xx, apiErrors: apiRun.errors, apiAvgMs: apiRun.latency.average,
         singleEventsSent: settledSingles, singlesApplied: singlesApplied.events, singlesApplySeconds: Number(singlesApplySec.toFixed(2)),
         batchedEvents: bodies.length, batchedFailed: failed, batchedSeconds: Number(batchedSec.toFixed(3)), batchConcurrency: BATCH_CONC,
         batchedP50Ms: Math.round(batchLat[Math.floor(batchLat.length / 2)] ?? 0), batchedMaxMs: Math.round(batchLat[batchLat.length - 1] ?? 0),
