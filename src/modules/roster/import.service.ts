@@ -75,45 +75,53 @@ export async function importWorkers(db: Db, pii: PiiCipher, actor: Principal, sc
     };
     const stage = await ImportStage.open(tx, pii, scope.projectId, onBatch, opts.batchSize);
     try {
-      for await (const { line, record } of source) {
-        if (++count > maxRows) throw new UnprocessableError(`A file may hold at most ${maxRows} rows; nothing was imported`, [{ path: 'body', message: `more than ${maxRows} rows` }], 'import_too_large');
-        const v = validateWorkerRow({
-          name: toStr(record.name), idNumber: toStr(record.idNumber), phone: toStr(record.phone) || null, bankCardNumber: toStr(record.bankCardNumber),
-          employerId: toStr(record.employerId) || defaultEmployer || '', trade: toStr(record.trade), team: toStr(record.team) || null,
-          contractSigned: toBool(record.contractSigned) as boolean, dispatched: toBool(record.dispatched ?? false) as boolean, entryDate: normalizeDate(record.entryDate),
-        }, ctx);
-        if (!v.ok) {
-          result.rejected.push({ row: line, errors: v.errors });
-          continue;
-        }
-        const first = seen.get(v.row.idNumber);
-        if (first !== undefined) {
-          result.rejected.push({ row: line, errors: [{ field: 'idNumber', message: `same person as row ${first}` }] });
-          continue;
-        }
-        seen.set(v.row.idNumber, line);
-        if (v.row.dispatched) dispatchedSeen = true;
-        if (v.warnings.length) warningsOf.set(line, v.warnings);
-        if (stage.add(line, v.row)) await stage.flush();
-      }
-      await stage.finish();
-    } catch (e) {
-      await stage.abort();
-      if (e instanceof SyntaxError || (e as { code?: string }).code?.startsWith?.('CSV_')) {
-        throw new BadRequestError(`The file could not be read after ${count} rows: ${(e as Error).message}; nothing was imported`);
-      }
-      if (e instanceof Error && /zip|end of central directory|invalid signature/i.test(e.message)) {
-        throw new BadRequestError('The file is not a readable xlsx workbook; nothing was imported');
-      }
-      throw e;
+      return await runImport(stage);
+    } finally {
+      stage.detach();
     }
-    seen.clear();
-    // Outcomes arrive per batch in file order; rejections found while reading are interleaved.
-    result.acceptedRows?.sort((a, b) => a.row - b.row);
-    result.warnings.sort((a, b) => a.row - b.row);
-    result.rejected.sort((a, b) => a.row - b.row);
-    if (dispatchedSeen) await checkDispatchedCap(tx, scope.projectId, scope.countyCode, asOf);
-    await appendAudit(tx, { actor: actor.id, action: 'roster.imported', entityType: 'project', entityId: scope.projectId, projectId: scope.projectId, data: { accepted: result.accepted, rejected: result.rejected.length } });
-    return result;
+
+    async function runImport(stage: ImportStage): Promise<ImportResult> {
+      try {
+        for await (const { line, record } of source) {
+          if (++count > maxRows) throw new UnprocessableError(`A file may hold at most ${maxRows} rows; nothing was imported`, [{ path: 'body', message: `more than ${maxRows} rows` }], 'import_too_large');
+          const v = validateWorkerRow({
+            name: toStr(record.name), idNumber: toStr(record.idNumber), phone: toStr(record.phone) || null, bankCardNumber: toStr(record.bankCardNumber),
+            employerId: toStr(record.employerId) || defaultEmployer || '', trade: toStr(record.trade), team: toStr(record.team) || null,
+            contractSigned: toBool(record.contractSigned) as boolean, dispatched: toBool(record.dispatched ?? false) as boolean, entryDate: normalizeDate(record.entryDate),
+          }, ctx);
+          if (!v.ok) {
+            result.rejected.push({ row: line, errors: v.errors });
+            continue;
+          }
+          const first = seen.get(v.row.idNumber);
+          if (first !== undefined) {
+            result.rejected.push({ row: line, errors: [{ field: 'idNumber', message: `same person as row ${first}` }] });
+            continue;
+          }
+          seen.set(v.row.idNumber, line);
+          if (v.row.dispatched) dispatchedSeen = true;
+          if (v.warnings.length) warningsOf.set(line, v.warnings);
+          if (stage.add(line, v.row)) await stage.flush();
+        }
+        await stage.finish();
+      } catch (e) {
+        await stage.abort();
+        if (e instanceof SyntaxError || (e as { code?: string }).code?.startsWith?.('CSV_')) {
+          throw new BadRequestError(`The file could not be read after ${count} rows: ${(e as Error).message}; nothing was imported`);
+        }
+        if (e instanceof Error && /zip|end of central directory|invalid signature/i.test(e.message)) {
+          throw new BadRequestError('The file is not a readable xlsx workbook; nothing was imported');
+        }
+        throw e;
+      }
+      seen.clear();
+      // Outcomes arrive per batch in file order; rejections found while reading are interleaved.
+      result.acceptedRows?.sort((a, b) => a.row - b.row);
+      result.warnings.sort((a, b) => a.row - b.row);
+      result.rejected.sort((a, b) => a.row - b.row);
+      if (dispatchedSeen) await checkDispatchedCap(tx, scope.projectId, scope.countyCode, asOf);
+      await appendAudit(tx, { actor: actor.id, action: 'roster.imported', entityType: 'project', entityId: scope.projectId, projectId: scope.projectId, data: { accepted: result.accepted, rejected: result.rejected.length } });
+      return result;
+    }
   });
 }

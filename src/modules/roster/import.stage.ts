@@ -86,13 +86,18 @@ export class ImportStage {
   private block = Buffer.allocUnsafe(BLOCK);
   private at = 0;
   private batchRows = 0;
+  // The first batch is small so Postgres starts working while the rest of the file is still being
+  // encrypted (otherwise it idles through the whole first batch); later batches are full size.
+  private limit: number;
   private ords: number[] = [];
   private wids: string[] = [];
   private inflight: Promise<void> | null = null;
   rows = 0;
 
   private constructor(private readonly client: pg.PoolClient, private readonly pii: PiiCipher, private readonly projectId: string,
-    private readonly batchSize: number, private readonly onBatch: BatchHandler) {}
+    private readonly batchSize: number, private readonly onBatch: BatchHandler) {
+    this.limit = Math.min(1_000, batchSize);
+  }
 
   static async open(tx: DbOrTx, pii: PiiCipher, projectId: string, onBatch: BatchHandler, batchSize = 10_000): Promise<ImportStage> {
     const client = txClient(tx);
@@ -106,7 +111,22 @@ export class ImportStage {
       trade text NOT NULL, team text, signed bool NOT NULL, dispatched bool NOT NULL, entry date NOT NULL) ON COMMIT DROP;
       CREATE TEMP TABLE roster_import_up (bidx text NOT NULL, id uuid NOT NULL) ON COMMIT DROP;
       CREATE TEMP TABLE roster_import_eng (id uuid NOT NULL) ON COMMIT DROP`);
-    return new ImportStage(client, pii, projectId, batchSize, onBatch);
+    const st = new ImportStage(client, pii, projectId, batchSize, onBatch);
+    // A checked-out pg client emits 'error' when its connection dies while no query is running
+    // (e.g. Postgres restarts while this process encrypts the next batch); unlistened, that
+    // crashes the process. Listen for the import's lifetime: the next query fails and the
+    // transaction rolls back as for any other failure.
+    client.on('error', st.onClientError);
+    return st;
+  }
+
+  private readonly onClientError = (e: unknown) => {
+    if (PROF) process.stderr.write(`[import.stage] connection error: ${String(e)}\n`);
+  };
+
+  /** Stops listening for connection errors (call once the import's transaction is over). */
+  detach(): void {
+    this.client.off('error', this.onClientError);
   }
 
   /** Encrypts, indexes and queues one validated row (synchronous on purpose); true when the caller should `await flush()`. */
@@ -122,7 +142,7 @@ export class ImportStage {
     if (this.at + line.length * 3 > BLOCK) this.nextBlock();
     this.at += this.block.write(line, this.at);
     this.rows++;
-    return ++this.batchRows >= this.batchSize;
+    return ++this.batchRows >= this.limit;
   }
 
   private nextBlock() {
@@ -142,6 +162,7 @@ export class ImportStage {
     this.ords = [];
     this.wids = [];
     this.batchRows = 0;
+    this.limit = this.batchSize;
     if (this.inflight) await this.inflight;
     const p = this.run(text, ords, wids);
     p.catch(() => {}); // observed by the next flush()/finish(); never an unhandled rejection
