@@ -16,6 +16,8 @@ import type { ScenarioSize } from './world.js';
 export interface ChaosOptions { seed: number; size: ScenarioSize; kills: number; redisFlush: boolean; pgRestart: boolean; log: (m: string) => void }
 export interface ChaosReport {
   bench: 'chaos'; kills: number; redisFlushes: number; pgRestarts: number; differences: number; invariantViolations: number;
+  /** Processes that died by themselves during the chaos run and were restarted by the supervisor. */
+  crashes: { api: number; worker: number };
   details: { differences: string[]; violations: string[]; cleanMs: number; chaosMs: number };
 }
 
@@ -124,7 +126,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   o.log(`clean run: ${(cleanMs / 1000).toFixed(1)} s, ${cleanState.size} facts`);
 
   // 2. the chaos run
-  const p = await startPlatform({ name: 'wg_chaos', log: (m) => { if (!/ECONNREFUSED|terminating connection|Connection terminated|57P01|ECONNRESET/.test(m)) o.log(m); } });
+  const p = await startPlatform({ name: 'wg_chaos', log: (m) => { if (!/ECONNREFUSED|terminating connection|57P01|ECONNRESET/.test(m)) o.log(m.slice(0, 200)); } });
   const r = rng(o.seed ^ 0x5eed);
   let kills = 0, redisFlushes = 0, pgRestarts = 0;
   let done = false;
@@ -162,7 +164,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     await quiesce(p, o.log);
     const violations = await invariants(p);
     const differences = compare(cleanState, await finalState(p.databaseUrl));
-    return { bench: 'chaos', kills, redisFlushes, pgRestarts, differences: differences.length, invariantViolations: violations.length, details: { differences, violations, cleanMs, chaosMs } };
+    return { bench: 'chaos', kills, redisFlushes, pgRestarts, differences: differences.length, invariantViolations: violations.length, crashes: { ...p.crashes }, details: { differences, violations, cleanMs, chaosMs } };
   } finally {
     await p.stop();
   }

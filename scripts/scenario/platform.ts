@@ -23,6 +23,8 @@ export interface Platform {
   /** Delete only this platform's queue keys (never FLUSHALL: other people use this Redis). */
   flushQueues(): Promise<number>;
   stop(): Promise<void>;
+  /** Processes that died on their own (not killed by us) and were restarted, as a supervisor would. */
+  crashes: { api: number; worker: number };
 }
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -70,14 +72,26 @@ export async function startPlatform(o: { name?: string; env?: Record<string, str
     }
     throw new Error('API did not come up');
   };
+  let stopping = false;
+  let killing = false;
+  const supervise = (mode: 'api' | 'worker', c: ChildProcess) => {
+    c.once('exit', (code, signal) => {
+      if (stopping || (mode === 'worker' && killing)) return;
+      p.crashes[mode]++;
+      o.log?.(`[supervisor] ${mode} exited by itself (code ${code}, signal ${signal}); restarting`);
+      setTimeout(() => { if (!stopping) void (mode === 'api' ? p.startApi() : p.startWorker()).catch((e) => o.log?.(`[supervisor] restart failed: ${e}`)); }, 500);
+    });
+  };
   const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 3, lazyConnect: false });
 
   const p: Platform = {
     baseUrl, adminKey, databaseUrl: db.url, queuePrefix,
     api: () => api!, worker: () => worker!,
-    async startApi() { api = spawnMode('api'); await waitReady(); },
+    crashes: { api: 0, worker: 0 },
+    async startApi() { api = spawnMode('api'); supervise('api', api); await waitReady(); },
     async startWorker() {
       worker = spawnMode('worker');
+      supervise('worker', worker);
       // The worker has no port: give it a moment to connect and start its loops.
       await new Promise((r) => setTimeout(r, 1500));
     },
@@ -85,8 +99,10 @@ export async function startPlatform(o: { name?: string; env?: Record<string, str
       const w = worker;
       if (!w || w.exitCode !== null) return;
       const done = new Promise((r) => w.once('exit', r));
+      killing = true;
       w.kill(signal);
       await done;
+      killing = false;
     },
     async flushQueues() {
       let n = 0;
@@ -99,6 +115,7 @@ export async function startPlatform(o: { name?: string; env?: Record<string, str
       return n;
     },
     async stop() {
+      stopping = true;
       for (const c of [api, worker]) if (c && c.exitCode === null) { const d = new Promise((r) => c.once('exit', r)); c.kill('SIGTERM'); await Promise.race([d, new Promise((r) => setTimeout(r, 5000))]); if (c.exitCode === null) c.kill('SIGKILL'); }
       await p.flushQueues().catch(() => 0);
       redis.disconnect();
