@@ -26,6 +26,8 @@ describe('config', () => {
     [{ DATA_ENCRYPTION_KEY: Buffer.alloc(16).toString('base64') }, /DATA_ENCRYPTION_KEY must be 32 bytes/],
     [{ ADMIN_API_KEY: 'short' }, /ADMIN_API_KEY must be at least 16/],
     [{ NODE_ENV: 'staging' }, /NODE_ENV must be/],
+    [{ BANK_WEBHOOK_APPLY: 'later' }, /BANK_WEBHOOK_APPLY must be one of inline, async/],
+    [{ PG_POOL_MAX: '0' }, /PG_POOL_MAX must be an integer/],
     [{ NODE_ENV: 'production', ADMIN_API_KEY: '' }, /ADMIN_API_KEY is required/],
     [{ NODE_ENV: 'production', DATA_ENCRYPTION_KEY: '' }, /DATA_ENCRYPTION_KEY is required/],
   ])('rejects %o', (over, msg) => {
