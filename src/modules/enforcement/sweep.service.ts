@@ -5,7 +5,7 @@ import { getCalendar, getPolicy } from '../policy/policy.service.js';
 import { escalateToDeposit } from './case-actions.service.js';
 import { countyParams, payDateRows, type CountyParams, type PayDateRow } from './enforcement.rules.js';
 import { signalStatements } from './sweep.signals.js';
-import { createNotSubmittedSql, createOwedSql, createTempTables, ladderSql, membersSql, openCasesSql, totalsSql } from './sweep.sql.js';
+import { createNotSubmittedSql, createOwedSql, createTempTables, ladderSql, membersSql, openCasesSql, owedAggSql, totalsSql } from './sweep.sql.js';
 
 const rows = <T>(r: unknown): T[] => (r as { rows: T[] }).rows;
 
@@ -36,8 +36,10 @@ async function sweepParams(db: DbOrTx, asOf: string): Promise<{ cp: CountyParams
     SELECT county_code, array_agg(DISTINCT payday ORDER BY payday) AS paydays FROM projects GROUP BY county_code`));
   const cp: CountyParams[] = [];
   const pd: PayDateRow[] = [];
-  for (const c of counties) {
-    const [policy, cal] = await Promise.all([getPolicy(db, c.county_code), getCalendar(db, c.county_code)]);
+  // Policies and calendars of all counties are read at once (a few round trips each, independent).
+  const loaded = await Promise.all(counties.map((c) => Promise.all([getPolicy(db, c.county_code), getCalendar(db, c.county_code)])));
+  for (const [k, c] of counties.entries()) {
+    const [policy, cal] = loaded[k]!;
     cp.push(countyParams(c.county_code, policy, cal, asOf));
     const dates = payDateRows(c.county_code, cal, policy.enforcement.graceDays, c.paydays, asOf);
     // Missing sheets are checked for the most recent due month of each payday (the sheet the pay day just passed for).
@@ -81,8 +83,10 @@ export async function runSweep(deps: { db: Db }, asOf: string, opts: SweepOption
     await tx.execute(sql`SET LOCAL work_mem = '64MB'`);
     for (const s of createTempTables(JSON.stringify(cp), JSON.stringify(pd))) await tx.execute(s);
     await tx.execute(createOwedSql(asOf));
+    for (const s of owedAggSql) await tx.execute(s);
     lap('owed');
     await tx.execute(createNotSubmittedSql(asOf));
+    await tx.execute(sql`ANALYZE sweep_ns`);
     lap('not submitted');
     for (const [name, stmt] of signalStatements({ asOf, missed: missedJson, lowBalance: lowJson })) {
       signals[name] = rows<{ found: number }>(await tx.execute(stmt))[0]!.found;

@@ -25,10 +25,9 @@ export function signalStatements(i: SignalInputs): [string, SQL][] {
       FROM sweep_ns`)],
     ['sweep.lines_overdue', signalSql(sql`
       SELECT 'sig:lines_overdue:' || o.project_id || ':' || o.employer_id || ':' || o.month || ':' || ${asOf} AS key, 'sweep.lines_overdue' AS type,
-        o.project_id, o.employer_id AS company_id, p.county_code,
+        o.project_id, o.employer_id AS company_id, o.county_code,
         jsonb_build_object('employerId', o.employer_id, 'month', o.month, 'lines', o.n, 'amountFen', o.amt, 'asOf', ${asOf}::text) AS payload
-      FROM (SELECT project_id, employer_id, month, count(*)::int AS n, sum(owed)::bigint AS amt FROM sweep_owed GROUP BY 1, 2, 3) o
-      JOIN projects p ON p.id = o.project_id`)],
+      FROM sweep_owed_agg o`)],
     ['sweep.allocation_missed', signalSql(sql`
       SELECT 'sig:allocation_missed:' || m.project_id || ':' || m.cycle_from || ':' || ${asOf} AS key, 'sweep.allocation_missed' AS type,
         m.project_id, p.construction_unit_id AS company_id, p.county_code,

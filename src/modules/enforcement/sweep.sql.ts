@@ -39,6 +39,19 @@ export const createOwedSql = (asOf: string): SQL => sql`
   ORDER BY o.project_id, o.employer_id, o.month, o.worker_id, o.owed DESC, o.line_id`;
 
 /**
+ * The overdue lines per case key, computed once and shared by the `sweep.lines_overdue` signal and
+ * case opening (both used to aggregate `sweep_owed` and join projects separately). Analysed so the
+ * planner sees real row counts for every later join against the temp tables.
+ */
+export const owedAggSql: SQL[] = [
+  sql`ANALYZE sweep_owed`,
+  sql`CREATE TEMP TABLE sweep_owed_agg ON COMMIT DROP AS
+    SELECT o.project_id, o.employer_id, o.month, max(o.pay_date) AS pay_date, count(*)::int AS n, sum(o.owed)::bigint AS amt, p.county_code
+    FROM sweep_owed o JOIN projects p ON p.id = o.project_id GROUP BY o.project_id, o.employer_id, o.month, p.county_code`,
+  sql`ANALYZE sweep_owed_agg`,
+];
+
+/**
  * Employers with attendance in a due month and no live wage sheet for it. Candidates are the GC and
  * the subcontractors of each project (small), probed against payrolls first; attendance is read only
  * for the few without a sheet, through its (project_id, month, …) primary key.
@@ -93,8 +106,7 @@ const cuFor = (base: SQL): SQL => sql`
 export const openCasesSql = (asOf: string, missed: string): SQL => sql`
   WITH missed AS (${missedCte(missed)}),
   src AS (
-    SELECT project_id, employer_id, month, max(pay_date) AS pay_date, 'lines' AS origin, count(*)::int AS workers, sum(owed)::bigint AS owed
-    FROM sweep_owed GROUP BY 1, 2, 3
+    SELECT project_id, employer_id, month, pay_date, 'lines' AS origin, n AS workers, amt AS owed FROM sweep_owed_agg
     UNION ALL
     SELECT project_id, employer_id, month, pay_date, 'not_submitted', workers, 0 FROM sweep_ns WHERE due < ${asOf}::date
   ), one AS (
@@ -115,6 +127,12 @@ export const openCasesSql = (asOf: string, missed: string): SQL => sql`
     ON CONFLICT (project_id, employer_id, month) DO NOTHING
     RETURNING id, project_id, employer_id, general_contractor_id, county_code, month, origin, stage_deadline, workers_owed, amount_owed_fen),
   keep AS (INSERT INTO sweep_new (case_id) SELECT id FROM ins),
+  -- Every member of a case opened now is new: inserted from the opening itself (no second join).
+  mem AS (
+    INSERT INTO arrears_case_workers (case_id, project_id, worker_id, line_id, amount_owed_fen, since_month)
+    SELECT ins.id, o.project_id, o.worker_id, o.line_id, o.owed, o.month
+    FROM ins JOIN sweep_owed o ON o.project_id = ins.project_id AND o.employer_id = ins.employer_id AND o.month = ins.month
+    ON CONFLICT (case_id, worker_id) DO NOTHING RETURNING 1),
   ev AS (
     INSERT INTO arrears_case_events (id, case_id, project_id, stage, "on", deadline, actor, note)
     SELECT wg_id_from_key('case_event:' || id || ':overdue_notice'), id, project_id, 'overdue_notice', ${asOf}::date, stage_deadline, 'sweep',
@@ -126,7 +144,7 @@ export const openCasesSql = (asOf: string, missed: string): SQL => sql`
       jsonb_build_object('caseId', id, 'employerId', employer_id, 'generalContractorId', general_contractor_id, 'month', month,
         'stage', 'overdue_notice', 'deadline', stage_deadline, 'origin', origin, 'workersOwed', workers_owed, 'amountOwedFen', amount_owed_fen, 'asOf', ${asOf}::text)
     FROM ins ON CONFLICT (id) DO NOTHING RETURNING 1)
-  SELECT (SELECT count(*) FROM ins)::int AS opened, (SELECT count(*) FROM ev)::int AS events, (SELECT count(*) FROM ob)::int AS emitted`;
+  SELECT (SELECT count(*) FROM ins)::int AS opened, (SELECT count(*) FROM mem)::int AS members, (SELECT count(*) FROM ev)::int AS events, (SELECT count(*) FROM ob)::int AS emitted`;
 
 /**
  * Members: overdue lines join their open case; a not-submitted case lists the attended workers; a
@@ -134,12 +152,7 @@ export const openCasesSql = (asOf: string, missed: string): SQL => sql`
  * the cases it changed in `sweep_touched`, so totals are recomputed only where something moved.
  */
 export const membersSql: SQL[] = [
-  // Cases opened by this run: every member is new (a plain insert; their totals were set at opening).
-  sql`INSERT INTO arrears_case_workers (case_id, project_id, worker_id, line_id, amount_owed_fen, since_month)
-    SELECT c.id, o.project_id, o.worker_id, o.line_id, o.owed, o.month
-    FROM sweep_new n JOIN arrears_cases c ON c.id = n.case_id
-    JOIN sweep_owed o ON o.project_id = c.project_id AND o.employer_id = c.employer_id AND o.month = c.month
-    ON CONFLICT (case_id, worker_id) DO NOTHING`,
+  // (Members of cases opened by this run are inserted by openCasesSql itself.)
   // Existing cases: only new or changed members reach the upsert (a no-op ON CONFLICT UPDATE still
   // locks, i.e. writes, the row), so a daily re-run is a read.
   sql`WITH up AS (
