@@ -210,11 +210,6 @@ export class ImportStage {
   private async apply(projectId: string, ords: number[], wids: string[]): Promise<StageOutcome[]> {
     const q = async (text: string, values?: unknown[]) => {
       const t = PROF ? performance.now() : 0;
-      if (process.env.WG_EXPLAIN && text.startsWith('WITH')) {
-        const e = await this.client.query('EXPLAIN (ANALYZE, COSTS OFF) ' + text, values);
-        process.stderr.write(e.rows.map((x: Record<string, string>) => x['QUERY PLAN']).join('\n') + '\n');
-        return e;
-      }
       const r = await this.client.query(text, values);
       if (PROF) process.stderr.write(`[import.stage] ${since()} ${(performance.now() - t).toFixed(0)} ms  ${text.replace(/\s+/g, ' ').slice(0, 60)}\n`);
       return r;
