@@ -1,7 +1,7 @@
 /**
  * `npm run bench:soak` — contractors, banks and inspectors together at a steady rate against a real
  * listening API process + a separate worker process (scratch database, own queue prefix).
- * Flags: --seconds 60  --rate 60 (requests/s in total, open loop)  --projects 5  --workers 40
+ * Flags: --seconds 60  --rate 20 (requests/s in total, open loop)  --projects 5  --workers 40
  * Prints throughput, p99 latency per operation, errors and the RSS of each process; ONE JSON line last.
  */
 import { readFileSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { startPlatform } from '../scripts/scenario/platform.js';
 import { rng, pick } from '../scripts/scenario/rng.js';
 import { buildWorld, type Project } from '../scripts/scenario/world.js';
 
-const { values: f } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, rate: { type: 'string', default: '60' }, projects: { type: 'string', default: '5' }, workers: { type: 'string', default: '40' } } });
+const { values: f } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, rate: { type: 'string', default: '20' }, projects: { type: 'string', default: '5' }, workers: { type: 'string', default: '40' } } });
 const seconds = Number(f.seconds);
 const rate = Number(f.rate);
 const log = (m: string) => console.error(m);

@@ -68,8 +68,12 @@ export async function finalState(url: string): Promise<Map<string, string>> {
   // Alerts of the final facts are compared; those of a line's passing states are not: the scenario's
   // calendar lies in the past of the wall clock that reconciliation jobs use as asOf, so whether a
   // line is seen 'missing' (then 'paid') depends on whether its job runs before or after the bank's
-  // result arrives, which is exactly what killing the worker changes. Money and final statuses are compared.
-  const alerts = await query<{ type: string; n: number }>(url, `SELECT type, count(*)::int AS n FROM alerts WHERE type NOT IN ('line_missing', 'lines_overdue') GROUP BY type`);
+  // result arrives, which is exactly what killing the worker changes. Likewise credit downgrades: a grade
+  // recomputed between two events may step A→B→C or go A→C at once. Money, final statuses and final
+  // grades are compared instead.
+  const alerts = await query<{ type: string; n: number }>(url, `SELECT type, count(*)::int AS n FROM alerts WHERE type NOT IN ('line_missing', 'lines_overdue', 'credit_downgraded') GROUP BY type`);
+  const grades = await query<{ name: string; grade: string; score: number }>(url, `SELECT c.name, g.grade, g.score FROM company_credit g JOIN companies c ON c.id = g.company_id`);
+  for (const g of grades) put(`credit ${g.name}`, [g.grade, g.score]);
   for (const a of alerts) put(`alerts ${a.type}`, a.n);
   const bl = await query<Record<string, unknown>>(url, `SELECT c.name, b.status, b.reason FROM blacklist_entries b JOIN companies c ON c.id = b.company_id`);
   for (const b of bl) put(`blacklist ${b.name}`, [b.status, b.reason]);
