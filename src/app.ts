@@ -23,12 +23,16 @@ export const REDACT_PATHS = [
 
 export interface BuildOptions {
   logger?: boolean | object;
+  /** A ready pino instance (the process logger) instead of logger options. */
+  loggerInstance?: import('fastify').FastifyBaseLogger;
 }
 
 export async function buildApp(deps: Deps, opts: BuildOptions = {}): Promise<FastifyInstance> {
   const { config } = deps;
   const app = Fastify({
-    logger: opts.logger ?? { level: config.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
+    ...(opts.loggerInstance
+      ? { loggerInstance: opts.loggerInstance }
+      : { logger: opts.logger ?? { level: config.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' } } }),
     bodyLimit: config.bodyLimitBytes,
     genReqId: (req) => {
       const h = req.headers['x-request-id'];

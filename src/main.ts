@@ -33,7 +33,7 @@ async function start() {
   }
   const deps = createDeps(config, { name: `wageguard-${mode}` });
   let workers: WorkerHandle | null = null;
-  const app = mode === 'worker' ? null : await buildApp(deps, { logger: log });
+  const app = mode === 'worker' ? null : await buildApp(deps, { loggerInstance: log });
 
   closeWithGrace({ delay: 30_000 }, async ({ signal, err }) => {
     if (err) log.error({ err }, 'shutting down after error');
@@ -46,7 +46,9 @@ async function start() {
   if (mode !== 'api') workers = startWorkers(deps, log);
   if (app) {
     await app.listen({ host: config.host, port: config.port });
-    const base = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`;
+    const addr = app.server.address();
+    const port = addr && typeof addr === 'object' ? addr.port : config.port; // PORT=0 picks a free port
+    const base = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
     process.stdout.write(
       `\nWageGuard (${mode}) is running\n  API       ${base}/v1\n  Docs      ${base}/docs\n  OpenAPI   ${base}/v1/openapi.json\n  Health    ${base}/readyz\n  Console   ${base}/console\n`,
     );
