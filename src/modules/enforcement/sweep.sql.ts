@@ -34,8 +34,16 @@ export const createTempTables = (cp: string, pd: string): SQL[] => [
 export const createOwedSql = (asOf: string): SQL => sql`
   CREATE TEMP TABLE sweep_owed ON COMMIT DROP AS
   SELECT DISTINCT ON (o.project_id, o.employer_id, o.month, o.worker_id) o.*
-  FROM (${overdueLinesSql(asOf)}) o
-  WHERE NOT EXISTS (SELECT 1 FROM payroll_lines l2 JOIN payrolls r ON r.id = l2.payroll_id WHERE l2.id = o.line_id AND r.status = 'superseded')
+  FROM (
+    -- The floor's selection, restricted to live sheets by a hash join on payrolls (not two index
+    -- probes per overdue line).
+    SELECT l.project_id, l.employer_id, l.month, l.worker_id, l.id AS line_id,
+      (CASE WHEN l.status = 'underpaid' THEN GREATEST(l.net_fen - l.paid_fen, 0) ELSE l.net_fen END) AS owed, pd.pay_date
+    FROM payroll_lines l
+    JOIN payrolls r ON r.id = l.payroll_id AND r.status <> 'superseded'
+    JOIN projects p ON p.id = l.project_id
+    JOIN sweep_pd pd ON pd.county_code = p.county_code AND pd.payday = p.payday AND pd.month = l.month
+    WHERE l.status IN ${OWED} AND pd.due < ${asOf}::date) o
   ORDER BY o.project_id, o.employer_id, o.month, o.worker_id, o.owed DESC, o.line_id`;
 
 /**
