@@ -69,10 +69,9 @@ export async function runSweep(deps: { db: Db }, asOf: string, opts: SweepOption
     opts.trace?.(label, Number(now - mark) / 1e9);
     mark = now;
   };
-  const { cp, pd } = await sweepParams(db, asOf);
-  lap('params');
-  const [missed, low] = await Promise.all([missedAllocations(db, asOf), wageBalanceBelowPayroll(db, asOf)]);
-  lap('escrow signals');
+  // Independent reads: county parameters and the two escrow probes run side by side.
+  const [{ cp, pd }, missed, low] = await Promise.all([sweepParams(db, asOf), missedAllocations(db, asOf), wageBalanceBelowPayroll(db, asOf)]);
+  lap('params + escrow signals');
   const missedJson = JSON.stringify(missed.map((m) => ({ project_id: m.projectId, cycle_from: m.cycleFrom, due: m.dueDate, expected: m.expectedFen, received: m.receivedFen })));
   const lowJson = JSON.stringify(low.map((b) => ({ project_id: b.projectId, month: b.month, payroll: b.payrollFen, available: b.availableFen })));
   const signals: Record<string, number> = {};
@@ -105,7 +104,8 @@ export async function runSweep(deps: { db: Db }, asOf: string, opts: SweepOption
 
   await db.transaction(async (tx) => {
     await tx.execute(SWEEP_LOCK);
-    for (const s of createTempTables(JSON.stringify(cp), JSON.stringify(pd))) await tx.execute(s);
+    // The ladder needs only the per-county deadlines (sweep_cp), not the pay-date table.
+    await tx.execute(createTempTables(JSON.stringify(cp), '[]')[0]!);
     await tx.execute(ladderSql(asOf));
   });
   lap('ladder');
