@@ -119,7 +119,11 @@ export async function startPlatform(o: { name?: string; env?: Record<string, str
       for (const c of [api, worker]) if (c && c.exitCode === null) { const d = new Promise((r) => c.once('exit', r)); c.kill('SIGTERM'); await Promise.race([d, new Promise((r) => setTimeout(r, 5000))]); if (c.exitCode === null) c.kill('SIGKILL'); }
       await p.flushQueues().catch(() => 0);
       redis.disconnect();
-      await db.drop().catch(() => {});
+      // a killed process's connections take a moment to go away
+      for (let i = 0; i < 10; i++) {
+        if (await db.drop().then(() => true, () => false)) break;
+        await new Promise((r) => setTimeout(r, 500));
+      }
     },
   };
   await p.startApi();
