@@ -1,8 +1,7 @@
 /**
  * Starts one WageGuard process (`api` or `worker`) for the scratch platforms of chaos and soak.
- * It mirrors src/main.ts, except that the API gets pino OPTIONS rather than a pino instance:
- * src/main.ts passes an instance as `logger`, which Fastify 5 refuses ("logger options only
- * accepts a configuration object"), so `npm run start:api` cannot start (reported to the lead).
+ * It mirrors src/main.ts without the migrations and the banner (the scratch database is cloned from
+ * the migrated template), so a restart after SIGKILL is quick.
  */
 import pino from 'pino';
 import { buildApp, REDACT_PATHS } from '../../src/app.js';
