@@ -25,6 +25,11 @@ export function createDatabase(url: string, opts: { max?: number; applicationNam
   });
   // An idle client losing its connection (Postgres restart) must not crash the process.
   pool.on('error', () => {});
+  // A checked-out client whose server goes away (Postgres restart) emits 'error' on the client, not the
+  // pool; unhandled, that would kill the process. The query in flight still rejects and is handled.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   const db = drizzle(pool, { schema });
   return { pool, db, close: () => pool.end() };
 }

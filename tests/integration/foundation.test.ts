@@ -78,7 +78,7 @@ describe('problem+json', () => {
     expect(big.json().status).toBe(413);
   });
   it('500 hides internals', async () => {
-    const r = await ctx.app.inject('/v1/test/boom');
+    const r = await ctx.app.inject({ url: '/v1/test/boom', headers: ctx.admin });
     expect(r.statusCode).toBe(500);
     expect(r.body).not.toContain('secret internal detail');
     expect(r.json()).toMatchObject({ status: 500, title: 'Internal Server Error' });
@@ -142,4 +142,13 @@ describe('dependency outages', () => {
       held.forEach((c) => c.release());
     }
   }, 20_000);
+});
+
+describe('authentication comes before validation', () => {
+  it('an anonymous POST with an invalid body is 401, not 400', async () => {
+    const r = await ctx.app.inject({ method: 'POST', url: '/v1/api-keys', payload: { role: 'nobody' } });
+    expect(r.statusCode).toBe(401);
+    const bad = await ctx.app.inject({ method: 'POST', url: '/v1/api-keys', headers: { authorization: 'Bearer nope-nope-nope' }, payload: {} });
+    expect(bad.statusCode).toBe(401);
+  });
 });

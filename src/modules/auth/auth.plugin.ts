@@ -7,6 +7,8 @@ import { ForbiddenError, UnauthorizedError } from '../../lib/errors.js';
 import type { Principal, Role } from './auth.types.js';
 import { CSRF_HEADER, readCookie, resolveSession, SESSION_COOKIE } from '../console/session.service.js';
 
+const PUBLIC_V1 = [/^\/v1\/openapi\.json$/, /^\/v1\/webhooks\//, /^\/v1\/projects\/:id\/notice-board(\.html)?$/];
+
 const BOOTSTRAP: Omit<Principal, 'label'> = { id: 'bootstrap-admin', role: 'admin', companyId: null, bankId: null, countyCodes: [], industries: [] };
 
 /** Resolves the Bearer key to a principal on every request; routes then call `requireRole`. */
@@ -31,6 +33,15 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { deps: Deps }) 
     if (k) {
       req.principal = { id: k.id, role: k.role, companyId: k.company_id, bankId: k.bank_id, countyCodes: k.county_codes, industries: k.industries, label: k.label };
     }
+  });
+
+  // Authenticate before validating: an anonymous caller learns nothing about a route's body rules
+  // (401, not 400). Public /v1 routes: the OpenAPI document, signed bank webhooks, notice boards.
+  app.addHook('onRequest', async (req) => {
+    if (req.principal) return;
+    const route = req.routeOptions.url;
+    if (!route || !route.startsWith('/v1/') || PUBLIC_V1.some((re) => re.test(route))) return;
+    throw new UnauthorizedError();
   });
 
   // Inspector console: a session cookie stands for the key it was created from (a Bearer key wins).
