@@ -2,6 +2,7 @@ import { Worker } from 'bullmq';
 import type { Deps } from '../src/deps.js';
 import { QUEUE_NAMES } from '../src/jobs/queues.js';
 import { runBankInboxDrain } from './bank-inbox.js';
+import { runReconcileResume } from './reconcile-resume.js';
 import { buildRegistry } from './registry.js';
 import { runRelay } from './relay.js';
 import { startScheduler } from './scheduler.js';
@@ -30,13 +31,14 @@ export function startWorkers(deps: Deps, log: { error(o: unknown, m?: string): v
   const abort = new AbortController();
   const relay = runRelay(deps, abort.signal, (e) => log.error({ err: e }, 'outbox relay error'));
   const inboxDrain = runBankInboxDrain(deps, abort.signal, (e) => log.error({ err: e }, 'bank inbox drain error'));
+  const reconResume = runReconcileResume(deps, abort.signal, (e) => log.error({ err: e }, 'reconcile resume error'));
   const sched = opts.scheduler === false ? null : startScheduler(deps, (e) => log.error({ err: e }, 'scheduler error'));
   log.info(`workers started: ${QUEUE_NAMES.join(', ')}`);
   return {
     async stop(timeoutMs = 25_000) {
       sched?.stop();
       abort.abort();
-      const graceful = Promise.all([relay, inboxDrain, ...workers.map((w) => w.close())]);
+      const graceful = Promise.all([relay, inboxDrain, reconResume, ...workers.map((w) => w.close())]);
       const hard = new Promise((r) => setTimeout(r, timeoutMs));
       await Promise.race([graceful, hard]);
       await Promise.all(workers.map((w) => w.close(true).catch(() => {})));

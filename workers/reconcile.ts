@@ -1,6 +1,8 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Deps } from '../src/deps.js';
+import { sql } from 'drizzle-orm';
 import { NotFoundError } from '../src/lib/errors.js';
+import { markBatchReconciled } from './reconcile-resume.js';
 import { parseJobData } from '../src/modules/reconciliation/reconciliation.rules.js';
 import {
   reconcileBatch, reconcileMonth, reconcileProjectMonth, type ReconcileOptions, type ReconcileSummary,
@@ -24,7 +26,12 @@ export function createReconcileProcessor(opts: ReconcileOptions = {}) {
       },
     };
     try {
-      if (d.kind === 'batch') return await reconcileBatch(deps, d.batchId, asOf, o);
+      if (d.kind === 'batch') {
+        const t0 = ((await deps.db.execute(sql`SELECT now()::text AS t`)) as unknown as { rows: { t: string }[] }).rows[0]!.t;
+        const out = await reconcileBatch(deps, d.batchId, asOf, o);
+        await markBatchReconciled(deps, d.batchId, t0);
+        return out;
+      }
       if (d.kind === 'project_month') return await reconcileProjectMonth(deps, d.projectId, d.month, asOf, o);
       return await reconcileMonth(deps, d.month, asOf, o);
     } catch (e) {

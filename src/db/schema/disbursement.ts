@@ -29,6 +29,8 @@ export const batches = pgTable(
     fromAccountId: uuid('from_account_id'),
     /** Money missing when the batch was created/last checked; the batch waits in `awaiting_funds`. */
     shortfallFen: fen('shortfall_fen').notNull().default(0),
+    /** Start of the last completed reconciliation of this batch (minus a margin); see workers/reconcile-resume.ts. */
+    reconDoneAt: ts('recon_done_at'),
   },
   (t) => [index('batches_bank_status_idx').on(t.bankId, t.status), index('batches_project_idx').on(t.projectId)],
 );
@@ -121,5 +123,6 @@ export const bankRecords = pgTable(
     uniqueIndex('bank_records_dedupe_uq').on(t.bankId, t.dedupeKey),
     index('bank_records_e2e_idx').on(t.endToEndId),
     index('bank_records_project_idx').on(t.projectId, t.valueDate),
+    index('bank_records_received_idx').on(t.receivedAt),
   ],
 );
