@@ -1,6 +1,6 @@
 import type { Deps } from '../deps.js';
-import { creditEventHandler } from '../modules/credit/credit.events.js';
 import { alertWebhookHandler } from '../modules/alerts/alert-events.handler.js';
+import { creditEventHandler } from '../modules/credit/credit.events.js';
 
 /** An outbox event as the `events` queue carries it. */
 export interface RelayedEvent {
