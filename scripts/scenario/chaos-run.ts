@@ -37,11 +37,15 @@ async function quiesce(p: Platform, log: (m: string) => void, timeoutMs = 120_00
   let stable = 0;
   let last = '';
   while (Date.now() < deadline && stable < 4) {
-    const [r] = await query<{ unrelayed: number; alerts: number; lines: number }>(p.databaseUrl, `SELECT
+    // recon: batches with bank records newer than their last reconciliation (the worker's resume loop
+    // re-enqueues them when Redis lost the job) — quiet only when none is left.
+    const [r] = await query<{ unrelayed: number; alerts: number; lines: number; recon: number }>(p.databaseUrl, `SELECT
       (SELECT count(*)::int FROM outbox WHERE relayed_at IS NULL) AS unrelayed, (SELECT count(*)::int FROM alerts) AS alerts,
-      (SELECT count(*)::int FROM payroll_lines WHERE status = 'pending') AS lines`);
+      (SELECT count(*)::int FROM payroll_lines WHERE status = 'pending') AS lines,
+      (SELECT count(DISTINCT i.batch_id)::int FROM bank_records br JOIN instructions i ON i.end_to_end_id = br.end_to_end_id
+         JOIN batches b ON b.id = i.batch_id WHERE br.received_at > COALESCE(b.recon_done_at, '-infinity'::timestamptz)) AS recon`);
     const now = JSON.stringify(r);
-    stable = r!.unrelayed === 0 && now === last ? stable + 1 : 0;
+    stable = r!.unrelayed === 0 && r!.recon === 0 && now === last ? stable + 1 : 0;
     last = now;
     await new Promise((res) => setTimeout(res, 500));
   }
@@ -113,6 +117,18 @@ export async function invariants(p: Platform): Promise<string[]> {
   return v;
 }
 
+/**
+ * Credit grades are recomputed by event-driven jobs whose timing differs between runs (and whose jobs a
+ * Redis flush may drop); the nightly recompute is what makes them converge. Do that once, for the
+ * scenario's final day, before comparing.
+ */
+async function settleGrades(p: Platform, asOf: string): Promise<void> {
+  const r = await fetch(`${p.baseUrl}/v1/admin/credit/recompute`, {
+    method: 'POST', headers: { authorization: `Bearer ${p.adminKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ asOf }),
+  });
+  if (!r.ok) throw new Error(`credit recompute: ${r.status}`);
+}
+
 export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const tag = `K${o.seed}`;
   // 1. the clean run
@@ -123,6 +139,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const res = await runScenario({ baseUrl: clean.baseUrl, adminKey: clean.adminKey, seed: o.seed, tag, size: o.size, log: (m) => o.log(`clean: ${m}`) });
     cleanMs = res.ms;
     await quiesce(clean, o.log);
+    await settleGrades(clean, res.finalDay);
     cleanState = await finalState(clean.databaseUrl);
   } finally {
     await clean.stop();
@@ -135,9 +152,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   let kills = 0, redisFlushes = 0, pgRestarts = 0;
   let done = false;
   let chaosMs = 0;
+  let finalDay = '';
   try {
     const scenario = runScenario({ baseUrl: p.baseUrl, adminKey: p.adminKey, seed: o.seed, tag, size: o.size, log: (m) => o.log(`chaos: ${m}`) })
-      .then((x) => { chaosMs = x.ms; return x; })
+      .then((x) => { chaosMs = x.ms; finalDay = x.finalDay; return x; })
       .finally(() => { done = true; });
     const faults = (async () => {
       // Spread the kills over the expected duration (the clean run's), a bit faster so they all fit.
@@ -166,6 +184,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     await Promise.all([scenario, faults]);
     o.log(`chaos run: ${(chaosMs / 1000).toFixed(1)} s, ${kills} kills, ${redisFlushes} Redis flushes, ${pgRestarts} Postgres restarts`);
     await quiesce(p, o.log);
+    await settleGrades(p, finalDay);
     const violations = await invariants(p);
     const differences = compare(cleanState, await finalState(p.databaseUrl));
     return { bench: 'chaos', kills, redisFlushes, pgRestarts, differences: differences.length, invariantViolations: violations.length, crashes: { ...p.crashes }, details: { differences, violations, cleanMs, chaosMs } };

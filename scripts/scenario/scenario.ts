@@ -24,7 +24,7 @@ export interface ScenarioOptions {
   patienceMs?: number;
 }
 
-export interface ScenarioResult { world: World; summary: Summary; requests: number; retries: number; ms: number }
+export interface ScenarioResult { world: World; summary: Summary; requests: number; retries: number; ms: number; /** The date of the final blacklist and credit step. */ finalDay: string }
 
 const OWED = new Set(['missing', 'rejected', 'underpaid', 'wrong_account']);
 async function inParallel<T>(xs: T[], n: number, fn: (x: T) => Promise<void>): Promise<void> {
@@ -178,5 +178,5 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   await api.post('/v1/admin/blacklist/evaluate', admin, { asOf: finalDay });
   await api.post('/v1/admin/credit/recompute', admin, { asOf: finalDay });
   const summary = await summarize(api, world, sheets, log);
-  return { world, summary, requests: api.requests, retries: api.retries, ms: Date.now() - t0 };
+  return { world, summary, requests: api.requests, retries: api.retries, ms: Date.now() - t0, finalDay };
 }
