@@ -122,11 +122,18 @@ export async function invariants(p: Platform): Promise<string[]> {
  * Redis flush may drop); the nightly recompute is what makes them converge. Do that once, for the
  * scenario's final day, before comparing.
  */
-async function settleGrades(p: Platform, asOf: string): Promise<void> {
-  const r = await fetch(`${p.baseUrl}/v1/admin/credit/recompute`, {
-    method: 'POST', headers: { authorization: `Bearer ${p.adminKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ asOf }),
-  });
-  if (!r.ok) throw new Error(`credit recompute: ${r.status}`);
+async function settleGrades(p: Platform, asOf: string, log: (m: string) => void): Promise<void> {
+  const post = async (path: string) => {
+    const r = await fetch(`${p.baseUrl}${path}`, {
+      method: 'POST', headers: { authorization: `Bearer ${p.adminKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ asOf }),
+    });
+    if (!r.ok) throw new Error(`${path}: ${r.status}`);
+  };
+  // Cases are derived from line statuses at sweep time; reconciliation may have caught up after the
+  // scenario's last sweep (a killed worker delays it). The daily sweep of the final day re-derives them.
+  await post('/v1/admin/sweeps');
+  await quiesce(p, log);
+  await post('/v1/admin/credit/recompute');
 }
 
 export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
@@ -139,7 +146,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const res = await runScenario({ baseUrl: clean.baseUrl, adminKey: clean.adminKey, seed: o.seed, tag, size: o.size, log: (m) => o.log(`clean: ${m}`) });
     cleanMs = res.ms;
     await quiesce(clean, o.log);
-    await settleGrades(clean, res.finalDay);
+    await settleGrades(clean, res.finalDay, o.log);
     cleanState = await finalState(clean.databaseUrl);
   } finally {
     await clean.stop();
@@ -184,7 +191,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     await Promise.all([scenario, faults]);
     o.log(`chaos run: ${(chaosMs / 1000).toFixed(1)} s, ${kills} kills, ${redisFlushes} Redis flushes, ${pgRestarts} Postgres restarts`);
     await quiesce(p, o.log);
-    await settleGrades(p, finalDay);
+    await settleGrades(p, finalDay, o.log);
     const violations = await invariants(p);
     const differences = compare(cleanState, await finalState(p.databaseUrl));
     return { bench: 'chaos', kills, redisFlushes, pgRestarts, differences: differences.length, invariantViolations: violations.length, crashes: { ...p.crashes }, details: { differences, violations, cleanMs, chaosMs } };

@@ -42,15 +42,16 @@ export async function lockCase(tx: DbOrTx, caseId: string): Promise<CaseRow> {
 /**
  * What each member can still be paid now: the line's outstanding amount minus clearing payments
  * (GC advance or deposit draw) already on their way — instructed, or settled but not yet seen by
- * reconciliation (settled after the line's last update). This is what keeps a worker from being
- * paid twice when the GC pays and the deposit is drawn in the same week, or a sweep is re-run.
+ * reconciliation (settled after the line's last update). The line's own payroll instruction counts too once
+ * the bank settled it: when reconciliation lags (a lost job, a worker restart) the line still looks unpaid,
+ * and paying it again from the GC or the deposit would pay the worker twice.
  */
 export async function payableMembers(tx: DbOrTx, caseId: string): Promise<{ workerId: string; lineId: string; amountFen: number }[]> {
   return rows<{ worker_id: string; line_id: string; amt: string }>(await tx.execute(sql`
     SELECT w.worker_id, l.id AS line_id,
       ${OUTSTANDING} - COALESCE((SELECT sum(i.amount_fen) FROM instructions i JOIN batches b ON b.id = i.batch_id
-        WHERE i.payroll_line_id = l.id AND b.kind <> 'payroll'
-          AND (i.status = 'instructed' OR (i.status = 'settled' AND i.updated_at > l.updated_at))), 0) AS amt
+        WHERE i.payroll_line_id = l.id
+          AND ((b.kind <> 'payroll' AND i.status = 'instructed') OR (i.status = 'settled' AND i.updated_at > l.updated_at))), 0) AS amt
     FROM arrears_case_workers w JOIN payroll_lines l ON l.id = w.line_id
     WHERE w.case_id = ${caseId} ORDER BY w.worker_id`))
     .map((r) => ({ workerId: r.worker_id, lineId: r.line_id, amountFen: Number(r.amt) }))
