@@ -66,7 +66,8 @@ export async function finalState(url: string): Promise<Map<string, string>> {
     FROM arrears_cases c JOIN projects p ON p.id = c.project_id JOIN companies e ON e.id = c.employer_id`);
   for (const c of cases) put(`case ${c.project} ${c.employer} ${c.month}`, [c.stage, c.status, c.workers_owed, c.amount_owed_fen, c.amount_cleared_fen, c.cleared_by, c.gc_order_ignored]);
   const accounts = await query<Record<string, unknown>>(url, `
-    SELECT a.kind, coalesce(p.name, co.name, a.code) AS owner, a.posted::text, a.pending_out::text, a.pending_in::text
+    -- keyed by the code's prefix (wage, deposit_cash, external, gc_funds, …): two accounts of one kind and owner must not collide
+    SELECT split_part(a.code, ':', 1) AS kind, coalesce(p.name, co.name, a.code) AS owner, a.posted::text, a.pending_out::text, a.pending_in::text
     FROM ledger_accounts a LEFT JOIN projects p ON p.id = a.project_id LEFT JOIN companies co ON co.id = a.company_id`);
   for (const a of accounts) put(`account ${a.kind} ${a.owner}`, [a.posted, a.pending_out, a.pending_in]);
   // Alerts of the final facts are compared; those of a line's passing states are not: the scenario's

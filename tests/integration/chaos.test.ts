@@ -8,8 +8,7 @@
  * balance negative, no line paid more than its net, alerts one per event, audit chain verifies) and every
  * worker's wage line ends exactly as in the clean run (amount paid, status, payer). The full comparison
  * (cases, grades, alert counts, account balances) is printed here and enforced by `npm run chaos`: on a
- * loaded CI box the scenario's own timing (what it sees before it acts) can differ, and one known
- * difference remains after a Redis flush (a project's external-account balance — see the session note).
+ * loaded CI box the scenario's own timing (what it sees before it acts) can differ.
  */
 import { describe, expect, it } from 'vitest';
 import { runChaos } from '../../scripts/scenario/chaos-run.js';
