@@ -90,6 +90,7 @@ async function main() {
     const f = await floor();
     log(`floor: ${f.rows} overdue lines in ${f.seconds.toFixed(3)}s`);
 
+    if (process.argv.includes('--no-sweep')) return;
     const t = process.hrtime.bigint();
     const res = await runSweep({ db }, ASOF, { trace: (l, s) => log(`  ${l}: ${s.toFixed(3)}s`) });
     const seconds = secs(t);
@@ -103,7 +104,9 @@ async function main() {
     process.stdout.write(JSON.stringify(out) + '\n');
   } finally {
     await close();
-    await scratch.drop().catch(() => {});
+    // --keep leaves the scratch database for EXPLAIN sessions (its name is printed).
+    if (process.argv.includes('--keep')) log(`kept ${scratch.url}`);
+    else await scratch.drop().catch(() => {});
   }
 }
 

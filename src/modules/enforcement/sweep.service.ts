@@ -63,17 +63,19 @@ async function sweepParams(db: DbOrTx, asOf: string): Promise<{ cp: CountyParams
  */
 export async function runSweep(deps: { db: Db }, asOf: string, opts: SweepOptions = {}): Promise<SweepResult> {
   const { db } = deps;
+  let missedJson = '[]';
   let mark = process.hrtime.bigint();
   const lap = (label: string) => {
     const now = process.hrtime.bigint();
     opts.trace?.(label, Number(now - mark) / 1e9);
     mark = now;
   };
-  // Independent reads: county parameters and the two escrow probes run side by side.
-  const [{ cp, pd }, missed, low] = await Promise.all([sweepParams(db, asOf), missedAllocations(db, asOf), wageBalanceBelowPayroll(db, asOf)]);
-  lap('params + escrow signals');
-  const missedJson = JSON.stringify(missed.map((m) => ({ project_id: m.projectId, cycle_from: m.cycleFrom, due: m.dueDate, expected: m.expectedFen, received: m.receivedFen })));
-  const lowJson = JSON.stringify(low.map((b) => ({ project_id: b.projectId, month: b.month, payroll: b.payrollFen, available: b.availableFen })));
+  // Independent reads: the two escrow probes (own connections) run while the detect transaction
+  // selects the overdue lines; they are awaited only where their results are first needed.
+  const escrow = Promise.all([missedAllocations(db, asOf), wageBalanceBelowPayroll(db, asOf)]);
+  escrow.catch(() => {}); // awaited below; this only keeps an early failure from being "unhandled"
+  const { cp, pd } = await sweepParams(db, asOf);
+  lap('params');
   const signals: Record<string, number> = {};
 
   await db.transaction(async (tx) => {
@@ -87,6 +89,10 @@ export async function runSweep(deps: { db: Db }, asOf: string, opts: SweepOption
     await tx.execute(createNotSubmittedSql(asOf));
     await tx.execute(sql`ANALYZE sweep_ns`);
     lap('not submitted');
+    const [missed, low] = await escrow;
+    missedJson = JSON.stringify(missed.map((m) => ({ project_id: m.projectId, cycle_from: m.cycleFrom, due: m.dueDate, expected: m.expectedFen, received: m.receivedFen })));
+    const lowJson = JSON.stringify(low.map((b) => ({ project_id: b.projectId, month: b.month, payroll: b.payrollFen, available: b.availableFen })));
+    lap('escrow probes (waited)');
     for (const [name, stmt] of signalStatements({ asOf, missed: missedJson, lowBalance: lowJson })) {
       signals[name] = rows<{ found: number }>(await tx.execute(stmt))[0]!.found;
       lap(name);

@@ -23,11 +23,17 @@ export function signalStatements(i: SignalInputs): [string, SQL][] {
         project_id, employer_id AS company_id, county_code,
         jsonb_build_object('employerId', employer_id, 'month', month, 'payDate', pay_date, 'workers', workers, 'asOf', ${asOf}::text) AS payload
       FROM sweep_ns`)],
+    // Raised when a key's overdue lines or amount differ from what its case records (grown, or partly
+    // paid): not on the day the case opens (its case.opened event carries the same figures) and not
+    // again every day while nothing changes (inspectors asked for news, not a daily repeat). Runs
+    // before totals, so the case still holds the previous sweep's figures; a re-run finds them equal.
     ['sweep.lines_overdue', signalSql(sql`
       SELECT 'sig:lines_overdue:' || o.project_id || ':' || o.employer_id || ':' || o.month || ':' || ${asOf} AS key, 'sweep.lines_overdue' AS type,
         o.project_id, o.employer_id AS company_id, o.county_code,
-        jsonb_build_object('employerId', o.employer_id, 'month', o.month, 'lines', o.n, 'amountFen', o.amt, 'asOf', ${asOf}::text) AS payload
-      FROM sweep_owed_agg o`)],
+        jsonb_build_object('employerId', o.employer_id, 'month', o.month, 'lines', o.n, 'amountFen', o.amt, 'asOf', ${asOf}::text) AS payload,
+        c.id IS NOT NULL AND (c.status <> 'open' OR c.workers_unpaid <> o.n OR c.amount_outstanding_fen <> o.amt) AS changed
+      FROM sweep_owed_agg o
+      LEFT JOIN arrears_cases c ON c.project_id = o.project_id AND c.employer_id = o.employer_id AND c.month = o.month`, sql`s.changed`)],
     ['sweep.allocation_missed', signalSql(sql`
       SELECT 'sig:allocation_missed:' || m.project_id || ':' || m.cycle_from || ':' || ${asOf} AS key, 'sweep.allocation_missed' AS type,
         m.project_id, p.construction_unit_id AS company_id, p.county_code,

@@ -78,11 +78,15 @@ export const createNotSubmittedSql = (asOf: string): SQL => sql`
   CROSS JOIN LATERAL (SELECT count(*)::int AS workers FROM attendance a WHERE a.project_id = cand.project_id AND a.month = cand.month AND a.employer_id = cand.employer_id) att
   WHERE att.workers > 0`;
 
-/** Wrap a SELECT of (key, type, project_id, company_id, county_code, payload) into an outbox insert; returns rows found. */
-export const signalSql = (select: SQL): SQL => sql`
+/**
+ * Wrap a SELECT of (key, type, project_id, company_id, county_code, payload) into an outbox insert;
+ * returns the subjects found. With `onlyWhere` (a condition over the SELECT's columns, alias `s`)
+ * every subject is still counted but only those matching emit an event.
+ */
+export const signalSql = (select: SQL, onlyWhere: SQL = sql`true`): SQL => sql`
   WITH s AS (${select}),
   ins AS (INSERT INTO outbox (id, type, project_id, company_id, county_code, payload)
-    SELECT wg_id_from_key(s.key), s.type, s.project_id, s.company_id, s.county_code, s.payload FROM s ON CONFLICT (id) DO NOTHING RETURNING 1)
+    SELECT wg_id_from_key(s.key), s.type, s.project_id, s.company_id, s.county_code, s.payload FROM s WHERE ${onlyWhere} ON CONFLICT (id) DO NOTHING RETURNING 1)
   SELECT (SELECT count(*) FROM s)::int AS found, (SELECT count(*) FROM ins)::int AS emitted`;
 
 
@@ -140,18 +144,18 @@ export const openCasesSql = (asOf: string, missed: string): SQL => sql`
     INSERT INTO arrears_case_workers (case_id, project_id, worker_id, line_id, amount_owed_fen, since_month)
     SELECT ins.id, o.project_id, o.worker_id, o.line_id, o.owed, o.month
     FROM ins JOIN sweep_owed o ON o.project_id = ins.project_id AND o.employer_id = ins.employer_id AND o.month = ins.month
-    ON CONFLICT (case_id, worker_id) DO NOTHING RETURNING 1),
+    RETURNING 1),
   ev AS (
     INSERT INTO arrears_case_events (id, case_id, project_id, stage, "on", deadline, actor, note)
     SELECT wg_id_from_key('case_event:' || id || ':overdue_notice'), id, project_id, 'overdue_notice', ${asOf}::date, stage_deadline, 'sweep',
       CASE origin WHEN 'lines' THEN 'wage lines unpaid after the grace period' ELSE 'no wage sheet submitted by the pay day' END
-    FROM ins ON CONFLICT (id) DO NOTHING RETURNING 1),
+    FROM ins RETURNING 1),
   ob AS (
     INSERT INTO outbox (id, type, project_id, company_id, county_code, payload)
     SELECT wg_id_from_key('evt:case:' || id || ':opened'), 'case.opened', project_id, employer_id, county_code,
       jsonb_build_object('caseId', id, 'employerId', employer_id, 'generalContractorId', general_contractor_id, 'month', month,
         'stage', 'overdue_notice', 'deadline', stage_deadline, 'origin', origin, 'workersOwed', workers_owed, 'amountOwedFen', amount_owed_fen, 'asOf', ${asOf}::text)
-    FROM ins ON CONFLICT (id) DO NOTHING RETURNING 1)
+    FROM ins RETURNING 1)
   SELECT (SELECT count(*) FROM ins)::int AS opened, (SELECT count(*) FROM mem)::int AS members, (SELECT count(*) FROM ev)::int AS events, (SELECT count(*) FROM ob)::int AS emitted`;
 
 /**
