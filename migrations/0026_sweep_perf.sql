@@ -10,3 +10,6 @@ BEGIN
   RETURN encode(set_byte(set_byte(substring(d from 1 for 16), 6, (get_byte(d, 6) & 15) | 128), 8, (get_byte(d, 8) & 63) | 128), 'hex')::uuid;
 END
 $$;
+--> statement-breakpoint
+-- No reader looks members up by line (cases → members → lines); the index only cost every insert.
+DROP INDEX IF EXISTS arrears_case_workers_line_idx;

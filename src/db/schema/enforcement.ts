@@ -66,7 +66,9 @@ export const arrearsCaseWorkers = pgTable(
     paidBy: text('paid_by'),
     sinceMonth: text('since_month').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.caseId, t.workerId] }), index('arrears_case_workers_line_idx').on(t.lineId)],
+  // No index on line_id: every reader goes case → members → line; a first sweep inserts one member
+  // per overdue line, and a random-order index on line_id doubled that insert (38,300 rows: 182 vs 86 ms).
+  (t) => [primaryKey({ columns: [t.caseId, t.workerId] })],
 );
 
 /** The case timeline; deterministic ids (case + stage + date) so a re-run adds nothing. */

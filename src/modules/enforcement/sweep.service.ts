@@ -36,10 +36,8 @@ async function sweepParams(db: DbOrTx, asOf: string): Promise<{ cp: CountyParams
     SELECT county_code, array_agg(DISTINCT payday ORDER BY payday) AS paydays FROM projects GROUP BY county_code`));
   const cp: CountyParams[] = [];
   const pd: PayDateRow[] = [];
-  // Policies and calendars of all counties are read at once (a few round trips each, independent).
-  const loaded = await Promise.all(counties.map((c) => Promise.all([getPolicy(db, c.county_code), getCalendar(db, c.county_code)])));
-  for (const [k, c] of counties.entries()) {
-    const [policy, cal] = loaded[k]!;
+  for (const c of counties) {
+    const [policy, cal] = [await getPolicy(db, c.county_code), await getCalendar(db, c.county_code)];
     cp.push(countyParams(c.county_code, policy, cal, asOf));
     const dates = payDateRows(c.county_code, cal, policy.enforcement.graceDays, c.paydays, asOf);
     // Missing sheets are checked for the most recent due month of each payday (the sheet the pay day just passed for).
@@ -70,18 +68,23 @@ export async function runSweep(deps: { db: Db }, asOf: string, opts: SweepOption
     opts.trace?.(label, Number(now - mark) / 1e9);
     mark = now;
   };
-  // Independent reads: the two escrow probes (own connections) run while the detect transaction
-  // selects the overdue lines; they are awaited only where their results are first needed.
-  const escrow = Promise.all([missedAllocations(db, asOf), wageBalanceBelowPayroll(db, asOf)]);
+  // Independent reads: the two escrow probes run one after the other on a second connection while
+  // the detect transaction selects the overdue lines; they are awaited where first needed. County
+  // parameters are read inside the transaction (a few small queries): fanning them out over the pool
+  // cost more in connection set-up than it saved.
+  const escrow = (async () => [await missedAllocations(db, asOf), await wageBalanceBelowPayroll(db, asOf)] as const)();
   escrow.catch(() => {}); // awaited below; this only keeps an early failure from being "unhandled"
-  const { cp, pd } = await sweepParams(db, asOf);
-  lap('params');
   const signals: Record<string, number> = {};
+  let cp: CountyParams[] = [];
 
   await db.transaction(async (tx) => {
     await tx.execute(SWEEP_LOCK);
     await tx.execute(sql`SET LOCAL jit = off`);
     await tx.execute(sql`SET LOCAL work_mem = '64MB'`);
+    const params = await sweepParams(tx, asOf);
+    cp = params.cp;
+    const pd = params.pd;
+    lap('params');
     for (const s of createTempTables(JSON.stringify(cp), JSON.stringify(pd))) await tx.execute(s);
     await tx.execute(createOwedSql(asOf));
     for (const s of owedAggSql) await tx.execute(s);
