@@ -4,7 +4,8 @@ import type { Deps } from '../../deps.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { getCalendar, getPolicy } from '../policy/policy.service.js';
 import { payDatesFor, planChunks, reconSettings } from './reconciliation.rules.js';
-import { claimInferredSql, classifySql, lockSql, orphansSql, statementRowsSql, type ChunkPm } from './reconciliation.sql.js';
+import { classifySql, extraExistsSql } from './reconciliation.classify.js';
+import { claimInferredSql, lockSql, orphansSql, statementRowsSql, type ChunkPm } from './reconciliation.sql.js';
 
 export const DEFAULT_CHUNK_LINES = 1_000_000;
 /** From this many lines a chunk is planned with hash joins only. */
@@ -82,7 +83,12 @@ async function reconcilePms(db: DbOrTx, rows: PmRow[], asOf: string, opts: Recon
       await tx.execute(sql`SET LOCAL work_mem = '256MB'`);
       // A big chunk covers most of the month's rows: hash joins over whole tables beat an index probe
       // per line; the planner cannot know (the project-months are an unnest of parameters).
-      if (chunkLines >= BIG_CHUNK) await tx.execute(sql`SET LOCAL enable_nestloop = off`);
+      // Merge joins are off too: with nested loops gone the planner sorted the whole chunk to merge it
+      // with the (usually empty) clearing/statement records instead of hashing those.
+      if (chunkLines >= BIG_CHUNK) {
+        await tx.execute(sql`SET LOCAL enable_nestloop = off`);
+        await tx.execute(sql`SET LOCAL enable_mergejoin = off`);
+      }
       await tx.execute(lockSql(chunk));
       let t = clock();
       const stmt = (await rowsOf<{ any: boolean }>(tx.execute(statementRowsSql(chunk))))[0]?.any ?? false;
@@ -91,7 +97,8 @@ async function reconcilePms(db: DbOrTx, rows: PmRow[], asOf: string, opts: Recon
       if (stmt) await tx.execute(claimInferredSql(chunk));
       s.stepMs.claim += Math.round(clock() - t);
       t = clock();
-      const out = (await rowsOf<{ lines: number; changed: number; events: number }>(tx.execute(classifySql(chunk, asOf))))[0]!;
+      const extra = (await rowsOf<{ any: boolean }>(tx.execute(extraExistsSql(chunk))))[0]?.any ?? false;
+      const out = (await rowsOf<{ lines: number; changed: number; events: number }>(tx.execute(classifySql(chunk, asOf, { extra }))))[0]!;
       s.stepMs.classify += Math.round(clock() - t);
       return out;
     });

@@ -13,7 +13,7 @@ export interface ChunkPm {
 const arr = (xs: (string | number)[]) => `{${xs.join(',')}}`;
 
 /** The chunk's project-months as a relation `pm` (arrays keep it one bind parameter per column). */
-function pmCte(pms: ChunkPm[]): SQL {
+export function pmCte(pms: ChunkPm[]): SQL {
   return sql`pm AS (
     SELECT * FROM unnest(${arr(pms.map((p) => p.projectId))}::uuid[], ${arr(pms.map((p) => p.month))}::text[],
       ${arr(pms.map((p) => p.countyCode))}::text[], ${arr(pms.map((p) => p.payDate))}::date[],
@@ -25,7 +25,7 @@ function pmCte(pms: ChunkPm[]): SQL {
  * Lines of the chunk (live sheets only: a superseded sheet's lines are never paid), as a CTE read
  * in the same statement that classifies them: no temp-table copy of every line per chunk.
  */
-const linesCte = sql`l AS (
+export const linesCte = sql`l AS (
     SELECT pl.id, pl.project_id, pl.payroll_id, pl.worker_id, pl.employer_id, pl.month, pl.net_fen, pl.end_to_end_id,
       pl.status, pl.paid_fen, pl.paid_on, pl.reason_code, pl.inferred, pl.paid_by, pl.recon_version,
       pm.county_code, pm.pay_date, pm.deadline, pm.window_days, w.bank_card_bidx AS reg_card
@@ -53,7 +53,7 @@ export function statementRowsSql(pms: ChunkPm[]): SQL {
  * GC-advance instructions naming it. Clearing batches are few, so they are found through the
  * project's batches rather than an index on instructions.payroll_line_id.
  */
-const keysCte = sql`clr AS (
+export const keysCte = sql`clr AS (
     SELECT i.end_to_end_id AS e2e, i.payroll_line_id AS line_id, CASE b.kind WHEN 'deposit_draw' THEN 'deposit' ELSE 'gc' END AS payer
     FROM batches b JOIN instructions i ON i.batch_id = b.id
     WHERE b.project_id IN (SELECT project_id FROM pm) AND b.kind <> 'payroll' AND i.payroll_line_id IS NOT NULL),
@@ -92,146 +92,6 @@ export function claimInferredSql(pms: ChunkPm[]): SQL {
     ON CONFLICT DO NOTHING RETURNING bank_record_id)
   -- a statement row flagged orphan before its line could claim it is an orphan no more
   DELETE FROM recon_orphans o USING ins WHERE o.bank_record_id = ins.bank_record_id`;
-}
-
-/**
- * Classify every line of the chunk and write only what changed: the line, a history row with the
- * new version, and an outbox event when the change matters — all in the caller's transaction.
- * Returns counts.
- */
-export function classifySql(pms: ChunkPm[], asOf: string): SQL {
-  return sql`WITH ${pmCte(pms)}, ${linesCte}, ${keysCte},
-  rs AS MATERIALIZED (
-    SELECT k.line_id, k.payer, k.project_id, k.month, k.worker_id, k.reg_card, r.id AS rid, r.kind, r.status, r.reason_code,
-      r.amount_fen, r.value_date, r.card_bidx, false AS inferred, r.received_at,
-      (r.kind = 'result' AND r.status IN ('ACSC', 'ACCC')) AS settled
-    FROM keys k JOIN bank_records r ON r.end_to_end_id = k.e2e AND r.kind IN ('result', 'return')
-    UNION ALL
-    SELECT l.id, 'employer', l.project_id, l.month, l.worker_id, l.reg_card, r.id, 'result', coalesce(r.status, 'ACSC'), r.reason_code,
-      r.amount_fen, r.value_date, r.card_bidx, true, r.received_at, coalesce(r.status, 'ACSC') IN ('ACSC', 'ACCC')
-    FROM recon_inferred_matches m JOIN l ON l.id = m.line_id JOIN bank_records r ON r.id = m.bank_record_id),
-  -- one card receiving settled wages of several workers in the same project-month
-  -- (two hash aggregates: distinct workers per card, then cards with more than one)
-  card_workers AS (
-    SELECT DISTINCT project_id, month, card_bidx, worker_id FROM rs WHERE settled AND card_bidx IS NOT NULL),
-  shared AS (
-    SELECT project_id, month, card_bidx FROM card_workers GROUP BY 1, 2, 3 HAVING count(*) > 1),
-  agg AS (
-    SELECT rs.line_id,
-      count(*) FILTER (WHERE settled) - count(*) FILTER (WHERE kind = 'return') AS n_net,
-      -- float8 sums of integer fen are exact below 2^53 and avoid a numeric state per line
-      greatest(coalesce(sum(amount_fen::float8) FILTER (WHERE settled), 0) - coalesce(sum(amount_fen::float8) FILTER (WHERE kind = 'return'), 0), 0)::bigint AS paid,
-      max(value_date) FILTER (WHERE settled) AS last_paid_on,
-      coalesce(bool_or(settled AND rs.card_bidx IS NOT NULL AND rs.card_bidx IS DISTINCT FROM reg_card), false) AS foreign_card,
-      coalesce(bool_or(settled AND sh.card_bidx IS NOT NULL), false) AS shared_card,
-      count(*) FILTER (WHERE kind = 'return') AS n_ret,
-      count(*) FILTER (WHERE kind = 'result' AND status = 'RJCT') AS n_rej,
-      count(*) FILTER (WHERE kind = 'result' AND status IN ('ACSP', 'PDNG')) AS n_pend,
-      bool_or(settled AND payer = 'deposit') AS by_deposit,
-      bool_or(settled AND payer = 'gc') AS by_gc,
-      bool_or(settled AND payer = 'employer') AS by_employer,
-      bool_or(inferred) AS inferred,
-      count(*) AS n_rec,
-      -- the record of a single-record line; several records are listed by multi_rids
-      max(rid::text)::uuid AS rid1
-    FROM rs LEFT JOIN shared sh ON sh.project_id = rs.project_id AND sh.month = rs.month AND sh.card_bidx = rs.card_bidx
-    GROUP BY rs.line_id),
-  multi_rids AS (
-    SELECT line_id, array_agg(rid ORDER BY rid) AS rids FROM rs
-    WHERE line_id IN (SELECT line_id FROM agg WHERE n_rec > 1) GROUP BY line_id),
-  -- the latest reason per line, from the few rejections and returns (no per-line sort of all records)
-  rej AS (
-    SELECT DISTINCT ON (line_id) line_id, reason_code FROM rs WHERE kind = 'result' AND status = 'RJCT'
-    ORDER BY line_id, value_date DESC, received_at DESC, rid DESC),
-  ret AS (
-    SELECT DISTINCT ON (line_id) line_id, reason_code FROM rs WHERE kind = 'return'
-    ORDER BY line_id, value_date DESC, received_at DESC, rid DESC),
-  c1 AS (
-    SELECT l.*, coalesce(a.n_net, 0) AS n_net, coalesce(a.paid, 0) AS paid, a.last_paid_on, coalesce(a.foreign_card, false) AS foreign_card,
-      coalesce(a.shared_card, false) AS shared_card, coalesce(a.n_ret, 0) AS n_ret, coalesce(a.n_rej, 0) AS n_rej,
-      coalesce(a.n_pend, 0) AS n_pend, ret.reason_code AS ret_reason, rej.reason_code AS rej_reason, coalesce(a.inferred, false) AS new_inferred,
-      CASE WHEN a.n_rec > 1 THEN mr.rids WHEN a.n_rec = 1 THEN ARRAY[a.rid1] ELSE '{}'::uuid[] END AS rids,
-      CASE WHEN a.by_deposit THEN 'deposit' WHEN a.by_gc THEN 'gc' WHEN a.by_employer THEN 'employer' END AS payer
-    FROM l LEFT JOIN agg a ON a.line_id = l.id LEFT JOIN rej ON rej.line_id = l.id LEFT JOIN ret ON ret.line_id = l.id
-      LEFT JOIN multi_rids mr ON mr.line_id = l.id),
-  c2 AS (
-    SELECT c1.*,
-      CASE
-        WHEN n_net >= 1 AND (foreign_card OR shared_card) THEN 'wrong_account'
-        WHEN n_net >= 2 AND paid > net_fen THEN 'duplicate'
-        WHEN n_net >= 1 AND paid < net_fen THEN 'underpaid'
-        WHEN n_net >= 1 AND paid > net_fen THEN 'overpaid'
-        -- a deposit draw or GC advance clears a line late by nature: it counts as paid
-        WHEN n_net >= 1 AND payer = 'employer' AND last_paid_on > pay_date THEN 'paid_late'
-        WHEN n_net >= 1 THEN 'paid'
-        WHEN n_ret > 0 OR n_rej > 0 THEN 'rejected'
-        WHEN n_pend > 0 THEN 'pending'
-        WHEN ${asOf}::date > deadline THEN 'missing'
-        ELSE 'pending'
-      END AS new_status
-    FROM c1),
-  cls AS (
-    SELECT c2.*,
-      CASE new_status
-        WHEN 'wrong_account' THEN CASE WHEN foreign_card THEN 'NOT_OWN_CARD' ELSE 'SHARED_CARD' END
-        WHEN 'rejected' THEN CASE WHEN n_ret > 0 THEN ret_reason ELSE rej_reason END
-      END AS new_reason_code,
-      CASE WHEN n_net >= 1 THEN paid ELSE 0 END AS new_paid,
-      CASE WHEN n_net >= 1 THEN last_paid_on END AS new_paid_on,
-      CASE WHEN n_net >= 1 THEN payer END AS new_paid_by,
-      CASE new_status
-        WHEN 'wrong_account' THEN CASE WHEN foreign_card THEN 'not_own_card' ELSE 'shared_card' END
-        WHEN 'duplicate' THEN 'duplicate_settlement'
-        WHEN 'underpaid' THEN 'amount_short'
-        WHEN 'overpaid' THEN 'amount_over'
-        WHEN 'paid_late' THEN 'settled_after_pay_date'
-        WHEN 'paid' THEN CASE payer WHEN 'employer' THEN 'settled' ELSE 'cleared_by_' || payer END
-        WHEN 'rejected' THEN CASE WHEN n_ret > 0 THEN 'returned:' || coalesce(ret_reason, '') ELSE 'rejected:' || coalesce(rej_reason, '') END
-        WHEN 'missing' THEN 'nothing_by_deadline'
-        ELSE CASE WHEN n_pend > 0 THEN 'pending_at_bank' ELSE 'awaiting_result' END
-      END AS why
-    FROM c2),
-  chg AS MATERIALIZED (
-    SELECT cls.*,
-      -- routine: the plain first settlement; recorded compactly (recon_routine_history)
-      (status = 'pending' AND new_status = 'paid' AND new_paid_by = 'employer' AND NOT new_inferred
-        AND new_reason_code IS NULL AND cardinality(rids) = 1) AS routine
-    FROM cls
-    WHERE new_status IS DISTINCT FROM status OR new_paid IS DISTINCT FROM paid_fen OR new_paid_on IS DISTINCT FROM paid_on
-      OR new_reason_code IS DISTINCT FROM reason_code OR new_inferred IS DISTINCT FROM inferred OR new_paid_by IS DISTINCT FROM paid_by),
-  upd AS (
-    UPDATE payroll_lines pl SET status = chg.new_status, paid_fen = chg.new_paid, paid_on = chg.new_paid_on,
-      reason_code = chg.new_reason_code, inferred = chg.new_inferred, paid_by = chg.new_paid_by,
-      recon_version = pl.recon_version + 1, updated_at = now()
-    FROM chg WHERE pl.id = chg.id
-    RETURNING 1),
-  hist AS (
-    INSERT INTO recon_line_history (line_id, version, project_id, payroll_id, from_status, to_status, reason, reason_code,
-      paid_fen, paid_on, inferred, paid_by, bank_record_ids, as_of)
-    SELECT id, recon_version + 1, project_id, payroll_id, status, new_status, why, new_reason_code,
-      new_paid, new_paid_on, new_inferred, new_paid_by, rids, ${asOf}::date
-    FROM chg WHERE NOT routine
-    RETURNING 1),
-  routine AS (
-    INSERT INTO recon_routine_history (payroll_id, project_id, line_ids, versions, paid_fen, paid_on, bank_record_ids, as_of)
-    SELECT payroll_id, project_id, array_agg(id), array_agg(recon_version + 1), array_agg(new_paid), array_agg(new_paid_on),
-      array_agg(rids[1]), ${asOf}::date
-    FROM chg WHERE routine GROUP BY payroll_id, project_id
-    RETURNING cardinality(line_ids) AS n),
-  ev AS (
-    -- the event id derives from line + version: a replay of the same change can never emit twice
-    INSERT INTO outbox (id, type, project_id, company_id, county_code, payload)
-    SELECT md5('line.status_changed:' || id || ':' || (recon_version + 1))::uuid, 'line.status_changed', project_id, employer_id, county_code,
-      jsonb_build_object('lineId', id, 'payrollId', payroll_id, 'workerId', worker_id, 'month', month, 'from', status, 'to', new_status,
-        'reason', why, 'reasonCode', new_reason_code, 'netFen', net_fen, 'paidFen', new_paid, 'paidOn', new_paid_on,
-        'paidBy', new_paid_by, 'inferred', new_inferred, 'version', recon_version + 1, 'bankRecordIds', to_jsonb(rids), 'asOf', ${asOf}::text)
-    FROM chg
-    WHERE new_status <> status AND (new_status IN ('paid_late', 'underpaid', 'overpaid', 'rejected', 'wrong_account', 'missing', 'duplicate')
-      OR status IN ('paid_late', 'underpaid', 'overpaid', 'rejected', 'wrong_account', 'missing', 'duplicate'))
-    ON CONFLICT (id) DO NOTHING
-    RETURNING 1)
-  SELECT (SELECT count(*) FROM l)::int AS lines, (SELECT count(*) FROM upd)::int AS changed,
-    (SELECT count(*) FROM hist)::int + (SELECT coalesce(sum(n), 0) FROM routine)::int AS history, (SELECT count(*) FROM ev)::int AS events`;
 }
 
 /** Serialise work on the same project-months (a batch job and a month job may overlap). */
