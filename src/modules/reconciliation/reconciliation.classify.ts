@@ -45,7 +45,7 @@ export function extraExistsSql(pms: ChunkPm[]): SQL {
  * card first and checking distinct workers only on the cards that received more than one.
  */
 export function classifySql(pms: ChunkPm[], asOf: string, opts: { extra: boolean }): SQL {
-  return sql`WITH ${pmCte(pms)}, ${linesCte},
+  return sql`WITH ${pmCte(pms)}, ${linesCte(pms)},
   lr AS MATERIALIZED (
     SELECT l.*, r.id AS rid, r.kind, r.status AS r_status, r.reason_code AS r_reason, r.amount_fen, r.value_date, r.card_bidx, r.received_at,
       (r.kind = 'result' AND r.status IN ('ACSC', 'ACCC')) AS settled

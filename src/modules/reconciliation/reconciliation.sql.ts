@@ -24,15 +24,27 @@ export function pmCte(pms: ChunkPm[]): SQL {
 /**
  * Lines of the chunk (live sheets only: a superseded sheet's lines are never paid), as a CTE read
  * in the same statement that classifies them: no temp-table copy of every line per chunk.
+ *
+ * When every project-month of the chunk is in the same month (a month job, a payroll batch, one
+ * project-month) the month is a scan filter and pm is joined on project_id alone. Joining on
+ * (project_id, month) made the planner multiply the two selectivities and expect ~1% of the rows,
+ * so it hashed the whole chunk's wide line rows three times instead of the narrow workers and
+ * bank records (measured at 200,000 lines: the join took twice the benchmark floor).
  */
-export const linesCte = sql`l AS (
+export function linesCte(pms: ChunkPm[]): SQL {
+  const months = [...new Set(pms.map((p) => p.month))];
+  const pmJoin = months.length === 1
+    ? sql`JOIN pm ON pm.project_id = pl.project_id AND pl.month = ${months[0]!}`
+    : sql`JOIN pm ON pm.project_id = pl.project_id AND pm.month = pl.month`;
+  return sql`l AS (
     SELECT pl.id, pl.project_id, pl.payroll_id, pl.worker_id, pl.employer_id, pl.month, pl.net_fen, pl.end_to_end_id,
       pl.status, pl.paid_fen, pl.paid_on, pl.reason_code, pl.inferred, pl.paid_by, pl.recon_version,
       pm.county_code, pm.pay_date, pm.deadline, pm.window_days, w.bank_card_bidx AS reg_card
     FROM payroll_lines pl
-    JOIN pm ON pm.project_id = pl.project_id AND pm.month = pl.month
+    ${pmJoin}
     JOIN payrolls p ON p.id = pl.payroll_id AND p.status <> 'superseded'
     JOIN workers w ON w.id = pl.worker_id)`;
+}
 
 /**
  * Whether any statement row (no EndToEndId) could still be claimed by a line of the chunk: the
@@ -69,7 +81,7 @@ export const keysCte = sql`clr AS (
  * the same on every run; claims persist (recon_inferred_matches) and are never taken twice.
  */
 export function claimInferredSql(pms: ChunkPm[]): SQL {
-  return sql`WITH ${pmCte(pms)}, ${linesCte}, ${keysCte},
+  return sql`WITH ${pmCte(pms)}, ${linesCte(pms)}, ${keysCte},
   open_lines AS (
     SELECT l.* FROM l
     WHERE l.reg_card IS NOT NULL
