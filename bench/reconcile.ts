@@ -29,7 +29,7 @@ function configFor(url: string, prefix: string) {
   return loadConfig({
     NODE_ENV: 'test', DATABASE_URL: url, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     ADMIN_API_KEY: 'bench_admin_key_0123456789abcdef', DATA_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
-    QUEUE_PREFIX: prefix, LOG_LEVEL: 'silent',
+    QUEUE_PREFIX: prefix, LOG_LEVEL: 'silent', ...(process.env.RECON_PARALLEL ? { RECON_PARALLEL: process.env.RECON_PARALLEL } : {}),
   });
 }
 

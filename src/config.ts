@@ -25,6 +25,8 @@ export interface Config {
   readonly publicBaseUrl: string;
   /** Bank webhooks: `async` answers once the inbox row commits (a worker applies it); `inline` also applies before answering. */
   readonly bankWebhookApply: 'inline' | 'async';
+  /** Reconciliation chunks processed at once by one job (each on its own connection). */
+  readonly reconParallel: number;
   /** True when the admin key was generated here and should be printed once. */
   readonly generatedAdminKey: boolean;
 }
@@ -120,6 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowPrivateWebhookTargets: env.ALLOW_PRIVATE_WEBHOOK_TARGETS === 'true',
     publicBaseUrl: env.PUBLIC_BASE_URL || `http://localhost:${port}`,
     bankWebhookApply: oneOf(env, 'BANK_WEBHOOK_APPLY', nodeEnv === 'test' ? 'inline' : 'async', ['inline', 'async'] as const),
+    reconParallel: int(env, 'RECON_PARALLEL', 1, 1, 16),
     generatedAdminKey,
   });
 }

@@ -20,6 +20,7 @@ export function createReconcileProcessor(opts: ReconcileOptions = {}) {
     const asOf = d.asOf ?? deps.now().toISOString().slice(0, 10);
     const o: ReconcileOptions = {
       chunkLines: d.chunkLines ?? opts.chunkLines,
+      parallel: opts.parallel ?? deps.config.reconParallel,
       afterChunk: async (done, total, s) => {
         await job.updateProgress({ chunksDone: done, chunks: total, lines: s.lines, changed: s.changed });
         await opts.afterChunk?.(done, total, s);

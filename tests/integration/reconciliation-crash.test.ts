@@ -114,6 +114,25 @@ describe('crash safety', () => {
     expect(bad).toBe(0);
   });
 
+  it('chunks reconciled two at a time (RECON_PARALLEL=2) end where the sequential run ends', async () => {
+    const par = await createTestContext();
+    try {
+      const scen = await build(par);
+      const ev = queueEvents(par);
+      const w = startWorker(par, createReconcileProcessor({ parallel: 2 }));
+      const seen: number[] = [];
+      w.on('progress', (_j, p) => seen.push((p as { chunksDone: number }).chunksDone));
+      const j = await par.deps.queues.reconcile.add('reconcile', { month: MONTH, asOf: AS_OF, chunkLines: 1 }, { jobId: 'par' });
+      expect(await j.waitUntilFinished(ev, 30_000)).toMatchObject({ chunks: 3, chunksDone: 3, lines: 21 });
+      await w.close();
+      await ev.close();
+      expect(seen).toEqual([1, 2, 3]);
+      expect(await snapshot(par, scen)).toEqual(await snapshot(clean, cleanScen));
+    } finally {
+      await par.close();
+    }
+  });
+
   it('the service runs inside a caller transaction (the sweep) and a re-run is a no-op', async () => {
     const s = crashScen[0]!;
     const before = await snapshot(crash, crashScen);

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { PgTransaction } from 'drizzle-orm/pg-core';
 import type { DbOrTx } from '../../db/client.js';
 import type { Deps } from '../../deps.js';
 import { NotFoundError } from '../../lib/errors.js';
@@ -8,12 +9,16 @@ import { classifySql, extraExistsSql } from './reconciliation.classify.js';
 import { claimInferredSql, lockSql, orphansSql, statementRowsSql, type ChunkPm } from './reconciliation.sql.js';
 
 export const DEFAULT_CHUNK_LINES = 1_000_000;
+/** Chunks reconciled at once (each on its own connection) unless told otherwise (`RECON_PARALLEL`). */
+export const DEFAULT_PARALLEL = 1;
 /** From this many lines a chunk is planned with hash joins only. */
 const BIG_CHUNK = 20_000;
 
 export interface ReconcileOptions {
   /** Pack project-months into chunks of about this many lines (one transaction each). */
   chunkLines?: number;
+  /** Chunks processed at once, each in its own transaction (default 1; always 1 inside a caller's transaction). */
+  parallel?: number;
   /** Called after each committed chunk (progress; tests inject a crash here). */
   afterChunk?: (done: number, total: number, summary: ReconcileSummary) => Promise<void> | void;
 }
@@ -64,6 +69,39 @@ async function withDates(db: DbOrTx, rows: PmRow[]): Promise<(ChunkPm & { lines:
 const PM_SELECT = sql`SELECT x.project_id, x.month, x.lines, p.payday, p.county_code, p.wage_bank_id, p.deposit_bank_id
   FROM x JOIN projects p ON p.id = x.project_id ORDER BY x.project_id, x.month`;
 
+/** Step timings are infrastructure telemetry, not business time. */
+const clock = () => performance.now();
+
+/** One chunk in one transaction: lock its project-months, claim statement rows, classify and write. */
+async function runChunk(db: DbOrTx, chunk: (ChunkPm & { lines: number })[], asOf: string, stepMs: ReconcileSummary['stepMs']) {
+  const chunkLines = chunk.reduce((n, p) => n + p.lines, 0);
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`SET LOCAL jit = off`);
+    // hash joins and the materialised lines of a chunk stay in memory
+    await tx.execute(sql`SET LOCAL work_mem = '256MB'`);
+    // A big chunk covers most of the month's rows: hash joins over whole tables beat an index probe
+    // per line; the planner cannot know (the project-months are an unnest of parameters).
+    // Merge joins are off too: with nested loops gone the planner sorted the whole chunk to merge it
+    // with the (usually empty) clearing/statement records instead of hashing those.
+    if (chunkLines >= BIG_CHUNK) {
+      await tx.execute(sql`SET LOCAL enable_nestloop = off`);
+      await tx.execute(sql`SET LOCAL enable_mergejoin = off`);
+    }
+    await tx.execute(lockSql(chunk));
+    let t = clock();
+    const stmt = (await rowsOf<{ any: boolean }>(tx.execute(statementRowsSql(chunk))))[0]?.any ?? false;
+    stepMs.lines += Math.round(clock() - t);
+    t = clock();
+    if (stmt) await tx.execute(claimInferredSql(chunk));
+    stepMs.claim += Math.round(clock() - t);
+    t = clock();
+    const extra = (await rowsOf<{ any: boolean }>(tx.execute(extraExistsSql(chunk))))[0]?.any ?? false;
+    const out = (await rowsOf<{ lines: number; changed: number; events: number }>(tx.execute(classifySql(chunk, asOf, { extra }))))[0]!;
+    stepMs.classify += Math.round(clock() - t);
+    return out;
+  });
+}
+
 /**
  * Reconcile a set of project-months: one transaction per chunk (claim statement rows, classify,
  * write changes + history + events), then orphans. A crash between chunks leaves every committed
@@ -71,42 +109,26 @@ const PM_SELECT = sql`SELECT x.project_id, x.month, x.lines, p.payday, p.county_
  */
 async function reconcilePms(db: DbOrTx, rows: PmRow[], asOf: string, opts: ReconcileOptions, orphanFrom: string | null): Promise<ReconcileSummary> {
   const pms = await withDates(db, rows);
-  const chunks = planChunks(pms, opts.chunkLines ?? DEFAULT_CHUNK_LINES);
+  // Inside a caller's transaction (the sweep) chunks are savepoints of one connection: one at a time.
+  const parallel = db instanceof PgTransaction ? 1 : Math.max(1, opts.parallel ?? DEFAULT_PARALLEL);
+  const total = pms.reduce((n, p) => n + p.lines, 0);
+  // Without an explicit size a big job is split into `parallel` chunks so every core works.
+  const size = opts.chunkLines ?? Math.min(DEFAULT_CHUNK_LINES, Math.max(BIG_CHUNK, Math.ceil(total / parallel)));
+  const chunks = planChunks(pms, size);
   const s: ReconcileSummary = { asOf, chunks: chunks.length, chunksDone: 0, lines: 0, changed: 0, events: 0, orphans: 0, stepMs: { lines: 0, claim: 0, classify: 0, orphans: 0 } };
-  // Step timings are infrastructure telemetry, not business time.
-  const clock = () => performance.now();
-  for (const chunk of chunks) {
-    const chunkLines = chunk.reduce((n, p) => n + p.lines, 0);
-    const r = await db.transaction(async (tx) => {
-      await tx.execute(sql`SET LOCAL jit = off`);
-      // hash joins and the materialised lines of a chunk stay in memory
-      await tx.execute(sql`SET LOCAL work_mem = '256MB'`);
-      // A big chunk covers most of the month's rows: hash joins over whole tables beat an index probe
-      // per line; the planner cannot know (the project-months are an unnest of parameters).
-      // Merge joins are off too: with nested loops gone the planner sorted the whole chunk to merge it
-      // with the (usually empty) clearing/statement records instead of hashing those.
-      if (chunkLines >= BIG_CHUNK) {
-        await tx.execute(sql`SET LOCAL enable_nestloop = off`);
-        await tx.execute(sql`SET LOCAL enable_mergejoin = off`);
-      }
-      await tx.execute(lockSql(chunk));
-      let t = clock();
-      const stmt = (await rowsOf<{ any: boolean }>(tx.execute(statementRowsSql(chunk))))[0]?.any ?? false;
-      s.stepMs.lines += Math.round(clock() - t);
-      t = clock();
-      if (stmt) await tx.execute(claimInferredSql(chunk));
-      s.stepMs.claim += Math.round(clock() - t);
-      t = clock();
-      const extra = (await rowsOf<{ any: boolean }>(tx.execute(extraExistsSql(chunk))))[0]?.any ?? false;
-      const out = (await rowsOf<{ lines: number; changed: number; events: number }>(tx.execute(classifySql(chunk, asOf, { extra }))))[0]!;
-      s.stepMs.classify += Math.round(clock() - t);
-      return out;
-    });
-    s.chunksDone++;
-    s.lines += r.lines;
-    s.changed += r.changed;
-    s.events += r.events;
-    await opts.afterChunk?.(s.chunksDone, s.chunks, s);
+  // Chunks run in waves of `parallel` (one transaction each, on their own connections; they cover
+  // disjoint project-months, so they never touch the same rows). afterChunk runs after each wave, so
+  // a crash reported there leaves later waves untouched.
+  for (let i = 0; i < chunks.length; i += parallel) {
+    const wave = chunks.slice(i, i + parallel);
+    const results = await Promise.all(wave.map((chunk) => runChunk(db, chunk, asOf, s.stepMs)));
+    for (const r of results) {
+      s.chunksDone++;
+      s.lines += r.lines;
+      s.changed += r.changed;
+      s.events += r.events;
+      await opts.afterChunk?.(s.chunksDone, s.chunks, s);
+    }
   }
   if (orphanFrom && rows.length > 0) {
     const banks = [...new Set(rows.flatMap((r) => [r.wage_bank_id, r.deposit_bank_id].filter((b): b is string => !!b)))];
