@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
@@ -15,7 +16,8 @@ import { enqueueReconcile, receiveBankWebhook, SecretCache, verifyBankSignature 
 
 declare module 'fastify' {
   interface FastifyRequest {
-    rawBody?: string;
+    /** The webhook body exactly as received (valid UTF-8): signed, hashed and stored as these bytes. */
+    rawBody?: Buffer;
     webhookBankId?: string;
   }
 }
@@ -89,14 +91,17 @@ export default async function disbursementRoutes(appIn: FastifyInstance, { deps 
     });
   });
 
-  // Signed webhooks: the signature covers the exact bytes, so this scope keeps the raw text.
+  // Signed webhooks: the signature covers the exact bytes, so this scope keeps them as a Buffer:
+  // HMAC, hash and INSERT use those bytes (no re-encoding of a 150 KB body); JSON.parse runs once.
   const secrets = new SecretCache(deps);
   await app.register(async (w) => {
-    w.addContentTypeParser('application/json', { parseAs: 'string' }, (req: FastifyRequest, body: string | Buffer, done) => {
-      const raw = typeof body === 'string' ? body : body.toString('utf8');
+    w.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req: FastifyRequest, body: string | Buffer, done) => {
+      const raw = typeof body === 'string' ? Buffer.from(body) : body;
       req.rawBody = raw;
+      // Not UTF-8 is not JSON (RFC 8259): like malformed JSON, signature first, then 400, nothing stored.
+      if (!isUtf8(raw)) return done(null, null);
       try {
-        done(null, JSON.parse(raw));
+        done(null, JSON.parse(raw.toString('utf8')));
       } catch {
         done(null, null); // signature first (preValidation), then a 400 from the schema
       }
@@ -119,7 +124,7 @@ export default async function disbursementRoutes(appIn: FastifyInstance, { deps 
         const h = req.headers;
         const one = (v: string | string[] | undefined) => (typeof v === 'string' ? v : undefined);
         const v = await verifyBankSignature(secrets, deps.now(), (req.params as { bankCode: string }).bankCode,
-          { id: one(h['webhook-id']), ts: one(h['webhook-timestamp']), sig: one(h['webhook-signature']) }, req.rawBody ?? '');
+          { id: one(h['webhook-id']), ts: one(h['webhook-timestamp']), sig: one(h['webhook-signature']) }, req.rawBody ?? Buffer.alloc(0));
         if (!v.ok) throw new UnauthorizedError(`Webhook rejected: ${v.reason}`);
         req.webhookBankId = v.bankId;
       },
