@@ -58,6 +58,8 @@ export class InboxWriter {
   /** Keys inside a running flush: a replay waits for it, so two flushes never wait on each other's row locks. */
   private readonly flying = new Set<string>();
   private readonly opts: InboxWriterOptions;
+  /** Statements and rows written (rows / flushes = how much group commit is happening). */
+  readonly stats = { flushes: 0, rows: 0 };
 
   constructor(private readonly pool: Pick<pg.Pool, 'query'>, opts: Partial<InboxWriterOptions> = {}) {
     this.opts = { ...DEFAULTS, ...opts };
@@ -127,6 +129,8 @@ export class InboxWriter {
       else byKey.set(p.key, [p]);
     }
     const settle = (list: Pending[], fresh: boolean) => list.forEach((p, i) => p.resolve(fresh && i === 0));
+    this.stats.flushes++;
+    this.stats.rows += byKey.size;
     try {
       const fresh = await insertInboxRows(this.pool, [...byKey.values()].map((l) => l[0]!.row));
       for (const [key, list] of byKey) settle(list, fresh.has(key));
