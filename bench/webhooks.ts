@@ -187,21 +187,26 @@ async function main() {
     // The API's Postgres backends' CPU (same machine: /proc), to tell Node cost from database cost.
     const pgc = new pg.Client({ connectionString: url });
     await pgc.connect();
+    // Per-backend ticks since the last call; a backend started in between counts from 0 (the pool reconnects after idling).
+    let pgTicks = new Map<number, number>();
     const pgCpu = async () => {
       const pids = (await pgc.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE application_name = 'bench-webhooks'`)).rows;
-      let ticks = 0;
+      const now = new Map<number, number>();
+      let ms = 0;
       for (const { pid } of pids) {
         const f = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
         const v = f.slice(f.lastIndexOf(')') + 2).split(' ');
-        ticks += Number(v[11] ?? 0) + Number(v[12] ?? 0);
+        now.set(pid, (Number(v[11] ?? 0) + Number(v[12] ?? 0)) * 10); // USER_HZ 100 → ms
+        ms += now.get(pid)! - (pgTicks.get(pid) ?? 0);
       }
-      return ticks * 10; // USER_HZ 100 → ms
+      pgTicks = now;
+      return ms;
     };
     const c0 = await cpu();
     const bareRun = await autocannon({ url: `http://127.0.0.1:${ports.bare}`, connections: CONNECTIONS, duration: SECONDS, requests: [{ setupRequest: single(true) }] });
     const c1 = await cpu();
     const w1 = writer;
-    const p1 = await pgCpu();
+    await pgCpu(); // phase start
     const apiRun = await autocannon({ url: `http://127.0.0.1:${ports.api}`, connections: CONNECTIONS, duration: SECONDS, requests: [{ setupRequest: single(false) }] });
     const c2 = await cpu();
     const p2 = await pgCpu();
@@ -233,7 +238,7 @@ async function main() {
     let k = 0;
     const c3 = await cpu();
     const w3 = writer;
-    const p3 = await pgCpu();
+    await pgCpu(); // phase start
     const t0 = performance.now();
     let failed = 0;
     let acceptedEvents = 0;
@@ -276,12 +281,12 @@ async function main() {
       applyResultsPerSec: Math.round(batchedApplied.results / applySec),
       applySinglesPerSec: Math.round(singlesApplied.events / singlesApplySec),
       detail: {
-        seconds: SECONDS, connections: CONNECTIONS, serverCpuMsPerReqBare: Number(((c1 - c0) / bareRun.requests.total).toFixed(3)), serverCpuMsPerReqApi: Number(((c2 - c1) / apiRun.requests.total).toFixed(3)), pgCpuMsPerReqApi: Number(((p2 - p1) / apiRun.requests.total).toFixed(3)),
+        seconds: SECONDS, connections: CONNECTIONS, serverCpuMsPerReqBare: Number(((c1 - c0) / bareRun.requests.total).toFixed(3)), serverCpuMsPerReqApi: Number(((c2 - c1) / apiRun.requests.total).toFixed(3)), pgCpuMsPerReqApi: Number((p2 / apiRun.requests.total).toFixed(3)),
         serverP50MsApi: pct(servedApi, 0.5), serverP99MsApi: pct(servedApi, 0.99),
         rowsPerInsertApi: Number(((w2.rows - w1.rows) / Math.max(1, w2.flushes - w1.flushes)).toFixed(1)), bareP99Ms: bareRun.latency.p99, bareAvgMs: bareRun.latency.average, apiNon2xx: apiRun.non2xx, apiErrors: apiRun.errors, apiAvgMs: apiRun.latency.average,
         singleEventsSent: settledSingles, singlesApplied: singlesApplied.events, singlesApplySeconds: Number(singlesApplySec.toFixed(2)),
         batchedEvents: bodies.length, batchedFailed: failed, batchedSeconds: Number(batchedSec.toFixed(3)), batchConcurrency: BATCH_CONC,
-        serverCpuMsPerBatchedEvent: Number(((c4 - c3) / bodies.length).toFixed(2)), pgCpuMsPerBatchedEvent: Number(((p4 - p3) / bodies.length).toFixed(2)),
+        serverCpuMsPerBatchedEvent: Number(((c4 - c3) / bodies.length).toFixed(2)), pgCpuMsPerBatchedEvent: Number((p4 / bodies.length).toFixed(2)),
         serverP50MsBatched: pct(servedBatched, 0.5), serverMaxMsBatched: pct(servedBatched, 1),
         rowsPerInsertBatched: Number(((w4.rows - w3.rows) / Math.max(1, w4.flushes - w3.flushes)).toFixed(1)),
         batchedP50Ms: Math.round(batchLat[Math.floor(batchLat.length / 2)] ?? 0), batchedMaxMs: Math.round(batchLat[batchLat.length - 1] ?? 0),

@@ -11,9 +11,10 @@ type AjvLike = ((data: unknown, ctx?: unknown) => boolean) & { errors?: FastifyS
  * and produces the usual errors (so 400s, messages and AJV's coercions stay exactly as before).
  * The fast check never accepts what AJV would reject: same schema, no coercion; where the two
  * could differ (e.g. string length in code points vs UTF-16 units) TypeBox is the stricter one.
- * `appCompiler` returns the app's compiler (the AJV one every other route uses).
+ * `appCompiler` returns the app's compiler (the AJV one every other route uses); `trusted` marks a
+ * body the route's own parser already proved valid (an object JSON cannot produce).
  */
-export function fastBodyValidator(body: TSchema, appCompiler: () => FastifySchemaCompiler<unknown> | undefined): FastifySchemaCompiler<unknown> {
+export function fastBodyValidator(body: TSchema, appCompiler: () => FastifySchemaCompiler<unknown> | undefined, trusted: (data: unknown) => boolean = () => false): FastifySchemaCompiler<unknown> {
   const fast = Compile(body);
   return (route) => {
     const compiler = appCompiler();
@@ -21,7 +22,7 @@ export function fastBodyValidator(body: TSchema, appCompiler: () => FastifySchem
     const slow = compiler(route) as AjvLike;
     if (route.httpPart !== 'body') return slow;
     const v: AjvLike = (data, ctx) => {
-      if (fast.Check(data)) return true;
+      if (trusted(data) || fast.Check(data)) return true;
       const ok = slow(data, ctx);
       v.errors = slow.errors;
       return ok;

@@ -13,6 +13,7 @@ import { acknowledgeBatch, getBankBatch, listBankBatches } from './bank-batches.
 import { AckResponse, BatchDetail, BatchListQuery, BatchSummary, StatementResponse, WebhookBody, WebhookResponse } from './disbursement.schemas.js';
 import { buildPain001 } from './pain001.js';
 import { parseCamt054, parseStatementCsv } from './statement.parsers.js';
+import { isPlainResultEvent, PrecheckedEvent } from './webhook-precheck.js';
 import { enqueueReconcile, receiveBankWebhook, SecretCache, verifyBankSignature } from './webhook.service.js';
 
 declare module 'fastify' {
@@ -101,6 +102,8 @@ export default async function disbursementRoutes(appIn: FastifyInstance, { deps 
       req.rawBody = raw;
       // Not UTF-8 is not JSON (RFC 8259): like malformed JSON, signature first, then 400, nothing stored.
       if (!isUtf8(raw)) return done(null, null);
+      // The canonical 1000-result event is recognised on the bytes; no string, no object tree.
+      if (isPlainResultEvent(raw)) return done(null, new PrecheckedEvent('disbursement.result', sha256Hex(raw)));
       try {
         done(null, JSON.parse(raw.toString('utf8')));
       } catch {
@@ -110,7 +113,7 @@ export default async function disbursementRoutes(appIn: FastifyInstance, { deps 
     w.withTypeProvider<TypeBoxTypeProvider>().post('/v1/webhooks/bank/:bankCode', {
       config: { rateLimit: false },
       // 1000-result bodies: TypeBox's compiled check first, the app's AJV only for a failing body.
-      validatorCompiler: fastBodyValidator(WebhookBody, () => w.validatorCompiler),
+      validatorCompiler: fastBodyValidator(WebhookBody, () => w.validatorCompiler, (b) => b instanceof PrecheckedEvent),
       schema: {
         operationId: 'receiveBankWebhook', tags: ['bank'], security: [],
         summary: 'Bank events signed per Standard Webhooks with the bank\'s secret; 2xx once durably stored in the inbox, effects applied within milliseconds',
@@ -132,8 +135,9 @@ export default async function disbursementRoutes(appIn: FastifyInstance, { deps 
         req.webhookBankId = v.bankId;
       },
     }, async (req) => {
-      // The schema has already rejected malformed JSON, unknown types and >1000 results (400, nothing stored).
-      const r = await receiveBankWebhook(deps, deps.config.bankWebhookApply, req.webhookBankId!, req.headers['webhook-id'], req.rawBody!, req.body.type);
+      // The schema (or the byte-level precheck) has already rejected malformed JSON, unknown types and >1000 results (400, nothing stored).
+      const pre = req.body instanceof PrecheckedEvent ? req.body : null;
+      const r = await receiveBankWebhook(deps, deps.config.bankWebhookApply, req.webhookBankId!, req.headers['webhook-id'], req.rawBody!, req.body.type, pre?.bodySha256);
       return { received: true, ...r };
     });
   });

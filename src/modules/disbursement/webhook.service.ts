@@ -69,8 +69,8 @@ export interface WebhookReceipt { duplicate: boolean; applied: boolean; accepted
  * answering, so callers see the effects at once. `raw` is the verified body as received (a Buffer
  * of valid UTF-8 from the route), stored and hashed without re-encoding.
  */
-export async function receiveBankWebhook(deps: Pick<Deps, 'db' | 'pool' | 'pii' | 'queues'>, mode: WebhookApplyMode, bankId: string, webhookId: string, raw: string | Buffer, type: string): Promise<WebhookReceipt> {
-  const fresh = await inboxWriterFor(deps.pool).write({ bankId, webhookId, type, bodyHash: sha256Hex(raw), body: raw });
+export async function receiveBankWebhook(deps: Pick<Deps, 'db' | 'pool' | 'pii' | 'queues'>, mode: WebhookApplyMode, bankId: string, webhookId: string, raw: string | Buffer, type: string, bodyHash = sha256Hex(raw)): Promise<WebhookReceipt> {
+  const fresh = await inboxWriterFor(deps.pool).write({ bankId, webhookId, type, bodyHash, body: raw });
   const none = { accepted: 0, duplicates: 0, contradictions: 0 };
   if (!fresh) return { duplicate: true, applied: false, ...none };
   if (mode === 'async') {
