@@ -2,7 +2,8 @@
  * Bank webhook throughput. A child process serves, on 127.0.0.1:
  *   - the real API in production mode (BANK_WEBHOOK_APPLY=async) (`POST /v1/webhooks/bank/:code`:
  *     verify the Standard Webhooks signature over the raw body and the timestamp, shape-check,
- *     one INSERT of the raw event into webhook_inbox (deduped on bank + webhook-id), answer 2xx,
+ *     store the raw event in webhook_inbox (deduped on bank + webhook-id; concurrent requests share
+ *     one multi-row INSERT and its commit), answer 2xx,
  *     then a fire-and-forget wake-up job on the bank-inbox queue), and
  *   - a bare Fastify route that only parses the same JSON body.
  * The parent drives both with autocannon at concurrency 50 for `--seconds` (default 10) with
