@@ -2,7 +2,8 @@
  * Bank webhook throughput. A child process serves, on 127.0.0.1:
  *   - the real API in production mode (BANK_WEBHOOK_APPLY=async) (`POST /v1/webhooks/bank/:code`:
  *     verify the Standard Webhooks signature over the raw body and the timestamp, shape-check,
- *     one INSERT of the raw event into webhook_inbox (deduped on bank + webhook-id), answer 2xx,
+ *     store the raw event in webhook_inbox (deduped on bank + webhook-id; concurrent requests share
+ *     one multi-row INSERT and its commit), answer 2xx,
  *     then a fire-and-forget wake-up job on the bank-inbox queue), and
  *   - a bare Fastify route that only parses the same JSON body.
  * The parent drives both with autocannon at concurrency 50 for `--seconds` (default 10) with
@@ -17,6 +18,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
@@ -28,6 +30,7 @@ import { ensureDatabase, runMigrations } from '../src/db/migrate.js';
 import { newWebhookSecret, signWebhook } from '../src/lib/crypto.js';
 import { newId } from '../src/lib/ids.js';
 import { processBankInbox } from '../src/modules/disbursement/bank-inbox.service.js';
+import { inboxWriterFor } from '../src/modules/disbursement/inbox-writer.js';
 import { createBatch } from '../src/modules/disbursement/batch.service.js';
 import { projectAccounts } from '../src/modules/escrow/ledger.service.js';
 import { createDeps } from '../src/runtime.js';
@@ -64,6 +67,9 @@ async function serve(url: string) {
   const config = configFor(url);
   const deps = createDeps(config, { poolMax: 20, name: 'bench-webhooks' });
   const app = await buildApp(deps, { logger: false });
+  // Time inside the server (first byte of the request to the response), to tell it from client-side queueing.
+  const served: number[] = [];
+  app.addHook('onResponse', async (_req, reply) => { served.push(reply.elapsedTime); });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const bare = Fastify({ logger: false, bodyLimit: 10 * 1024 * 1024 });
   bare.post('/bare', async (req) => ({ ok: typeof req.body === 'object' }));
@@ -71,7 +77,7 @@ async function serve(url: string) {
   const port = (a: ReturnType<typeof app.server.address>) => (typeof a === 'object' && a ? a.port : 0);
   process.send?.({ api: port(app.server.address()), bare: port(bare.server.address()) });
   process.on('message', async (m: { stop?: boolean; cpu?: boolean }) => {
-    if (m.cpu) return process.send?.({ cpu: process.cpuUsage() });
+    if (m.cpu) return process.send?.({ cpu: process.cpuUsage(), writer: { ...inboxWriterFor(deps.pool).stats }, served: served.splice(0).sort((x, y) => x - y) });
     if (!m.stop) return;
     await bare.close();
     await app.close();
@@ -171,16 +177,42 @@ async function main() {
     };
     await autocannon({ url: `http://127.0.0.1:${ports.api}`, connections: 10, duration: 2, requests: [{ setupRequest: single(false) }] });
     // The server process's CPU time per request tells Node-bound from database-bound.
+    let writer = { flushes: 0, rows: 0 };
+    let served: number[] = [];
+    const pct = (a: number[], q: number) => Number((a[Math.min(a.length - 1, Math.floor(a.length * q))] ?? 0).toFixed(1));
     const cpu = () => new Promise<number>((res) => {
-      const on = (m: { cpu?: NodeJS.CpuUsage }) => { if (m.cpu) { child!.off('message', on); res((m.cpu.user + m.cpu.system) / 1000); } };
+      const on = (m: { cpu?: NodeJS.CpuUsage; writer?: typeof writer; served?: number[] }) => { if (m.cpu) { child!.off('message', on); writer = m.writer ?? writer; served = m.served ?? []; res((m.cpu.user + m.cpu.system) / 1000); } };
       child!.on('message', on);
       child!.send({ cpu: true });
     });
+    // The API's Postgres backends' CPU (same machine: /proc), to tell Node cost from database cost.
+    const pgc = new pg.Client({ connectionString: url });
+    await pgc.connect();
+    // Per-backend ticks since the last call; a backend started in between counts from 0 (the pool reconnects after idling).
+    let pgTicks = new Map<number, number>();
+    const pgCpu = async () => {
+      const pids = (await pgc.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE application_name = 'bench-webhooks'`)).rows;
+      const now = new Map<number, number>();
+      let ms = 0;
+      for (const { pid } of pids) {
+        const f = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+        const v = f.slice(f.lastIndexOf(')') + 2).split(' ');
+        now.set(pid, (Number(v[11] ?? 0) + Number(v[12] ?? 0)) * 10); // USER_HZ 100 → ms
+        ms += now.get(pid)! - (pgTicks.get(pid) ?? 0);
+      }
+      pgTicks = now;
+      return ms;
+    };
     const c0 = await cpu();
     const bareRun = await autocannon({ url: `http://127.0.0.1:${ports.bare}`, connections: CONNECTIONS, duration: SECONDS, requests: [{ setupRequest: single(true) }] });
     const c1 = await cpu();
+    const w1 = writer;
+    await pgCpu(); // phase start
     const apiRun = await autocannon({ url: `http://127.0.0.1:${ports.api}`, connections: CONNECTIONS, duration: SECONDS, requests: [{ setupRequest: single(false) }] });
     const c2 = await cpu();
+    const p2 = await pgCpu();
+    const w2 = writer;
+    const servedApi = served;
     const settledSingles = next;
 
     // The processor over the singles (what the bank-inbox worker does after the 2xx).
@@ -205,6 +237,9 @@ async function main() {
     // 1000-result events, several in flight at once (a bank delivering large batch reports).
     const bodies = batches.map((b) => JSON.stringify({ type: 'disbursement.result', data: { results: b.map(result) } }));
     let k = 0;
+    const c3 = await cpu();
+    const w3 = writer;
+    await pgCpu(); // phase start
     const t0 = performance.now();
     let failed = 0;
     let acceptedEvents = 0;
@@ -223,6 +258,11 @@ async function main() {
       }
     }));
     const batchedSec = (performance.now() - t0) / 1000;
+    const c4 = await cpu();
+    const p4 = await pgCpu();
+    const w4 = writer;
+    const servedBatched = served;
+    await pgc.end();
     const a0 = performance.now();
     const batchedApplied = await drain(4);
     const applySec = (performance.now() - a0) / 1000;
@@ -242,9 +282,14 @@ async function main() {
       applyResultsPerSec: Math.round(batchedApplied.results / applySec),
       applySinglesPerSec: Math.round(singlesApplied.events / singlesApplySec),
       detail: {
-        seconds: SECONDS, connections: CONNECTIONS, serverCpuMsPerReqBare: Number(((c1 - c0) / bareRun.requests.total).toFixed(3)), serverCpuMsPerReqApi: Number(((c2 - c1) / apiRun.requests.total).toFixed(3)), bareP99Ms: bareRun.latency.p99, bareAvgMs: bareRun.latency.average, apiNon2xx: apiRun.non2xx, apiErrors: apiRun.errors, apiAvgMs: apiRun.latency.average,
+        seconds: SECONDS, connections: CONNECTIONS, serverCpuMsPerReqBare: Number(((c1 - c0) / bareRun.requests.total).toFixed(3)), serverCpuMsPerReqApi: Number(((c2 - c1) / apiRun.requests.total).toFixed(3)), pgCpuMsPerReqApi: Number((p2 / apiRun.requests.total).toFixed(3)),
+        serverP50MsApi: pct(servedApi, 0.5), serverP99MsApi: pct(servedApi, 0.99),
+        rowsPerInsertApi: Number(((w2.rows - w1.rows) / Math.max(1, w2.flushes - w1.flushes)).toFixed(1)), bareP99Ms: bareRun.latency.p99, bareAvgMs: bareRun.latency.average, apiNon2xx: apiRun.non2xx, apiErrors: apiRun.errors, apiAvgMs: apiRun.latency.average,
         singleEventsSent: settledSingles, singlesApplied: singlesApplied.events, singlesApplySeconds: Number(singlesApplySec.toFixed(2)),
         batchedEvents: bodies.length, batchedFailed: failed, batchedSeconds: Number(batchedSec.toFixed(3)), batchConcurrency: BATCH_CONC,
+        serverCpuMsPerBatchedEvent: Number(((c4 - c3) / bodies.length).toFixed(2)), pgCpuMsPerBatchedEvent: Number((p4 / bodies.length).toFixed(2)),
+        serverP50MsBatched: pct(servedBatched, 0.5), serverMaxMsBatched: pct(servedBatched, 1),
+        rowsPerInsertBatched: Number(((w4.rows - w3.rows) / Math.max(1, w4.flushes - w3.flushes)).toFixed(1)),
         batchedP50Ms: Math.round(batchLat[Math.floor(batchLat.length / 2)] ?? 0), batchedMaxMs: Math.round(batchLat[batchLat.length - 1] ?? 0),
         batchedResultsApplied: batchedApplied.results, applySeconds: Number(applySec.toFixed(2)), drainers: DRAINERS,
         instructionsSettled: check.settled, inboxPendingAfterDrain: check.pending,

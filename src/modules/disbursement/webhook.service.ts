@@ -4,6 +4,7 @@ import { jobId } from '../../jobs/queues.js';
 import { getBankWebhookSecrets } from '../registry/registry.service.js';
 import type { BankFact } from './bank-facts.service.js';
 import { processBankInbox } from './bank-inbox.service.js';
+import { inboxWriterFor } from './inbox-writer.js';
 
 export type BankEvent =
   | { type: 'disbursement.result'; data: { results: { endToEndId: string; status: string; reasonCode?: string; amountFen: number; valueDate: string; creditorCardNumber: string }[] } }
@@ -43,7 +44,7 @@ export class SecretCache {
   }
 }
 
-export async function verifyBankSignature(cache: SecretCache, now: Date, code: string, h: { id?: string; ts?: string; sig?: string }, raw: string) {
+export async function verifyBankSignature(cache: SecretCache, now: Date, code: string, h: { id?: string; ts?: string; sig?: string }, raw: string | Buffer) {
   if (!h.id || !h.ts || !h.sig || h.id.length > 255) return { ok: false as const, reason: 'missing webhook headers' };
   const nowSec = Math.floor(now.getTime() / 1000);
   let { v, cached } = await cache.get(code);
@@ -61,20 +62,17 @@ export interface WebhookReceipt { duplicate: boolean; applied: boolean; accepted
 
 /**
  * Inbox first: the contract only promises "2xx once durably stored", so the request path is one
- * autocommitted INSERT of the verified raw body (the PK on bank + webhook-id dedupes replays, also
- * concurrent ones). Effects are applied by the bank-inbox processor, exactly once, in the
- * transaction that marks the row processed. `inline` (tests, the in-process simulator) applies
- * this row right after it is stored, before answering, so callers see the effects at once.
+ * row in the inbox, written by the group-committing InboxWriter together with the other requests
+ * in flight (the PK on bank + webhook-id dedupes replays, also concurrent ones). Effects are applied
+ * by the bank-inbox processor, exactly once, in the transaction that marks the row processed.
+ * `inline` (tests, the in-process simulator) applies this row right after it is stored, before
+ * answering, so callers see the effects at once. `raw` is the verified body as received (a Buffer
+ * of valid UTF-8 from the route), stored and hashed without re-encoding.
  */
-export async function receiveBankWebhook(deps: Pick<Deps, 'db' | 'pool' | 'pii' | 'queues'>, mode: WebhookApplyMode, bankId: string, webhookId: string, raw: string, type: string): Promise<WebhookReceipt> {
-  // A named statement: parsed and planned once per connection, this is the whole hot path's SQL.
-  const ins = await deps.pool.query({
-    name: 'bank_webhook_inbox_insert',
-    text: 'INSERT INTO webhook_inbox (bank_id, webhook_id, type, body_hash, body) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING webhook_id',
-    values: [bankId, webhookId, type, sha256Hex(raw), raw],
-  });
+export async function receiveBankWebhook(deps: Pick<Deps, 'db' | 'pool' | 'pii' | 'queues'>, mode: WebhookApplyMode, bankId: string, webhookId: string, raw: string | Buffer, type: string, bodyHash = sha256Hex(raw)): Promise<WebhookReceipt> {
+  const fresh = await inboxWriterFor(deps.pool).write({ bankId, webhookId, type, bodyHash, body: raw });
   const none = { accepted: 0, duplicates: 0, contradictions: 0 };
-  if (!ins.rows.length) return { duplicate: true, applied: false, ...none };
+  if (!fresh) return { duplicate: true, applied: false, ...none };
   if (mode === 'async') {
     wakeProcessor(deps, bankId, webhookId);
     return { duplicate: false, applied: false, ...none };
