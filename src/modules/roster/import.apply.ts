@@ -72,7 +72,11 @@ export async function applyStaged(client: pg.ClientBase, projectId: string, ords
         WHERE id = ANY(${client.escapeLiteral(`{${employers.join(',')}}`)}::uuid[]) FOR KEY SHARE) l) = ${employers.length} THEN 'replica' ELSE 'origin' END, true);`
     : '';
   const origin = employers ? `SELECT set_config('session_replication_role', 'origin', true);` : '';
-  // ON CONFLICT … DO NOTHING on engagements: a concurrent registration of the same person on this project won the race.
+  // Engagements in two parts: a person this statement inserted (the id generated here came back)
+  // cannot be engaged anywhere yet, so a plain insert; a person already registered goes through
+  // ON CONFLICT … DO NOTHING (a concurrent registration on this project may have won the race),
+  // which costs a speculative insertion per row. Exceptions returned: every row that is not a fresh
+  // person — with the existing person's id when engaged, null when not (already active here).
   // Card sharing is counted after the writes so it sees them: every accepted person now holds their
   // card, so "others" = holders − 1 (index probes on workers_card_bidx_idx).
   const res = (await client.query(`${replica}
@@ -84,14 +88,18 @@ export async function applyStaged(client: pg.ClientBase, projectId: string, ords
           bank_card_bidx = EXCLUDED.bank_card_bidx, bank_card_masked = EXCLUDED.bank_card_masked, updated_at = now()
           WHERE NOT EXISTS (SELECT 1 FROM engagements e WHERE e.project_id = ${project} AND e.worker_id = w.id AND e.exit_date IS NULL)
         RETURNING w.id, w.id_number_bidx),
-      ins AS (
+      fresh AS (
         INSERT INTO engagements (id, project_id, worker_id, employer_id, trade, team, contract_signed, dispatched, entry_date)
         SELECT s.eng_id, ${project}, u.id, s.employer, s.trade, s.team, s.signed, s.dispatched, s.entry
-        FROM roster_import_stage s JOIN up u ON u.id_number_bidx = s.id_bidx
+        FROM roster_import_stage s JOIN up u ON u.id_number_bidx = s.id_bidx AND u.id = s.wid),
+      known AS (
+        INSERT INTO engagements (id, project_id, worker_id, employer_id, trade, team, contract_signed, dispatched, entry_date)
+        SELECT s.eng_id, ${project}, u.id, s.employer, s.trade, s.team, s.signed, s.dispatched, s.entry
+        FROM roster_import_stage s JOIN up u ON u.id_number_bidx = s.id_bidx AND u.id <> s.wid
         ON CONFLICT (project_id, worker_id) WHERE exit_date IS NULL DO NOTHING
         RETURNING id, worker_id)
-      SELECT s.ord, ins.worker_id FROM roster_import_stage s LEFT JOIN ins ON ins.id = s.eng_id
-      WHERE ins.id IS NULL OR ins.worker_id <> s.wid;
+      SELECT s.ord, k.worker_id FROM roster_import_stage s LEFT JOIN up u ON u.id_number_bidx = s.id_bidx LEFT JOIN known k ON k.id = s.eng_id
+      WHERE u.id IS DISTINCT FROM s.wid;
     ${origin}
     SELECT s.ord, c.holders - 1 AS others, s.employer, s.card_masked FROM roster_import_stage s
       CROSS JOIN LATERAL (SELECT count(*)::int AS holders FROM workers o WHERE o.bank_card_bidx = s.card_bidx) c
