@@ -8,11 +8,9 @@ import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, 
 export class PiiCipher {
   private readonly encKey: Buffer;
   private readonly indexKey: Buffer;
-  private readonly masterKey: Buffer;
 
   constructor(masterKey: Buffer) {
     if (masterKey.length !== 32) throw new Error('PII key must be 32 bytes');
-    this.masterKey = Buffer.from(masterKey);
     this.encKey = createHmac('sha256', masterKey).update('wageguard:enc').digest();
     this.indexKey = createHmac('sha256', masterKey).update('wageguard:bidx').digest();
   }
@@ -46,14 +44,6 @@ export class PiiCipher {
     const d = createDecipheriv('aes-256-gcm', this.encKey, Buffer.from(iv, 'base64'));
     d.setAuthTag(Buffer.from(tag, 'base64'));
     return Buffer.concat([d.update(Buffer.from(ct, 'base64')), d.final()]).toString('utf8');
-  }
-
-  /**
-   * A copy of the key for a worker thread of this same process that must encrypt and index
-   * exactly like this instance (the bulk import's sealing thread). Never logged or sent anywhere.
-   */
-  keyForWorker(): Uint8Array {
-    return new Uint8Array(this.masterKey);
   }
 
   /** Deterministic lookup token; callers normalise the value first (upper-case, no spaces). */

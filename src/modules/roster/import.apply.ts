@@ -19,8 +19,7 @@
  */
 import type pg from 'pg';
 
-// COPY column order: the sealed (encrypted, indexed) columns first, as the sealing thread writes them.
-export const STAGE_COLS = 'id_enc, id_bidx, phone_enc, card_enc, card_bidx, ord, wid, name, id_masked, birth, gender, phone_masked, card_masked, eng_id, employer, trade, team, signed, dispatched, entry';
+export const STAGE_COLS = 'ord, wid, name, id_enc, id_bidx, id_masked, birth, gender, phone_enc, phone_masked, card_enc, card_bidx, card_masked, eng_id, employer, trade, team, signed, dispatched, entry';
 
 export const CREATE_STAGE = `CREATE TEMP TABLE roster_import_stage (ord int NOT NULL, wid uuid NOT NULL, name text NOT NULL, id_enc text NOT NULL,
   id_bidx text NOT NULL, id_masked text NOT NULL, birth date NOT NULL, gender text NOT NULL, phone_enc text, phone_masked text,

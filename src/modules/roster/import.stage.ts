@@ -18,7 +18,6 @@ import { maskPhone } from '../../lib/identifiers.js';
 import type { ValidRow } from './worker.rules.js';
 import { CREATE_STAGE, STAGE_COLS, applyStaged, fkSetBasedAllowed, lockProject, type Query, type StageOutcome } from './import.apply.js';
 import { fastUuidV7, txClient, txt } from './import.copy.js';
-import { Sealer } from './import.seal.js';
 
 export type { StageOutcome } from './import.apply.js';
 
@@ -30,17 +29,20 @@ const since = () => `+${(performance.now() - T0.t).toFixed(0)}`;
 export type BatchHandler = (outcomes: StageOutcome[]) => Promise<void>;
 
 /**
- * Rows are staged and applied in batches, pipelined over three threads of work: this thread
- * parses, validates and lays out batch N+2 while the sealing thread (import.seal.ts) encrypts
- * batch N+1 and Postgres COPYs and applies batch N on the transaction's connection. At most two
- * batches are outstanding besides the one being built, so memory stays bounded by three batches
- * whatever the file size.
+ * Rows are staged and applied in batches, pipelined: while Postgres COPYs and applies batch N on
+ * the transaction's connection, this process parses, validates and encrypts batch N+1 (two cores
+ * busy instead of one). At most one batch is in flight and one is being built, so memory is
+ * bounded by two batches of COPY text whatever the file size.
  */
-const OUTSTANDING = 2;
+const BLOCK = 1 << 20;
 
 export class ImportStage {
-  // The batch being built: per row `idNumber \t phone \t card \t REST` (see import.seal.ts).
-  private lines: string[] = [];
+  // COPY text is written into 1 MiB Buffers as rows are built: per-row strings die young (cheap
+  // scavenges) instead of a 10,000-row string rope surviving into old space until the batch is sent.
+  private blocks: Buffer[] = [];
+  private block = Buffer.allocUnsafe(BLOCK);
+  private at = 0;
+  private batchRows = 0;
   // The first batch is small so Postgres starts working while the rest of the file is still being
   // encrypted (otherwise it idles through the whole first batch); later batches are full size.
   private limit: number;
@@ -48,16 +50,13 @@ export class ImportStage {
   private wids: string[] = [];
   // Distinct employers of the batch being built (null: the per-row FK triggers stay on, see import.apply.ts).
   private employers: Set<string> | null;
-  // Outstanding batches (sealing, COPYing or applying), oldest first; each settles after its apply.
-  private queue: Promise<void>[] = [];
-  private readonly sealer: Sealer;
+  private inflight: Promise<void> | null = null;
   rows = 0;
 
-  private constructor(private readonly client: pg.PoolClient, pii: PiiCipher, private readonly projectId: string,
+  private constructor(private readonly client: pg.PoolClient, private readonly pii: PiiCipher, private readonly projectId: string,
     private readonly batchSize: number, private readonly onBatch: BatchHandler, private readonly fkSetBased: boolean) {
     this.limit = Math.min(1_000, batchSize);
     this.employers = fkSetBased ? new Set() : null;
-    this.sealer = Sealer.for(pii);
   }
 
   static async open(tx: DbOrTx, pii: PiiCipher, projectId: string, onBatch: BatchHandler, batchSize = 10_000): Promise<ImportStage> {
@@ -87,54 +86,62 @@ export class ImportStage {
     this.client.off('error', this.onClientError);
   }
 
-  /** Lays out one validated row for sealing (synchronous on purpose); true when the caller should `await flush()`. */
+  /** Encrypts, indexes and queues one validated row (synchronous on purpose); true when the caller should `await flush()`. */
   add(ord: number, r: ValidRow): boolean {
+    const pii = this.pii;
     const wid = fastUuidV7();
     this.ords.push(ord);
     this.wids.push(wid);
     this.employers?.add(r.employerId);
-    // Resident ID, phone and card are validated (digits and X), so they need no COPY escaping.
-    this.lines.push(r.idNumber + '\t' + (r.phone ?? '') + '\t' + r.card + '\t' + ord + '\t' + wid + '\t' + txt(r.name) + '\t' + r.idMasked + '\t' +
-      r.birthDate + '\t' + r.gender + '\t' + (r.phone ? txt(maskPhone(r.phone)) : '\\N') + '\t' + txt(r.cardMasked) + '\t' + fastUuidV7() + '\t' +
-      r.employerId + '\t' + txt(r.trade) + '\t' + txt(r.team) + '\t' + (r.contractSigned ? 't' : 'f') + '\t' + (r.dispatched ? 't' : 'f') + '\t' + r.entryDate + '\n');
+    const line = ord + '\t' + wid + '\t' + txt(r.name) + '\t' + pii.encrypt(r.idNumber) + '\t' + pii.blindIndex(r.idNumber, 'id') + '\t' +
+      r.idMasked + '\t' + r.birthDate + '\t' + r.gender + '\t' + (r.phone ? pii.encrypt(r.phone) + '\t' + txt(maskPhone(r.phone)) : '\\N\t\\N') + '\t' +
+      pii.encrypt(r.card) + '\t' + pii.blindIndex(r.card, 'card') + '\t' + txt(r.cardMasked) + '\t' + fastUuidV7() + '\t' + r.employerId + '\t' +
+      txt(r.trade) + '\t' + txt(r.team) + '\t' + (r.contractSigned ? 't' : 'f') + '\t' + (r.dispatched ? 't' : 'f') + '\t' + r.entryDate + '\n';
+    if (this.at + line.length * 3 > BLOCK) this.nextBlock();
+    this.at += this.block.write(line, this.at);
     this.rows++;
-    return this.lines.length >= this.limit;
+    return ++this.batchRows >= this.limit;
   }
 
-  /** Hands the batch built so far to the sealing thread and queues its apply (backpressure: at most OUTSTANDING batches). */
+  private nextBlock() {
+    if (this.at) this.blocks.push(this.block.subarray(0, this.at));
+    this.block = Buffer.allocUnsafe(BLOCK);
+    this.at = 0;
+  }
+
+  /** Starts the batch built so far once the previous one is done (backpressure: one batch in flight). */
   async flush(): Promise<void> {
-    if (this.lines.length === 0) return;
-    const payload = this.lines.join('');
+    if (this.batchRows === 0) return;
+    this.nextBlock();
+    const text = this.blocks;
     const ords = this.ords;
     const wids = this.wids;
     const employers = this.employers && [...this.employers];
-    this.lines = [];
+    this.blocks = [];
     this.ords = [];
     this.wids = [];
     this.employers?.clear();
+    this.batchRows = 0;
     this.limit = this.batchSize;
-    while (this.queue.length >= OUTSTANDING) await this.queue.shift();
-    const sealed = this.sealer.seal(payload);
-    sealed.catch(() => {});
-    const prev = this.queue[this.queue.length - 1];
-    // Batches reach Postgres in file order, one at a time, on the transaction's connection.
-    const p = (prev ? prev.then(() => sealed) : sealed).then((blocks) => this.run(blocks, ords, wids, employers));
-    p.catch(() => {}); // observed by a later flush()/finish(); never an unhandled rejection
-    this.queue.push(p);
+    if (this.inflight) await this.inflight;
+    const p = this.run(text, ords, wids, employers);
+    p.catch(() => {}); // observed by the next flush()/finish(); never an unhandled rejection
+    this.inflight = p;
   }
 
   /** Applies everything still pending; rejects with the first failure. */
   async finish(): Promise<void> {
     await this.flush();
-    while (this.queue.length) await this.queue.shift();
+    if (this.inflight) await this.inflight;
+    this.inflight = null;
   }
 
-  /** After a failure elsewhere: lets the outstanding batches settle so the transaction can roll back cleanly. */
+  /** After a failure elsewhere: lets the in-flight batch settle so the transaction can roll back cleanly. */
   async abort(): Promise<void> {
-    const q = this.queue;
-    this.queue = [];
-    this.lines = [];
-    await Promise.allSettled(q);
+    const p = this.inflight;
+    this.inflight = null;
+    this.blocks = [];
+    if (p) await p.catch(() => {});
   }
 
   private async run(text: Buffer[], ords: number[], wids: string[], employers: string[] | null): Promise<void> {
