@@ -10,6 +10,7 @@
  * Memory stays flat: COPY lines are written with backpressure, nothing holds all rows in JS except
  * the answer itself (which lists every row anyway) and the within-file duplicate map.
  */
+import { readFileSync } from 'node:fs';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { DbOrTx } from '../../db/client.js';
@@ -25,6 +26,16 @@ export type { StageOutcome } from './import.apply.js';
 const PROF = !!process.env.WG_PROFILE;
 const T0 = { t: 0 };
 const since = () => `+${(performance.now() - T0.t).toFixed(0)}`;
+const pgCpu = { pid: 0, at: 0 };
+/** utime + stime of a local process in ms (Linux /proc, 100 ticks/s); 0 when unreadable. */
+function backendCpuMs(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
 
 export type BatchHandler = (outcomes: StageOutcome[]) => Promise<void>;
 
@@ -67,7 +78,13 @@ export class ImportStage {
     await client.query(`SET LOCAL jit = off; ${CREATE_STAGE}`);
     const q: Query = (text, values) => client.query(text, values);
     const fkSetBased = (await fkSetBasedAllowed(q)) && (await lockProject(q, projectId));
-    if (PROF) process.stderr.write(`[import.stage] foreign keys checked ${fkSetBased ? 'set-based' : 'per row'}\n`);
+    if (PROF) {
+      // The backend's own CPU (same machine in the bench): Postgres' share of the import, whatever else runs.
+      const pid = (await client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
+      pgCpu.pid = pid;
+      pgCpu.at = backendCpuMs(pid);
+      process.stderr.write(`[import.stage] foreign keys checked ${fkSetBased ? 'set-based' : 'per row'}\n`);
+    }
     const st = new ImportStage(client, pii, projectId, batchSize, onBatch, fkSetBased);
     // A checked-out pg client emits 'error' when its connection dies while no query is running
     // (e.g. Postgres restarts while this process encrypts the next batch); unlistened, that
@@ -134,6 +151,7 @@ export class ImportStage {
     await this.flush();
     if (this.inflight) await this.inflight;
     this.inflight = null;
+    if (PROF) process.stderr.write(`[import.stage] ${since()} done; Postgres backend CPU ${((backendCpuMs(pgCpu.pid) - pgCpu.at) / 1000).toFixed(2)} s\n`);
   }
 
   /** After a failure elsewhere: lets the in-flight batch settle so the transaction can roll back cleanly. */
