@@ -27,6 +27,7 @@ const PROF = !!process.env.WG_PROFILE;
 const T0 = { t: 0 };
 const since = () => `+${(performance.now() - T0.t).toFixed(0)}`;
 const pgCpu = { pid: 0, at: 0 };
+const waited = { ms: 0 }; // time this thread spent waiting for Postgres between batches
 /** utime + stime of a local process in ms (Linux /proc, 100 ticks/s); 0 when unreadable. */
 function backendCpuMs(pid: number): number {
   try {
@@ -87,6 +88,7 @@ export class ImportStage {
       const pid = (await client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
       pgCpu.pid = pid;
       pgCpu.at = backendCpuMs(pid);
+      waited.ms = 0;
       process.stderr.write(`[import.stage] foreign keys checked ${fkSetBased ? 'set-based' : 'per row'}\n`);
     }
     const st = new ImportStage(client, pii, projectId, batchSize, onBatch, fkSetBased);
@@ -144,7 +146,11 @@ export class ImportStage {
     this.employers?.clear();
     this.batchRows = 0;
     this.limit = this.batchSize;
-    if (this.inflight) await this.inflight;
+    if (this.inflight) {
+      const t = PROF ? performance.now() : 0;
+      await this.inflight;
+      if (PROF) waited.ms += performance.now() - t;
+    }
     const p = this.run(text, ords, wids, employers);
     p.catch(() => {}); // observed by the next flush()/finish(); never an unhandled rejection
     this.inflight = p;
@@ -155,7 +161,7 @@ export class ImportStage {
     await this.flush();
     if (this.inflight) await this.inflight;
     this.inflight = null;
-    if (PROF) process.stderr.write(`[import.stage] ${since()} done; Postgres backend CPU ${((backendCpuMs(pgCpu.pid) - pgCpu.at) / 1000).toFixed(2)} s\n`);
+    if (PROF) process.stderr.write(`[import.stage] ${since()} done; Postgres backend CPU ${((backendCpuMs(pgCpu.pid) - pgCpu.at) / 1000).toFixed(2)} s; API waited ${(waited.ms / 1000).toFixed(2)} s for it\n`);
   }
 
   /** After a failure elsewhere: lets the in-flight batch settle so the transaction can roll back cleanly. */
