@@ -88,7 +88,10 @@ async function main() {
   // The bench's own app instance only seeds the project (inject, no listener); the import goes to the child.
   const deps = createDeps(config, { poolMax: 2, name: 'wageguard-bench' });
   const app = await buildApp(deps, { logger: false });
-  const child = fork(process.argv[1]!, ['--serve'], { env: { ...process.env, WG_BENCH_CONFIG: JSON.stringify(env) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // WG_CPU_PROF=<dir>: the API child writes a V8 CPU profile there on exit (node --cpu-prof).
+  // WG_NODE_FLAGS='…': extra node/V8 flags for the API child only (experiments, e.g. --max-semi-space-size=32).
+  const prof = [...(process.env.WG_NODE_FLAGS ? process.env.WG_NODE_FLAGS.split(' ') : []), ...(process.env.WG_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.WG_CPU_PROF}`] : [])];
+  const child = fork(process.argv[1]!, ['--serve'], { execArgv: [...process.execArgv, ...prof], env: { ...process.env, WG_BENCH_CONFIG: JSON.stringify(env) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const addr = await new Promise<{ port: number }>((resolve, reject) => {
     child.once('message', (m) => resolve(m as { port: number }));
     child.once('exit', (code) => reject(new Error(`API child exited with ${code}`)));

@@ -131,6 +131,32 @@ describe('staged batches and set-based apply', () => {
     expect(ev.rows[0]!.n).toBe(1);
   });
 
+  it('foreign keys: set-based by default; a business trigger on engagements switches the import back to per-row checks (and fires)', async () => {
+    const scope = await projectScope(ctx.deps.db, gcPrincipal(), s.projectId);
+    const run = async () => {
+      const ps = Array.from({ length: 5 }, () => person());
+      const list = ps.map((p) => ({ name: p.name, idNumber: p.id, bankCardNumber: p.card, trade: '普工', employerId: s.subId, contractSigned: '是', entryDate: '2026-05-01' }));
+      const r = await importWorkers(ctx.deps.db, ctx.deps.pii, gcPrincipal(), scope, rows(list), '2026-05-01', { batchSize: 2 });
+      expect(r.accepted).toBe(5);
+      // Every engagement written points at the person of its row, on this project, with the row's employer.
+      const ids = r.acceptedRows!.map((x) => x.workerId);
+      const e = (await ctx.deps.db.execute(sql`SELECT count(*)::int AS n FROM engagements e JOIN workers w ON w.id = e.worker_id JOIN companies c ON c.id = e.employer_id
+        WHERE e.project_id = ${s.projectId} AND e.employer_id = ${s.subId} AND e.worker_id = ANY(${`{${ids.join(',')}}`}::uuid[])`)) as unknown as { rows: { n: number }[] };
+      expect(e.rows[0]!.n).toBe(5);
+    };
+    await run();
+    await ctx.deps.db.execute(sql.raw(`CREATE TABLE import_trigger_seen (id uuid);
+      CREATE FUNCTION import_trigger_seen() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO import_trigger_seen VALUES (NEW.id); RETURN NEW; END $$;
+      CREATE TRIGGER import_trigger_seen AFTER INSERT ON engagements FOR EACH ROW EXECUTE FUNCTION import_trigger_seen()`));
+    try {
+      await run();
+      const seen = (await ctx.deps.db.execute(sql`SELECT count(*)::int AS n FROM import_trigger_seen`)) as unknown as { rows: { n: number }[] };
+      expect(seen.rows[0]!.n).toBe(5);
+    } finally {
+      await ctx.deps.db.execute(sql.raw('DROP TRIGGER import_trigger_seen ON engagements; DROP FUNCTION import_trigger_seen(); DROP TABLE import_trigger_seen'));
+    }
+  });
+
   it('a failure in a later batch rolls back the earlier ones', async () => {
     const ps = Array.from({ length: 5 }, () => person());
     async function* broken(): AsyncGenerator<RawRecord> {

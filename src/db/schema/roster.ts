@@ -26,7 +26,8 @@ export const workers = pgTable(
     createdAt: ts('created_at').notNull().defaultNow(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('workers_id_bidx_uq').on(t.idNumberBidx), index('workers_card_bidx_idx').on(t.bankCardBidx)],
+  // Card blind index: equality probes only, so a hash index (no string comparisons on insert; migration 0025).
+  (t) => [uniqueIndex('workers_id_bidx_uq').on(t.idNumberBidx), index('workers_card_bidx_idx').using('hash', t.bankCardBidx)],
 );
 
 /** A worker's engagement on one project with one employer (the subcontractor or the GC). */
