@@ -68,17 +68,17 @@ export async function runSweep(deps: { db: Db }, asOf: string, opts: SweepOption
     opts.trace?.(label, Number(now - mark) / 1e9);
     mark = now;
   };
-  // Independent reads: the two escrow probes run one after the other on a second connection while
-  // the detect transaction selects the overdue lines; they are awaited where first needed. County
-  // parameters are read inside the transaction (a few small queries): fanning them out over the pool
-  // cost more in connection set-up than it saved.
-  const escrow = (async () => [await missedAllocations(db, asOf), await wageBalanceBelowPayroll(db, asOf)] as const)();
-  escrow.catch(() => {}); // awaited below; this only keeps an early failure from being "unhandled"
   const signals: Record<string, number> = {};
   let cp: CountyParams[] = [];
 
   await db.transaction(async (tx) => {
     await tx.execute(SWEEP_LOCK);
+    // Independent reads: the two escrow probes run one after the other on a second connection while
+    // this transaction selects the overdue lines (started once it holds its own connection, so the
+    // critical path keeps the warm one); awaited where first needed. County parameters are read here
+    // (a few small queries): fanning them out over the pool cost more in connection set-up than it saved.
+    const escrow = (async () => [await missedAllocations(db, asOf), await wageBalanceBelowPayroll(db, asOf)] as const)();
+    escrow.catch(() => {}); // awaited below; this only keeps an early failure from being "unhandled"
     await tx.execute(sql`SET LOCAL jit = off`);
     await tx.execute(sql`SET LOCAL work_mem = '64MB'`);
     const params = await sweepParams(tx, asOf);
@@ -102,9 +102,14 @@ export async function runSweep(deps: { db: Db }, asOf: string, opts: SweepOption
     }
     await tx.execute(openCasesSql(asOf, missedJson));
     lap('open cases');
-    for (const [i, s] of membersSql.entries()) {
-      await tx.execute(s);
-      lap(`members ${i}`);
+    // Cases that were open before this sweep: without any (a first sweep) only the members of new
+    // not-submitted cases remain to be written; the other member statements would find nothing.
+    const prior = rows<{ any: boolean }>(await tx.execute(sql`SELECT EXISTS (SELECT 1 FROM arrears_cases c WHERE c.status = 'open'
+      AND NOT EXISTS (SELECT 1 FROM sweep_new n WHERE n.case_id = c.id)) AS any`))[0]!.any;
+    for (const m of membersSql) {
+      if (!prior && m.onlyWithPriorCases) continue;
+      await tx.execute(m.sql);
+      lap(`members: ${m.name}`);
     }
     await tx.execute(totalsSql(missedJson));
     lap('totals');

@@ -163,11 +163,11 @@ export const openCasesSql = (asOf: string, missed: string): SQL => sql`
  * late sheet's lines are linked; paid amounts are re-derived from the lines. Every statement records
  * the cases it changed in `sweep_touched`, so totals are recomputed only where something moved.
  */
-export const membersSql: SQL[] = [
+export const membersSql: { name: string; onlyWithPriorCases: boolean; sql: SQL }[] = [
   // (Members of cases opened by this run are inserted by openCasesSql itself.)
   // Existing cases: only new or changed members reach the upsert (a no-op ON CONFLICT UPDATE still
   // locks, i.e. writes, the row), so a daily re-run is a read.
-  sql`WITH up AS (
+  { name: 'overdue lines of existing cases', onlyWithPriorCases: true, sql: sql`WITH up AS (
     INSERT INTO arrears_case_workers (case_id, project_id, worker_id, line_id, amount_owed_fen, since_month)
     SELECT c.id, o.project_id, o.worker_id, o.line_id, o.owed, o.month
     FROM sweep_owed o JOIN arrears_cases c ON c.project_id = o.project_id AND c.employer_id = o.employer_id AND c.month = o.month AND c.status = 'open'
@@ -178,26 +178,26 @@ export const membersSql: SQL[] = [
       amount_owed_fen = GREATEST(arrears_case_workers.amount_owed_fen, EXCLUDED.amount_owed_fen)
     WHERE arrears_case_workers.line_id IS DISTINCT FROM EXCLUDED.line_id OR arrears_case_workers.amount_owed_fen < EXCLUDED.amount_owed_fen
     RETURNING case_id)
-  INSERT INTO sweep_touched SELECT DISTINCT case_id FROM up`,
-  sql`WITH up AS (
+  INSERT INTO sweep_touched SELECT DISTINCT case_id FROM up` },
+  { name: 'attended workers of not-submitted cases', onlyWithPriorCases: false, sql: sql`WITH up AS (
     INSERT INTO arrears_case_workers (case_id, project_id, worker_id, line_id, amount_owed_fen, since_month)
     SELECT c.id, c.project_id, a.worker_id, NULL, 0, c.month
     FROM arrears_cases c JOIN attendance a ON a.project_id = c.project_id AND a.month = c.month AND a.employer_id = c.employer_id
     WHERE c.status = 'open' AND c.origin = 'not_submitted'
       AND NOT EXISTS (SELECT 1 FROM arrears_case_workers x WHERE x.case_id = c.id AND x.worker_id = a.worker_id)
     ON CONFLICT (case_id, worker_id) DO NOTHING RETURNING case_id)
-  INSERT INTO sweep_touched SELECT DISTINCT case_id FROM up WHERE case_id NOT IN (SELECT case_id FROM sweep_new)`,
+  INSERT INTO sweep_touched SELECT DISTINCT case_id FROM up WHERE case_id NOT IN (SELECT case_id FROM sweep_new)` },
   // A sheet submitted late: its lines become the members' lines (and their debts).
-  sql`WITH up AS (
+  { name: 'lines of late sheets', onlyWithPriorCases: true, sql: sql`WITH up AS (
     UPDATE arrears_case_workers w SET line_id = l.id, amount_owed_fen = GREATEST(w.amount_owed_fen, l.net_fen)
     FROM arrears_cases c, payroll_lines l, payrolls r
     WHERE w.case_id = c.id AND c.status = 'open' AND c.origin = 'not_submitted' AND w.line_id IS NULL AND r.id = l.payroll_id AND r.status <> 'superseded'
       AND l.project_id = c.project_id AND l.employer_id = c.employer_id AND l.month = c.month AND l.worker_id = w.worker_id
     RETURNING w.case_id)
-  INSERT INTO sweep_touched SELECT DISTINCT case_id FROM up`,
+  INSERT INTO sweep_touched SELECT DISTINCT case_id FROM up` },
   // What each member has been paid since: derived from the line, never accumulated. A member whose
   // line is still overdue with the same outstanding amount cannot have changed: skipped cheaply.
-  sql`WITH cand AS MATERIALIZED (
+  { name: 'paid amounts', onlyWithPriorCases: true, sql: sql`WITH cand AS MATERIALIZED (
     SELECT w2.case_id, w2.worker_id, w2.line_id, w2.amount_owed_fen FROM arrears_case_workers w2 JOIN arrears_cases c ON c.id = w2.case_id AND c.status = 'open'
     WHERE w2.line_id IS NOT NULL
       AND NOT (w2.amount_paid_fen = 0 AND EXISTS (SELECT 1 FROM sweep_owed o WHERE o.line_id = w2.line_id AND o.owed = w2.amount_owed_fen))),
@@ -209,7 +209,7 @@ export const membersSql: SQL[] = [
       FROM cand w2 JOIN payroll_lines l ON l.id = w2.line_id) v
     WHERE w.case_id = v.case_id AND w.worker_id = v.worker_id AND (w.amount_paid_fen IS DISTINCT FROM v.paid OR w.paid_by IS DISTINCT FROM v.by)
     RETURNING w.case_id)
-  INSERT INTO sweep_touched SELECT DISTINCT case_id FROM up`,
+  INSERT INTO sweep_touched SELECT DISTINCT case_id FROM up` },
 ];
 
 /**
