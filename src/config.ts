@@ -122,7 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowPrivateWebhookTargets: env.ALLOW_PRIVATE_WEBHOOK_TARGETS === 'true',
     publicBaseUrl: env.PUBLIC_BASE_URL || `http://localhost:${port}`,
     bankWebhookApply: oneOf(env, 'BANK_WEBHOOK_APPLY', nodeEnv === 'test' ? 'inline' : 'async', ['inline', 'async'] as const),
-    reconParallel: int(env, 'RECON_PARALLEL', 1, 1, 16),
+    reconParallel: int(env, 'RECON_PARALLEL', 2, 1, 16),
     generatedAdminKey,
   });
 }

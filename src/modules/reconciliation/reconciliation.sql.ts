@@ -116,11 +116,12 @@ export function lockSql(pms: ChunkPm[]): SQL {
 /**
  * Results and returns that match no line become orphans, once each (the event id derives from the
  * record). Scope: the given banks, records of the given projects or of no known project, value date
- * on or after `fromDate`.
+ * on or after `fromDate`. Two statements: this read-only one finds the candidates (Postgres may run
+ * its hash anti-joins over whole tables in parallel; a data-modifying statement never runs in
+ * parallel), then `orphansInsertSql` stores the few it found.
  */
-export function orphansSql(bankIds: string[], projectIds: string[], fromDate: string, asOf: string): SQL {
-  return sql`WITH cand AS (
-    SELECT r.* FROM bank_records r
+export function orphanCandidatesSql(bankIds: string[], projectIds: string[], fromDate: string): SQL {
+  return sql`SELECT r.id FROM bank_records r
     WHERE r.kind IN ('result', 'return') AND r.bank_id = ANY(${arr(bankIds)}::uuid[])
       AND (r.project_id IS NULL OR r.project_id = ANY(${arr(projectIds)}::uuid[]))
       AND r.value_date >= ${fromDate}::date
@@ -129,10 +130,15 @@ export function orphansSql(bankIds: string[], projectIds: string[], fromDate: st
       -- instructions first: narrow, and they carry nearly every line's EndToEndId
       AND NOT EXISTS (SELECT 1 FROM recon_inferred_matches m WHERE m.bank_record_id = r.id)
       AND NOT EXISTS (SELECT 1 FROM instructions i WHERE i.end_to_end_id = r.end_to_end_id)
-      AND NOT EXISTS (SELECT 1 FROM payroll_lines pl WHERE pl.end_to_end_id = r.end_to_end_id)),
-  ins AS (
+      AND NOT EXISTS (SELECT 1 FROM payroll_lines pl WHERE pl.end_to_end_id = r.end_to_end_id)`;
+}
+
+/** Store the candidate orphans (ids from orphanCandidatesSql, same transaction) and their events. */
+export function orphansInsertSql(ids: string[], asOf: string): SQL {
+  return sql`WITH ins AS (
     INSERT INTO recon_orphans (bank_record_id, bank_id, project_id, end_to_end_id, kind, status, reason_code, amount_fen, value_date, detected_as_of)
-    SELECT id, bank_id, project_id, end_to_end_id, kind, status, reason_code, amount_fen, value_date, ${asOf}::date FROM cand
+    SELECT id, bank_id, project_id, end_to_end_id, kind, status, reason_code, amount_fen, value_date, ${asOf}::date
+    FROM bank_records WHERE id = ANY(${arr(ids)}::uuid[])
     ON CONFLICT DO NOTHING
     RETURNING *),
   ev AS (
