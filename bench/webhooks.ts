@@ -17,7 +17,7 @@
  * Prints one JSON line last: { bench, perSec, p99Ms, barePerSec, ratio, batchedResultsPerSec, applyResultsPerSec, … }.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import http from 'node:http';
+import { signedPoster } from './lib-signed-post.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -241,29 +241,7 @@ async function main() {
     // 1000-result events, several in flight at once (a bank delivering large batch reports).
     // Bodies are encoded once (the client's own cost is not what is measured).
     const all = batches.map((b) => Buffer.from(JSON.stringify({ type: 'disbursement.result', data: { results: b.map(result) } })));
-    // node:http with a keep-alive agent: fetch cost the client ~8 ms CPU per 160 KB event on these
-    // 2 cores, more than the server and Postgres together (a real bank sends from its own machine).
-    const agent = new http.Agent({ keepAlive: true, maxSockets: BATCH_CONC });
-    const post = (body: Buffer) => new Promise<{ status: number; json: { duplicate?: boolean } }>((resolve, reject) => {
-      const id = `msg_${randomUUID()}`;
-      const ts = Math.floor(Date.now() / 1000);
-      const req = http.request({ host: '127.0.0.1', port: ports.api, path: apiPath, method: 'POST', agent, headers: {
-        'content-type': 'application/json', 'content-length': body.byteLength, 'webhook-id': id, 'webhook-timestamp': String(ts),
-        'webhook-signature': signWebhook(secret, id, ts, body) } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          try {
-            resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
-          } catch (e) {
-            reject(e);
-          }
-        });
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
+    const { post, close: closePoster } = signedPoster(ports.api, apiPath, secret, BATCH_CONC);
     for (const body of all.slice(0, BATCH_WARMUP)) {
       const r = await post(body);
       if (r.status !== 200) throw new Error(`warm-up event answered ${r.status}`);
@@ -290,7 +268,7 @@ async function main() {
       }
     }));
     const batchedSec = (performance.now() - t0) / 1000;
-    agent.destroy();
+    closePoster();
     const c4 = await cpu();
     const own4 = process.cpuUsage(own3);
     const p4 = await pgCpu();
