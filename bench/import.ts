@@ -6,7 +6,7 @@
  * rows, seconds, rowsPerSec, copySeconds, ratio, peakRssMb (= the API process), apiCpuSeconds.
  */
 import { createReadStream, createWriteStream, rmSync } from 'node:fs';
-import http from 'node:http';
+import { requestJson } from './lib-http.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -108,23 +108,10 @@ async function main() {
     const own0 = process.cpuUsage();
     // node:http streaming the file (the load generator must stay cheap on these shared 2 cores: a
     // bank's or contractor's upload runs on its own machine); reported as clientCpuSeconds.
-    const res = await new Promise<{ status: number; json: { accepted: number; rejected: unknown[] } }>((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port: addr.port, path: `/v1/projects/${s.projectId}/workers/import`, method: 'POST',
-        headers: { ...s.headers.sub, 'content-type': 'text/csv', 'transfer-encoding': 'chunked' } }, (r) => {
-        const chunks: Buffer[] = [];
-        r.on('data', (c: Buffer) => chunks.push(c));
-        r.on('end', () => {
-          try {
-            resolve({ status: r.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
-          } catch (e) {
-            reject(e);
-          }
-        });
-        r.on('error', reject);
-      });
-      req.on('error', reject);
-      pipeline(createReadStream(csvPath), req).catch(reject);
-    });
+    const res = await requestJson<{ accepted: number; rejected: unknown[] }>({ host: '127.0.0.1', port: addr.port,
+      path: `/v1/projects/${s.projectId}/workers/import`, method: 'POST',
+      headers: { ...s.headers.sub, 'content-type': 'text/csv', 'transfer-encoding': 'chunked' } },
+    (req) => void pipeline(createReadStream(csvPath), req).catch((e) => req.destroy(e)));
     const body = res.json;
     const own = process.cpuUsage(own0);
     const seconds = (performance.now() - t0) / 1000;

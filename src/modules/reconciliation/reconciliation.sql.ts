@@ -65,7 +65,7 @@ export function statementRowsSql(pms: ChunkPm[]): SQL {
  * GC-advance instructions naming it. Clearing batches are few, so they are found through the
  * project's batches rather than an index on instructions.payroll_line_id.
  */
-export const keysCte = sql`clr AS (
+const keysCte = sql`clr AS (
     SELECT i.end_to_end_id AS e2e, i.payroll_line_id AS line_id, CASE b.kind WHEN 'deposit_draw' THEN 'deposit' ELSE 'gc' END AS payer
     FROM batches b JOIN instructions i ON i.batch_id = b.id
     WHERE b.project_id IN (SELECT project_id FROM pm) AND b.kind <> 'payroll' AND i.payroll_line_id IS NOT NULL),
