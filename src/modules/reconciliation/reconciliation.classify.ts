@@ -5,8 +5,8 @@ const PROBLEM = sql.raw(`('paid_late', 'underpaid', 'overpaid', 'rejected', 'wro
 
 /** The per-line figures every classified line carries (simple and complex lines alike, same order). */
 const LINE_COLS = ['id', 'project_id', 'worker_id', 'month', 'net_fen', 'status', 'paid_fen', 'paid_on', 'reason_code', 'inferred', 'paid_by',
-  'recon_version', 'county_code', 'pay_date', 'deadline', 'reg_card'];
-const lineCols = (a: string) => sql.raw(LINE_COLS.filter((c) => c !== 'reg_card').map((c) => `${a}.${c}`).join(', '));
+  'recon_version', 'county_code', 'pay_date', 'deadline'];
+const lineCols = (a: string) => sql.raw(LINE_COLS.map((c) => `${a}.${c}`).join(', '));
 
 /**
  * Records paying a line under another EndToEndId (clearing instructions: deposit draw / GC advance)
@@ -53,7 +53,8 @@ export function classifySql(pms: ChunkPm[], asOf: string, opts: { extra: boolean
   -- the join of a 500,000-line chunk). The bank records of other chunks fall out in the filter.
   lr AS MATERIALIZED (
     SELECT * FROM (
-      SELECT ${sql.raw(LINE_COLS.map((c) => `l.${c}`).join(', '))}, r.id AS rid, r.kind, r.status AS r_status, r.reason_code AS r_reason, r.amount_fen, r.value_date, r.card_bidx, r.received_at,
+      -- only what classification needs (payroll and employer come back from the update's RETURNING)
+      SELECT ${lineCols('l')}, l.reg_card, r.id AS rid, r.kind, r.status AS r_status, r.reason_code AS r_reason, r.amount_fen, r.value_date, r.card_bidx, r.received_at,
         (r.kind = 'result' AND r.status IN ('ACSC', 'ACCC')) AS settled
       FROM l FULL JOIN (SELECT * FROM bank_records WHERE kind IN ('result', 'return')) r ON r.end_to_end_id = l.end_to_end_id
       OFFSET 0) x
@@ -181,7 +182,7 @@ ${extraCte(opts.extra)}
       reason_code = chg.new_reason_code, inferred = chg.new_inferred, paid_by = chg.new_paid_by,
       recon_version = pl.recon_version + 1, updated_at = now()
     FROM chg WHERE pl.id = chg.id AND ${chunkLinesFilter(pms, 'pl')}
-    RETURNING pl.id, pl.recon_version AS version, pl.project_id, pl.payroll_id, pl.worker_id, pl.employer_id, pl.month, pl.net_fen,
+    RETURNING pl.id, pl.recon_version AS version /* the new one */, pl.project_id, pl.payroll_id, pl.worker_id, pl.employer_id, pl.month, pl.net_fen,
       chg.county_code, chg.status AS from_status, chg.new_status, chg.why, chg.new_reason_code, chg.new_paid, chg.new_paid_on,
       chg.new_inferred, chg.new_paid_by, chg.rids, chg.routine),
   hist AS (
