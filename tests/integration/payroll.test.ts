@@ -94,6 +94,30 @@ describe('wage sheet submission', () => {
     const list = await ctx.app.inject({ url: `/v1/projects/${s.projectId}/payrolls?month=${s.month}`, headers: s.headers.gc });
     expect(list.json().items.map((x: { status: string }) => x.status).sort()).toEqual(['submitted', 'superseded']);
   });
+
+  it('pages the project list with limit and cursor, newest first, and refuses a cursor it did not issue', async () => {
+    const url = `/v1/projects/${s.projectId}/payrolls`;
+    const all = (await ctx.app.inject({ url, headers: s.headers.gc })).json();
+    expect(all.items.length).toBeGreaterThanOrEqual(2);
+    expect(all.nextCursor).toBeNull();
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const r = await ctx.app.inject({ url: `${url}?limit=1${cursor ? `&cursor=${cursor}` : ''}`, headers: s.headers.gc });
+      expect(r.statusCode).toBe(200);
+      const page = r.json() as { items: { id: string }[]; nextCursor: string | null };
+      expect(page.items).toHaveLength(1);
+      seen.push(page.items[0]!.id);
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(all.items.map((x: { id: string }) => x.id));
+    const hand = Buffer.from(JSON.stringify('not-a-uuid')).toString('base64url');
+    for (const bad of ['nonsense', hand]) {
+      const r = await ctx.app.inject({ url: `${url}?cursor=${bad}`, headers: s.headers.gc });
+      expect(r.statusCode).toBe(400);
+      expect(r.json().errors).toContainEqual(expect.objectContaining({ path: 'querystring.cursor' }));
+    }
+  });
 });
 
 describe('approval (GC pays on behalf)', () => {

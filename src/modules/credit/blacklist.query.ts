@@ -1,7 +1,7 @@
 /** Read side of the blacklist: entry detail, a company's proposals, the published list and its export. */
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
-import { decodeCursor, encodeCursor } from '../platform/common.schemas.js';
+import { dateUuidCursor, encodeCursor, readCursor } from '../platform/common.schemas.js';
 import { loadEntry } from './blacklist.service.js';
 import { removalRequests } from './removal.service.js';
 
@@ -43,7 +43,7 @@ const CURRENT = (asOf: string) => sql`status = 'listed' AND listed_on <= ${asOf}
 
 /** Current listings as of `asOf`, oldest listing first, keyset-paginated on (listed_on, id). */
 export async function currentListings(db: DbOrTx, asOf: string, limit: number, cursor?: string) {
-  const after = decodeCursor<[string, string]>(cursor);
+  const after = readCursor(cursor, dateUuidCursor);
   const page = await rows<PublishedEntry>(db, sql`${PUBLISHED} WHERE ${CURRENT(asOf)}
     ${after ? sql`AND (listed_on, id) > (${after[0]}::date, ${after[1]}::uuid)` : sql``}
     ORDER BY listed_on, id LIMIT ${limit + 1}`);

@@ -4,7 +4,7 @@ import type { PiiCipher } from '../../lib/crypto.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { appendAudit } from '../audit/audit.service.js';
 import type { Principal } from '../auth/auth.types.js';
-import { decodeCursor, encodeCursor } from '../platform/common.schemas.js';
+import { encodeCursor, readCursor, uuidCursor } from '../platform/common.schemas.js';
 
 type Rows<T> = { rows: T[] };
 /** Raw `execute` may hand timestamps back as strings or Dates depending on the driver setup. */
@@ -14,7 +14,7 @@ const iso = (v: unknown) => new Date(v as string).toISOString();
 const bankFilter = (p: Principal) => (p.role === 'admin' ? sql`TRUE` : sql`b.bank_id = ${p.bankId}`);
 
 export async function listBankBatches(db: DbOrTx, p: Principal, status: string | undefined, limit: number, cursor?: string) {
-  const after = decodeCursor<string>(cursor);
+  const after = readCursor(cursor, uuidCursor);
   const r = (await db.execute(sql`
     SELECT b.id, b.project_id, b.kind, b.status, b.line_count, b.total_fen, b.debtor_account, b.debtor_name,
       b.requested_execution_date::text AS exec, b.created_at

@@ -3,7 +3,7 @@ import type { DbOrTx } from '../../db/client.js';
 import { ForbiddenError, NotFoundError } from '../../lib/errors.js';
 import { fenFromDb } from '../../lib/money.js';
 import type { Principal } from '../auth/auth.types.js';
-import { decodeCursor, encodeCursor } from '../platform/common.schemas.js';
+import { encodeCursor, readCursor, uuidCursor } from '../platform/common.schemas.js';
 import { clearanceRateBp } from './enforcement.rules.js';
 
 const rows = <T>(r: unknown): T[] => (r as { rows: T[] }).rows;
@@ -62,7 +62,7 @@ export interface CaseFilter {
 
 export async function listCases(db: DbOrTx, p: Principal, f: CaseFilter) {
   const limit = f.limit ?? 100;
-  const after = decodeCursor<string>(f.cursor);
+  const after = readCursor(f.cursor, uuidCursor);
   const conds: SQL[] = [visibleCasesSql(p)];
   if (f.countyCode) conds.push(sql`c.county_code = ${f.countyCode}`);
   if (f.status) conds.push(sql`c.status = ${f.status}`);

@@ -8,6 +8,7 @@ import type { Principal } from '../auth/auth.types.js';
 import { projectScope, requireRelation } from '../auth/scope.js';
 import { createBatch } from '../disbursement/batch.service.js';
 import { projectAccounts } from '../escrow/ledger.service.js';
+import { encodeCursor, readCursor, uuidCursor } from '../platform/common.schemas.js';
 
 type Rows<T> = { rows: T[] };
 /** Raw `execute` may hand timestamps back as strings or Dates depending on the driver setup. */
@@ -89,22 +90,27 @@ export async function getPayroll(db: DbOrTx, actor: Principal, payrollId: string
   };
 }
 
-export async function listPayrolls(db: DbOrTx, actor: Principal, projectId: string, month?: string) {
+/** Wage sheets of a project, newest month first; keyset pages on (month, submitted_at, id), cursor = last id. */
+export async function listPayrolls(db: DbOrTx, actor: Principal, projectId: string, q: { month?: string; limit?: number; cursor?: string }) {
   const scope = await projectScope(db, actor, projectId);
   const ownOnly = !scope.relations.some((r) => r === 'gc' || r === 'inspector' || r === 'admin' || r === 'regulator');
+  const limit = q.limit ?? 100;
+  const after = readCursor(q.cursor, uuidCursor);
   const r = (await db.execute(sql`
     SELECT id, employer_id, month, status, line_count, total_net_fen, batch_id, allocation_shortfall_fen, submitted_at, supersedes_id
-    FROM payrolls WHERE project_id = ${projectId} ${month ? sql`AND month = ${month}` : sql``}
+    FROM payrolls WHERE project_id = ${projectId} ${q.month ? sql`AND month = ${q.month}` : sql``}
       ${ownOnly ? sql`AND employer_id = ${actor.companyId}` : sql``}
-    ORDER BY month DESC, submitted_at DESC LIMIT 500`)) as unknown as Rows<{
+      ${after ? sql`AND (month, submitted_at, id) < (SELECT month, submitted_at, id FROM payrolls WHERE id = ${after} AND project_id = ${projectId})` : sql``}
+    ORDER BY month DESC, submitted_at DESC, id DESC LIMIT ${limit + 1}`)) as unknown as Rows<{
     id: string; employer_id: string; month: string; status: string; line_count: number; total_net_fen: string; batch_id: string | null;
     allocation_shortfall_fen: string; submitted_at: Date; supersedes_id: string | null;
   }>;
+  const page = r.rows.slice(0, limit);
   return {
-    items: r.rows.map((x) => ({
+    items: page.map((x) => ({
       id: x.id, employerId: x.employer_id, month: x.month, status: x.status, lineCount: x.line_count, totalNetFen: Number(x.total_net_fen),
       batchId: x.batch_id, allocationShortfallFen: Number(x.allocation_shortfall_fen), submittedAt: iso(x.submitted_at), supersedesId: x.supersedes_id,
     })),
-    nextCursor: null,
+    nextCursor: r.rows.length > limit ? encodeCursor(page[page.length - 1]!.id) : null,
   };
 }

@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Deps } from '../../deps.js';
 import { requireRole } from '../auth/auth.plugin.js';
-import { IdParams, IsoMonth, Page, problems } from '../platform/common.schemas.js';
+import { IdParams, IsoMonth, Page, PageQuery, problems } from '../platform/common.schemas.js';
 import { approvePayroll, getPayroll, listPayrolls } from './payroll-approve.service.js';
 import { ApproveResponse, PayrollListItem, PayrollOut, SubmitPayrollBody, SubmitPayrollResponse } from './payroll.schemas.js';
 import { submitPayroll } from './payroll.service.js';
@@ -29,10 +29,10 @@ export default async function payrollRoutes(appIn: FastifyInstance, { deps }: { 
   app.get('/v1/projects/:id/payrolls', {
     schema: {
       operationId: 'listPayrolls', tags: ['payroll'], summary: 'Wage sheets of a project, newest month first',
-      params: IdParams, querystring: Type.Object({ month: Type.Optional(IsoMonth()) }),
-      response: { 200: Page(PayrollListItem), ...problems(401, 404) },
+      params: IdParams, querystring: Type.Object({ month: Type.Optional(IsoMonth()), ...PageQuery }, { additionalProperties: false }),
+      response: { 200: Page(PayrollListItem), ...problems(400, 401, 404) },
     },
-  }, async (req) => listPayrolls(deps.db, requireRole(req), req.params.id, req.query.month));
+  }, async (req) => listPayrolls(deps.db, requireRole(req), req.params.id, req.query));
 
   app.get('/v1/payrolls/:id', {
     schema: {

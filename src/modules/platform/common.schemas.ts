@@ -1,4 +1,6 @@
 import { Type, type TSchema } from 'typebox';
+import { BadRequestError } from '../../lib/errors.js';
+import { isUuid } from '../../lib/ids.js';
 
 /** Shared schema pieces. `$id`-named ones are registered with addSchema and referenced by Type.Ref. */
 export const FieldErrorSchema = Type.Object({ path: Type.String(), message: Type.String() }, { $id: 'FieldError' });
@@ -49,3 +51,20 @@ export function decodeCursor<T>(c: string | undefined): T | null {
     return null;
   }
 }
+
+/**
+ * Read a cursor this API issued, checking its shape. A cursor that does not decode, or decodes to
+ * something else (a hand-made one), is the client's mistake: 400 with the field path. Decoded
+ * without a check it reached SQL as a bad uuid or date and the answer was a 500.
+ */
+export function readCursor<T>(c: string | undefined, valid: (v: unknown) => v is T): T | null {
+  if (c === undefined || c === '') return null;
+  const v = decodeCursor<unknown>(c);
+  if (v === null || !valid(v)) throw new BadRequestError('Malformed cursor', [{ path: 'querystring.cursor', message: 'not a cursor issued by this endpoint' }]);
+  return v;
+}
+/** Cursor shapes: a uuid; `[date, uuid]`; `{ id: uuid }`. */
+export const uuidCursor = (v: unknown): v is string => typeof v === 'string' && isUuid(v);
+const isDate = (v: unknown): v is string => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(v));
+export const dateUuidCursor = (v: unknown): v is [string, string] => Array.isArray(v) && v.length === 2 && isDate(v[0]) && uuidCursor(v[1]);
+export const idObjectCursor = (v: unknown): v is { id: string } => typeof v === 'object' && v !== null && uuidCursor((v as { id?: unknown }).id);

@@ -6,7 +6,7 @@ import { ConflictError, NotFoundError, UnprocessableError } from '../../lib/erro
 import { appendAudit } from '../audit/audit.service.js';
 import type { Principal } from '../auth/auth.types.js';
 import type { ProjectScope } from '../auth/scope.js';
-import { decodeCursor, encodeCursor } from '../platform/common.schemas.js';
+import { encodeCursor, idObjectCursor, readCursor } from '../platform/common.schemas.js';
 import { getPolicy } from '../policy/policy.service.js';
 import { projectParties } from '../registry/registry.service.js';
 import { checkDispatchedCap } from './compliance.service.js';
@@ -45,7 +45,7 @@ export function employerFilter(scope: ProjectScope, actor: Principal): string | 
 
 export async function listWorkers(db: DbOrTx, scope: ProjectScope, actor: Principal, q: { limit?: number; cursor?: string; employerId?: string; active?: boolean }) {
   const limit = q.limit ?? 100;
-  const after = decodeCursor<{ id: string }>(q.cursor)?.id ?? '00000000-0000-0000-0000-000000000000';
+  const after = readCursor(q.cursor, idObjectCursor)?.id ?? '00000000-0000-0000-0000-000000000000';
   const only = employerFilter(scope, actor);
   const r = (await db.execute(sql`
     SELECT e.id AS engagement_id, w.id, w.name, w.id_number_masked, w.bank_card_masked, w.phone_masked, w.gender, w.birth_date::text,
