@@ -115,7 +115,7 @@ describe('wage sheet submission', () => {
     for (const bad of ['nonsense', hand]) {
       const r = await ctx.app.inject({ url: `${url}?cursor=${bad}`, headers: s.headers.gc });
       expect(r.statusCode).toBe(400);
-      expect(r.json().errors).toContainEqual(expect.objectContaining({ path: 'querystring.cursor' }));
+      expect(r.json().errors).toContainEqual(expect.objectContaining({ path: 'query.cursor' }));
     }
   });
 });

@@ -23,6 +23,7 @@ describe('byte-level precheck of disbursement.result', () => {
     expect(pre(JSON.stringify(event(3), null, 2))).toBe(true);
     expect(pre(JSON.stringify({ data: event(2).data, type: 'disbursement.result' }))).toBe(true);
     expect(pre(JSON.stringify({ type: 'disbursement.result', data: { results: [{ ...result(1), reasonCode: 'AC04', status: 'RJCT' }] } }))).toBe(true);
+    expect(pre(JSON.stringify({ type: 'disbursement.result', data: { results: [{ ...result(1), valueDate: '2028-02-29' }] } }))).toBe(true);
     expect(pre(JSON.stringify({ type: 'disbursement.result', data: { results: [{ ...result(1), endToEndId: '工资'.repeat(17) + 'x' }] } }))).toBe(true);
   });
 
@@ -36,6 +37,9 @@ describe('byte-level precheck of disbursement.result', () => {
       JSON.stringify({ type: 'disbursement.result', data: { results: [{ ...result(1), endToEndId: 'x'.repeat(36) }] } }),
       JSON.stringify({ type: 'disbursement.result', data: { results: [{ ...result(1), endToEndId: '' }] } }),
       JSON.stringify({ type: 'disbursement.result', data: { results: [{ ...result(1), valueDate: '2026-1-10' }] } }),
+      // digits in the right places but no such day: the schema's format 'date' refuses them
+      ...['2026-02-30', '2025-02-29', '2026-13-01', '2026-00-10', '2026-04-31', '2026-01-00'].map((d) =>
+        JSON.stringify({ type: 'disbursement.result', data: { results: [{ ...result(1), valueDate: d }] } })),
       JSON.stringify({ type: 'disbursement.result', data: { results: [{ ...result(1), creditorCardNumber: undefined }] } }),
       // valid, but not the canonical shape: the normal path decides
       JSON.stringify({ type: 'disbursement.result', data: { results: [{ ...result(1), note: 'x' }] } }),

@@ -40,7 +40,7 @@ export default async function alertsRoutes(app: FastifyInstance, { deps }: { dep
     let after = 0;
     if (q.cursor) {
       const c = decodeCursor<{ s: number }>(q.cursor);
-      if (!c || !Number.isSafeInteger(c.s) || c.s < 0) throw new BadRequestError('Malformed cursor', [{ path: 'querystring.cursor', message: 'not a cursor issued by this feed' }]);
+      if (!c || !Number.isSafeInteger(c.s) || c.s < 0) throw new BadRequestError('Malformed cursor', [{ path: 'query.cursor', message: 'not a cursor issued by this feed' }]);
       after = c.s;
     }
     const limit = q.limit ?? 100;

@@ -45,7 +45,7 @@ export default async function subscriptionRoutes(app: FastifyInstance, { deps }:
     let before: number | null = null;
     if (q.cursor) {
       const c = decodeCursor<{ b: number }>(q.cursor);
-      if (!c || !Number.isSafeInteger(c.b)) throw new BadRequestError('Malformed cursor', [{ path: 'querystring.cursor', message: 'not a cursor issued here' }]);
+      if (!c || !Number.isSafeInteger(c.b)) throw new BadRequestError('Malformed cursor', [{ path: 'query.cursor', message: 'not a cursor issued here' }]);
       before = c.b;
     }
     const limit = q.limit ?? 100;

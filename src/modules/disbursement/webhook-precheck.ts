@@ -84,14 +84,21 @@ class Cursor {
     }
     return -1;
   }
-  /** The last string is YYYY-MM-DD as the schema's pattern ^\d{4}-\d{2}-\d{2}$ (ASCII digits). */
+  /** The last string is a calendar date YYYY-MM-DD, as the schema's pattern and `format: 'date'` require. */
   isDate(): boolean {
     if (this.se - this.ss !== 10) return false;
     for (let j = 0; j < 10; j++) {
       const c = this.b[this.ss + j]!;
       if (j === 4 || j === 7 ? c !== 0x2d : c < 0x30 || c > 0x39) return false;
     }
-    return true;
+    const n = (at: number, len: number) => {
+      let v = 0;
+      for (let j = 0; j < len; j++) v = v * 10 + this.b[this.ss + at + j]! - 0x30;
+      return v;
+    };
+    const y = n(0, 4), m = n(5, 2), d = n(8, 2);
+    const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+    return m >= 1 && m <= 12 && d >= 1 && d <= (m === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(m) ? 30 : 31);
   }
   /** The last string as text: only used on short ASCII tokens (keys, literals). */
   text() {

@@ -26,7 +26,11 @@ export function problems(...codes: number[]): Record<number, TSchema> {
 }
 
 export const Uuid = (description?: string) => Type.String({ format: 'uuid', description });
-export const IsoDate = (description?: string) => Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description, maxLength: 10 });
+/**
+ * A calendar date. `format: 'date'` on top of the pattern: the pattern alone let 2026-02-30 and
+ * 2026-13-01 through to SQL, which answered 500 (or, in JavaScript date arithmetic, rolled over).
+ */
+export const IsoDate = (description?: string) => Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', format: 'date', description, maxLength: 10 });
 export const IsoMonth = (description?: string) => Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description, maxLength: 7 });
 /** Integer fen; bounded to 2^53 so JSON numbers stay exact. */
 export const Fen = (description?: string) => Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description });
@@ -60,7 +64,7 @@ export function decodeCursor<T>(c: string | undefined): T | null {
 export function readCursor<T>(c: string | undefined, valid: (v: unknown) => v is T): T | null {
   if (c === undefined || c === '') return null;
   const v = decodeCursor<unknown>(c);
-  if (v === null || !valid(v)) throw new BadRequestError('Malformed cursor', [{ path: 'querystring.cursor', message: 'not a cursor issued by this endpoint' }]);
+  if (v === null || !valid(v)) throw new BadRequestError('Malformed cursor', [{ path: 'query.cursor', message: 'not a cursor issued by this endpoint' }]);
   return v;
 }
 /** Cursor shapes: a uuid; `[date, uuid]`; `{ id: uuid }`. */

@@ -36,7 +36,7 @@ export default async function reconciliationRoutes(app: FastifyInstance, { deps 
     const p = requireRole(req);
     const { id } = req.params as { id: string };
     const q = req.query as { limit?: number; cursor?: string };
-    if (q.cursor !== undefined && !isUuid(q.cursor)) throw new BadRequestError('Malformed cursor', [{ path: 'querystring.cursor', message: 'not a cursor from this endpoint' }]);
+    if (q.cursor !== undefined && !isUuid(q.cursor)) throw new BadRequestError('Malformed cursor', [{ path: 'query.cursor', message: 'not a cursor from this endpoint' }]);
     const pr = await payrollProject(deps.db, id);
     await projectScope(deps.db, p, pr.projectId);
     const page = await payrollReconciliation(deps.db, id, q.limit ?? 500, q.cursor ?? null);

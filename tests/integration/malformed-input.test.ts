@@ -1,5 +1,7 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/context.js';
+import { one } from '../helpers/disbursement.js';
 import { seedProject, type SeededProject } from '../helpers/seed.js';
 
 let ctx: TestContext;
@@ -24,12 +26,12 @@ describe('list cursors', () => {
     { url: '/v1/bank/batches', headers: s.headers.bank, good: cursorOf(UUID), wrong: [cursorOf('x'), cursorOf(null)] },
   ];
 
-  it('a cursor of the wrong shape is a 400 naming querystring.cursor, never a 500', async () => {
+  it('a cursor of the wrong shape is a 400 naming query.cursor, never a 500', async () => {
     for (const l of lists()) {
       for (const c of ['%%%', 'bm9wZQ', ...l.wrong]) {
         const r = await ctx.app.inject({ url: `${l.url}?cursor=${c}`, headers: l.headers });
         expect(r.statusCode, `${l.url} cursor=${c}`).toBe(400);
-        expect(r.json().errors, l.url).toContainEqual(expect.objectContaining({ path: 'querystring.cursor' }));
+        expect(r.json().errors, l.url).toContainEqual(expect.objectContaining({ path: 'query.cursor' }));
       }
     }
   });
@@ -40,5 +42,32 @@ describe('list cursors', () => {
       expect(r.statusCode, l.url).toBe(200);
       expect(Array.isArray(r.json().items)).toBe(true);
     }
+  });
+});
+
+// Dates: the schema's pattern alone let 2026-02-30 and 2026-13-01 through to SQL (500) or to
+// JavaScript date arithmetic (silently rolled over into March).
+describe('impossible calendar dates', () => {
+  const bad = ['2026-02-30', '2025-02-29', '2026-13-01', '2026-00-10', '2026-04-31'];
+
+  it('are a 400 naming the field, and change nothing', async () => {
+    const active = async () => Number((await one<{ n: string }>(ctx, sql`SELECT count(*) AS n FROM engagements WHERE project_id = ${s.projectId} AND exit_date IS NULL`)).n);
+    const before = await active();
+    for (const d of bad) {
+      const dep = await ctx.app.inject({ url: `/v1/projects/${s.projectId}/deposit?asOf=${d}`, headers: s.headers.gc });
+      expect(dep.statusCode, `deposit asOf=${d}`).toBe(400);
+      expect(dep.json().errors).toContainEqual(expect.objectContaining({ path: 'query.asOf' }));
+      const exit = await ctx.app.inject({ method: 'POST', url: `/v1/projects/${s.projectId}/workers/${s.workerIds[0]}/exit`, headers: s.headers.gc, payload: { exitDate: d } });
+      expect(exit.statusCode, `exit ${d}`).toBe(400);
+      expect(exit.json().errors).toContainEqual(expect.objectContaining({ path: 'body.exitDate' }));
+      const sweep = await ctx.app.inject({ method: 'POST', url: '/v1/admin/sweeps', headers: ctx.admin, payload: { asOf: d } });
+      expect(sweep.statusCode, `sweep ${d}`).toBe(400);
+      expect(sweep.json().errors).toContainEqual(expect.objectContaining({ path: 'body.asOf' }));
+    }
+    expect(await active()).toBe(before);
+  });
+
+  it('a real leap day passes', async () => {
+    expect((await ctx.app.inject({ url: `/v1/projects/${s.projectId}/deposit?asOf=2028-02-29`, headers: s.headers.gc })).statusCode).toBe(200);
   });
 });
