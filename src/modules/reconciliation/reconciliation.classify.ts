@@ -45,20 +45,31 @@ export function extraExistsSql(pms: ChunkPm[]): SQL {
  * receiving settled wages of several workers in a project-month) are found by counting records per
  * card first and checking distinct workers only on the cards that received more than one.
  */
-export function classifySql(pms: ChunkPm[], asOf: string, opts: { extra: boolean }): SQL {
-  return sql`WITH ${pmCte(pms)}, ${linesCte(pms)},
-  -- A FULL join kept as such by OFFSET 0, then filtered to the chunk's lines: for a LEFT join the
-  -- planner hashed the whole chunk's wide line rows a second time (they were already hashed once
-  -- to meet the workers); for a full join it hashes one side once (measured: 6.8 s -> 3.7 s for
-  -- the join of a 500,000-line chunk). The bank records of other chunks fall out in the filter.
-  lr AS MATERIALIZED (
-    SELECT * FROM (
-      -- only what classification needs (payroll and employer come back from the update's RETURNING)
-      SELECT ${lineCols('l')}, l.reg_card, r.id AS rid, r.kind, r.status AS r_status, r.reason_code AS r_reason, r.amount_fen, r.value_date, r.card_bidx, r.received_at,
-        (r.kind = 'result' AND r.status IN ('ACSC', 'ACCC')) AS settled
+/**
+ * The chunk's lines, each with its own-EndToEndId records (one row per record, or one row without).
+ *
+ * A big chunk (most of a month) meets the records in a FULL join kept as such by OFFSET 0, then
+ * filtered to the chunk's lines: for a LEFT join the planner hashed the chunk's wide line rows a
+ * second time (already hashed once to meet the workers); for the full join it hashes one side once
+ * (6.8 s -> 3.7 s for the join of a 500,000-line chunk). A full join cannot probe an index, though,
+ * so a small chunk (one batch) keeps the LEFT join and its index probes: a full join would read every
+ * bank record there is.
+ */
+function ownRecords(big: boolean): SQL {
+  const cols = sql`${lineCols('l')}, l.reg_card, r.id AS rid, r.kind, r.status AS r_status, r.reason_code AS r_reason, r.amount_fen, r.value_date,
+        r.card_bidx, r.received_at, (r.kind = 'result' AND r.status IN ('ACSC', 'ACCC')) AS settled`;
+  return big
+    ? sql`SELECT * FROM (
+      SELECT ${cols}
       FROM l FULL JOIN (SELECT * FROM bank_records WHERE kind IN ('result', 'return')) r ON r.end_to_end_id = l.end_to_end_id
       OFFSET 0) x
-    WHERE x.id IS NOT NULL),
+    WHERE x.id IS NOT NULL`
+    : sql`SELECT ${cols} FROM l LEFT JOIN bank_records r ON r.end_to_end_id = l.end_to_end_id AND r.kind IN ('result', 'return')`;
+}
+
+export function classifySql(pms: ChunkPm[], asOf: string, opts: { extra: boolean; big: boolean }): SQL {
+  return sql`WITH ${pmCte(pms)}, ${linesCte(pms)},
+  lr AS MATERIALIZED (${ownRecords(opts.big)}),
 ${extraCte(opts.extra)}
   -- restricted to the chunk's lines (a hash of the few extra rows probed by one scan of lr)
   ex AS MATERIALIZED (

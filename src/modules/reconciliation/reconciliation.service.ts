@@ -97,7 +97,7 @@ async function runChunk(db: DbOrTx, chunk: (ChunkPm & { lines: number })[], asOf
     stepMs.claim += Math.round(clock() - t);
     t = clock();
     const extra = (await rowsOf<{ any: boolean }>(tx.execute(extraExistsSql(chunk))))[0]?.any ?? false;
-    const out = (await rowsOf<{ lines: number; changed: number; events: number }>(tx.execute(classifySql(chunk, asOf, { extra }))))[0]!;
+    const out = (await rowsOf<{ lines: number; changed: number; events: number }>(tx.execute(classifySql(chunk, asOf, { extra, big: chunkLines >= BIG_CHUNK }))))[0]!;
     stepMs.classify += Math.round(clock() - t);
     return out;
   });
