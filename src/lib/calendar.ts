@@ -51,7 +51,9 @@ export function effectivePayDate(month: string, payday: number, cal: WorkCalenda
   return previousWorkingDayOnOrBefore(fmt(next), cal);
 }
 
-export const isIsoDate = (s: string): boolean => /^\d{4}-\d{2}-\d{2}$/.test(s) && fmt(toDate(s)) === s;
+/** A real calendar day: the round trip rejects 2026-02-30; the parse check first keeps 2026-13-45 from throwing. */
+export const isIsoDate = (s: string): boolean =>
+  /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && fmt(toDate(s)) === s;
 export const isIsoMonth = (s: string): boolean => /^\d{4}-(0[1-9]|1[0-2])$/.test(s);
 export const monthOf = (date: string): string => date.slice(0, 7);
 export function addMonths(month: string, n: number): string {

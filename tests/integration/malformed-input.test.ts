@@ -22,7 +22,7 @@ describe('list cursors', () => {
     { url: `/v1/projects/${s.projectId}/workers`, headers: s.headers.gc, good: cursorOf({ id: UUID }), wrong: [cursorOf({ id: 'x' }), cursorOf(UUID)] },
     { url: `/v1/projects/${s.projectId}/payrolls`, headers: s.headers.gc, good: cursorOf(UUID), wrong: [cursorOf('x'), cursorOf({ id: UUID })] },
     { url: '/v1/cases', headers: s.headers.inspector, good: cursorOf(UUID), wrong: [cursorOf('x'), cursorOf(7)] },
-    { url: '/v1/blacklist', headers: s.headers.inspector, good: cursorOf(['2026-01-01', UUID]), wrong: [cursorOf(['2026-13-45', UUID]), cursorOf(['2026-01-01', 'x']), cursorOf('2026-01-01')] },
+    { url: '/v1/blacklist', headers: s.headers.inspector, good: cursorOf(['2026-01-01', UUID]), wrong: [cursorOf(['2026-13-45', UUID]), cursorOf(['2026-02-30', UUID]), cursorOf(['2026-01-01', 'x']), cursorOf('2026-01-01')] },
     { url: '/v1/bank/batches', headers: s.headers.bank, good: cursorOf(UUID), wrong: [cursorOf('x'), cursorOf(null)] },
   ];
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addWorkingDays, effectivePayDate, isWorkingDay, previousWorkingDayOnOrBefore, type WorkCalendar } from '../../src/lib/calendar.js';
+import { addWorkingDays, effectivePayDate, isIsoDate, isWorkingDay, previousWorkingDayOnOrBefore, type WorkCalendar } from '../../src/lib/calendar.js';
 
 // 2025 National Day: Oct 1–8 off, make-up workdays Sun Sep 28 and Sat Oct 11.
 const cal: WorkCalendar = {
@@ -47,5 +47,12 @@ describe('pay day moves earlier (Art. 12)', () => {
   it('effective pay date of a wage month', () => {
     expect(effectivePayDate('2025-09', 5, cal)).toBe('2025-09-30');
     expect(effectivePayDate('2025-09', 15, cal)).toBe('2025-10-15');
+  });
+});
+
+describe('isIsoDate', () => {
+  it('accepts real days only, and never throws', () => {
+    expect(['2026-01-31', '2028-02-29', '2000-02-29'].map(isIsoDate)).toEqual([true, true, true]);
+    expect(['2026-02-30', '2025-02-29', '1900-02-29', '2026-04-31', '2026-13-45', '2026-00-01', '2026-1-01', ''].map(isIsoDate)).toEqual(Array(8).fill(false));
   });
 });

@@ -1,5 +1,6 @@
 import { Type, type TSchema } from 'typebox';
 import { BadRequestError } from '../../lib/errors.js';
+import { isIsoDate } from '../../lib/calendar.js';
 import { isUuid } from '../../lib/ids.js';
 
 /** Shared schema pieces. `$id`-named ones are registered with addSchema and referenced by Type.Ref. */
@@ -69,6 +70,5 @@ export function readCursor<T>(c: string | undefined, valid: (v: unknown) => v is
 }
 /** Cursor shapes: a uuid; `[date, uuid]`; `{ id: uuid }`. */
 export const uuidCursor = (v: unknown): v is string => typeof v === 'string' && isUuid(v);
-const isDate = (v: unknown): v is string => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(v));
-export const dateUuidCursor = (v: unknown): v is [string, string] => Array.isArray(v) && v.length === 2 && isDate(v[0]) && uuidCursor(v[1]);
+export const dateUuidCursor = (v: unknown): v is [string, string] => Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && isIsoDate(v[0]) && uuidCursor(v[1]);
 export const idObjectCursor = (v: unknown): v is { id: string } => typeof v === 'object' && v !== null && uuidCursor((v as { id?: unknown }).id);
