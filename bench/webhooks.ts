@@ -84,14 +84,27 @@ async function serve(url: string) {
     if (!m.stop) return;
     await bare.close();
     await app.close();
-    const keys = await deps.redis.keys(`${config.queuePrefix}:*`).catch(() => [] as string[]);
-    if (keys.length) await deps.redis.del(...keys).catch(() => {});
-    await deps.close();
+    await closeDeps(deps);
     process.exit(0);
   });
 }
 
 interface Line { e2e: string; card: string }
+
+/**
+ * Each createDeps here has its own queue prefix (configFor draws one per call): delete that prefix's
+ * keys before closing, or the jobs the apply phase enqueues (~30k per run) stay in Redis.
+ */
+async function closeDeps(deps: ReturnType<typeof createDeps>) {
+  const match = `${deps.config.queuePrefix}:*`;
+  let cursor = '0';
+  do {
+    const [next, keys] = await deps.redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) await deps.redis.unlink(...keys);
+  } while (cursor !== '0');
+  await deps.close();
+}
 
 /** Parent: scratch database with one project, workers, a funded batch for singles and 1000-line batches. */
 async function seed(url: string): Promise<{ secret: string; singles: Line[]; batches: Line[][] }> {
@@ -144,7 +157,7 @@ async function seed(url: string): Promise<{ secret: string; singles: Line[]; bat
   const batches: Line[][] = [];
   for (let i = 0; i < BATCHES + BATCH_WARMUP; i++) batches.push(await mk(workerIds.slice(SINGLE_POOL + i * 1000, SINGLE_POOL + (i + 1) * 1000), projectIds[i % PROJECTS]!));
   await db.execute(sql`VACUUM ANALYZE`).catch(() => {});
-  await deps.close();
+  await closeDeps(deps);
   return { secret, singles, batches };
 }
 
@@ -281,7 +294,7 @@ async function main() {
     const check = ((await deps.db.execute(sql`
       SELECT (SELECT count(*) FROM instructions WHERE status = 'settled')::int AS settled,
         (SELECT count(*) FROM webhook_inbox WHERE processed_at IS NULL AND body IS NOT NULL)::int AS pending`)) as unknown as { rows: { settled: number; pending: number }[] }).rows[0]!;
-    await deps.close();
+    await closeDeps(deps);
     batchLat.sort((x, y) => x - y);
     const perSec = apiRun.requests.average;
     const out = {
