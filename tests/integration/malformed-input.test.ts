@@ -23,6 +23,7 @@ describe('list cursors', () => {
     { url: `/v1/projects/${s.projectId}/payrolls`, headers: s.headers.gc, good: cursorOf(UUID), wrong: [cursorOf('x'), cursorOf({ id: UUID })] },
     { url: '/v1/cases', headers: s.headers.inspector, good: cursorOf(UUID), wrong: [cursorOf('x'), cursorOf(7)] },
     { url: '/v1/blacklist', headers: s.headers.inspector, good: cursorOf(['2026-01-01', UUID]), wrong: [cursorOf(['2026-13-45', UUID]), cursorOf(['2026-02-30', UUID]), cursorOf(['2026-01-01', 'x']), cursorOf('2026-01-01')] },
+    { url: '/v1/alerts', headers: s.headers.inspector, good: cursorOf({ s: 0 }), wrong: [cursorOf({ s: -1 }), cursorOf({ s: 1.5 }), cursorOf('x')] },
     { url: '/v1/bank/batches', headers: s.headers.bank, good: cursorOf(UUID), wrong: [cursorOf('x'), cursorOf(null)] },
   ];
 

@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import type { Deps } from '../../deps.js';
 import { BadRequestError } from '../../lib/errors.js';
 import { requireRole } from '../auth/auth.plugin.js';
-import { decodeCursor, encodeCursor, problems } from '../platform/common.schemas.js';
+import { encodeCursor, problems, readCursor, seqCursor } from '../platform/common.schemas.js';
 import { getAlertSettings } from './alert-settings.js';
 import { AlertHub, type StreamClient } from './alert-stream.js';
 import { FeedPage, FeedQuery, StreamQuery } from './alerts.schemas.js';
@@ -37,12 +37,7 @@ export default async function alertsRoutes(app: FastifyInstance, { deps }: { dep
     const p = requireRole(req);
     assertAlertReader(p);
     const q = req.query as FilterQuery & { limit?: number; cursor?: string };
-    let after = 0;
-    if (q.cursor) {
-      const c = decodeCursor<{ s: number }>(q.cursor);
-      if (!c || !Number.isSafeInteger(c.s) || c.s < 0) throw new BadRequestError('Malformed cursor', [{ path: 'query.cursor', message: 'not a cursor issued by this feed' }]);
-      after = c.s;
-    }
+    const after = readCursor(q.cursor, seqCursor('s'))?.s ?? 0;
     const limit = q.limit ?? 100;
     const rows = await listAlerts(deps.db, p, toFilter(q), after, limit + 1);
     const items = rows.slice(0, limit).map((r) => toView(r, q.lang ?? 'zh'));

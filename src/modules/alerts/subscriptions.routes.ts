@@ -1,9 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { Deps } from '../../deps.js';
-import { BadRequestError } from '../../lib/errors.js';
 import { requireRole } from '../auth/auth.plugin.js';
-import { decodeCursor, encodeCursor, problems } from '../platform/common.schemas.js';
+import { encodeCursor, problems, readCursor, seqCursor } from '../platform/common.schemas.js';
 import { DeliveriesQuery, DeliverySchema, ReplayBody, SubIdParams, SubscriptionBody, SubscriptionCreated, SubscriptionSchema } from './alerts.schemas.js';
 import { createSubscription, deleteSubscription, getSubscription, listDeliveries, listSubscriptions, replaySubscription, toSubView, type SubscriptionInput } from './subscriptions.service.js';
 
@@ -42,12 +41,7 @@ export default async function subscriptionRoutes(app: FastifyInstance, { deps }:
     },
   }, async (req) => {
     const q = req.query as { limit?: number; cursor?: string };
-    let before: number | null = null;
-    if (q.cursor) {
-      const c = decodeCursor<{ b: number }>(q.cursor);
-      if (!c || !Number.isSafeInteger(c.b)) throw new BadRequestError('Malformed cursor', [{ path: 'query.cursor', message: 'not a cursor issued here' }]);
-      before = c.b;
-    }
+    const before = readCursor(q.cursor, seqCursor('b'))?.b ?? null;
     const limit = q.limit ?? 100;
     const items = await listDeliveries(deps.db, requireRole(req), (req.params as { id: string }).id, before, limit);
     return { items, nextCursor: items.length === limit ? encodeCursor({ b: items[items.length - 1]!.seq }) : null };

@@ -48,7 +48,7 @@ export const Page = <T extends TSchema>(item: T) =>
   Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });
 
 export const encodeCursor = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('base64url');
-export function decodeCursor<T>(c: string | undefined): T | null {
+function decodeCursor<T>(c: string | undefined): T | null {
   if (!c) return null;
   try {
     return JSON.parse(Buffer.from(c, 'base64url').toString('utf8')) as T;
@@ -68,7 +68,11 @@ export function readCursor<T>(c: string | undefined, valid: (v: unknown) => v is
   if (v === null || !valid(v)) throw new BadRequestError('Malformed cursor', [{ path: 'query.cursor', message: 'not a cursor issued by this endpoint' }]);
   return v;
 }
-/** Cursor shapes: a uuid; `[date, uuid]`; `{ id: uuid }`. */
+/** Cursor shapes: a uuid; `[date, uuid]`; `{ id: uuid }`; `{ <key>: integer ≥ 0 }` (a feed's sequence number). */
 export const uuidCursor = (v: unknown): v is string => typeof v === 'string' && isUuid(v);
 export const dateUuidCursor = (v: unknown): v is [string, string] => Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && isIsoDate(v[0]) && uuidCursor(v[1]);
 export const idObjectCursor = (v: unknown): v is { id: string } => typeof v === 'object' && v !== null && uuidCursor((v as { id?: unknown }).id);
+export const seqCursor = <K extends string>(key: K) => (v: unknown): v is Record<K, number> => {
+  const n = typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[key] : undefined;
+  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+};

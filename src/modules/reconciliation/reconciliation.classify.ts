@@ -34,18 +34,6 @@ export function extraExistsSql(pms: ChunkPm[]): SQL {
 }
 
 /**
- * Classify every line of the chunk and write only what changed: the line, a history row with the
- * new version, and an outbox event when the change matters — all in the caller's transaction.
- *
- * Shape (why it is fast): nearly every line has exactly one bank record, found by its own
- * EndToEndId. So the lines are joined once with their own records (`lr`, the same hash join the
- * benchmark's floor does) and classified straight from that row. Only the few "complex" lines —
- * several records (a result and its return, duplicates), a clearing payment (deposit draw / GC
- * advance) or a claimed statement row — go through the per-line aggregation. Shared cards (one card
- * receiving settled wages of several workers in a project-month) are found by counting records per
- * card first and checking distinct workers only on the cards that received more than one.
- */
-/**
  * The chunk's lines, each with its own-EndToEndId records (one row per record, or one row without).
  *
  * A big chunk (most of a month) meets the records in a FULL join kept as such by OFFSET 0, then
@@ -67,6 +55,18 @@ function ownRecords(big: boolean): SQL {
     : sql`SELECT ${cols} FROM l LEFT JOIN bank_records r ON r.end_to_end_id = l.end_to_end_id AND r.kind IN ('result', 'return')`;
 }
 
+/**
+ * Classify every line of the chunk and write only what changed: the line, a history row with the
+ * new version, and an outbox event when the change matters — all in the caller's transaction.
+ *
+ * Shape (why it is fast): nearly every line has exactly one bank record, found by its own
+ * EndToEndId. So the lines are joined once with their own records (`lr`, the same hash join the
+ * benchmark's floor does) and classified straight from that row. Only the few "complex" lines —
+ * several records (a result and its return, duplicates), a clearing payment (deposit draw / GC
+ * advance) or a claimed statement row — go through the per-line aggregation. Shared cards (one card
+ * receiving settled wages of several workers in a project-month) are found by counting records per
+ * card first and checking distinct workers only on the cards that received more than one.
+ */
 export function classifySql(pms: ChunkPm[], asOf: string, opts: { extra: boolean; big: boolean }): SQL {
   return sql`WITH ${pmCte(pms)}, ${linesCte(pms)},
   lr AS MATERIALIZED (${ownRecords(opts.big)}),
