@@ -131,3 +131,48 @@ export async function count(ctx: TestContext, query: ReturnType<typeof sql>): Pr
   const r = (await q(ctx, query)) as unknown as { rows: { n: number | string }[] };
   return Number(r.rows[0]!.n);
 }
+
+/**
+ * One payroll batch (month 2026-09, payday 17, every line 500,000 fen) with a line and bank records
+ * for each classification: paid, late, under, over, rejected, foreign card, shared card (two lines),
+ * duplicate, missing, pending at the bank, returned, inferred statement row, deposit draw after an
+ * employer rejection, foreign card and short; plus three orphans and a debit that is not a result.
+ * Pay date 2026-10-16 (the 17th is a Saturday); missing after 2026-10-19.
+ */
+export async function allCasesScenario(ctx: TestContext): Promise<{ s: Scenario; rec: Record<string, string> }> {
+  const NET = 500_000;
+  const rec: Record<string, string> = {};
+  const base = await baseProject(ctx, { payday: 17 });
+  const own = (k: string) => `card-${k}`;
+  const keys = ['paid', 'late', 'under', 'over', 'rejected', 'foreign', 'shared1', 'shared2', 'dup', 'missing', 'pending', 'returned', 'inferred', 'deposit', 'foreignUnder'];
+  const s = await payrollWithBatch(ctx, base, '2026-09', keys.map((k) => ({ key: k, card: k.startsWith('shared') ? 'card-shared' : own(k), netFen: NET })));
+  const r = (key: string, over: Partial<Parameters<typeof bankRecord>[2]> = {}) =>
+    bankRecord(ctx, s.bankId, { e2e: s.e2e[key]!, amountFen: NET, valueDate: '2026-10-16', card: own(key), ...over });
+  rec.paid = await r('paid');
+  rec.late = await r('late', { valueDate: '2026-10-17' });
+  rec.under = await r('under', { amountFen: NET - 100 });
+  rec.over = await r('over', { amountFen: NET + 100 });
+  rec.rejected = await r('rejected', { status: 'RJCT', reason: 'AC04' });
+  rec.foreign = await r('foreign', { card: 'card-foreman' });
+  rec.shared1 = await r('shared1', { card: 'card-shared' });
+  rec.shared2 = await r('shared2', { card: 'card-shared' });
+  rec.dup1 = await r('dup');
+  rec.dup2 = await r('dup', { valueDate: '2026-10-16' });
+  rec.pending = await r('pending', { status: 'ACSP' });
+  rec.returnedSettled = await r('returned');
+  rec.returned = await r('returned', { kind: 'return', status: null, reason: 'AC06', valueDate: '2026-10-18' });
+  // statement row: no EndToEndId, matched by registered card + amount + value date
+  rec.inferred = await r('inferred', { e2e: null, kind: 'debit', status: null, valueDate: '2026-10-15' });
+  // employer payment rejected for lack of funds, then the deposit draw clears the line
+  rec.depositRjct = await r('deposit', { status: 'RJCT', reason: 'AM04' });
+  const draw = await clearingInstruction(ctx, s, 'deposit', NET);
+  rec.depositDraw = await bankRecord(ctx, s.bankId, { e2e: draw.e2e, amountFen: NET, valueDate: '2026-10-28', card: own('deposit') });
+  rec.foreignUnder = await r('foreignUnder', { card: 'card-foreman', amountFen: NET - 1 });
+  // orphans: an unknown EndToEndId (result and return), a statement result matching nothing
+  rec.orphanResult = await bankRecord(ctx, s.bankId, { e2e: compactId(newId()), amountFen: 123, valueDate: '2026-10-16', card: 'card-x' });
+  rec.orphanReturn = await bankRecord(ctx, s.bankId, { kind: 'return', e2e: compactId(newId()), amountFen: 77, valueDate: '2026-10-16', reason: 'AC04' });
+  rec.orphanStmt = await bankRecord(ctx, s.bankId, { e2e: null, amountFen: 999, valueDate: '2026-10-16', card: 'card-nobody', projectId: s.projectId });
+  // a debit without EndToEndId that matches nothing is not a wage result: no orphan
+  rec.otherDebit = await bankRecord(ctx, s.bankId, { kind: 'debit', e2e: null, status: null, amountFen: 5, valueDate: '2026-10-16', card: null });
+  return { s, rec };
+}

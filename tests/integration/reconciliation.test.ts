@@ -6,9 +6,7 @@ import { jobId } from '../../src/jobs/queues.js';
 import processReconcile from '../../workers/reconcile.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { mintKey } from '../helpers/fixtures.js';
-import {
-  bankRecord, baseProject, clearingInstruction, count, lineState, payrollWithBatch, queueEvents, startWorker, type Scenario,
-} from './reconciliation.fixtures.js';
+import { allCasesScenario, bankRecord, count, lineState, queueEvents, startWorker, type Scenario } from './reconciliation.fixtures.js';
 
 // Month 2026-09, payday 17 → 2026-10-17 is a Saturday, so the effective pay date moves to Friday 2026-10-16.
 // Grace 3 days → a line with nothing from the bank is missing after 2026-10-19.
@@ -19,7 +17,7 @@ let ctx: TestContext;
 let worker: Worker;
 let events: QueueEvents;
 let s: Scenario;
-const rec: Record<string, string> = {};
+let rec: Record<string, string>;
 let run = 0;
 
 async function reconcile(data: Record<string, unknown>) {
@@ -34,38 +32,7 @@ beforeAll(async () => {
   worker = startWorker(ctx, processReconcile);
   events = queueEvents(ctx);
   await events.waitUntilReady();
-  const base = await baseProject(ctx, { payday: 17 });
-  const own = (k: string) => `card-${k}`;
-  const keys = ['paid', 'late', 'under', 'over', 'rejected', 'foreign', 'shared1', 'shared2', 'dup', 'missing', 'pending', 'returned', 'inferred', 'deposit', 'foreignUnder'];
-  s = await payrollWithBatch(ctx, base, MONTH, keys.map((k) => ({ key: k, card: k.startsWith('shared') ? 'card-shared' : own(k), netFen: NET })));
-  const r = (key: string, over: Partial<Parameters<typeof bankRecord>[2]> = {}) =>
-    bankRecord(ctx, s.bankId, { e2e: s.e2e[key]!, amountFen: NET, valueDate: '2026-10-16', card: own(key), ...over });
-  rec.paid = await r('paid');
-  rec.late = await r('late', { valueDate: '2026-10-17' });
-  rec.under = await r('under', { amountFen: NET - 100 });
-  rec.over = await r('over', { amountFen: NET + 100 });
-  rec.rejected = await r('rejected', { status: 'RJCT', reason: 'AC04' });
-  rec.foreign = await r('foreign', { card: 'card-foreman' });
-  rec.shared1 = await r('shared1', { card: 'card-shared' });
-  rec.shared2 = await r('shared2', { card: 'card-shared' });
-  rec.dup1 = await r('dup');
-  rec.dup2 = await r('dup', { valueDate: '2026-10-16' });
-  rec.pending = await r('pending', { status: 'ACSP' });
-  rec.returnedSettled = await r('returned');
-  rec.returned = await r('returned', { kind: 'return', status: null, reason: 'AC06', valueDate: '2026-10-18' });
-  // statement row: no EndToEndId, matched by registered card + amount + value date
-  rec.inferred = await r('inferred', { e2e: null, kind: 'debit', status: null, valueDate: '2026-10-15' });
-  // employer payment rejected for lack of funds, then the deposit draw clears the line
-  rec.depositRjct = await r('deposit', { status: 'RJCT', reason: 'AM04' });
-  const draw = await clearingInstruction(ctx, s, 'deposit', NET);
-  rec.depositDraw = await bankRecord(ctx, s.bankId, { e2e: draw.e2e, amountFen: NET, valueDate: '2026-10-28', card: own('deposit') });
-  rec.foreignUnder = await r('foreignUnder', { card: 'card-foreman', amountFen: NET - 1 });
-  // orphans: an unknown EndToEndId (result and return), a statement result matching nothing
-  rec.orphanResult = await bankRecord(ctx, s.bankId, { e2e: compactId(newId()), amountFen: 123, valueDate: '2026-10-16', card: 'card-x' });
-  rec.orphanReturn = await bankRecord(ctx, s.bankId, { kind: 'return', e2e: compactId(newId()), amountFen: 77, valueDate: '2026-10-16', reason: 'AC04' });
-  rec.orphanStmt = await bankRecord(ctx, s.bankId, { e2e: null, amountFen: 999, valueDate: '2026-10-16', card: 'card-nobody', projectId: s.projectId });
-  // a debit without EndToEndId that matches nothing is not a wage result: no orphan
-  rec.otherDebit = await bankRecord(ctx, s.bankId, { kind: 'debit', e2e: null, status: null, amountFen: 5, valueDate: '2026-10-16', card: null });
+  ({ s, rec } = await allCasesScenario(ctx));
 });
 afterAll(async () => {
   await worker?.close();
