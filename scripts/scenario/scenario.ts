@@ -169,7 +169,10 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     }
     if (acted) {
       await bankRound(d, () => 1);
-      await settled(sheets.filter((s) => open.some((c) => c.projectId === s.projectId && c.month === s.month && c.employerId === s.employerId && c.stage !== 'gc_order')), true, 5_000);
+      // Wait for the state, not for a time: with a short cap (it was 5 s) a slow run (a loaded CI box,
+      // many worker kills) went on to the next sweep before the payments were reconciled, and the
+      // story diverged from the clean run's. A clean run never waits long here (no timeout is logged).
+      await settled(sheets.filter((s) => open.some((c) => c.projectId === s.projectId && c.month === s.month && c.employerId === s.employerId && c.stage !== 'gc_order')), true, 60_000);
     }
   }
   log(`${sweeps} sweeps from ${start} to ${end} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
