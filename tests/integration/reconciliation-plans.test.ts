@@ -75,4 +75,20 @@ describe('reconciliation: the big-chunk plan classifies exactly as the small-chu
     expect(again).toMatchObject({ changed: 0, events: 0, orphans: 0 });
     expect(await written(big)).toEqual(wb);
   });
+
+  it('inside a caller\'s transaction the chunk\'s planner settings do not outlive it', async () => {
+    type S = { nl: string; sort: string; mj: string; wm: string; jit: string };
+    const read = async (tx: Parameters<Parameters<TestContext['deps']['db']['transaction']>[0]>[0]) =>
+      ((await tx.execute(sql`SELECT current_setting('enable_nestloop') AS nl, current_setting('enable_sort') AS sort,
+        current_setting('enable_mergejoin') AS mj, current_setting('work_mem') AS wm, current_setting('jit') AS jit`)) as unknown as { rows: S[] }).rows[0]!;
+    const seen = await big.ctx.deps.db.transaction(async (tx) => {
+      await tx.execute(sql`SET LOCAL work_mem = '5MB'; SET LOCAL jit = on`);
+      const before = await read(tx);
+      const r = await reconcileProjectMonth(tx, big.s.projectId, '2026-09', '2026-10-21', big.opts);
+      return { before, after: await read(tx), r };
+    });
+    expect(seen.before).toEqual({ nl: 'on', sort: 'on', mj: 'on', wm: '5MB', jit: 'on' });
+    expect(seen.after).toEqual(seen.before);
+    expect(seen.r.chunksDone).toBe(1);
+  });
 });

@@ -40,7 +40,7 @@ export interface ReconcileSummary {
 type Rows<T> = { rows: T[] };
 const rowsOf = async <T>(p: Promise<unknown>): Promise<T[]> => ((await p) as Rows<T>).rows;
 
-/** Services accept the process deps, a Db or a transaction (the sweep passes its own tx). */
+/** Services accept the process deps, a Db or a caller's transaction (chunks then run as its savepoints). */
 const dbOf = (x: Pick<Deps, 'db'> | DbOrTx): DbOrTx => ('db' in x && 'pool' in x ? (x as Deps).db : (x as DbOrTx));
 
 interface PmRow { project_id: string; month: string; lines: number; payday: number; county_code: string; wage_bank_id: string; deposit_bank_id: string | null }
@@ -74,25 +74,49 @@ const PM_SELECT = sql`SELECT x.project_id, x.month, x.lines, p.payday, p.county_
 /** Step timings are infrastructure telemetry, not business time. */
 const clock = () => performance.now();
 
+/**
+ * Planner settings of one chunk's transaction.
+ * - No JIT: the cost guesses cross its threshold; compiling costs more than the work.
+ * - work_mem sized to the chunk: hash joins and the materialised lines stay in memory (~400 bytes
+ *   per line and record; at 256 MB a 500,000-line chunk spilled its hashes and tuplestore).
+ * - A big chunk covers most of the month's rows: hash joins over whole tables beat an index probe
+ *   per line, and the planner cannot know (the project-months are an unnest of parameters). Merge
+ *   joins are off too: with nested loops gone the planner sorted the whole chunk to merge it with the
+ *   (usually empty) clearing/statement records instead of hashing those. Sorts are discouraged as
+ *   well: the routine history groups the chunk's changed lines per payroll, and for that the planner
+ *   sorted ~500,000 rows (0.3 s of a 500,000-line chunk) where a hash aggregate over its few hundred
+ *   groups does; DISTINCT ON still sorts (nothing else can).
+ */
+function chunkSettings(chunkLines: number, big: boolean): [string, string][] {
+  const s: [string, string][] = [['jit', 'off'], ['work_mem', `${Math.min(1024, Math.max(256, Math.ceil((chunkLines * 800) / 1048576)))}MB`]];
+  if (big) s.push(['enable_nestloop', 'off'], ['enable_mergejoin', 'off'], ['enable_sort', 'off']);
+  return s;
+}
+const setAll = (s: [string, string][]) => sql`SELECT ${sql.join(s.map(([k, v]) => sql`set_config(${k}, ${v}, true)`), sql`, `)}`;
+
+/**
+ * A transaction with planner settings local to it. Inside a caller's transaction it is a savepoint,
+ * and a released savepoint keeps its SET LOCALs until the caller's transaction ends (the caller's
+ * later statements would be planned without nested loops or sorts), so the caller's values are put
+ * back afterwards. A failed savepoint rolls its settings back by itself.
+ */
+async function withSettings<T>(db: DbOrTx, settings: [string, string][], fn: (tx: DbOrTx) => Promise<T>): Promise<T> {
+  const before = db instanceof PgTransaction
+    ? (await rowsOf<Record<string, string>>(db.execute(sql`SELECT ${sql.join(settings.map(([k], i) => sql`current_setting(${k}) AS ${sql.raw(`s${i}`)}`), sql`, `)}`)))[0]!
+    : null;
+  const out = await db.transaction(async (tx) => {
+    await tx.execute(setAll(settings));
+    return fn(tx);
+  });
+  if (before) await db.execute(setAll(settings.map(([k], i) => [k, before[`s${i}`]!])));
+  return out;
+}
+
 /** One chunk in one transaction: lock its project-months, claim statement rows, classify and write. */
 async function runChunk(db: DbOrTx, chunk: (ChunkPm & { lines: number })[], asOf: string, stepMs: ReconcileSummary['stepMs'], bigFrom: number) {
   const chunkLines = chunk.reduce((n, p) => n + p.lines, 0);
   const big = chunkLines >= bigFrom;
-  return db.transaction(async (tx) => {
-    await tx.execute(sql`SET LOCAL jit = off`);
-    // Hash joins and the materialised lines of a chunk stay in memory: ~400 bytes per line and
-    // record (at 256 MB a 500,000-line chunk spilled its hashes and tuplestore to temp files).
-    await tx.execute(sql.raw(`SET LOCAL work_mem = '${Math.min(1024, Math.max(256, Math.ceil((chunkLines * 800) / 1048576)))}MB'`));
-    // A big chunk covers most of the month's rows: hash joins over whole tables beat an index probe
-    // per line; the planner cannot know (the project-months are an unnest of parameters).
-    // Merge joins are off too: with nested loops gone the planner sorted the whole chunk to merge it
-    // with the (usually empty) clearing/statement records instead of hashing those.
-    // Sorts are discouraged as well: the routine history groups the chunk's changed lines per
-    // payroll, and for that the planner sorted ~500,000 rows (0.3 s of a 500,000-line chunk) where
-    // a hash aggregate over its few hundred groups does; DISTINCT ON still sorts (nothing else can).
-    if (big) {
-      await tx.execute(sql`SET LOCAL enable_nestloop = off; SET LOCAL enable_mergejoin = off; SET LOCAL enable_sort = off`);
-    }
+  return withSettings(db, chunkSettings(chunkLines, big), async (tx) => {
     await tx.execute(lockSql(chunk));
     let t = clock();
     const stmt = (await rowsOf<{ any: boolean }>(tx.execute(statementRowsSql(chunk))))[0]?.any ?? false;
@@ -115,7 +139,7 @@ async function runChunk(db: DbOrTx, chunk: (ChunkPm & { lines: number })[], asOf
  */
 async function reconcilePms(db: DbOrTx, rows: PmRow[], asOf: string, opts: ReconcileOptions, orphanFrom: string | null): Promise<ReconcileSummary> {
   const pms = await withDates(db, rows);
-  // Inside a caller's transaction (the sweep) chunks are savepoints of one connection: one at a time.
+  // Inside a caller's transaction chunks are savepoints of one connection: one at a time.
   const parallel = db instanceof PgTransaction ? 1 : Math.max(1, opts.parallel ?? DEFAULT_PARALLEL);
   const total = pms.reduce((n, p) => n + p.lines, 0);
   // Without an explicit size a big job is split into `parallel` chunks so every core works.
@@ -140,9 +164,7 @@ async function reconcilePms(db: DbOrTx, rows: PmRow[], asOf: string, opts: Recon
     const banks = [...new Set(rows.flatMap((r) => [r.wage_bank_id, r.deposit_bank_id].filter((b): b is string => !!b)))];
     const projects = [...new Set(rows.map((r) => r.project_id))];
     const t = clock();
-    const o = await db.transaction(async (tx) => {
-      await tx.execute(sql`SET LOCAL jit = off`);
-      await tx.execute(sql`SET LOCAL work_mem = '256MB'`);
+    const o = await withSettings(db, [['jit', 'off'], ['work_mem', '256MB']], async (tx) => {
       const ids = (await rowsOf<{ id: string }>(tx.execute(orphanCandidatesSql(banks, projects, orphanFrom)))).map((r) => r.id);
       if (!ids.length) return { orphans: 0, events: 0 };
       return (await rowsOf<{ orphans: number; events: number }>(tx.execute(orphansInsertSql(ids, asOf))))[0]!;
