@@ -8,6 +8,7 @@
  * together with the answer that lists them, or (malformed file, too many rows, lost connection)
  * nothing is — a file is never half-applied.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Db } from '../../db/client.js';
 import type { PiiCipher } from '../../lib/crypto.js';
 import { BadRequestError, UnprocessableError } from '../../lib/errors.js';
@@ -83,6 +84,11 @@ export async function importWorkers(db: Db, pii: PiiCipher, actor: Principal, sc
     async function runImport(stage: ImportStage): Promise<ImportResult> {
       try {
         for await (const { line, record } of source) {
+          // A turn of the event loop every 512 rows. An upload that is already buffered reaches this
+          // loop through promises alone, and the in-flight batch's COPY and apply (socket I/O of the
+          // transaction's connection) only progress when the event loop polls: without it Postgres
+          // sat idle waiting for the rest of a batch, ~1 s of a 100,000-row import.
+          if ((count & 511) === 511) await nextTurn();
           if (++count > maxRows) throw new UnprocessableError(`A file may hold at most ${maxRows} rows; nothing was imported`, [{ path: 'body', message: `more than ${maxRows} rows` }], 'import_too_large');
           const v = validateWorkerRow({
             name: toStr(record.name), idNumber: toStr(record.idNumber), phone: toStr(record.phone) || null, bankCardNumber: toStr(record.bankCardNumber),
