@@ -1,5 +1,5 @@
 /**
- * Roster import benchmark: `npm run bench:import -- --workers 100000`.
+ * Roster import benchmark: `npm run bench:import -- --workers 100000 [--format csv|xlsx|json]`.
  * Runs the real app IN A CHILD PROCESS on a scratch database (so its peak RSS and CPU are the API's
  * alone, not the bench client's), builds an N-row CSV on disk, POSTs it through real HTTP (fetch,
  * streamed), then COPYs the same file as plain text into a scratch table (three times, median). Prints
@@ -14,6 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { fork, type ChildProcess } from 'node:child_process';
+import ExcelJS from 'exceljs';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { buildApp } from '../src/app.js';
@@ -64,16 +65,51 @@ const sampler = setInterval(() => {
   peakHeap = Math.max(peakHeap, m.heapUsed + m.external);
 }, 25);
 
+// --format csv (default) | xlsx | json: the file the import receives. The COPY baseline always loads
+// the same rows as CSV text (the issue's "same rows as plain text").
+const FORMAT = (() => {
+  const i = process.argv.indexOf('--format');
+  const f = i >= 0 ? process.argv[i + 1] : 'csv';
+  if (f !== 'csv' && f !== 'xlsx' && f !== 'json') throw new Error(`--format csv|xlsx|json, not ${f}`);
+  return f;
+})();
+const CONTENT_TYPE = { csv: 'text/csv', xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', json: 'application/json' }[FORMAT];
+const HEADER = ['姓名', '身份证号', '手机号', '银行卡号', '工种', '班组', '劳动合同', '劳务派遣', '进场日期'];
+const TRADES = ['钢筋工', '木工', '瓦工', '架子工', '电工', '焊工', '普工'];
+const rowAt = (i: number) => {
+  const s = 1_000_000 + i;
+  return [`工人${i}`, makeResidentId(s), `139${String(i).padStart(8, '0')}`, makeBankCard(s), TRADES[i % 7]!, `${1 + (i % 20)}班`, '是', '否', '2026-04-01'];
+};
+
 async function writeCsv(path: string) {
   const out = createWriteStream(path);
-  out.write('姓名,身份证号,手机号,银行卡号,工种,班组,劳动合同,劳务派遣,进场日期\n');
-  const trades = ['钢筋工', '木工', '瓦工', '架子工', '电工', '焊工', '普工'];
+  out.write(HEADER.join(',') + '\n');
   for (let i = 0; i < N; i++) {
-    const s = 1_000_000 + i;
-    const line = `工人${i},${makeResidentId(s)},139${String(i).padStart(8, '0')},${makeBankCard(s)},${trades[i % 7]},${1 + (i % 20)}班,是,否,2026-04-01\n`;
-    if (!out.write(line)) await once(out, 'drain');
+    if (!out.write(rowAt(i).join(',') + '\n')) await once(out, 'drain');
   }
   out.end();
+  await once(out, 'finish');
+}
+
+/** The same rows as the CSV, as an xlsx workbook (streamed writer) or a JSON array of objects. */
+async function writeUpload(path: string) {
+  if (FORMAT === 'xlsx') {
+    const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useSharedStrings: false, useStyles: false });
+    const ws = wb.addWorksheet('花名册');
+    ws.addRow(HEADER).commit();
+    for (let i = 0; i < N; i++) ws.addRow(rowAt(i)).commit();
+    ws.commit();
+    await wb.commit();
+    return;
+  }
+  const out = createWriteStream(path);
+  out.write('[');
+  for (let i = 0; i < N; i++) {
+    const r = rowAt(i);
+    const line = (i ? ',\n' : '\n') + JSON.stringify(Object.fromEntries(HEADER.map((h, k) => [h, r[k]])));
+    if (!out.write(line)) await once(out, 'drain');
+  }
+  out.end('\n]\n');
   await once(out, 'finish');
 }
 
@@ -98,11 +134,13 @@ async function main() {
     child.once('exit', (code) => reject(new Error(`API child exited with ${code}`)));
   });
   const csvPath = join(tmpdir(), `wg-import-${process.pid}.csv`);
+  const uploadPath = FORMAT === 'csv' ? csvPath : join(tmpdir(), `wg-import-${process.pid}.${FORMAT}`);
   try {
     const ctx = { app, deps, config, dbName: db.name, admin: { authorization: `Bearer ${config.adminApiKey}` }, close: async () => {} } as TestContext;
     const s = await seedProject(ctx, { workers: 0, sub2: false, attendance: false });
     await writeCsv(csvPath);
-    log(`csv with ${N} rows written; importing over HTTP on port ${addr.port}`);
+    if (FORMAT !== 'csv') await writeUpload(uploadPath);
+    log(`${FORMAT} with ${N} rows written; importing over HTTP on port ${addr.port}`);
 
     const before = await ask<{ maxRssMb: number; cpu: NodeJS.CpuUsage }>(child, 'stats', 'maxRssMb');
     const t0 = performance.now();
@@ -111,12 +149,12 @@ async function main() {
     // bank's or contractor's upload runs on its own machine); reported as clientCpuSeconds.
     const res = await requestJson<{ accepted: number; rejected: unknown[] }>({ host: '127.0.0.1', port: addr.port,
       path: `/v1/projects/${s.projectId}/workers/import`, method: 'POST',
-      headers: { ...s.headers.sub, 'content-type': 'text/csv', 'transfer-encoding': 'chunked' } },
-    (req) => void pipeline(createReadStream(csvPath), req).catch((e) => req.destroy(e)));
+      headers: { ...s.headers.sub, 'content-type': CONTENT_TYPE, 'transfer-encoding': 'chunked' } },
+    (req) => void pipeline(createReadStream(uploadPath), req).catch((e) => req.destroy(e)));
     const body = res.json;
     const own = process.cpuUsage(own0);
     const seconds = (performance.now() - t0) / 1000;
-    if (res.status !== 200 || body.accepted !== N) throw new Error(`import answered ${res.status}: accepted ${body.accepted}, rejected ${body.rejected?.length}`);
+    if (res.status !== 200 || body.accepted !== N) throw new Error(`import answered ${res.status}: accepted ${body.accepted}, rejected ${body.rejected?.length} ${JSON.stringify(body.rejected?.slice(0, 3) ?? body).slice(0, 600)}`);
     const after = await ask<{ maxRssMb: number; cpu: NodeJS.CpuUsage }>(child, 'stats', 'maxRssMb');
     const apiCpu = (after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system) / 1e6;
     log(`imported ${body.accepted} rows in ${seconds.toFixed(2)} s; API process: CPU ${apiCpu.toFixed(1)} s, peak RSS ${before.maxRssMb} MB before the import, ${after.maxRssMb} MB after; bench client peak RSS ${Math.round(peakRss / 1048576)} MB, heap+external ${Math.round(peakHeap / 1048576)} MB`);
@@ -145,12 +183,13 @@ async function main() {
     peakRss = Math.max(peakRss, process.resourceUsage().maxRSS * 1024);
     const r2 = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
     console.log(JSON.stringify({
-      bench: 'import', rows: N, seconds: r2(seconds), rowsPerSec: Math.round(N / seconds), copySeconds: r2(copySeconds, 3),
+      bench: 'import', format: FORMAT, rows: N, seconds: r2(seconds), rowsPerSec: Math.round(N / seconds), copySeconds: r2(copySeconds, 3),
       ratio: r2(seconds / copySeconds), copyRuns: copyRuns.map((x) => r2(x, 3)), peakRssMb: after.maxRssMb, apiCpuSeconds: r2(apiCpu, 1), clientCpuSeconds: r2((own.user + own.system) / 1e6, 1), clientPeakRssMb: Math.round(peakRss / 1024 / 1024),
     }));
   } finally {
     clearInterval(sampler);
     rmSync(csvPath, { force: true });
+    rmSync(uploadPath, { force: true });
     if (child.connected) {
       const gone = new Promise((r) => child.once('exit', r));
       child.send('close');

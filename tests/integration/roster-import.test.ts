@@ -203,6 +203,39 @@ describe('xlsx and JSON import', () => {
     expect(bad.statusCode).toBe(400);
   });
 
+  // exceljs decodes each 16 KB inflated chunk on its own: a 3-byte character across two chunks became
+  // U+FFFD (a corrupted name, or 是/否 rejected). 4,000 rows of dense Chinese text cross ~60 boundaries.
+  it('Chinese text across the reader\'s chunk boundaries arrives intact (shared and inline strings)', async () => {
+    for (const useSharedStrings of [true, false]) {
+      const path = `${process.env.TMPDIR ?? '/tmp'}/wg-xlsx-${process.pid}-${useSharedStrings}.xlsx`;
+      const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useSharedStrings, useStyles: false });
+      const ws = wb.addWorksheet('花名册');
+      ws.addRow(['姓名', '身份证号', '银行卡号', '工种', '班组', '劳动合同', '劳务派遣', '进场日期']).commit();
+      const sent: string[] = [];
+      for (let i = 0; i < 4000; i++) {
+        const p = person();
+        const name = `${'张王李赵刘陈杨黄'[i % 8]}${'建国志强秀英桂兰'[(i >> 3) % 8]}导入${p.id.slice(-6)}`;
+        sent.push(name);
+        ws.addRow([name, p.id, p.card, '钢筋工', `第${(i % 9) + 1}班组`, '是', '否', '2026-04-03']).commit();
+      }
+      ws.commit();
+      await wb.commit();
+      const { readFileSync, rmSync } = await import('node:fs');
+      const payload = readFileSync(path);
+      rmSync(path, { force: true });
+      const r = await ctx.app.inject({ method: 'POST', url: importUrl(), headers: { ...s.headers.sub, 'content-type': XLSX }, payload });
+      expect(r.statusCode).toBe(200);
+      const body = r.json() as { accepted: number; rejected: unknown[]; acceptedRows: { row: number; workerId: string }[] };
+      expect(body.rejected).toEqual([]);
+      expect(body.accepted).toBe(4000);
+      const ids = body.acceptedRows.map((a) => a.workerId);
+      const stored = ((await ctx.deps.db.execute(sql`SELECT id, name FROM workers WHERE id = ANY(${`{${ids.join(',')}}`}::uuid[])`)) as unknown as { rows: { id: string; name: string }[] }).rows;
+      const nameOf = new Map(stored.map((w) => [w.id, w.name]));
+      const got = body.acceptedRows.map((a) => nameOf.get(a.workerId));
+      expect(got.filter((n, i) => n !== sent[i])).toEqual([]);
+    }
+  });
+
   it('a JSON array with English or Chinese keys', async () => {
     const [a, b] = [person(), person()];
     const payload = JSON.stringify([

@@ -3,6 +3,7 @@
  * array (a small incremental splitter: one element in memory at a time). Each yields
  * `{ line, record }` with the record's keys already mapped to the canonical English field names.
  */
+import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { csvRecords } from './import.csv.js';
@@ -66,9 +67,39 @@ function cellText(v: unknown): unknown {
   return v;
 }
 
+/** Buffers → strings with one decoder for the whole entry: a character split across chunks stays whole. */
+async function* utf8Chunks(chunks: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
+  const d = new StringDecoder('utf8');
+  for await (const c of chunks) {
+    const text = typeof c === 'string' ? c : d.write(c);
+    if (text) yield text;
+  }
+  const rest = d.end();
+  if (rest) yield rest;
+}
+
+type Entry = { setEncoding(enc: 'utf8'): unknown };
+/**
+ * exceljs 4.4's streaming reader decodes every inflated chunk (16 KB) of a sheet on its own, so a
+ * Chinese character (3 bytes in UTF-8) that straddles two chunks came out as U+FFFD: about one name,
+ * trade or 是/否 in 5,000–15,000 rows was silently corrupted or wrongly rejected (exceljs issues
+ * #2084, #2316; unmerged upstream). The sheets and the shared strings are handed to it as text decoded
+ * across chunk boundaries instead; it passes strings through unchanged.
+ */
+class Utf8WorkbookReader extends ExcelJS.stream.xlsx.WorkbookReader {
+  *_parseWorksheet(iterator: AsyncIterable<Buffer | string>, sheetNo: number): Generator<unknown> {
+    yield* (ExcelJS.stream.xlsx.WorkbookReader.prototype as unknown as { _parseWorksheet(i: unknown, n: number): Generator<unknown> })._parseWorksheet.call(this, utf8Chunks(iterator), sheetNo);
+  }
+
+  async *_parseSharedStrings(entry: Entry): AsyncGenerator<unknown> {
+    entry.setEncoding('utf8');
+    yield* (ExcelJS.stream.xlsx.WorkbookReader.prototype as unknown as { _parseSharedStrings(e: Entry): AsyncGenerator<unknown> })._parseSharedStrings.call(this, entry);
+  }
+}
+
 /** First worksheet only; its first row is the header. */
 export async function* readXlsx(stream: Readable): AsyncGenerator<RawRecord> {
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(stream, { sharedStrings: 'cache', hyperlinks: 'ignore', styles: 'ignore', worksheets: 'emit', entries: 'emit' });
+  const reader = new Utf8WorkbookReader(stream, { sharedStrings: 'cache', hyperlinks: 'ignore', styles: 'ignore', worksheets: 'emit', entries: 'emit' });
   let sheetNo = 0;
   for await (const ws of reader as unknown as AsyncIterable<AsyncIterable<{ number: number; values: unknown[] }>>) {
     if (sheetNo++ > 0) {
