@@ -10,6 +10,7 @@ import type { Principal } from '../../src/modules/auth/auth.types.js';
 import { importWorkers } from '../../src/modules/roster/import.service.js';
 import type { RawRecord } from '../../src/modules/roster/import.parsers.js';
 import { CsvSplitter, type CsvRecord } from '../../src/modules/roster/import.csv.js';
+import { encodeGb18030 } from '../helpers/gb18030.js';
 
 let ctx: TestContext;
 let s: SeededProject;
@@ -183,6 +184,32 @@ describe('staged batches and set-based apply', () => {
       const sp = new CsvSplitter();
       expect(() => { sp.push(bad, []); sp.end([]); }).toThrow(expect.objectContaining({ code }));
     }
+  });
+});
+
+describe('CSV saved as GBK (Excel on Chinese Windows)', () => {
+  const gbkCsv = (rows: ReturnType<typeof person>[]) =>
+    encodeGb18030(['姓名,身份证号,银行卡号,工种,班组,劳动合同,进场日期', ...rows.map((p) => `${p.name},${p.id},${p.card},钢筋工,第一班组,是,2026-04-03`)].join('\r\n') + '\r\n');
+  const names = async (ids: string[]) =>
+    ((await ctx.deps.db.execute(sql`SELECT name FROM workers WHERE id = ANY(${`{${ids.join(',')}}`}::uuid[]) ORDER BY name`)) as unknown as { rows: { name: string }[] }).rows.map((r) => r.name);
+
+  it('is detected without a charset, and read as declared with charset=GBK: names stored as sent', async () => {
+    for (const contentType of ['text/csv', 'text/csv; charset=GBK']) {
+      const rows = [0, 1, 2].map(() => ({ ...person(), name: `张建国${nextSeed()}` }));
+      const r = await ctx.app.inject({ method: 'POST', url: importUrl(), headers: { ...s.headers.sub, 'content-type': contentType }, payload: gbkCsv(rows) });
+      expect(r.statusCode).toBe(200);
+      expect(r.json()).toMatchObject({ accepted: 3, rejected: [] });
+      expect(await names(r.json().acceptedRows.map((a: { workerId: string }) => a.workerId))).toEqual(rows.map((p) => p.name).sort());
+    }
+  });
+
+  it('an unsupported charset: 415 naming the header, nothing imported', async () => {
+    const before = await count();
+    const r = await ctx.app.inject({ method: 'POST', url: importUrl(), headers: { ...s.headers.sub, 'content-type': 'text/csv; charset=shift_jis' }, payload: gbkCsv([person()]) });
+    expect(r.statusCode).toBe(415);
+    expect(r.headers['content-type']).toContain('application/problem+json');
+    expect(r.json()).toMatchObject({ status: 415, errors: [{ path: 'headers.content-type' }] });
+    expect(await count()).toBe(before);
   });
 });
 

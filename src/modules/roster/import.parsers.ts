@@ -6,7 +6,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
-import { csvRecords } from './import.csv.js';
+import { csvRecords, type Charset } from './import.csv.js';
 
 /** Header aliases (Chinese and English, case/space-insensitive) → canonical field. */
 const ALIASES: Record<string, string> = {};
@@ -38,9 +38,9 @@ function mapKeys(obj: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-export async function* readCsv(stream: Readable): AsyncGenerator<RawRecord> {
+export async function* readCsv(stream: Readable, charset?: Charset): AsyncGenerator<RawRecord> {
   let fields: (string | null)[] | null = null;
-  for await (const { fields: record, line } of csvRecords(stream)) {
+  for await (const { fields: record, line } of csvRecords(stream, charset)) {
     if (!fields) {
       fields = record.map((h) => canonicalField(h));
       continue;

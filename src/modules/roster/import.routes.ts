@@ -2,10 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import type { Readable } from 'node:stream';
 import { Type } from 'typebox';
 import type { Deps } from '../../deps.js';
-import { BadRequestError } from '../../lib/errors.js';
+import { AppError, BadRequestError } from '../../lib/errors.js';
 import { requireRole } from '../auth/auth.plugin.js';
 import { projectScope, requireRelation } from '../auth/scope.js';
 import { IdParams, Uuid, problems } from '../platform/common.schemas.js';
+import { charsetOf, type Charset } from './import.csv.js';
 import { readCsv, readJsonArray, readXlsx } from './import.parsers.js';
 import { importWorkers } from './import.service.js';
 
@@ -14,7 +15,7 @@ const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
 /** The request stream, hidden from enumeration so idempotency hashing never walks it. */
 class StreamBody {
   declare readonly stream: Readable;
-  constructor(readonly format: 'csv' | 'xlsx' | 'json', stream: Readable) {
+  constructor(readonly format: 'csv' | 'xlsx' | 'json', stream: Readable, readonly charset?: Charset | null) {
     Object.defineProperty(this, 'stream', { value: stream, enumerable: false });
   }
 }
@@ -34,7 +35,7 @@ const ImportResult = Type.Object({
  */
 export default async function importRoutes(app: FastifyInstance, { deps }: { deps: Deps }) {
   app.removeContentTypeParser(['application/json']);
-  app.addContentTypeParser(['text/csv', 'application/csv'], (_req, payload, done) => done(null, new StreamBody('csv', payload as unknown as Readable)));
+  app.addContentTypeParser(['text/csv', 'application/csv'], (req, payload, done) => done(null, new StreamBody('csv', payload as unknown as Readable, charsetOf(req.headers['content-type']))));
   app.addContentTypeParser(XLSX, (_req, payload, done) => done(null, new StreamBody('xlsx', payload as unknown as Readable)));
   app.addContentTypeParser('application/json', (_req, payload, done) => done(null, new StreamBody('json', payload as unknown as Readable)));
 
@@ -46,7 +47,7 @@ export default async function importRoutes(app: FastifyInstance, { deps }: { dep
       consumes: ['text/csv', XLSX, 'application/json'],
       params: IdParams,
       // Documents the accepted media types; an empty schema, so the raw stream passes validation untouched.
-      body: Type.Unknown({ description: 'The roster file: CSV (UTF-8, header row), xlsx (first sheet, header row) or a JSON array of objects' }),
+      body: Type.Unknown({ description: 'The roster file: CSV (header row; UTF-8 or GB18030/GBK — from the charset parameter, else detected), xlsx (first sheet, header row) or a JSON array of objects' }),
       querystring: Type.Object({
         employerId: Type.Optional(Uuid('Employer for rows without an employer column (default: the calling subcontractor)')),
         listAccepted: Type.Optional(Type.Boolean({ default: true, description: 'Include acceptedRows (row → workerId)' })),
@@ -59,8 +60,11 @@ export default async function importRoutes(app: FastifyInstance, { deps }: { dep
     requireRelation(s, 'gc', 'subcontractor', 'admin');
     const body = req.body as StreamBody | undefined;
     if (!(body instanceof StreamBody)) throw new BadRequestError('Send the file as text/csv, xlsx or a JSON array', [{ path: 'body', message: 'missing' }]);
+    if (body.charset === null) {
+      throw new AppError(415, 'unsupported_charset', 'A roster CSV is read as UTF-8 or GB18030 (GBK, GB2312); leave charset out to have it detected', [{ path: 'headers.content-type', message: 'unsupported charset' }]);
+    }
     const q = req.query as { employerId?: string; listAccepted?: boolean };
-    const source = body.format === 'csv' ? readCsv(body.stream) : body.format === 'xlsx' ? readXlsx(body.stream) : readJsonArray(body.stream);
+    const source = body.format === 'csv' ? readCsv(body.stream, body.charset) : body.format === 'xlsx' ? readXlsx(body.stream) : readJsonArray(body.stream);
     return importWorkers(deps.db, deps.pii, p, s, source, deps.now().toISOString().slice(0, 10), { defaultEmployerId: q.employerId ?? null, listAccepted: q.listAccepted });
   });
 }
