@@ -12,9 +12,19 @@ function realDate(y: number, m: number, d: number): boolean {
   return dt.getUTCFullYear() === y && dt.getUTCMonth() === m - 1 && dt.getUTCDate() === d;
 }
 
+/**
+ * Full-width forms (全角: '２２０７…', 'Ｘ', the ideographic space) → their ASCII equivalents. Chinese
+ * input methods type them easily, and a resident ID or card keyed in full width is the same
+ * number; NFKC maps exactly these. Only strings holding such characters are touched.
+ */
+export const halfWidth = (s: string): string => (/[\u3000\uFF01-\uFF5E]/.test(s) ? s.normalize('NFKC') : s);
+
+/** A card number as written (spaces, hyphens, full width) → its digits. */
+export const normalizeCardNumber = (raw: string): string => halfWidth(raw).replace(/[\s-]/g, '');
+
 /** `asOf` bounds the birth date: nobody is born in the future or before 1900. */
 export function validateResidentId(raw: string, asOf?: string): ResidentIdResult {
-  const s = raw.trim().toUpperCase();
+  const s = halfWidth(raw).trim().toUpperCase();
   if (!/^\d{17}[\dX]$/.test(s)) return { ok: false, reason: 'format' };
   const y = Number(s.slice(6, 10));
   const m = Number(s.slice(10, 12));
@@ -54,11 +64,11 @@ export function luhnValid(digits: string): boolean {
   return sum % 10 === 0;
 }
 
-/** Cards: 16–19 digits after removing spaces. Luhn failure is a warning, never a rejection. */
+/** Cards: 16–19 digits after removing spaces (and full width). Luhn failure is a warning, never a rejection. */
 export function validateBankCard(raw: string):
   | { ok: true; normalized: string; luhn: boolean; unionPay: boolean }
   | { ok: false; reason: 'format' } {
-  const s = raw.replace(/[\s-]/g, '');
+  const s = normalizeCardNumber(raw);
   if (!/^\d{16,19}$/.test(s)) return { ok: false, reason: 'format' };
   return { ok: true, normalized: s, luhn: luhnValid(s), unionPay: s.startsWith('62') };
 }

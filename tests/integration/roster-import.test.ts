@@ -263,6 +263,31 @@ describe('xlsx and JSON import', () => {
     }
   });
 
+  it('IDs and cards in numeric cells are named as such; full-width (全角) numbers are read as the same numbers', async () => {
+    const [a, b, c] = [person(), person(), person()];
+    const full = (x: string) => x.replace(/[0-9X]/g, (d) => String.fromCharCode(d.charCodeAt(0) + 0xfee0));
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('花名册');
+    ws.addRow(['姓名', '身份证号', '银行卡号', '工种', '劳动合同', '进场日期']);
+    ws.addRow([a.name, Number(a.id.replace(/X$/, '0')), a.card, '电工', '是', '2026-04-03']);
+    ws.addRow([b.name, b.id, Number(b.card), '电工', '是', '2026-04-03']);
+    ws.addRow([c.name, full(c.id), full(c.card), '电工', '是', '2026-04-03']);
+    const r = await ctx.app.inject({ method: 'POST', url: importUrl(), headers: { ...s.headers.sub, 'content-type': XLSX }, payload: Buffer.from(await wb.xlsx.writeBuffer()) });
+    expect(r.statusCode).toBe(200);
+    const body = r.json() as { accepted: number; rejected: { row: number; errors: { field: string; message: string }[] }[]; acceptedRows: { workerId: string }[] };
+    expect(body.accepted).toBe(1);
+    expect(body.rejected).toEqual([
+      { row: 2, errors: [{ field: 'idNumber', message: expect.stringContaining('format the column as text') }] },
+      { row: 3, errors: [{ field: 'bankCardNumber', message: expect.stringContaining('format the column as text') }] },
+    ]);
+    const w = (await ctx.deps.db.execute(sql`SELECT id_number_masked AS m, bank_card_masked AS card FROM workers WHERE id = ${body.acceptedRows[0]!.workerId}`)) as unknown as { rows: { m: string; card: string }[] };
+    expect(w.rows[0]).toEqual({ m: c.id.slice(0, 4) + '*'.repeat(10) + c.id.slice(-4), card: expect.stringMatching(new RegExp(`${c.card.slice(-4)}$`)) });
+    // the same person keyed in half width afterwards is the same person: already active here
+    const again = await ctx.app.inject({ method: 'POST', url: `/v1/projects/${s.projectId}/workers`, headers: s.headers.sub,
+      payload: { name: c.name, idNumber: c.id, bankCardNumber: c.card, employerId: s.subId, trade: '电工', contractSigned: true, dispatched: false, entryDate: '2026-04-03' } });
+    expect(again.statusCode).toBe(422);
+  });
+
   it('a JSON array with English or Chinese keys', async () => {
     const [a, b] = [person(), person()];
     const payload = JSON.stringify([

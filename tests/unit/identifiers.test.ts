@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  ageOn, isCountyCode, luhnValid, maskBankCard, maskPhone, maskResidentId, validateBankCard, validateCreditCode, validateResidentId,
+  ageOn, isCountyCode, luhnValid, maskBankCard, maskPhone, maskResidentId, normalizeCardNumber, validateBankCard, validateCreditCode, validateResidentId,
 } from '../../src/lib/identifiers.js';
 import { checkResidentId } from '../../src/modules/roster/worker.rules.js';
 import { makeBankCard, makeCreditCode, makeResidentId, makeResidentIdBornOn } from '../helpers/seed.js';
@@ -21,6 +21,12 @@ describe('resident ID vectors (GB 11643)', () => {
     const r = validateResidentId('44011320141005001x');
     expect(r).toEqual({ ok: true, normalized: '44011320141005001X', birthDate: '2014-10-05', gender: 'male' });
     expect(validateResidentId('11010519491231002X')).toMatchObject({ ok: true, gender: 'female', birthDate: '1949-12-31' });
+  });
+  it('reads a full-width (全角) ID as the same number: same normalised value, so the same blind index', () => {
+    const full = '４４０１１３２０１４１００５００１ｘ';
+    expect(validateResidentId(full)).toEqual(validateResidentId('44011320141005001X'));
+    expect(validateResidentId('\u3000４４０１１３２０１４１００５００１Ｘ\u3000')).toMatchObject({ ok: true, normalized: '44011320141005001X' });
+    expect(validateResidentId('４４０１１３２０１４１００５００１２')).toEqual({ ok: false, reason: 'checksum' });
   });
   it('distinguishes format, checksum and birth-date failures', () => {
     expect(validateResidentId('12345')).toEqual({ ok: false, reason: 'format' });
@@ -63,7 +69,12 @@ describe('bank cards', () => {
     ['622202123456789', 'format'],
     ['62220212345678901234', 'format'],
     ['6222abc234567890', 'format'],
+    ['６２２２　０２１２　３４５６　７８９０', 'ok'],
   ])('%s → %s', (card, want) => expect(validateBankCard(card).ok ? 'ok' : 'format').toBe(want));
+  it('a full-width card is the same card', () => {
+    expect(validateBankCard('６２２２０２１２３４５６７８９０１２３')).toEqual(validateBankCard('6222021234567890123'));
+    expect(normalizeCardNumber('６２２２-０２１２ 3456\u30007890')).toBe('6222021234567890');
+  });
   it('Luhn is reported, not enforced', () => {
     const good = makeBankCard(42);
     const bad = makeBankCard(42, false);

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import type { PiiCipher } from '../../lib/crypto.js';
-import { maskBankCard } from '../../lib/identifiers.js';
+import { maskBankCard, normalizeCardNumber } from '../../lib/identifiers.js';
 import { idFromKey, newId } from '../../lib/ids.js';
 import { EVENTS } from '../../jobs/event-types.js';
 import { emit, type OutboxEvent } from '../alerts/outbox.service.js';
@@ -74,7 +74,7 @@ type Instr = { id: string; e2e: string; status: string; amount: number; bidx: st
 export async function applyFacts(tx: DbOrTx, pii: PiiCipher, bankId: string, input: BankFact[], source: string, sourceRef: string): Promise<ApplyResult> {
   const facts = input.map(normaliseFact);
   const recs = facts.map((f) => {
-    const card = f.cardNumber ? f.cardNumber.replace(/[\s-]/g, '') : null;
+    const card = f.cardNumber ? normalizeCardNumber(f.cardNumber) : null;
     return {
       id: newId(), kind: f.kind, e2e: f.endToEndId ?? null, status: f.status ?? null, reason: f.reasonCode ?? null, amount: f.amountFen, vd: f.valueDate,
       bidx: card ? pii.blindIndex(card, 'card') : null, masked: card ? maskBankCard(card) : null, acct: f.accountNumber ?? null,

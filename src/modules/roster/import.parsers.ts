@@ -188,3 +188,19 @@ export function toBool(v: unknown): boolean | null {
   return TRUE.has(s) ? true : FALSE.has(s) ? false : null;
 }
 export const toStr = (v: unknown): string => (v === null || v === undefined ? '' : typeof v === 'number' ? (Number.isSafeInteger(v) ? String(v) : String(v)) : String(v).trim());
+
+/**
+ * A resident ID or card number that arrives as a number (a spreadsheet cell formatted as a number,
+ * a JSON number) has already lost digits: Excel keeps 15 significant digits and a double 15–17, and
+ * both identifiers are longer. Say so, instead of a checksum failure that sends people looking for
+ * a typo.
+ */
+export function numericIdentifierIssues(record: Record<string, unknown>): { field: string; message: string }[] {
+  const issues: { field: string; message: string }[] = [];
+  for (const field of ['idNumber', 'bankCardNumber'] as const) {
+    if (typeof record[field] === 'number') {
+      issues.push({ field, message: 'arrived as a number, which keeps only 15–17 digits: format the column as text and enter the number again' });
+    }
+  }
+  return issues;
+}

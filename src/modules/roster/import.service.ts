@@ -16,7 +16,7 @@ import { appendAudit } from '../audit/audit.service.js';
 import type { Principal } from '../auth/auth.types.js';
 import type { ProjectScope } from '../auth/scope.js';
 import type { RawRecord } from './import.parsers.js';
-import { toBool, toStr } from './import.parsers.js';
+import { numericIdentifierIssues, toBool, toStr } from './import.parsers.js';
 import { EVENTS } from '../../jobs/event-types.js';
 import { emit } from '../alerts/outbox.service.js';
 import { ImportStage, type BatchHandler } from './import.stage.js';
@@ -90,6 +90,11 @@ export async function importWorkers(db: Db, pii: PiiCipher, actor: Principal, sc
           // sat idle waiting for the rest of a batch, ~1 s of a 100,000-row import.
           if ((count & 511) === 511) await nextTurn();
           if (++count > maxRows) throw new UnprocessableError(`A file may hold at most ${maxRows} rows; nothing was imported`, [{ path: 'body', message: `more than ${maxRows} rows` }], 'import_too_large');
+          const lost = numericIdentifierIssues(record);
+          if (lost.length) {
+            result.rejected.push({ row: line, errors: lost });
+            continue;
+          }
           const v = validateWorkerRow({
             name: toStr(record.name), idNumber: toStr(record.idNumber), phone: toStr(record.phone) || null, bankCardNumber: toStr(record.bankCardNumber),
             employerId: toStr(record.employerId) || defaultEmployer || '', trade: toStr(record.trade), team: toStr(record.team) || null,

@@ -3,7 +3,7 @@
  * supplies the project's parties and the age band from the policy. Rejections are rule breaks
  * (422); warnings are facts an inspector must see but that must not block a real worker.
  */
-import { ageOn, maskBankCard, maskResidentId, validateBankCard, validateResidentId } from '../../lib/identifiers.js';
+import { ageOn, halfWidth, maskBankCard, maskResidentId, validateBankCard, validateResidentId } from '../../lib/identifiers.js';
 
 export interface WorkerRowInput {
   name: string;
@@ -80,7 +80,7 @@ export function validateWorkerRow(r: WorkerRowInput, ctx: RowContext):
   }
   const card = validateBankCard(r.bankCardNumber ?? '');
   if (!card.ok) errors.push({ field: 'bankCardNumber', message: 'must be 16 to 19 digits' });
-  const phone = r.phone ? String(r.phone).replace(/[\s-]/g, '') : null;
+  const phone = r.phone ? halfWidth(String(r.phone)).replace(/[\s-]/g, '') : null;
   if (phone !== null && !/^\+?\d{5,20}$/.test(phone)) errors.push({ field: 'phone', message: 'not a phone number' });
 
   const employerId = (r.employerId ?? '').trim().toLowerCase();
