@@ -10,6 +10,7 @@ import { authPlugin } from './modules/auth/auth.plugin.js';
 import { MODULE_ROUTES } from './modules/index.js';
 import { SHARED_SCHEMAS } from './modules/platform/common.schemas.js';
 import { healthRoutes } from './plugins/health.js';
+import { exactNumbersPlugin } from './plugins/exact-numbers.js';
 import { idempotencyPlugin } from './plugins/idempotency.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { problemPlugin } from './plugins/problem.js';
@@ -73,6 +74,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}): Promise<Fas
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(metricsPlugin);
+  await app.register(exactNumbersPlugin);
   await app.register(authPlugin, { deps });
   await app.register(idempotencyPlugin, { deps });
 

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { one } from '../helpers/disbursement.js';
-import { seedProject, type SeededProject } from '../helpers/seed.js';
+import { makeBankCard, makeResidentId, nextSeed, seedProject, type SeededProject } from '../helpers/seed.js';
 
 let ctx: TestContext;
 let s: SeededProject;
@@ -70,5 +70,41 @@ describe('impossible calendar dates', () => {
 
   it('a real leap day passes', async () => {
     expect((await ctx.app.inject({ url: `/v1/projects/${s.projectId}/deposit?asOf=2028-02-29`, headers: s.headers.gc })).statusCode).toBe(200);
+  });
+});
+
+// JSON.parse reads numbers as doubles: an ID or card sent as a number beyond 2^53 has lost digits,
+// and schema coercion used to turn it into a string of the wrong digits (a worker registered with
+// card …0000 when …0064 was sent).
+describe('numbers too large to be exact', () => {
+  const body = (over: string) => {
+    const n = nextSeed();
+    return `{"name":"数字","idNumber":"${makeResidentId(n)}","bankCardNumber":"${makeBankCard(n)}","employerId":"${s.subId}","trade":"普工",` +
+      `"contractSigned":true,"dispatched":false,"entryDate":"2026-04-01"${over}}`;
+  };
+  const post = (payload: string) => ctx.app.inject({ method: 'POST', url: `/v1/projects/${s.projectId}/workers`, headers: { ...s.headers.sub, 'content-type': 'application/json' }, payload });
+  const workers = async () => Number(((await ctx.deps.db.execute(sql`SELECT count(*) AS n FROM workers`)) as unknown as { rows: { n: string }[] }).rows[0]!.n);
+
+  it('a 19-digit card or an 18-digit ID sent as a JSON number: 400 naming the field, nothing registered', async () => {
+    const before = await workers();
+    const card = await post(body(',"bankCardNumber":6222020000032470064'));
+    expect(card.statusCode).toBe(400);
+    expect(card.json().errors).toEqual([expect.objectContaining({ path: 'body.bankCardNumber' })]);
+    const id = await post(body(',"idNumber":220702199001011234'));
+    expect(id.statusCode).toBe(400);
+    expect(id.json().errors).toEqual([expect.objectContaining({ path: 'body.idNumber' })]);
+    const nested = await ctx.app.inject({ method: 'POST', url: `/v1/projects/${s.projectId}/attendance`, headers: { ...s.headers.gc, 'content-type': 'application/json' },
+      payload: `{"month":"2026-04","entries":[{"workerId":"${UUID}","daysPresent":1e300}]}` });
+    expect(nested.statusCode).toBe(400);
+    expect(nested.json().errors).toEqual([expect.objectContaining({ path: 'body.entries[0].daysPresent' })]);
+    expect(await workers()).toBe(before);
+  });
+
+  it('an exact number still passes as before (a 16-digit card is below 2^53)', async () => {
+    const n = nextSeed();
+    const card16 = makeBankCard(n).slice(0, 15) + '0';
+    const r = await post(body(`,"bankCardNumber":${card16}`));
+    expect(r.statusCode).toBe(201);
+    expect(r.json().bankCardMasked).toBe(`${card16.slice(0, 4)} **** **** ${card16.slice(-4)}`);
   });
 });
