@@ -10,6 +10,7 @@ import { authPlugin } from './modules/auth/auth.plugin.js';
 import { MODULE_ROUTES } from './modules/index.js';
 import { SHARED_SCHEMAS } from './modules/platform/common.schemas.js';
 import { healthRoutes } from './plugins/health.js';
+import AjvCompiler from '@fastify/ajv-compiler';
 import { exactNumbersPlugin } from './plugins/exact-numbers.js';
 import { idempotencyPlugin } from './plugins/idempotency.js';
 import { metricsPlugin } from './plugins/metrics.js';
@@ -28,6 +29,9 @@ export interface BuildOptions {
   loggerInstance?: import('fastify').FastifyBaseLogger;
 }
 
+/** One pool of compiled validators per process (compiling is the expensive part of building an app). */
+const ajvPool = AjvCompiler();
+
 export async function buildApp(deps: Deps, opts: BuildOptions = {}): Promise<FastifyInstance> {
   const { config } = deps;
   const app = Fastify({
@@ -41,6 +45,19 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}): Promise<Fas
     },
     requestIdHeader: false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true }, plugins: [] },
+    // Query strings, path parameters and headers are text and are coerced to their schema types.
+    // Bodies are JSON and are taken as typed: coercion turned `"netFen": null` into a 0-fen wage line
+    // and `"daysPresent": null` into 0 days, silently. A body field of the wrong type is a 400.
+    schemaController: {
+      compilersFactory: {
+        buildValidator: ((externalSchemas, ajv) => {
+          const coercing = ajvPool(externalSchemas, ajv);
+          // Never JTD here (no `mode` is configured): the options are Ajv's.
+          const strict = ajvPool(externalSchemas, { plugins: ajv?.plugins, customOptions: { ...(ajv?.customOptions as AjvCompiler.Options), coerceTypes: false } });
+          return (route) => (route.httpPart === 'body' ? strict(route) : coercing(route));
+        }) satisfies AjvCompiler.BuildCompilerFromPool,
+      },
+    },
     routerOptions: { maxParamLength: 200 },
   }).withTypeProvider<TypeBoxTypeProvider>();
 

@@ -83,7 +83,8 @@ describe('numbers too large to be exact', () => {
       `"contractSigned":true,"dispatched":false,"entryDate":"2026-04-01"${over}}`;
   };
   const post = (payload: string) => ctx.app.inject({ method: 'POST', url: `/v1/projects/${s.projectId}/workers`, headers: { ...s.headers.sub, 'content-type': 'application/json' }, payload });
-  const workers = async () => Number(((await ctx.deps.db.execute(sql`SELECT count(*) AS n FROM workers`)) as unknown as { rows: { n: string }[] }).rows[0]!.n);
+  const count = async (q: ReturnType<typeof sql>) => Number(((await ctx.deps.db.execute(q)) as unknown as { rows: { n: string }[] }).rows[0]!.n);
+  const workers = () => count(sql`SELECT count(*) AS n FROM workers`);
 
   it('a 19-digit card or an 18-digit ID sent as a JSON number: 400 naming the field, nothing registered', async () => {
     const before = await workers();
@@ -100,11 +101,29 @@ describe('numbers too large to be exact', () => {
     expect(await workers()).toBe(before);
   });
 
-  it('an exact number still passes as before (a 16-digit card is below 2^53)', async () => {
+  it('bodies are typed: a card as an exact JSON number, or null for an amount or a day count, is a 400, not coerced', async () => {
+    const before = await workers();
     const n = nextSeed();
     const card16 = makeBankCard(n).slice(0, 15) + '0';
     const r = await post(body(`,"bankCardNumber":${card16}`));
-    expect(r.statusCode).toBe(201);
-    expect(r.json().bankCardMasked).toBe(`${card16.slice(0, 4)} **** **** ${card16.slice(-4)}`);
+    expect(r.statusCode).toBe(400);
+    expect(r.json().errors).toEqual([expect.objectContaining({ path: 'body.bankCardNumber', message: 'must be string' })]);
+    expect(await workers()).toBe(before);
+    // coercion used to turn these nulls into 0 fen and 0 days, silently
+    const sheet = await ctx.app.inject({ method: 'POST', url: `/v1/projects/${s.projectId}/payrolls`, headers: s.headers.sub, payload: {
+      month: '2026-05', employerId: s.subId, control: { lineCount: 1, totalNetFen: 0 },
+      lines: [{ workerId: s.workerIds[0], daysWorked: 20, grossFen: null, deductionsFen: 0, netFen: null }] } });
+    expect(sheet.statusCode).toBe(400);
+    expect(sheet.json().errors).toEqual(expect.arrayContaining([expect.objectContaining({ path: 'body.lines[0].netFen' }), expect.objectContaining({ path: 'body.lines[0].grossFen' })]));
+    const days = await ctx.app.inject({ method: 'POST', url: `/v1/projects/${s.projectId}/attendance`, headers: s.headers.gc, payload: { month: '2026-05', entries: [{ workerId: s.workerIds[0], daysPresent: null }] } });
+    expect(days.statusCode).toBe(400);
+    expect(days.json().errors).toEqual([expect.objectContaining({ path: 'body.entries[0].daysPresent' })]);
+    const sheets = await count(sql`SELECT count(*) AS n FROM payrolls WHERE project_id = ${s.projectId} AND month = '2026-05'`);
+    const att = await count(sql`SELECT count(*) AS n FROM attendance WHERE project_id = ${s.projectId} AND month = '2026-05'`);
+    expect([sheets, att]).toEqual([0, 0]);
+    // query strings are still text coerced to their types
+    const page = await ctx.app.inject({ url: `/v1/projects/${s.projectId}/workers?limit=1`, headers: s.headers.gc });
+    expect(page.statusCode).toBe(200);
+    expect(page.json().items).toHaveLength(1);
   });
 });
