@@ -121,6 +121,11 @@ describe('numbers too large to be exact', () => {
     const sheets = await count(sql`SELECT count(*) AS n FROM payrolls WHERE project_id = ${s.projectId} AND month = '2026-05'`);
     const att = await count(sql`SELECT count(*) AS n FROM attendance WHERE project_id = ${s.projectId} AND month = '2026-05'`);
     expect([sheets, att]).toEqual([0, 0]);
+    // null where the contract says nullable (an optional phone or team) still means "none"
+    const nulls = nextSeed();
+    const ok = await post(`{"name":"空值","idNumber":"${makeResidentId(nulls)}","bankCardNumber":"${makeBankCard(nulls)}","employerId":"${s.subId}","trade":"普工",` +
+      `"phone":null,"team":null,"contractSigned":true,"dispatched":false,"entryDate":"2026-04-01"}`);
+    expect(ok.statusCode).toBe(201);
     // query strings are still text coerced to their types
     const page = await ctx.app.inject({ url: `/v1/projects/${s.projectId}/workers?limit=1`, headers: s.headers.gc });
     expect(page.statusCode).toBe(200);

@@ -5,11 +5,11 @@ export const RegisterWorker = Type.Object(
   {
     name: Str(100, 'Real name (姓名)'),
     idNumber: Type.String({ minLength: 1, maxLength: 18, description: 'Resident ID number (GB 11643)' }),
-    phone: Type.Optional(Type.String({ maxLength: 20, description: 'Mobile number' })),
+    phone: Type.Optional(Type.Union([Type.String({ maxLength: 20 }), Type.Null()], { description: 'Mobile number (null or absent: none)' })),
     bankCardNumber: Type.String({ minLength: 1, maxLength: 23, description: "The worker's own bank card (16–19 digits)" }),
     employerId: Uuid('The employing company: the GC or a subcontractor of this project'),
     trade: Str(50, 'Trade (工种)'),
-    team: Type.Optional(Type.String({ maxLength: 50, description: 'Team (班组)' })),
+    team: Type.Optional(Type.Union([Type.String({ maxLength: 50 }), Type.Null()], { description: 'Team (班组); null or absent: none' })),
     contractSigned: Type.Boolean({ description: 'Labour contract signed' }),
     dispatched: Type.Boolean({ description: 'Dispatched worker (劳务派遣)' }),
     entryDate: IsoDate('First day on site'),
