@@ -7,6 +7,7 @@ import { parseJobData } from '../src/modules/reconciliation/reconciliation.rules
 import {
   reconcileBatch, reconcileMonth, reconcileProjectMonth, type ReconcileOptions, type ReconcileSummary,
 } from '../src/modules/reconciliation/reconciliation.service.js';
+import { chinaToday } from '../src/lib/calendar.js';
 
 /**
  * Build a `reconcile` processor. Options exist for tests and benchmarks (chunk size, a hook after
@@ -17,7 +18,7 @@ export function createReconcileProcessor(opts: ReconcileOptions = {}) {
     const d = parseJobData(job.data);
     if (typeof d === 'string') throw new UnrecoverableError(`invalid reconcile job ${job.id}: ${d}`);
     // The job's asOf is fixed at enqueue when given; otherwise "today" at the infrastructure boundary.
-    const asOf = d.asOf ?? deps.now().toISOString().slice(0, 10);
+    const asOf = d.asOf ?? chinaToday(deps.now());
     const o: ReconcileOptions = {
       chunkLines: d.chunkLines ?? opts.chunkLines,
       parallel: opts.parallel ?? deps.config.reconParallel,

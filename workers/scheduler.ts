@@ -1,6 +1,7 @@
 import cron from 'node-cron';
 import type { Deps } from '../src/deps.js';
 import { jobId, type QueueName } from '../src/jobs/queues.js';
+import { chinaToday } from '../src/lib/calendar.js';
 
 /** Schedules as data. Each tick only enqueues, with a job id derived from the date, so several
  *  worker processes running the same schedule produce one job per day. */
@@ -16,11 +17,9 @@ export const SCHEDULES: Schedule[] = [
   { name: 'nightly-credit', cron: '45 2 * * *', queue: 'credit', data: (asOf) => ({ asOf, all: true }) },
 ];
 
-/** Today's date in China (UTC+8), the calendar the rules use. */
-export const chinaDate = (d: Date): string => new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
 
 export async function enqueueScheduled(deps: Pick<Deps, 'queues'>, s: Schedule, now: Date): Promise<void> {
-  const asOf = chinaDate(now);
+  const asOf = chinaToday(now);
   await deps.queues[s.queue].add(s.name, s.data(asOf), { jobId: jobId(s.name, asOf) });
 }
 

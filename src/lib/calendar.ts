@@ -11,6 +11,14 @@ export interface WorkCalendar {
 export const EMPTY_CALENDAR: WorkCalendar = { holidays: new Set(), makeUpWorkdays: new Set() };
 
 const toDate = (s: string): Date => new Date(s + 'T00:00:00Z');
+
+/**
+ * The date in China (UTC+8, no daylight saving) at an instant: "today" for every rule, wherever the
+ * server's clock or time zone is. A UTC date is yesterday's from 00:00 to 08:00 in China, which
+ * moved approvals, deposit dates and the reconcile job's default asOf a day back for a third of
+ * every day.
+ */
+export const chinaToday = (at: Date | string): string => new Date(new Date(at).getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
 const fmt = (d: Date): string => d.toISOString().slice(0, 10);
 
 export function addDays(date: string, n: number): string {

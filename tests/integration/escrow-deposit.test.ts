@@ -200,3 +200,21 @@ describe('wage account and allocations', () => {
     expect((await ctx.app.inject({ method: 'PUT', url: '/v1/admin/policy/22/deposit', headers: gc, payload: { guaranteeMinDays: 1 } })).statusCode).toBe(403);
   });
 });
+
+// "Today" is the date in China: at 04:00 in Beijing (20:00 UTC the day before) a UTC date was yesterday's.
+describe('today is the China date', () => {
+  it('the deposit view without asOf is judged on the Beijing date, not the UTC one', async () => {
+    const { projectId, gcId } = await rawProject(ctx, { requiredFen: 1_000 });
+    const gc = await mintKey(ctx, 'contractor', { companyId: gcId });
+    const realNow = ctx.deps.now;
+    try {
+      for (const [at, want] of [['2026-10-15T20:00:00Z', '2026-10-16'], ['2026-10-15T15:59:59Z', '2026-10-15'], ['2026-12-31T16:00:00Z', '2027-01-01']] as const) {
+        ctx.deps.now = () => new Date(at);
+        const v = (await ctx.app.inject({ url: `/v1/projects/${projectId}/deposit`, headers: gc })).json();
+        expect(v.asOf, at).toBe(want);
+      }
+    } finally {
+      ctx.deps.now = realNow;
+    }
+  });
+});

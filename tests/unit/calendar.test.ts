@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addWorkingDays, effectivePayDate, isIsoDate, isWorkingDay, previousWorkingDayOnOrBefore, type WorkCalendar } from '../../src/lib/calendar.js';
+import { addWorkingDays, chinaToday, effectivePayDate, isIsoDate, isWorkingDay, previousWorkingDayOnOrBefore, type WorkCalendar } from '../../src/lib/calendar.js';
 
 // 2025 National Day: Oct 1–8 off, make-up workdays Sun Sep 28 and Sat Oct 11.
 const cal: WorkCalendar = {
@@ -54,5 +54,14 @@ describe('isIsoDate', () => {
   it('accepts real days only, and never throws', () => {
     expect(['2026-01-31', '2028-02-29', '2000-02-29'].map(isIsoDate)).toEqual([true, true, true]);
     expect(['2026-02-30', '2025-02-29', '1900-02-29', '2026-04-31', '2026-13-45', '2026-00-01', '2026-1-01', ''].map(isIsoDate)).toEqual(Array(8).fill(false));
+  });
+});
+
+describe('chinaToday', () => {
+  it('is the UTC+8 date of an instant, at both edges of the day', () => {
+    expect(chinaToday(new Date('2026-10-15T15:59:59.999Z'))).toBe('2026-10-15');
+    expect(chinaToday(new Date('2026-10-15T16:00:00.000Z'))).toBe('2026-10-16');
+    expect(chinaToday('2026-12-31T16:00:00Z')).toBe('2027-01-01');
+    expect(chinaToday('2026-10-16T04:00:00+08:00')).toBe('2026-10-16');
   });
 });

@@ -10,8 +10,8 @@ import {
   DecisionBody, Entry, ListBody, ObjectionBody, ObjectionFiled, ProposeBody, PublishedEntry, RemovalBody, RemovalDecisionBody, RemovalRequest,
 } from './credit.schemas.js';
 import { decideRemoval, requestRemoval } from './removal.service.js';
+import { chinaToday } from '../../lib/calendar.js';
 
-const chinaToday = (d: Date): string => new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
 const RemovalParams = Type.Object({ id: Uuid('Blacklist entry id'), rid: Uuid('Removal request id') });
 
 /** Proposals, objections, decisions, listing, removal and publication of the wage-arrears blacklist. */

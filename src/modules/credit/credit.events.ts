@@ -7,7 +7,7 @@ import { sql } from 'drizzle-orm';
 import type { EventHandler, RelayedEvent } from '../../jobs/event-handlers.js';
 import { EVENTS } from '../../jobs/event-types.js';
 import { jobId } from '../../jobs/queues.js';
-import { isIsoDate } from '../../lib/calendar.js';
+import { chinaToday, isIsoDate } from '../../lib/calendar.js';
 import { isUuid } from '../../lib/ids.js';
 
 const CASE_EVENTS: string[] = [EVENTS.caseOpened, EVENTS.caseEscalated, EVENTS.caseClosed, EVENTS.replenishmentOverdue, 'case.mass_incident'];
@@ -22,7 +22,6 @@ export interface CreditJob {
   evaluate?: boolean;
 }
 
-const chinaDate = (iso: string): string => new Date(new Date(iso).getTime() + 8 * 3600_000).toISOString().slice(0, 10);
 
 export const creditEventHandler: EventHandler = {
   name: 'credit',
@@ -35,7 +34,7 @@ export const creditEventHandler: EventHandler = {
       const r = (await deps.db.execute(sql`SELECT employer_id, general_contractor_id FROM arrears_cases WHERE id = ${p.caseId}`)) as unknown as { rows: { employer_id: string; general_contractor_id: string }[] };
       for (const row of r.rows) ids.add(row.employer_id).add(row.general_contractor_id);
     }
-    const asOf = typeof p.asOf === 'string' && isIsoDate(p.asOf) ? p.asOf : chinaDate(e.createdAt);
+    const asOf = typeof p.asOf === 'string' && isIsoDate(p.asOf) ? p.asOf : chinaToday(e.createdAt);
     const evaluate = CASE_EVENTS.includes(e.type);
     for (const companyId of ids) {
       const data: CreditJob = { asOf, companyId, trigger: e.type, evaluate };

@@ -6,9 +6,9 @@ import blacklistRoutes from './blacklist.routes.js';
 import { evaluateBlacklist } from './blacklist-evaluate.js';
 import { CompanyCredit, EvaluateBody, EvaluateResult, RecomputeBody, RecomputeResult } from './credit.schemas.js';
 import { getCredit, recomputeCredit } from './credit.service.js';
+import { chinaToday } from '../../lib/calendar.js';
 
 /** Business date in China (UTC+8): the calendar every credit rule counts in. */
-export const chinaToday = (d: Date): string => new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
 
 /** Routes of the credit context: grades, and (in blacklist.routes.ts) the blacklist. */
 export default async function creditRoutes(app: FastifyInstance, { deps }: { deps: Deps }) {

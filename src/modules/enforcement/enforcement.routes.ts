@@ -12,8 +12,8 @@ import {
   AsOfBody, CaseDetail, CaseQuery, CaseSchema, ClearanceOut, ClearanceQuery, GcPaymentBody, GcPaymentOut, MassIncidentBody, StageChange, SweepBody, SweepResultSchema,
 } from './enforcement.schemas.js';
 import { runFullSweep } from './full-sweep.service.js';
+import { chinaToday } from '../../lib/calendar.js';
 
-const today = (d: Date) => d.toISOString().slice(0, 10);
 
 /** Sweeps, arrears cases and their escalation ladder, clearance figures. */
 export default async function enforcementRoutes(appIn: FastifyInstance, { deps }: { deps: Deps }) {
@@ -50,7 +50,7 @@ export default async function enforcementRoutes(appIn: FastifyInstance, { deps }
   }, async (req) => {
     const p = requireRole(req, 'admin', 'inspector');
     await inspectorCase(p, req.params.id);
-    const r = await db.transaction((tx) => issueGcOrder(tx, req.params.id, req.body?.asOf ?? today(deps.now()), `${p.role}:${p.id}`));
+    const r = await db.transaction((tx) => issueGcOrder(tx, req.params.id, req.body?.asOf ?? chinaToday(deps.now()), `${p.role}:${p.id}`));
     return { caseId: req.params.id, stage: r.stage, deadline: r.deadline } as never;
   });
 
@@ -61,7 +61,7 @@ export default async function enforcementRoutes(appIn: FastifyInstance, { deps }
     const p = requireRole(req, 'admin', 'inspector');
     await inspectorCase(p, req.params.id);
     return db.transaction(async (tx) => {
-      const r = await escalateToDeposit(tx, req.params.id, req.body?.asOf ?? today(deps.now()), { actor: `${p.role}:${p.id}`, manual: true });
+      const r = await escalateToDeposit(tx, req.params.id, req.body?.asOf ?? chinaToday(deps.now()), { actor: `${p.role}:${p.id}`, manual: true });
       const c = await lockCase(tx, req.params.id);
       return { caseId: c.id, stage: c.stage, deadline: c.stage_deadline, batchId: r.batchId ?? null } as never;
     });
@@ -73,7 +73,7 @@ export default async function enforcementRoutes(appIn: FastifyInstance, { deps }
   }, async (req) => {
     const p = requireRole(req, 'admin', 'inspector');
     await inspectorCase(p, req.params.id);
-    await db.transaction((tx) => flagMassIncident(tx, req.params.id, req.body.asOf ?? today(deps.now()), `${p.role}:${p.id}`, req.body.note));
+    await db.transaction((tx) => flagMassIncident(tx, req.params.id, req.body.asOf ?? chinaToday(deps.now()), `${p.role}:${p.id}`, req.body.note));
     const { timeline: _t, workers: _w, payments: _p, ...c } = await getCase(db, p, req.params.id);
     return c as never;
   });
@@ -85,7 +85,7 @@ export default async function enforcementRoutes(appIn: FastifyInstance, { deps }
     const p = requireRole(req, 'contractor', 'admin');
     const c = await getCase(db, p, req.params.id);
     if (p.role === 'contractor' && c.generalContractorId !== p.companyId) throw new ForbiddenError('Only the general contractor of the project pays first');
-    const out = await db.transaction((tx) => payAsGc(tx, req.params.id, { debtorAccount: req.body.debtorAccount, bankId: req.body.bankId, asOf: req.body.asOf ?? today(deps.now()) }, `${p.role}:${p.id}`));
+    const out = await db.transaction((tx) => payAsGc(tx, req.params.id, { debtorAccount: req.body.debtorAccount, bankId: req.body.bankId, asOf: req.body.asOf ?? chinaToday(deps.now()) }, `${p.role}:${p.id}`));
     return reply.code(201).send(out);
   });
 

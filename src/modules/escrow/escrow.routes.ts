@@ -13,13 +13,14 @@ import * as S from './escrow.schemas.js';
 import { getBalance, projectAccounts } from './ledger.service.js';
 import policyRoutes from './policy.routes.js';
 import { getAllocationSchedule, recordGcAllocation, setAllocationSchedule } from './wage-account.service.js';
+import { chinaToday } from '../../lib/calendar.js';
 
 const TAGS = ['escrow'];
 type P = { id: string };
 
 /** Deposits, guarantee letters, draw-downs, returns, wage accounts and allocation schedules. */
 export default async function escrowRoutes(app: FastifyInstance, { deps }: { deps: Deps }) {
-  const today = () => deps.now().toISOString().slice(0, 10);
+  const today = () => chinaToday(deps.now());
   const scope = async (req: FastifyRequest) => projectScope(deps.db, requireRole(req), (req.params as P).id);
   const actorOf = (req: FastifyRequest) => `${req.principal!.role}:${req.principal!.id}`;
 

@@ -7,8 +7,8 @@ import { IdParams, IsoMonth, Page, PageQuery, problems } from '../platform/commo
 import { approvePayroll, getPayroll, listPayrolls } from './payroll-approve.service.js';
 import { ApproveResponse, PayrollListItem, PayrollOut, SubmitPayrollBody, SubmitPayrollResponse } from './payroll.schemas.js';
 import { submitPayroll } from './payroll.service.js';
+import { chinaToday } from '../../lib/calendar.js';
 
-const today = (d: Date) => d.toISOString().slice(0, 10);
 
 /** Wage sheets: submit (with control record and findings), read, approve (GC pays on behalf). */
 export default async function payrollRoutes(appIn: FastifyInstance, { deps }: { deps: Deps }) {
@@ -48,6 +48,6 @@ export default async function payrollRoutes(appIn: FastifyInstance, { deps }: { 
     },
   }, async (req) => {
     const p = requireRole(req, 'contractor');
-    return deps.db.transaction((tx) => approvePayroll(tx, p, req.params.id, today(deps.now())));
+    return deps.db.transaction((tx) => approvePayroll(tx, p, req.params.id, chinaToday(deps.now())));
   });
 }

@@ -11,8 +11,8 @@ import {
   BankCreated, Company, CreateBank, CreateCompany, CreateProject, CreateSubcontract, Project, RotateSecret, SecretRotated, Subcontract,
 } from './registry.schemas.js';
 import { assertActsAsGc, createBank, createCompany, createSubcontract, rotateBankSecret, type CompanyInput, type SubcontractInput } from './registry.service.js';
+import { chinaToday } from '../../lib/calendar.js';
 
-const today = (d: Date) => d.toISOString().slice(0, 10);
 
 /** Routes of the registry context: banks, companies, projects, subcontracts, notice boards. */
 export default async function registryRoutes(app: FastifyInstance, { deps }: { deps: Deps }) {
@@ -48,7 +48,7 @@ export default async function registryRoutes(app: FastifyInstance, { deps }: { d
     const p = requireRole(req, 'admin', 'contractor');
     const input = req.body as ProjectInput;
     assertActsAsGc(p, input.generalContractorId);
-    const out = await db.transaction((tx) => createProject(tx, pii, p, input, today(deps.now())));
+    const out = await db.transaction((tx) => createProject(tx, pii, p, input, chinaToday(deps.now())));
     return reply.code(201).send(out);
   });
 

@@ -9,6 +9,7 @@ import { IdParams, Uuid, problems } from '../platform/common.schemas.js';
 import { charsetOf, type Charset } from './import.csv.js';
 import { readCsv, readJsonArray, readXlsx } from './import.parsers.js';
 import { importWorkers } from './import.service.js';
+import { chinaToday } from '../../lib/calendar.js';
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
@@ -65,6 +66,6 @@ export default async function importRoutes(app: FastifyInstance, { deps }: { dep
     }
     const q = req.query as { employerId?: string; listAccepted?: boolean };
     const source = body.format === 'csv' ? readCsv(body.stream, body.charset) : body.format === 'xlsx' ? readXlsx(body.stream) : readJsonArray(body.stream);
-    return importWorkers(deps.db, deps.pii, p, s, source, deps.now().toISOString().slice(0, 10), { defaultEmployerId: q.employerId ?? null, listAccepted: q.listAccepted });
+    return importWorkers(deps.db, deps.pii, p, s, source, chinaToday(deps.now()), { defaultEmployerId: q.employerId ?? null, listAccepted: q.listAccepted });
   });
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { signWebhook } from '../../../lib/crypto.js';
+import { chinaToday } from '../../../lib/calendar.js';
 
 /**
  * A simulated bank that talks to WageGuard only through the public API, exactly as a real bank
@@ -58,7 +59,7 @@ export async function runBankSimOnce(http: Http, o: BankSimOptions): Promise<Ban
   const chunk = Math.min(1000, Math.max(1, o.chunk ?? 1000));
   const auth = { authorization: `Bearer ${o.bankKey}` };
   const rep: BankSimReport = { batches: 0, settled: 0, rejected: 0, returned: 0, webhooks: 0, duplicatesSent: 0, failures: 0 };
-  const valueDate = o.valueDate ?? now().toISOString().slice(0, 10);
+  const valueDate = o.valueDate ?? chinaToday(now());
 
   const send = async (event: unknown) => {
     const body = JSON.stringify(event);
