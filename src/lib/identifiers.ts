@@ -24,7 +24,8 @@ export const normalizeCardNumber = (raw: string): string => halfWidth(raw).repla
 
 /** `asOf` bounds the birth date: nobody is born in the future or before 1900. */
 export function validateResidentId(raw: string, asOf?: string): ResidentIdResult {
-  const s = halfWidth(raw).trim().toUpperCase();
+  // Spaces anywhere: IDs are often written in groups (220702 19900101 123X).
+  const s = halfWidth(raw).replace(/\s/g, '').toUpperCase();
   if (!/^\d{17}[\dX]$/.test(s)) return { ok: false, reason: 'format' };
   const y = Number(s.slice(6, 10));
   const m = Number(s.slice(10, 12));

@@ -27,6 +27,7 @@ describe('resident ID vectors (GB 11643)', () => {
     expect(validateResidentId(full)).toEqual(validateResidentId('44011320141005001X'));
     expect(validateResidentId('\u3000４４０１１３２０１４１００５００１Ｘ\u3000')).toMatchObject({ ok: true, normalized: '44011320141005001X' });
     expect(validateResidentId('４４０１１３２０１４１００５００１２')).toEqual({ ok: false, reason: 'checksum' });
+    expect(validateResidentId('440113 20141005 001x')).toEqual(validateResidentId('44011320141005001X'));
   });
   it('distinguishes format, checksum and birth-date failures', () => {
     expect(validateResidentId('12345')).toEqual({ ok: false, reason: 'format' });

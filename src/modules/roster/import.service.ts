@@ -12,6 +12,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Db } from '../../db/client.js';
 import type { PiiCipher } from '../../lib/crypto.js';
 import { BadRequestError, UnprocessableError } from '../../lib/errors.js';
+import { halfWidth } from '../../lib/identifiers.js';
 import { appendAudit } from '../audit/audit.service.js';
 import type { Principal } from '../auth/auth.types.js';
 import type { ProjectScope } from '../auth/scope.js';
@@ -33,12 +34,12 @@ export interface ImportResult {
   committed: boolean;
 }
 
-/** 2026/3/1, 2026.3.1, 2026-3-1 → 2026-03-01; anything else is left for the validator to reject. */
+/** 2026/3/1, 2026.3.1, 2026-3-1, 2026年3月1日, 20260301 (full width too) → 2026-03-01; anything else is left for the validator to reject. */
 export function normalizeDate(v: unknown): string {
   // The streaming xlsx reader skips styles, so a date cell arrives as its Excel serial day number.
   if (typeof v === 'number' && v > 20_000 && v < 80_000) return new Date(Date.UTC(1899, 11, 30) + Math.floor(v) * 86_400_000).toISOString().slice(0, 10);
-  const s = toStr(v);
-  const m = /^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$/.exec(s);
+  const s = halfWidth(toStr(v));
+  const m = /^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$/.exec(s) ?? /^(\d{4})(\d{2})(\d{2})$/.exec(s);
   return m ? `${m[1]}-${m[2]!.padStart(2, '0')}-${m[3]!.padStart(2, '0')}` : s;
 }
 
