@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
+import { encodeGb18030 } from '../helpers/gb18030.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { all, balance, fundWage, instructionsOf, NET, one, sendWebhook, submitAndApprove } from '../helpers/disbursement.js';
@@ -78,5 +79,24 @@ describe('bank statements', () => {
     expect(i).toEqual({ status: 'rejected', reason_code: 'AC06' });
     expect((await ctx.app.inject({ method: 'POST', url: '/v1/bank/statements', headers: { ...s.headers.gc, 'content-type': 'text/csv' }, payload: csv })).statusCode).toBe(403);
     expect((await post('<nope/>', 'application/xml')).statusCode).toBe(400);
+  });
+
+  it('a CSV statement saved as GBK keeps its payer names (detected, or declared by charset); another charset is a 415', async () => {
+    const csvOf = (ref: string) => [
+      'type,account_number,end_to_end_id,amount_fen,value_date,status,reason_code,reference,payer_name,card_number',
+      `credit,${s.wageAccountNumber},,1000,2026-11-11,,,${ref},吉林省松原市建工集团有限公司,`,
+    ].join('\r\n') + '\r\n';
+    for (const [ref, type] of [['GBK-1', 'text/csv'], ['GBK-2', 'text/csv; charset=GB2312']] as const) {
+      const r = await ctx.app.inject({ method: 'POST', url: '/v1/bank/statements', headers: { ...s.headers.bank, 'content-type': type }, payload: encodeGb18030(csvOf(ref)) });
+      expect(r.statusCode, type).toBe(200);
+      expect(r.json()).toMatchObject({ accepted: 1, rejected: 0 });
+      const rec = await one<{ payer_name: string }>(ctx, sql`SELECT payer_name FROM bank_records WHERE source_ref LIKE 'sha256:%' AND reference = ${ref}`);
+      expect(rec.payer_name).toBe('吉林省松原市建工集团有限公司');
+    }
+    const before = await one<{ n: number }>(ctx, sql`SELECT count(*)::int AS n FROM bank_records`);
+    const bad = await ctx.app.inject({ method: 'POST', url: '/v1/bank/statements', headers: { ...s.headers.bank, 'content-type': 'text/csv; charset=big5' }, payload: encodeGb18030(csvOf('GBK-3')) });
+    expect(bad.statusCode).toBe(415);
+    expect(bad.json()).toMatchObject({ errors: [{ path: 'headers.content-type' }] });
+    expect(await one<{ n: number }>(ctx, sql`SELECT count(*)::int AS n FROM bank_records`)).toEqual(before);
   });
 });

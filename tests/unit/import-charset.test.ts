@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SniffingDecoder, charsetOf } from '../../src/modules/roster/import.csv.js';
+import { SniffingDecoder, charsetOf, decodeText } from '../../src/lib/text.js';
 import { encodeGb18030 } from '../helpers/gb18030.js';
 
 const TEXT = 'name,姓名,工种\nabc,张建国,钢筋工\n李秀英,第一班组,是\n';
@@ -43,6 +43,12 @@ describe('roster CSV charset: given or detected', () => {
     expect(decodeIn(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), utf8]), [2])).toBe(TEXT);
     expect(decodeIn(Buffer.from('a,b\n1,2\n'), [3])).toBe('a,b\n1,2\n');
     expect(decodeIn(Buffer.from([0x61, 0xd5]), [])).toBe(new TextDecoder('gb18030').decode(Buffer.from([0x61, 0xd5])));
+  });
+
+  it('a whole body decodes the same way', () => {
+    expect(decodeText(gbk)).toBe(TEXT);
+    expect(decodeText(utf8)).toBe(TEXT);
+    expect(decodeText(gbk, 'gb18030')).toBe(TEXT);
   });
 
   it('a given charset is used as given', () => {

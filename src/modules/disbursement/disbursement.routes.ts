@@ -5,7 +5,8 @@ import { Type } from 'typebox';
 import type { Deps } from '../../deps.js';
 import { sha256Hex } from '../../lib/crypto.js';
 import { fastBodyValidator } from '../../lib/fast-validator.js';
-import { BadRequestError, UnauthorizedError } from '../../lib/errors.js';
+import { AppError, BadRequestError, UnauthorizedError } from '../../lib/errors.js';
+import { charsetOf, decodeText } from '../../lib/text.js';
 import { requireRole } from '../auth/auth.plugin.js';
 import { IdParams, Page, problems } from '../platform/common.schemas.js';
 import { applyFacts } from './bank-facts.service.js';
@@ -69,14 +70,22 @@ export default async function disbursementRoutes(appIn: FastifyInstance, { deps 
 
   // Statements: XML and CSV bodies are read as text in this scope only.
   await app.register(async (s) => {
-    s.addContentTypeParser(['application/xml', 'text/xml', 'text/csv', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
+    s.addContentTypeParser(['application/xml', 'text/xml'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
+    // A CSV statement exported from a bank's desktop tools is often GBK: decoded as declared, else detected.
+    s.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'buffer' }, (req, body, done) => {
+      const charset = charsetOf(req.headers['content-type']);
+      if (charset === null) {
+        return done(new AppError(415, 'unsupported_charset', 'A CSV statement is read as UTF-8 or GB18030 (GBK, GB2312); leave charset out to have it detected', [{ path: 'headers.content-type', message: 'unsupported charset' }]), undefined);
+      }
+      done(null, decodeText(body as Buffer, charset));
+    });
     s.withTypeProvider<TypeBoxTypeProvider>().post('/v1/bank/statements', {
       schema: {
         operationId: 'importBankStatement', tags: ['bank'],
         summary: 'Import a camt.054 (.001.02/.001.08) notification or a CSV statement (layout in docs/bank-integration.md)',
         consumes: ['application/xml', 'text/csv'],
         body: Type.String({ maxLength: 50_000_000, description: 'camt.054 XML or CSV text' }),
-        response: { 200: StatementResponse, ...problems(400, 401, 403) },
+        response: { 200: StatementResponse, ...problems(400, 401, 403, 415) },
       },
     }, async (req) => {
       const p = requireRole(req, 'bank');

@@ -81,7 +81,7 @@ export function parseCamt054(body: string): ParsedStatement {
 }
 
 /**
- * CSV layout (header row required, UTF-8, comma-separated):
+ * CSV layout (header row required, UTF-8 or GBK/GB18030, comma-separated):
  * type,account_number,end_to_end_id,amount_fen,value_date,status,reason_code,reference,payer_name,card_number
  * type ∈ result | return | credit | debit; amount_fen integer; value_date YYYY-MM-DD.
  */

@@ -6,7 +6,8 @@
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
-import { csvRecords, type Charset } from './import.csv.js';
+import type { Charset } from '../../lib/text.js';
+import { csvRecords } from './import.csv.js';
 
 /** Header aliases (Chinese and English, case/space-insensitive) → canonical field. */
 const ALIASES: Record<string, string> = {};

@@ -6,7 +6,7 @@ import { AppError, BadRequestError } from '../../lib/errors.js';
 import { requireRole } from '../auth/auth.plugin.js';
 import { projectScope, requireRelation } from '../auth/scope.js';
 import { IdParams, Uuid, problems } from '../platform/common.schemas.js';
-import { charsetOf, type Charset } from './import.csv.js';
+import { charsetOf, type Charset } from '../../lib/text.js';
 import { readCsv, readJsonArray, readXlsx } from './import.parsers.js';
 import { importWorkers } from './import.service.js';
 import { chinaToday } from '../../lib/calendar.js';
