@@ -148,3 +148,23 @@ describe('approval (GC pays on behalf)', () => {
     expect(Number(wage.pending_out)).toBe(7 * NET);
   });
 });
+
+describe('a wage sheet pays work done', () => {
+  it('refuses a month that has not begun in China, and takes it once it has (04:00 Beijing = 20:00 UTC the day before)', async () => {
+    expect(s.month).toBe('2026-10');
+    const realNow = ctx.deps.now;
+    const before = await count('payrolls');
+    try {
+      ctx.deps.now = () => new Date('2026-10-15T00:00:00Z');
+      const early = await post(`/v1/projects/${s.projectId}/payrolls`, s.headers.sub, { ...sheet(s), month: '2026-11' });
+      expect(early.statusCode).toBe(422);
+      expect(early.json().errors).toEqual([expect.objectContaining({ path: 'body.month' })]);
+      expect(await count('payrolls')).toBe(before);
+      ctx.deps.now = () => new Date('2026-10-31T20:00:00Z');
+      const onTime = await post(`/v1/projects/${s.projectId}/payrolls`, s.headers.sub, { ...sheet(s), month: '2026-11' });
+      expect(onTime.statusCode).toBe(201);
+    } finally {
+      ctx.deps.now = realNow;
+    }
+  });
+});

@@ -22,7 +22,7 @@ export default async function payrollRoutes(appIn: FastifyInstance, { deps }: { 
     },
   }, async (req, reply) => {
     const p = requireRole(req, 'contractor', 'admin');
-    const out = await deps.db.transaction((tx) => submitPayroll(tx, p, req.params.id, req.body));
+    const out = await deps.db.transaction((tx) => submitPayroll(tx, p, req.params.id, req.body, chinaToday(deps.now())));
     return reply.code(201).send(out);
   });
 

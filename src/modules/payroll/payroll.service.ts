@@ -33,11 +33,15 @@ export interface SubmitPayrollInput {
  * are stored with the sheet and emitted as events. A live unapproved sheet for the same employer
  * and month is superseded; an approved one is frozen (409).
  */
-export async function submitPayroll(tx: DbOrTx, actor: Principal, projectId: string, input: SubmitPayrollInput) {
+/** `today`: the China date the sheet is submitted on (a sheet pays work done: not a month that has not begun). */
+export async function submitPayroll(tx: DbOrTx, actor: Principal, projectId: string, input: SubmitPayrollInput, today: string) {
   const scope = await projectScope(tx, actor, projectId);
   const rel = requireRelation(scope, 'gc', 'subcontractor', 'admin');
   if (rel === 'subcontractor' && !scope.relations.includes('gc') && actor.companyId !== input.employerId) {
     throw new ForbiddenError('A subcontractor may only submit its own wage sheet');
+  }
+  if (input.month > today.slice(0, 7)) {
+    throw new UnprocessableError('A wage sheet pays work done; nothing was stored', [{ path: 'body.month', message: `${input.month} has not begun (today is ${today})` }], 'invalid_payroll');
   }
   const errors: FieldError[] = controlMismatch(input.control, input.lines);
   if (errors.length) throw new UnprocessableError('Control record does not match the lines; nothing was stored', errors, 'control_mismatch');
