@@ -4,11 +4,11 @@ import { BadRequestError } from '../lib/errors.js';
 
 /**
  * JSON numbers beyond ±2^53 arrive rounded: JSON.parse reads every number as a double. An 18-digit
- * resident ID or a 19-digit card sent as a number has lost its last digits before any code sees it,
- * and schema coercion (`coerceTypes`, which the query strings need) would turn it into a string of
- * the WRONG digits: a worker registered with somebody else's card. Measured before this hook:
- * `"bankCardNumber": 6222020000032470064` registered card …0000. Such a body is refused with the
- * path of the number. Exact numbers (±2^53) pass as before.
+ * resident ID or a 19-digit card sent as a number has lost its last digits before any code sees it.
+ * When bodies were still coerced this registered a worker with somebody else's card (measured:
+ * `"bankCardNumber": 6222020000032470064` → card …0000). Bodies are typed now (app.ts), but an integer
+ * field would still take the rounded value, and "must be string" does not say what went wrong. So
+ * such a body is refused here, with the number's path and the reason.
  */
 const MAX_DEPTH = 64;
 
