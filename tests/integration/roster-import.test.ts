@@ -187,6 +187,40 @@ describe('staged batches and set-based apply', () => {
   });
 });
 
+describe('roster templates with title rows above the header', () => {
+  it('CSV and xlsx: the header is found below the titles; rows keep their physical line numbers', async () => {
+    const [a, b] = [person(), person()];
+    const csv = ['松原市XX项目农民工花名册,,,,,', '填报单位：XX劳务有限公司,,,,,日期：2026-04-01',
+      '序号,姓名,身份证号,银行卡号,工种,劳动合同,进场日期', `1,${a.name},${a.id},${a.card},电工,是,2026-04-03`, `2,${b.name},bad-id,${b.card},电工,是,2026-04-03`].join('\n');
+    const r = await ctx.app.inject({ method: 'POST', url: importUrl(), headers: { ...s.headers.sub, 'content-type': 'text/csv' }, payload: csv });
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toMatchObject({ accepted: 1, rejected: [{ row: 5, errors: [{ field: 'idNumber' }] }], acceptedRows: [{ row: 4 }] });
+
+    const c = person();
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('花名册');
+    ws.addRow(['XX项目农民工实名制花名册']);
+    ws.addRow([]);
+    ws.addRow(['序号', '姓名', '身份证号', '银行卡号', '工种', '劳动合同', '进场日期']);
+    ws.addRow([1, c.name, c.id, c.card, '木工', '是', '2026-04-03']);
+    const x = await ctx.app.inject({ method: 'POST', url: importUrl(), headers: { ...s.headers.sub, 'content-type': XLSX }, payload: Buffer.from(await wb.xlsx.writeBuffer()) });
+    expect(x.statusCode).toBe(200);
+    expect(x.json()).toMatchObject({ accepted: 1, rejected: [], acceptedRows: [{ row: 4 }] });
+  });
+
+  it('no header row in the first 10 rows, or none at all: 400 naming the columns, nothing imported', async () => {
+    const before = await count();
+    const p = person();
+    const noHeader = Array.from({ length: 12 }, () => `${p.name},${p.id},${p.card},电工,是,2026-04-03`).join('\n');
+    for (const payload of [noHeader, `${p.name},${p.id}\n`]) {
+      const r = await ctx.app.inject({ method: 'POST', url: importUrl(), headers: { ...s.headers.sub, 'content-type': 'text/csv' }, payload });
+      expect(r.statusCode).toBe(400);
+      expect(r.json().errors).toEqual([expect.objectContaining({ path: 'body', message: expect.stringContaining('身份证号') })]);
+    }
+    expect(await count()).toBe(before);
+  });
+});
+
 describe('CSV saved as GBK (Excel on Chinese Windows)', () => {
   const gbkCsv = (rows: ReturnType<typeof person>[]) =>
     encodeGb18030(['姓名,身份证号,银行卡号,工种,班组,劳动合同,进场日期', ...rows.map((p) => `${p.name},${p.id},${p.card},钢筋工,第一班组,是,2026-04-03`)].join('\r\n') + '\r\n');

@@ -5,6 +5,7 @@
  */
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
+import { BadRequestError } from '../../lib/errors.js';
 import ExcelJS from 'exceljs';
 import type { Charset } from '../../lib/text.js';
 import { csvRecords } from './import.csv.js';
@@ -39,11 +40,39 @@ function mapKeys(obj: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
+/**
+ * Finds the header row. Roster templates (花名册) usually open with a title row or two ("XX项目农民工
+ * 花名册", a date, a company); those used to become the header, no column was recognised and every
+ * row was rejected. The header is the first of the first rows that names two known columns; when
+ * none does, the file is refused whole, with the columns it should name.
+ */
+class HeaderFinder {
+  private scanned = 0;
+  /** The row's canonical fields if it is the header; null to keep looking. */
+  offer(values: unknown[]): (string | null)[] | null {
+    const fields = values.map((h) => canonicalField(String(h ?? '')));
+    if (fields.filter((f) => f !== null).length >= 2) return fields;
+    if (++this.scanned >= HEADER_SCAN_ROWS) this.fail();
+    return null;
+  }
+  /** At the end of the file: a file without a header row. */
+  end(found: boolean): void {
+    if (!found && this.scanned > 0) this.fail();
+  }
+  private fail(): never {
+    throw new BadRequestError(`No header row in the first ${HEADER_SCAN_ROWS} rows; nothing was imported`, [
+      { path: 'body', message: 'a header row naming the columns is needed, e.g. 姓名, 身份证号, 银行卡号, 工种, 劳动合同, 进场日期 (or name, idNumber, bankCardNumber, trade, contractSigned, entryDate)' },
+    ]);
+  }
+}
+const HEADER_SCAN_ROWS = 10;
+
 export async function* readCsv(stream: Readable, charset?: Charset): AsyncGenerator<RawRecord> {
   let fields: (string | null)[] | null = null;
+  const header = new HeaderFinder();
   for await (const { fields: record, line } of csvRecords(stream, charset)) {
     if (!fields) {
-      fields = record.map((h) => canonicalField(h));
+      fields = header.offer(record);
       continue;
     }
     const rec: Record<string, unknown> = {};
@@ -53,6 +82,7 @@ export async function* readCsv(stream: Readable, charset?: Charset): AsyncGenera
     }
     yield { line, record: rec };
   }
+  header.end(fields !== null);
 }
 
 function cellText(v: unknown): unknown {
@@ -98,7 +128,7 @@ class Utf8WorkbookReader extends ExcelJS.stream.xlsx.WorkbookReader {
   }
 }
 
-/** First worksheet only; its first row is the header. */
+/** First worksheet only; its header row is found as for CSV (title rows above it are skipped). */
 export async function* readXlsx(stream: Readable): AsyncGenerator<RawRecord> {
   const reader = new Utf8WorkbookReader(stream, { sharedStrings: 'cache', hyperlinks: 'ignore', styles: 'ignore', worksheets: 'emit', entries: 'emit' });
   let sheetNo = 0;
@@ -108,10 +138,12 @@ export async function* readXlsx(stream: Readable): AsyncGenerator<RawRecord> {
       continue;
     }
     let fields: (string | null)[] | null = null;
+    const header = new HeaderFinder();
     for await (const row of ws) {
       const values = row.values.slice(1).map(cellText);
       if (!fields) {
-        fields = values.map((h) => canonicalField(String(h)));
+        if (values.every((v) => v === '' || v === null || v === undefined)) continue;
+        fields = header.offer(values);
         continue;
       }
       if (values.every((v) => v === '' || v === null)) continue;
@@ -121,6 +153,7 @@ export async function* readXlsx(stream: Readable): AsyncGenerator<RawRecord> {
       });
       yield { line: row.number, record: rec };
     }
+    header.end(fields !== null);
   }
 }
 
