@@ -6,6 +6,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
 import { BadRequestError } from '../../lib/errors.js';
+import { halfWidth } from '../../lib/identifiers.js';
 import ExcelJS from 'exceljs';
 import type { Charset } from '../../lib/text.js';
 import { csvRecords } from './import.csv.js';
@@ -13,21 +14,31 @@ import { csvRecords } from './import.csv.js';
 /** Header aliases (Chinese and English, case/space-insensitive) → canonical field. */
 const ALIASES: Record<string, string> = {};
 const add = (field: string, ...names: string[]) => names.forEach((n) => (ALIASES[norm(n)] = field));
+// A note in brackets is dropped first: templates write 银行卡号（工资卡）, 进场日期(yyyy-mm-dd), 身份证号码【必填】.
 function norm(h: string): string {
-  return h.replace(/^\uFEFF/, '').trim().toLowerCase().replace(/[\s_\-()（）*:：]/g, '');
+  return halfWidth(h.replace(/^\uFEFF/, '')).replace(/[(（【\[][^()（）【】[\]]*[)）】\]]/g, '').trim().toLowerCase().replace(/[\s_\-()（）*:：]/g, '');
 }
-add('name', 'name', 'fullname', 'workername', '姓名', '工人姓名');
-add('idNumber', 'idnumber', 'residentid', 'idcard', 'idno', '身份证号', '身份证号码', '公民身份号码', '身份证');
-add('phone', 'phone', 'mobile', 'phonenumber', '手机号', '手机号码', '手机', '联系电话', '电话');
-add('bankCardNumber', 'bankcardnumber', 'bankcard', 'cardnumber', 'card', '银行卡号', '工资卡号', '银行卡', '卡号');
+add('name', 'name', 'fullname', 'workername', '姓名', '工人姓名', '人员姓名');
+add('idNumber', 'idnumber', 'residentid', 'idcard', 'idno', '身份证号', '身份证号码', '公民身份号码', '身份证', '证件号码');
+add('phone', 'phone', 'mobile', 'phonenumber', '手机号', '手机号码', '手机', '联系电话', '电话', '联系方式');
+add('bankCardNumber', 'bankcardnumber', 'bankcard', 'cardnumber', 'card', '银行卡号', '工资卡号', '银行卡', '卡号', '工资卡', '银行账号', '银行卡账号', '工资卡账号');
 add('employerId', 'employerid', 'employer', '用工单位', '用工单位id', '所属单位', '劳务企业');
 add('trade', 'trade', 'occupation', '工种');
-add('team', 'team', 'crew', '班组');
-add('contractSigned', 'contractsigned', 'contract', '劳动合同', '是否签订劳动合同', '签订合同', '合同');
-add('dispatched', 'dispatched', 'dispatch', '劳务派遣', '是否劳务派遣', '派遣');
-add('entryDate', 'entrydate', 'startdate', '进场日期', '进场时间', '入场日期');
+add('team', 'team', 'crew', '班组', '所属班组', '班组名称');
+add('contractSigned', 'contractsigned', 'contract', '劳动合同', '是否签订劳动合同', '签订合同', '合同', '是否签订合同', '劳动合同签订情况');
+add('dispatched', 'dispatched', 'dispatch', '劳务派遣', '是否劳务派遣', '派遣', '是否派遣');
+add('entryDate', 'entrydate', 'startdate', '进场日期', '进场时间', '入场日期', '入职日期');
 
-export const canonicalField = (header: string): string | null => ALIASES[norm(header)] ?? null;
+// JSON imports map every element's keys: the same few keys, normalised once (bounded against hostile keys).
+const seenHeaders = new Map<string, string | null>();
+export function canonicalField(header: string): string | null {
+  let f = seenHeaders.get(header);
+  if (f === undefined) {
+    f = ALIASES[norm(header)] ?? null;
+    if (seenHeaders.size < 1000) seenHeaders.set(header, f);
+  }
+  return f;
+}
 
 export interface RawRecord { line: number; record: Record<string, unknown>; unknownColumns?: string[] }
 
