@@ -6,32 +6,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import ExcelJS from 'exceljs';
 import { sql } from 'drizzle-orm';
-import { createTestContext, type TestContext } from '../helpers/context.js';
+import type { TestContext } from '../helpers/context.js';
 import { encodeGb18030 } from '../helpers/gb18030.js';
-import { makeBankCard, makeResidentId, nextSeed, seedProject, type SeededProject } from '../helpers/seed.js';
+import { nextSeed, type SeededProject } from '../helpers/seed.js';
+import { engagementCount, importProject, importUrlOf, person, XLSX } from './roster-import.fixtures.js';
 
 let ctx: TestContext;
 let s: SeededProject;
-beforeAll(async () => {
-  ctx = await createTestContext();
-  s = await seedProject(ctx, { workers: 2 });
-});
+beforeAll(async () => ({ ctx, s } = await importProject()));
 afterAll(() => ctx.close());
-
-const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
-const importUrl = () => `/v1/projects/${s.projectId}/workers/import`;
-const person = () => {
-  const n = nextSeed();
-  return { name: `导入${n}`, id: makeResidentId(n), card: makeBankCard(n), phone: '13600000000' };
-};
-const count = async () => ((await ctx.deps.db.execute(sql`SELECT count(*)::int AS n FROM engagements WHERE project_id = ${s.projectId}`)) as unknown as { rows: { n: number }[] }).rows[0]!.n;
 
 describe('roster templates with title rows above the header', () => {
   it('CSV and xlsx: the header is found below the titles; rows keep their physical line numbers', async () => {
     const [a, b] = [person(), person()];
     const csv = ['松原市XX项目农民工花名册,,,,,', '填报单位：XX劳务有限公司,,,,,日期：2026-04-01',
       '序号,姓名,身份证号,银行卡号,工种,劳动合同,进场日期', `1,${a.name},${a.id},${a.card},电工,是,2026-04-03`, `2,${b.name},bad-id,${b.card},电工,是,2026-04-03`].join('\n');
-    const r = await ctx.app.inject({ method: 'POST', url: importUrl(), headers: { ...s.headers.sub, 'content-type': 'text/csv' }, payload: csv });
+    const r = await ctx.app.inject({ method: 'POST', url: importUrlOf(s), headers: { ...s.headers.sub, 'content-type': 'text/csv' }, payload: csv });
     expect(r.statusCode).toBe(200);
     expect(r.json()).toMatchObject({ accepted: 1, rejected: [{ row: 5, errors: [{ field: 'idNumber' }] }], acceptedRows: [{ row: 4 }] });
 
@@ -42,21 +32,21 @@ describe('roster templates with title rows above the header', () => {
     ws.addRow([]);
     ws.addRow(['序号', '姓名', '身份证号', '银行卡号', '工种', '劳动合同', '进场日期']);
     ws.addRow([1, c.name, c.id, c.card, '木工', '是', '2026-04-03']);
-    const x = await ctx.app.inject({ method: 'POST', url: importUrl(), headers: { ...s.headers.sub, 'content-type': XLSX }, payload: Buffer.from(await wb.xlsx.writeBuffer()) });
+    const x = await ctx.app.inject({ method: 'POST', url: importUrlOf(s), headers: { ...s.headers.sub, 'content-type': XLSX }, payload: Buffer.from(await wb.xlsx.writeBuffer()) });
     expect(x.statusCode).toBe(200);
     expect(x.json()).toMatchObject({ accepted: 1, rejected: [], acceptedRows: [{ row: 4 }] });
   });
 
   it('no header row in the first 10 rows, or none at all: 400 naming the columns, nothing imported', async () => {
-    const before = await count();
+    const before = await engagementCount(ctx, s);
     const p = person();
     const noHeader = Array.from({ length: 12 }, () => `${p.name},${p.id},${p.card},电工,是,2026-04-03`).join('\n');
     for (const payload of [noHeader, `${p.name},${p.id}\n`]) {
-      const r = await ctx.app.inject({ method: 'POST', url: importUrl(), headers: { ...s.headers.sub, 'content-type': 'text/csv' }, payload });
+      const r = await ctx.app.inject({ method: 'POST', url: importUrlOf(s), headers: { ...s.headers.sub, 'content-type': 'text/csv' }, payload });
       expect(r.statusCode).toBe(400);
       expect(r.json().errors).toEqual([expect.objectContaining({ path: 'body', message: expect.stringContaining('身份证号') })]);
     }
-    expect(await count()).toBe(before);
+    expect(await engagementCount(ctx, s)).toBe(before);
   });
 });
 
@@ -69,7 +59,7 @@ describe('CSV saved as GBK (Excel on Chinese Windows)', () => {
   it('is detected without a charset, and read as declared with charset=GBK: names stored as sent', async () => {
     for (const contentType of ['text/csv', 'text/csv; charset=GBK']) {
       const rows = [0, 1, 2].map(() => ({ ...person(), name: `张建国${nextSeed()}` }));
-      const r = await ctx.app.inject({ method: 'POST', url: importUrl(), headers: { ...s.headers.sub, 'content-type': contentType }, payload: gbkCsv(rows) });
+      const r = await ctx.app.inject({ method: 'POST', url: importUrlOf(s), headers: { ...s.headers.sub, 'content-type': contentType }, payload: gbkCsv(rows) });
       expect(r.statusCode).toBe(200);
       expect(r.json()).toMatchObject({ accepted: 3, rejected: [] });
       expect(await names(r.json().acceptedRows.map((a: { workerId: string }) => a.workerId))).toEqual(rows.map((p) => p.name).sort());
@@ -77,12 +67,12 @@ describe('CSV saved as GBK (Excel on Chinese Windows)', () => {
   });
 
   it('an unsupported charset: 415 naming the header, nothing imported', async () => {
-    const before = await count();
-    const r = await ctx.app.inject({ method: 'POST', url: importUrl(), headers: { ...s.headers.sub, 'content-type': 'text/csv; charset=shift_jis' }, payload: gbkCsv([person()]) });
+    const before = await engagementCount(ctx, s);
+    const r = await ctx.app.inject({ method: 'POST', url: importUrlOf(s), headers: { ...s.headers.sub, 'content-type': 'text/csv; charset=shift_jis' }, payload: gbkCsv([person()]) });
     expect(r.statusCode).toBe(415);
     expect(r.headers['content-type']).toContain('application/problem+json');
     expect(r.json()).toMatchObject({ status: 415, errors: [{ path: 'headers.content-type' }] });
-    expect(await count()).toBe(before);
+    expect(await engagementCount(ctx, s)).toBe(before);
   });
 });
 
@@ -105,7 +95,7 @@ describe('spreadsheets as offices write them', () => {
       const { readFileSync, rmSync } = await import('node:fs');
       const payload = readFileSync(path);
       rmSync(path, { force: true });
-      const r = await ctx.app.inject({ method: 'POST', url: importUrl(), headers: { ...s.headers.sub, 'content-type': XLSX }, payload });
+      const r = await ctx.app.inject({ method: 'POST', url: importUrlOf(s), headers: { ...s.headers.sub, 'content-type': XLSX }, payload });
       expect(r.statusCode).toBe(200);
       const body = r.json() as { accepted: number; rejected: unknown[]; acceptedRows: { row: number; workerId: string }[] };
       expect(body.rejected).toEqual([]);
@@ -127,7 +117,7 @@ describe('spreadsheets as offices write them', () => {
     ws.addRow([a.name, Number(a.id.replace(/X$/, '0')), a.card, '电工', '是', '2026-04-03']);
     ws.addRow([b.name, b.id, Number(b.card), '电工', '是', '2026-04-03']);
     ws.addRow([c.name, full(c.id), full(c.card), '电工', '是', '2026-04-03']);
-    const r = await ctx.app.inject({ method: 'POST', url: importUrl(), headers: { ...s.headers.sub, 'content-type': XLSX }, payload: Buffer.from(await wb.xlsx.writeBuffer()) });
+    const r = await ctx.app.inject({ method: 'POST', url: importUrlOf(s), headers: { ...s.headers.sub, 'content-type': XLSX }, payload: Buffer.from(await wb.xlsx.writeBuffer()) });
     expect(r.statusCode).toBe(200);
     const body = r.json() as { accepted: number; rejected: { row: number; errors: { field: string; message: string }[] }[]; acceptedRows: { workerId: string }[] };
     expect(body.accepted).toBe(1);

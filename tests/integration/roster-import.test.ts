@@ -3,8 +3,9 @@ import ExcelJS from 'exceljs';
 import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, REDACT_PATHS } from '../../src/app.js';
-import { createTestContext, type TestContext } from '../helpers/context.js';
+import type { TestContext } from '../helpers/context.js';
 import { makeBankCard, makeResidentId, nextSeed, seedProject, type SeededProject } from '../helpers/seed.js';
+import { engagementCount, importProject, importUrlOf, person, XLSX } from './roster-import.fixtures.js';
 import { projectScope } from '../../src/modules/auth/scope.js';
 import type { Principal } from '../../src/modules/auth/auth.types.js';
 import { importWorkers } from '../../src/modules/roster/import.service.js';
@@ -13,19 +14,8 @@ import { CsvSplitter, type CsvRecord } from '../../src/modules/roster/import.csv
 
 let ctx: TestContext;
 let s: SeededProject;
-beforeAll(async () => {
-  ctx = await createTestContext();
-  s = await seedProject(ctx, { workers: 2 });
-});
+beforeAll(async () => ({ ctx, s } = await importProject()));
 afterAll(() => ctx.close());
-
-const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
-const importUrl = () => `/v1/projects/${s.projectId}/workers/import`;
-const person = () => {
-  const n = nextSeed();
-  return { name: `导入${n}`, id: makeResidentId(n), card: makeBankCard(n), phone: '13600000000' };
-};
-const count = async () => ((await ctx.deps.db.execute(sql`SELECT count(*)::int AS n FROM engagements WHERE project_id = ${s.projectId}`)) as unknown as { rows: { n: number }[] }).rows[0]!.n;
 
 describe('CSV import', () => {
   it('Chinese headers: per-row results with line numbers; accepted rows committed', async () => {
@@ -41,8 +31,8 @@ describe('CSV import', () => {
       `${s.workers[0]!.name},${s.workers[0]!.idNumber},,${s.workers[0]!.bankCardNumber},木工,一班,是,否,2026-04-01`,
       `无卡,${makeResidentId(nextSeed())},,123,木工,一班,是,否,2026-04-01`,
     ].join('\r\n');
-    const before = await count();
-    const r = await ctx.app.inject({ method: 'POST', url: importUrl(), headers: { ...s.headers.sub, 'content-type': 'text/csv' }, payload: csv });
+    const before = await engagementCount(ctx, s);
+    const r = await ctx.app.inject({ method: 'POST', url: importUrlOf(s), headers: { ...s.headers.sub, 'content-type': 'text/csv' }, payload: csv });
     expect(r.statusCode).toBe(200);
     const body = r.json();
     expect(body.accepted).toBe(3);
@@ -54,7 +44,7 @@ describe('CSV import', () => {
     expect(body.rejected[3].errors[0].field).toBe('bankCardNumber');
     expect(body.warnings).toEqual([{ row: 5, warnings: [expect.objectContaining({ code: 'card_luhn' })] }]);
     expect(body.acceptedRows.map((x: { row: number }) => x.row)).toEqual([2, 3, 5]);
-    expect(await count()).toBe(before + 3);
+    expect(await engagementCount(ctx, s)).toBe(before + 3);
     for (const p of [a, b, c, d]) {
       expect(r.body).not.toContain(p.id);
       expect(r.body).not.toContain(p.card);
@@ -67,7 +57,7 @@ describe('CSV import', () => {
       const p = person();
       rows.push(`${p.name},${p.id},${p.card},普工,三班,${i % 2 ? s.subId : s.sub2Id},true,false,2026-05-01`);
     }
-    const r = await ctx.app.inject({ method: 'POST', url: `${importUrl()}?listAccepted=false`, headers: { ...s.headers.gc, 'content-type': 'text/csv; charset=utf-8' }, payload: rows.join('\n') });
+    const r = await ctx.app.inject({ method: 'POST', url: `${importUrlOf(s)}?listAccepted=false`, headers: { ...s.headers.gc, 'content-type': 'text/csv; charset=utf-8' }, payload: rows.join('\n') });
     expect(r.statusCode).toBe(200);
     expect(r.json()).toMatchObject({ accepted: 2500, rejected: [], warnings: [] });
     expect(r.json().acceptedRows).toBeUndefined();
@@ -76,7 +66,7 @@ describe('CSV import', () => {
   it('a subcontractor cannot import another employer’s workers', async () => {
     const p = person();
     const r = await ctx.app.inject({
-      method: 'POST', url: importUrl(), headers: { ...s.headers.sub2!, 'content-type': 'text/csv' },
+      method: 'POST', url: importUrlOf(s), headers: { ...s.headers.sub2!, 'content-type': 'text/csv' },
       payload: `name,idNumber,bankCardNumber,trade,employerId,contractSigned,entryDate\n${p.name},${p.id},${p.card},普工,${s.subId},true,2026-05-01\n`,
     });
     expect(r.json()).toMatchObject({ accepted: 0, rejected: [{ row: 2, errors: [{ field: 'employerId' }] }] });
@@ -84,20 +74,20 @@ describe('CSV import', () => {
 
   it('a malformed file is a 400 and imports nothing', async () => {
     const p = person();
-    const before = await count();
+    const before = await engagementCount(ctx, s);
     const csv = `name,idNumber,bankCardNumber,trade,contractSigned,entryDate\n${p.name},${p.id},${p.card},普工,true,2026-05-01\n"broken,${p.id}`;
-    const r = await ctx.app.inject({ method: 'POST', url: importUrl(), headers: { ...s.headers.sub, 'content-type': 'text/csv' }, payload: csv });
+    const r = await ctx.app.inject({ method: 'POST', url: importUrlOf(s), headers: { ...s.headers.sub, 'content-type': 'text/csv' }, payload: csv });
     expect(r.statusCode).toBe(400);
     expect(r.json().detail).toContain('nothing was imported');
-    expect(await count()).toBe(before);
+    expect(await engagementCount(ctx, s)).toBe(before);
   });
 
   it('401 without a key, 404 for another tenant, 403 for an inspector, 415 for an unknown type', async () => {
-    expect((await ctx.app.inject({ method: 'POST', url: importUrl(), headers: { 'content-type': 'text/csv' }, payload: 'a\n' })).statusCode).toBe(401);
+    expect((await ctx.app.inject({ method: 'POST', url: importUrlOf(s), headers: { 'content-type': 'text/csv' }, payload: 'a\n' })).statusCode).toBe(401);
     const stranger = await seedProject(ctx, { workers: 0, sub2: false });
-    expect((await ctx.app.inject({ method: 'POST', url: importUrl(), headers: { ...stranger.headers.gc, 'content-type': 'text/csv' }, payload: 'a\n' })).statusCode).toBe(404);
-    expect((await ctx.app.inject({ method: 'POST', url: importUrl(), headers: { ...s.headers.inspector, 'content-type': 'text/csv' }, payload: 'a\n' })).statusCode).toBe(403);
-    expect((await ctx.app.inject({ method: 'POST', url: importUrl(), headers: { ...s.headers.sub, 'content-type': 'application/pdf' }, payload: 'a' })).statusCode).toBe(415);
+    expect((await ctx.app.inject({ method: 'POST', url: importUrlOf(s), headers: { ...stranger.headers.gc, 'content-type': 'text/csv' }, payload: 'a\n' })).statusCode).toBe(404);
+    expect((await ctx.app.inject({ method: 'POST', url: importUrlOf(s), headers: { ...s.headers.inspector, 'content-type': 'text/csv' }, payload: 'a\n' })).statusCode).toBe(403);
+    expect((await ctx.app.inject({ method: 'POST', url: importUrlOf(s), headers: { ...s.headers.sub, 'content-type': 'application/pdf' }, payload: 'a' })).statusCode).toBe(415);
   });
 });
 
@@ -118,7 +108,7 @@ describe('staged batches and set-based apply', () => {
     list.splice(5, 0, { name: s.workers[0]!.name, idNumber: s.workers[0]!.idNumber, bankCardNumber: s.workers[0]!.bankCardNumber, trade: '普工', employerId: s.subId, contractSigned: '是', entryDate: '2026-05-01' });
     list.push({ ...list[1]!, name: '重复' });
     const scope = await projectScope(ctx.deps.db, gcPrincipal(), s.projectId);
-    const before = await count();
+    const before = await engagementCount(ctx, s);
     const r = await importWorkers(ctx.deps.db, ctx.deps.pii, gcPrincipal(), scope, rows(list), '2026-05-01', { batchSize: 3 });
     // lines: 2..8 = ps[0..2], known, ps[3], active, ps[4..6]; 11 = duplicate of line 3
     expect(r.accepted).toBe(8);
@@ -126,7 +116,7 @@ describe('staged batches and set-based apply', () => {
     expect(r.acceptedRows!.map((x) => x.row)).toEqual([2, 3, 4, 5, 6, 8, 9, 10]);
     expect(r.acceptedRows!.find((x) => x.row === 5)!.workerId).toBe(known.id);
     expect(r.warnings).toEqual([{ row: 10, warnings: [expect.objectContaining({ code: 'card_shared', message: expect.stringContaining('1 other') })] }]);
-    expect(await count()).toBe(before + 8);
+    expect(await engagementCount(ctx, s)).toBe(before + 8);
     const ev = (await ctx.deps.db.execute(sql`SELECT count(*)::int AS n FROM outbox WHERE type = 'roster.card_shared' AND project_id = ${s.projectId} AND payload->>'workerId' = ${r.acceptedRows!.find((x) => x.row === 10)!.workerId}`)) as unknown as { rows: { n: number }[] };
     expect(ev.rows[0]!.n).toBe(1);
   });
@@ -165,9 +155,9 @@ describe('staged batches and set-based apply', () => {
       throw Object.assign(new Error('broken quoting'), { code: 'CSV_INVALID_CLOSING_QUOTE' });
     }
     const scope = await projectScope(ctx.deps.db, gcPrincipal(), s.projectId);
-    const before = await count();
+    const before = await engagementCount(ctx, s);
     await expect(importWorkers(ctx.deps.db, ctx.deps.pii, gcPrincipal(), scope, broken(), '2026-05-01', { batchSize: 2 })).rejects.toThrow(/nothing was imported/);
-    expect(await count()).toBe(before);
+    expect(await engagementCount(ctx, s)).toBe(before);
   });
 
   it('the CSV reader: quotes, doubled quotes, CRLF, BOM, blank lines, trimmed fields, line numbers, chunk boundaries', () => {
@@ -196,10 +186,10 @@ describe('xlsx and JSON import', () => {
     ws.addRow([ps[1]!.name, ps[1]!.id, ps[1]!.card, '电工', '一班', '是', '否', '2026-04-03']);
     ws.addRow(['缺身份证', '', makeBankCard(nextSeed()), '电工', '', '是', '否', '2026-04-03']);
     const buf = Buffer.from(await wb.xlsx.writeBuffer());
-    const r = await ctx.app.inject({ method: 'POST', url: importUrl(), headers: { ...s.headers.sub, 'content-type': XLSX }, payload: buf });
+    const r = await ctx.app.inject({ method: 'POST', url: importUrlOf(s), headers: { ...s.headers.sub, 'content-type': XLSX }, payload: buf });
     expect(r.statusCode).toBe(200);
     expect(r.json()).toMatchObject({ accepted: 2, rejected: [{ row: 4, errors: [{ field: 'idNumber' }] }] });
-    const bad = await ctx.app.inject({ method: 'POST', url: importUrl(), headers: { ...s.headers.sub, 'content-type': XLSX }, payload: Buffer.from('not a zip') });
+    const bad = await ctx.app.inject({ method: 'POST', url: importUrlOf(s), headers: { ...s.headers.sub, 'content-type': XLSX }, payload: Buffer.from('not a zip') });
     expect(bad.statusCode).toBe(400);
   });
 
@@ -212,12 +202,12 @@ describe('xlsx and JSON import', () => {
       { 姓名: b.name, 身份证号: b.id, 银行卡号: b.card, 工种: '焊工', 劳动合同: '是', 进场日期: '2026-04-05' },
       { name: 'no id', trade: '焊工', contractSigned: true, entryDate: '2026-04-05' },
     ]);
-    const r = await ctx.app.inject({ method: 'POST', url: importUrl(), headers: { ...s.headers.sub, 'content-type': 'application/json' }, payload });
+    const r = await ctx.app.inject({ method: 'POST', url: importUrlOf(s), headers: { ...s.headers.sub, 'content-type': 'application/json' }, payload });
     expect(r.statusCode).toBe(200);
     expect(r.json()).toMatchObject({ accepted: 2, rejected: [{ row: 3 }] });
-    const notArray = await ctx.app.inject({ method: 'POST', url: importUrl(), headers: { ...s.headers.sub, 'content-type': 'application/json' }, payload: '{"a":1}' });
+    const notArray = await ctx.app.inject({ method: 'POST', url: importUrlOf(s), headers: { ...s.headers.sub, 'content-type': 'application/json' }, payload: '{"a":1}' });
     expect(notArray.statusCode).toBe(400);
-    const truncated = await ctx.app.inject({ method: 'POST', url: importUrl(), headers: { ...s.headers.sub, 'content-type': 'application/json' }, payload: payload.slice(0, 80) });
+    const truncated = await ctx.app.inject({ method: 'POST', url: importUrlOf(s), headers: { ...s.headers.sub, 'content-type': 'application/json' }, payload: payload.slice(0, 80) });
     expect(truncated.statusCode).toBe(400);
   });
 });
@@ -242,7 +232,7 @@ describe('logs never carry a full resident ID or card', () => {
     expect(r2.statusCode).toBe(422);
     expect(r2.body).not.toContain(badId);
     const q = person();
-    const r3 = await app.inject({ method: 'POST', url: importUrl(), headers: { ...s.headers.sub, 'content-type': 'text/csv' }, payload: `姓名,身份证号,银行卡号,工种,劳动合同,进场日期\n${q.name},${q.id},${q.card},木工,是,2026-04-01\n坏,${q.id.slice(0, 17)}Y,${q.card},木工,是,2026-04-01\n` });
+    const r3 = await app.inject({ method: 'POST', url: importUrlOf(s), headers: { ...s.headers.sub, 'content-type': 'text/csv' }, payload: `姓名,身份证号,银行卡号,工种,劳动合同,进场日期\n${q.name},${q.id},${q.card},木工,是,2026-04-01\n坏,${q.id.slice(0, 17)}Y,${q.card},木工,是,2026-04-01\n` });
     expect(r3.statusCode).toBe(200);
     expect((await app.inject({ url: `/v1/projects/${s.projectId}/workers?limit=500`, headers: s.headers.gc })).statusCode).toBe(200);
     const pii = await app.inject({ url: `/v1/workers/${r1.json().id}/pii`, headers: ctx.admin });
