@@ -8,6 +8,11 @@ export const EVENTS = {
   projectCreated: 'project.created',
   cardShared: 'roster.card_shared', // a card registered for a second worker
   dispatchedOverCap: 'roster.dispatched_over_cap',
+  // card custody (issue 17)
+  identityMismatch: 'worker.identity_mismatch', // a known resident ID registered under another name (refused)
+  cardChanged: 'worker.card_changed', // payload.action: proposed | verified | activated | invalidated | refused
+  cardChangeRefused: 'worker.card_change_refused', // a company that does not employ the worker tried to change the card
+  cardFixOpened: 'worker.card_fix_opened', // the bank rejected the active card (AC01/AC04/BE01); the employer must fix it
   // payroll
   payrollSubmitted: 'payroll.submitted',
   payrollFinding: 'payroll.finding', // payload.code: no_attendance | days_over_present | below_minimum_wage | equal_pay | monthly_cap | yearly_cap | attended_missing

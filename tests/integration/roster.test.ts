@@ -65,7 +65,7 @@ describe('registering a worker', () => {
     expect(r.json().errors[0].path).toBe('body.employerId');
   });
 
-  it('warns (201) for a Luhn failure, a shared card, under 16 and over 60', async () => {
+  it('warns (201) for a Luhn failure, a shared card and a man above 60; refuses (422) a worker under 16', async () => {
     const n = nextSeed();
     const luhn = await postWorker(worker({ bankCardNumber: makeBankCard(n, false) }));
     expect(luhn.statusCode).toBe(201);
@@ -79,7 +79,8 @@ describe('registering a worker', () => {
     expect(JSON.stringify(ev.rows[0]!.payload)).not.toContain(s.workers[0]!.bankCardNumber);
 
     const young = await postWorker(worker({ idNumber: makeResidentIdBornOn('2011-06-01', 3) }));
-    expect(young.json().warnings.map((w: { code: string }) => w.code)).toEqual(['under_age']);
+    expect(young.statusCode).toBe(422);
+    expect(young.json().errors[0].path).toBe('body.idNumber');
     const old = await postWorker(worker({ idNumber: makeResidentIdBornOn('1960-01-01', 5) }));
     expect(old.statusCode).toBe(201);
     expect(old.json().warnings.map((w: { code: string }) => w.code)).toEqual(['over_age']);

@@ -6,6 +6,10 @@ import { isPrivateAddress } from '../../src/modules/alerts/webhook-target.js';
 const CASES: [string, Record<string, unknown>, string | null, string | null][] = [
   [EVENTS.cardShared, {}, 'card_shared', 'orange'],
   [EVENTS.dispatchedOverCap, {}, 'dispatched_over_cap', 'yellow'],
+  [EVENTS.identityMismatch, {}, 'worker.identity_mismatch', 'orange'],
+  [EVENTS.cardChanged, { action: 'proposed' }, 'worker.card_changed', 'orange'],
+  [EVENTS.cardChangeRefused, {}, 'worker.card_change_refused', 'red'],
+  [EVENTS.cardFixOpened, { reasonCode: 'AC04' }, 'worker.card_fix_opened', 'orange'],
   [EVENTS.payrollFinding, { code: 'no_attendance' }, 'payroll_no_attendance', 'orange'],
   [EVENTS.payrollFinding, { code: 'days_over_present' }, 'payroll_days_over_present', 'orange'],
   [EVENTS.payrollFinding, { code: 'below_minimum_wage' }, 'payroll_below_minimum_wage', 'orange'],

@@ -53,6 +53,8 @@ export const instructions = pgTable(
     cardEnc: text('card_enc').notNull(),
     cardBidx: text('card_bidx').notNull(),
     cardMasked: text('card_masked').notNull(),
+    /** The worker_cards row paid (null: a worker with no engagement card, paid from the person's card). */
+    cardId: uuid('card_id'),
     amountFen: fen('amount_fen').notNull(),
     holdTransactionId: uuid('hold_transaction_id'),
     status: text('status').notNull(), // instructed | settled | rejected | returned

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { boolean, date, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, date, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { companies, projects } from './registry.js';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
@@ -45,12 +45,77 @@ export const engagements = pgTable(
     entryDate: date('entry_date', { mode: 'string' }).notNull(),
     exitDate: date('exit_date', { mode: 'string' }),
     createdAt: ts('created_at').notNull().defaultNow(),
+    // The phone this employer gave for the worker (issue 17: phone, team, trade are the engagement's).
+    phoneEnc: text('phone_enc'),
+    phoneBidx: text('phone_bidx'),
+    phoneMasked: text('phone_masked'),
   },
   (t) => [
     // One active engagement per worker per project.
     uniqueIndex('engagements_active_uq').on(t.projectId, t.workerId).where(sql`exit_date IS NULL`),
     index('engagements_project_employer_idx').on(t.projectId, t.employerId),
     index('engagements_worker_idx').on(t.workerId),
+    index('engagements_phone_bidx_idx').using('hash', t.phoneBidx),
+  ],
+);
+
+/**
+ * Payout cards, one row per card per engagement (migration 0029). Paying = status active or legacy;
+ * exactly one per engagement (partial unique index). See docs/roster.md for the lifecycle.
+ */
+export const workerCards = pgTable(
+  'worker_cards',
+  {
+    id: uuid('id').primaryKey(),
+    engagementId: uuid('engagement_id').notNull().references(() => engagements.id),
+    workerId: uuid('worker_id').notNull().references(() => workers.id),
+    projectId: uuid('project_id').notNull().references(() => projects.id),
+    employerId: uuid('employer_id').notNull().references(() => companies.id),
+    cardEnc: text('card_enc').notNull(),
+    cardBidx: text('card_bidx').notNull(),
+    cardMasked: text('card_masked').notNull(),
+    status: text('status').notNull(), // active | legacy | proposed | verified | invalid | refused | replaced
+    origin: text('origin').notNull(), // registration | legacy | proposal
+    proposedBy: text('proposed_by'),
+    statusBy: text('status_by').notNull(),
+    statusSince: ts('status_since').notNull().defaultNow(),
+    verification: text('verification'), // pending | match | mismatch | closed
+    verificationAt: ts('verification_at'),
+    reason: text('reason'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('worker_cards_one_paying_uq').on(t.engagementId).where(sql`status IN ('active', 'legacy')`),
+    index('worker_cards_engagement_idx').on(t.engagementId, t.createdAt),
+    index('worker_cards_paying_idx').on(t.projectId, t.workerId).where(sql`status IN ('active', 'legacy')`),
+    index('worker_cards_card_bidx_idx').using('hash', t.cardBidx),
+    index('worker_cards_pending_check_idx').on(t.createdAt).where(sql`verification = 'pending' AND status = 'proposed'`),
+  ],
+);
+
+/** A line rejected for AC01/AC04/BE01 (or due while no card pays), waiting for a new paying card to be re-paid (migration 0029). */
+export const cardFixes = pgTable(
+  'card_fixes',
+  {
+    id: uuid('id').primaryKey(),
+    projectId: uuid('project_id').notNull().references(() => projects.id),
+    engagementId: uuid('engagement_id').notNull().references(() => engagements.id),
+    workerId: uuid('worker_id').notNull().references(() => workers.id),
+    employerId: uuid('employer_id').notNull().references(() => companies.id),
+    cardId: uuid('card_id').references(() => workerCards.id),
+    instructionId: uuid('instruction_id'),
+    payrollLineId: uuid('payroll_line_id'),
+    amountFen: bigint('amount_fen', { mode: 'number' }).notNull(),
+    reasonCode: text('reason_code').notNull(),
+    status: text('status').notNull(), // open | repaid
+    repayInstructionId: uuid('repay_instruction_id'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    resolvedAt: ts('resolved_at'),
+  },
+  (t) => [
+    uniqueIndex('card_fixes_instruction_uq').on(t.instructionId),
+    index('card_fixes_open_idx').on(t.engagementId).where(sql`status = 'open'`),
+    index('card_fixes_project_idx').on(t.projectId, t.createdAt),
   ],
 );
 

@@ -26,6 +26,10 @@ export const ALERT_TYPES: Record<string, AlertType> = Object.fromEntries(
   [
     // roster
     t('card_shared', 'orange', '项目「{project}」一张银行卡登记给多名工人（疑似代领工资）', 'Project "{project}": one bank card registered for several workers (wages may be collected by a foreman)', 'workers'),
+    t('worker.identity_mismatch', 'orange', '项目「{project}」登记的身份证号与已登记姓名不符（已拒绝）', 'Project "{project}": a resident ID was registered under a name that does not match its holder (refused)', 'workers'),
+    t('worker.card_changed', 'orange', '项目「{project}」工人工资卡变更（{action}，{cardMasked}）', 'Project "{project}": a worker\'s payout card changed ({action}, {cardMasked})', 'workers'),
+    t('worker.card_change_refused', 'red', '项目「{project}」非用工单位试图变更工人工资卡（已拒绝）', 'Project "{project}": a company that does not employ the worker tried to change their card (refused)', 'workers'),
+    t('worker.card_fix_opened', 'orange', '项目「{project}」工人工资卡被银行退回（{reasonCode}），需更换银行卡', 'Project "{project}": the bank rejected a worker\'s card ({reasonCode}); a new card is needed', 'workers'),
     t('dispatched_over_cap', 'yellow', '项目「{project}」劳务派遣人员超过用工总量上限', 'Project "{project}": dispatched workers exceed the cap of the workforce', 'workers'),
     // payroll findings
     t('payroll_no_attendance', 'orange', '项目「{project}」{month} 工资表有无考勤记录的工资行', 'Project "{project}" {month}: wage lines for workers with no attendance', 'payroll'),
@@ -111,6 +115,10 @@ const CASE_STAGES = ['overdue_notice', 'gc_order', 'deposit_notice', 'replenishm
 const DIRECT: Record<string, string> = {
   [EVENTS.cardShared]: 'card_shared',
   [EVENTS.dispatchedOverCap]: 'dispatched_over_cap',
+  [EVENTS.identityMismatch]: 'worker.identity_mismatch',
+  [EVENTS.cardChanged]: 'worker.card_changed',
+  [EVENTS.cardChangeRefused]: 'worker.card_change_refused',
+  [EVENTS.cardFixOpened]: 'worker.card_fix_opened',
   [EVENTS.allocationShortfall]: 'allocation_shortfall',
   [EVENTS.bankResultContradiction]: 'bank_result_contradiction',
   [EVENTS.bankRecordOrphan]: 'bank_record_orphan',

@@ -41,8 +41,8 @@ export const holdIdFor = (instructionId: string) => idFromKey(`disbursement_hold
 
 /**
  * Create a disbursement batch in the caller's transaction: one instruction per payment to the
- * worker's registered card (the card ciphertext, blind index and mask are copied from the worker
- * row, so the card never exists in clear here), and one pending ledger hold per instruction from
+ * paying card of the worker's engagement on the project (the card ciphertext, blind index and mask
+ * are copied from the worker_cards row, so the card never exists in clear here), and one pending ledger hold per instruction from
  * `fromAccountId` to the project's payouts account. When the paying account cannot cover the
  * whole batch, no hold is taken and the batch waits in `awaiting_funds` with `shortfallFen`;
  * `releaseAwaitingBatches` readies it once money arrives.
@@ -63,14 +63,33 @@ export async function createBatch(tx: DbOrTx, input: CreateBatchInput): Promise<
       requested_execution_date, from_account_id, shortfall_fen)
     VALUES (${batchId}, ${input.projectId}, ${input.payrollId ?? null}, ${input.kind}, ${input.bankId}, ${input.debtorAccount}, ${input.debtorName},
       ${status}, ${payments.length}, ${totalFen}, ${input.executionDate}, ${input.fromAccountId}, ${shortfallFen})`);
+  // The card of the worker's engagement on THIS project (card custody, issue 17): its paying card
+  // (active or legacy), never the person's card as another company registered it. A worker with no
+  // engagement here at all (payments built outside the roster) falls back to the person's own first
+  // card, which no later registration can change. Engaged but no paying card = a card fix is open.
   const ins = (await tx.execute(sql`
-    INSERT INTO instructions (id, project_id, batch_id, payroll_line_id, worker_id, end_to_end_id, creditor_name, card_enc, card_bidx, card_masked, amount_fen, hold_transaction_id, status)
-    SELECT x.id, ${input.projectId}, ${batchId}, x.line, x.w, x.e2e, w.name, w.bank_card_enc, w.bank_card_bidx, w.bank_card_masked, x.amt, x.hold, 'instructed'
+    INSERT INTO instructions (id, project_id, batch_id, payroll_line_id, worker_id, end_to_end_id, creditor_name, card_enc, card_bidx, card_masked, card_id, amount_fen, hold_transaction_id, status)
+    SELECT x.id, ${input.projectId}, ${batchId}, x.line, x.w, x.e2e, w.name, COALESCE(c.card_enc, w.bank_card_enc), COALESCE(c.card_bidx, w.bank_card_bidx),
+      COALESCE(c.card_masked, w.bank_card_masked), c.id, x.amt, x.hold, 'instructed'
     FROM unnest(${arr(instrIds)}::uuid[], ${arr(payments.map((p) => p.payrollLineId ?? 'NULL'))}::uuid[], ${arr(payments.map((p) => p.workerId))}::uuid[],
       ${arr(e2e)}::text[], ${arr(payments.map((p) => p.amountFen))}::bigint[], ${arr(instrIds.map(holdIdFor))}::uuid[]) AS x(id, line, w, e2e, amt, hold)
     JOIN workers w ON w.id = x.w
-    RETURNING id`)) as unknown as Rows<{ id: string }>;
-  if (ins.rows.length !== payments.length) throw new UnprocessableError('Every payment must name a registered worker', [{ path: 'payments', message: 'unknown worker' }], 'unknown_worker');
+    LEFT JOIN LATERAL (SELECT k.id, k.card_enc, k.card_bidx, k.card_masked FROM worker_cards k
+      WHERE k.project_id = ${input.projectId} AND k.worker_id = x.w AND k.status IN ('active', 'legacy')
+      ORDER BY k.status_since DESC LIMIT 1) c ON TRUE
+    WHERE c.id IS NOT NULL OR NOT EXISTS (SELECT 1 FROM engagements e WHERE e.project_id = ${input.projectId} AND e.worker_id = x.w)
+    RETURNING id, worker_id`)) as unknown as Rows<{ id: string; worker_id: string }>;
+  if (ins.rows.length !== payments.length) {
+    const paid = new Set(ins.rows.map((r) => r.worker_id));
+    const known = (await tx.execute(sql`SELECT id FROM workers WHERE id = ANY(${arr([...new Set(payments.map((p) => p.workerId))])}::uuid[])`)) as unknown as Rows<{ id: string }>;
+    const exists = new Set(known.rows.map((r) => r.id));
+    const bad = payments.findIndex((p) => !paid.has(p.workerId) && exists.has(p.workerId));
+    if (bad >= 0) {
+      throw new UnprocessableError('A worker has no card that may be paid: the bank rejected the last one and no new card is active yet',
+        [{ path: `payments/${bad}/workerId`, message: 'open card fix: register a new card for this worker first' }], 'card_fix_open');
+    }
+    throw new UnprocessableError('Every payment must name a registered worker', [{ path: 'payments', message: 'unknown worker' }], 'unknown_worker');
+  }
   if (status === 'ready') {
     await createHolds(tx, input.projectId, batchId, input.fromAccountId, acc.payouts,
       payments.map((p, i) => ({ holdId: holdIdFor(instrIds[i]!), instructionId: instrIds[i]!, endToEndId: e2e[i]!, amountFen: p.amountFen })));

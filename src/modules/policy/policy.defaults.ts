@@ -39,8 +39,10 @@ export const POLICY_DEFAULTS = {
     equalPayRatioBp: 5000, // flagged when below 50% of the trade's median daily pay
   },
   roster: {
-    minAge: 16,
-    maxAge: 60,
+    minAge: 16, // the legal floor (禁止使用童工规定); below it a registration is refused whatever this says
+    maxAge: 60, // kept for settings written before retirementAgeMale/Female existed; not read by the roster
+    retirementAgeMale: 60, // at or above: a warning (county settings may differ)
+    retirementAgeFemale: 50,
     dispatchedCapBp: 1000, // 10% of the workforce
     noWageLineShareBp: 1000, // ≥10% of attended workers with no wage line
   },

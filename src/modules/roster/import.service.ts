@@ -22,6 +22,8 @@ import { EVENTS } from '../../jobs/event-types.js';
 import { emit } from '../alerts/outbox.service.js';
 import { ImportStage, type BatchHandler } from './import.stage.js';
 import { checkDispatchedCap } from './compliance.service.js';
+import { emitIdentityMismatches, type MismatchAttempt } from './identity.service.js';
+import { ALREADY_ACTIVE, NAME_MISMATCH } from './register.service.js';
 import { rowContext } from './roster.service.js';
 import { validateWorkerRow, type RowIssue, type Warning } from './worker.rules.js';
 
@@ -52,17 +54,26 @@ export async function importWorkers(db: Db, pii: PiiCipher, actor: Principal, sc
     // Within-file duplicates by resident ID → first line. Warnings are sparse: kept only for rows that have some.
     const seen = new Map<string, number>();
     const warningsOf = new Map<number, Warning[]>();
+    // Employer per staged row, only until its batch is applied (the identity-mismatch alert names it).
+    const employerOf = new Map<number, string>();
     let count = 0;
     let dispatchedSeen = false;
 
     // Per batch, in file order: accepted rows, late rejections (already active here) and card sharing.
     const onBatch: BatchHandler = async (outcomes) => {
       const events = [];
+      const mismatches: MismatchAttempt[] = [];
       for (const o of outcomes) {
         if (o.workerId === null) {
-          result.rejected.push({ row: o.ord, errors: [{ field: 'idNumber', message: 'this worker is already active on this project' }] });
+          if (o.refusal === 'name') {
+            // Same answer as the single registration: nothing about the registered holder.
+            result.rejected.push({ row: o.ord, errors: [{ field: 'name', message: NAME_MISMATCH }] });
+            mismatches.push({ existingWorkerId: o.existingWorkerId!, idMasked: o.idMasked!, employerId: employerOf.get(o.ord)! });
+          } else result.rejected.push({ row: o.ord, errors: [{ field: 'idNumber', message: ALREADY_ACTIVE }] });
+          employerOf.delete(o.ord);
           continue;
         }
+        employerOf.delete(o.ord);
         result.accepted++;
         result.acceptedRows?.push({ row: o.ord, workerId: o.workerId });
         let warnings = warningsOf.get(o.ord) ?? [];
@@ -74,8 +85,9 @@ export async function importWorkers(db: Db, pii: PiiCipher, actor: Principal, sc
         if (warnings.length) result.warnings.push({ row: o.ord, warnings });
       }
       if (events.length) await emit(tx, ...events);
+      await emitIdentityMismatches(tx, scope.projectId, scope.countyCode, actor.id, mismatches);
     };
-    const stage = await ImportStage.open(tx, pii, scope.projectId, onBatch, opts.batchSize);
+    const stage = await ImportStage.open(tx, pii, scope.projectId, actor.id, onBatch, opts.batchSize);
     try {
       return await runImport(stage);
     } finally {
@@ -113,6 +125,7 @@ export async function importWorkers(db: Db, pii: PiiCipher, actor: Principal, sc
           seen.set(v.row.idNumber, line);
           if (v.row.dispatched) dispatchedSeen = true;
           if (v.warnings.length) warningsOf.set(line, v.warnings);
+          employerOf.set(line, v.row.employerId);
           if (stage.add(line, v.row)) await stage.flush();
         }
         await stage.finish();

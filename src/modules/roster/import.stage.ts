@@ -16,7 +16,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { DbOrTx } from '../../db/client.js';
 import type { PiiCipher } from '../../lib/crypto.js';
 import { maskPhone } from '../../lib/identifiers.js';
-import type { ValidRow } from './worker.rules.js';
+import { phoneIndex, type ValidRow } from './worker.rules.js';
 import { CREATE_STAGE, STAGE_COLS, applyStaged, fkSetBasedAllowed, lockProject, type Query, type StageOutcome } from './import.apply.js';
 import { fastUuidV7, txClient, txt } from './import.copy.js';
 
@@ -65,13 +65,13 @@ export class ImportStage {
   private inflight: Promise<void> | null = null;
   rows = 0;
 
-  private constructor(private readonly client: pg.PoolClient, private readonly pii: PiiCipher, private readonly projectId: string,
+  private constructor(private readonly client: pg.PoolClient, private readonly pii: PiiCipher, private readonly projectId: string, private readonly actorId: string,
     private readonly batchSize: number, private readonly onBatch: BatchHandler, private readonly fkSetBased: boolean) {
     this.limit = Math.min(1_000, batchSize);
     this.employers = fkSetBased ? new Set() : null;
   }
 
-  static async open(tx: DbOrTx, pii: PiiCipher, projectId: string, onBatch: BatchHandler, batchSize = 10_000): Promise<ImportStage> {
+  static async open(tx: DbOrTx, pii: PiiCipher, projectId: string, actorId: string, onBatch: BatchHandler, batchSize = 10_000): Promise<ImportStage> {
     const client = txClient(tx);
     T0.t = performance.now();
     // TEMP + ON COMMIT DROP: private to this transaction, no WAL, gone on commit or rollback.
@@ -91,7 +91,7 @@ export class ImportStage {
       waited.ms = 0;
       process.stderr.write(`[import.stage] foreign keys checked ${fkSetBased ? 'set-based' : 'per row'}\n`);
     }
-    const st = new ImportStage(client, pii, projectId, batchSize, onBatch, fkSetBased);
+    const st = new ImportStage(client, pii, projectId, actorId, batchSize, onBatch, fkSetBased);
     // A checked-out pg client emits 'error' when its connection dies while no query is running
     // (e.g. Postgres restarts while this process encrypts the next batch); unlistened, that
     // crashes the process. Listen for the import's lifetime: the next query fails and the
@@ -117,8 +117,9 @@ export class ImportStage {
     this.wids.push(wid);
     this.employers?.add(r.employerId);
     const line = ord + '\t' + wid + '\t' + txt(r.name) + '\t' + pii.encrypt(r.idNumber) + '\t' + pii.blindIndex(r.idNumber, 'id') + '\t' +
-      r.idMasked + '\t' + r.birthDate + '\t' + r.gender + '\t' + (r.phone ? pii.encrypt(r.phone) + '\t' + txt(maskPhone(r.phone)) : '\\N\t\\N') + '\t' +
-      pii.encrypt(r.card) + '\t' + pii.blindIndex(r.card, 'card') + '\t' + txt(r.cardMasked) + '\t' + fastUuidV7() + '\t' + r.employerId + '\t' +
+      r.idMasked + '\t' + r.birthDate + '\t' + r.gender + '\t' +
+      (r.phone ? pii.encrypt(r.phone) + '\t' + phoneIndex(pii, r.phone) + '\t' + txt(maskPhone(r.phone)) : '\\N\t\\N\t\\N') + '\t' +
+      pii.encrypt(r.card) + '\t' + pii.blindIndex(r.card, 'card') + '\t' + txt(r.cardMasked) + '\t' + fastUuidV7() + '\t' + fastUuidV7() + '\t' + r.employerId + '\t' +
       txt(r.trade) + '\t' + txt(r.team) + '\t' + (r.contractSigned ? 't' : 'f') + '\t' + (r.dispatched ? 't' : 'f') + '\t' + r.entryDate + '\n';
     if (this.at + line.length * 3 > BLOCK) this.nextBlock();
     this.at += this.block.write(line, this.at);
@@ -184,7 +185,7 @@ export class ImportStage {
     // No ANALYZE of the stage: never analysed, the planner sizes it from its pages, which is all the
     // batch's hash/merge joins need.
     const t = PROF ? performance.now() : 0;
-    const outcomes = await applyStaged(this.client, this.projectId, ords, wids, employers);
+    const outcomes = await applyStaged(this.client, this.projectId, this.actorId, ords, wids, employers);
     if (PROF) process.stderr.write(`[import.stage] ${since()} ${(performance.now() - t).toFixed(0)} ms  apply (${employers ? 'FK set-based' : 'FK per row'})\n`);
     await this.onBatch(outcomes);
   }

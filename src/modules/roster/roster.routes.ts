@@ -27,6 +27,7 @@ export default async function rosterRoutes(app: FastifyInstance, { deps }: { dep
     const s = await projectScope(db, p, (req.params as { id: string }).id);
     requireRelation(s, 'gc', 'subcontractor', 'admin');
     const out = await db.transaction((tx) => registerWorker(tx, pii, p, s, req.body as WorkerRowInput));
+    if ('refused' in out) throw out.refused; // committed: the identity-mismatch alert and audit row stand
     return reply.code(201).send(out);
   });
 

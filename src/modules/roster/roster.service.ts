@@ -10,7 +10,8 @@ import { encodeCursor, idObjectCursor, readCursor } from '../platform/common.sch
 import { getPolicy } from '../policy/policy.service.js';
 import { projectParties } from '../registry/registry.service.js';
 import { checkDispatchedCap } from './compliance.service.js';
-import { registerChunk } from './register.service.js';
+import { emitIdentityMismatches } from './identity.service.js';
+import { NAME_MISMATCH, registerChunk } from './register.service.js';
 import { validateWorkerRow, type RowContext, type WorkerRowInput } from './worker.rules.js';
 
 type Rows<T> = { rows: T[] };
@@ -20,17 +21,26 @@ export async function rowContext(db: DbOrTx, scope: ProjectScope, actor: Princip
   const parties = await projectParties(db, scope.projectId);
   const policy = await getPolicy(db, scope.countyCode);
   const privileged = scope.relations.includes('gc') || scope.relations.includes('admin');
-  return { parties, onlyEmployer: privileged ? null : actor.companyId, minAge: policy.roster.minAge, maxAge: policy.roster.maxAge };
+  return { parties, onlyEmployer: privileged ? null : actor.companyId, retirementAgeMale: policy.roster.retirementAgeMale, retirementAgeFemale: policy.roster.retirementAgeFemale };
 }
 
 export async function registerWorker(tx: DbOrTx, pii: PiiCipher, actor: Principal, scope: ProjectScope, input: WorkerRowInput) {
   const ctx = await rowContext(tx, scope, actor);
   const v = validateWorkerRow(input, ctx);
   if (!v.ok) throw new UnprocessableError('The worker cannot be registered', v.errors.map((e) => ({ path: `body.${e.field}`, message: e.message })), 'invalid_worker');
-  const [out] = await registerChunk(tx, pii, scope.projectId, scope.countyCode, [{ ord: 1, row: v.row, warnings: v.warnings }]);
-  if (!out!.ok) throw new UnprocessableError('The worker cannot be registered', out!.errors.map((e) => ({ path: `body.${e.field}`, message: e.message })), 'worker_already_active');
+  const [out] = await registerChunk(tx, pii, scope.projectId, scope.countyCode, actor.id, [{ ord: 1, row: v.row, warnings: v.warnings }]);
+  if (!out!.ok) {
+    if (out!.refusal === 'name') {
+      // The refusal is committed with its alert (the inspectors must see the attempt), so it cannot
+      // be a thrown error inside this transaction: the route answers 422 after the commit.
+      await emitIdentityMismatches(tx, scope.projectId, scope.countyCode, actor.id, [{ existingWorkerId: out!.existingWorkerId!, idMasked: v.row.idMasked, employerId: v.row.employerId }]);
+      await appendAudit(tx, { actor: actor.id, action: 'worker.identity_mismatch', entityType: 'project', entityId: scope.projectId, projectId: scope.projectId, data: { idNumberMasked: v.row.idMasked, employerId: v.row.employerId } });
+      return { refused: new UnprocessableError('The worker cannot be registered', [{ path: 'body.name', message: NAME_MISMATCH }], 'identity_mismatch') };
+    }
+    throw new UnprocessableError('The worker cannot be registered', out!.errors.map((e) => ({ path: `body.${e.field}`, message: e.message })), 'worker_already_active');
+  }
   if (v.row.dispatched) await checkDispatchedCap(tx, scope.projectId, scope.countyCode, v.row.entryDate);
-  await appendAudit(tx, { actor: actor.id, action: 'worker.engaged', entityType: 'engagement', entityId: out!.engagementId, projectId: scope.projectId, data: { workerId: out!.workerId, employerId: v.row.employerId } });
+  await appendAudit(tx, { actor: actor.id, action: 'worker.engaged', entityType: 'engagement', entityId: out!.engagementId, projectId: scope.projectId, data: { workerId: out!.workerId, employerId: v.row.employerId, cardId: out!.cardId, cardMasked: out!.cardMasked } });
   return {
     id: out!.workerId, engagementId: out!.engagementId, projectId: scope.projectId, employerId: v.row.employerId, name: v.row.name,
     idNumberMasked: out!.idMasked, bankCardMasked: out!.cardMasked, warnings: out!.warnings.map((w) => ({ code: w.code, path: `body.${w.field}`, message: w.message })),
@@ -48,9 +58,12 @@ export async function listWorkers(db: DbOrTx, scope: ProjectScope, actor: Princi
   const after = readCursor(q.cursor, idObjectCursor)?.id ?? '00000000-0000-0000-0000-000000000000';
   const only = employerFilter(scope, actor);
   const r = (await db.execute(sql`
-    SELECT e.id AS engagement_id, w.id, w.name, w.id_number_masked, w.bank_card_masked, w.phone_masked, w.gender, w.birth_date::text,
+    SELECT e.id AS engagement_id, w.id, w.name, w.id_number_masked, c.card_masked AS bank_card_masked, e.phone_masked, w.gender, w.birth_date::text,
       e.employer_id, e.trade, e.team, e.contract_signed, e.dispatched, e.entry_date::text, e.exit_date::text
     FROM engagements e JOIN workers w ON w.id = e.worker_id
+    -- What THIS engagement pays (issue 17): its paying card, or while a card fix is open its last card.
+    LEFT JOIN LATERAL (SELECT card_masked FROM worker_cards k WHERE k.engagement_id = e.id AND k.status IN ('active', 'legacy', 'invalid')
+      ORDER BY (k.status <> 'invalid') DESC, k.status_since DESC LIMIT 1) c ON TRUE
     WHERE e.project_id = ${scope.projectId} AND e.id > ${after}::uuid
       AND (${only}::uuid IS NULL OR e.employer_id = ${only}::uuid)
       AND (${q.employerId ?? null}::uuid IS NULL OR e.employer_id = ${q.employerId ?? null}::uuid)
@@ -60,7 +73,7 @@ export async function listWorkers(db: DbOrTx, scope: ProjectScope, actor: Princi
   return {
     items: rows.map((x) => ({
       id: x.id as string, engagementId: x.engagement_id as string, name: x.name as string, idNumberMasked: x.id_number_masked as string,
-      bankCardMasked: x.bank_card_masked as string, phoneMasked: (x.phone_masked as string | null) ?? null, gender: x.gender as string,
+      bankCardMasked: (x.bank_card_masked as string | null) ?? '', phoneMasked: (x.phone_masked as string | null) ?? null, gender: x.gender as string,
       birthDate: x.birth_date as string, employerId: x.employer_id as string, trade: x.trade as string, team: (x.team as string | null) ?? null,
       contractSigned: x.contract_signed as boolean, dispatched: x.dispatched as boolean, entryDate: x.entry_date as string, exitDate: (x.exit_date as string | null) ?? null,
     })),

@@ -19,7 +19,7 @@ export interface WorkerRowInput {
 }
 
 export interface RowIssue { field: string; message: string }
-export interface Warning { code: 'card_luhn' | 'card_shared' | 'under_age' | 'over_age'; field: string; message: string }
+export interface Warning { code: 'card_luhn' | 'card_shared' | 'over_age'; field: string; message: string }
 
 export interface ValidRow {
   name: string;
@@ -42,9 +42,24 @@ export interface RowContext {
   parties: Set<string>;
   /** When set, the only employer the caller may register for (a subcontractor registers its own staff). */
   onlyEmployer?: string | null;
-  minAge: number;
-  maxAge: number;
+  /** County retirement ages (policy roster.retirementAgeMale / retirementAgeFemale; defaults 60 / 50): above is a warning. */
+  retirementAgeMale: number;
+  retirementAgeFemale: number;
 }
+
+/** 禁止使用童工规定 Art. 2: nobody under 16 may be employed. A law, not a county setting: a hard 422. */
+export const MIN_WORKING_AGE = 16;
+
+/**
+ * The phone as its blind index sees it: half width, no spaces or dashes, without a +86 / 0086 / 86
+ * prefix in front of an 11-digit mobile number. One function, so every lookup by phone agrees.
+ */
+export function normalizePhone(raw: string): string {
+  const d = halfWidth(String(raw)).replace(/[\s()-]/g, '');
+  const m = /^(?:\+?86|0086)(1\d{10})$/.exec(d);
+  return m ? m[1]! : d;
+}
+export const phoneIndex = (pii: { blindIndex(plain: string, domain: string): string }, phone: string) => pii.blindIndex(normalizePhone(phone), 'phone');
 
 /** GB/T 2260 province-level prefixes (81–83: HK, Macao, Taiwan residence permits). */
 const PROVINCES = new Set(['11', '12', '13', '14', '15', '21', '22', '23', '31', '32', '33', '34', '35', '36', '37', '41', '42', '43', '44', '45', '46',
@@ -99,8 +114,9 @@ export function validateWorkerRow(r: WorkerRowInput, ctx: RowContext):
 
   if (!card.luhn) warnings.push({ code: 'card_luhn', field: 'bankCardNumber', message: 'card number fails the Luhn check; confirm it with the worker' });
   const age = ageOn(id.birthDate, entryDate);
-  if (age < ctx.minAge) warnings.push({ code: 'under_age', field: 'idNumber', message: `worker is ${age}, under ${ctx.minAge}` });
-  if (age > ctx.maxAge) warnings.push({ code: 'over_age', field: 'idNumber', message: `worker is ${age}, over ${ctx.maxAge}` });
+  if (age < MIN_WORKING_AGE) return { ok: false, errors: [{ field: 'idNumber', message: `the worker is ${age} on the entry date; nobody under ${MIN_WORKING_AGE} may be employed` }] };
+  const retire = id.gender === 'male' ? ctx.retirementAgeMale : ctx.retirementAgeFemale;
+  if (age > retire) warnings.push({ code: 'over_age', field: 'idNumber', message: `worker is ${age}, above the county's retirement age for ${id.gender === 'male' ? 'men' : 'women'} (${retire})` });
   return {
     ok: true,
     warnings,
