@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { openCardFixes } from '../roster/card-fix.service.js';
 import type { DbOrTx } from '../../db/client.js';
 import type { PiiCipher } from '../../lib/crypto.js';
 import { maskBankCard, normalizeCardNumber } from '../../lib/identifiers.js';
@@ -195,6 +196,9 @@ export async function applyFacts(tx: DbOrTx, pii: PiiCipher, bankId: string, inp
       metadata: { instructionId: r.ins.id, bankRecordId: r.recordId },
     });
   }
+  // Card faults (AC01/AC04/BE01): invalidate the card paid and open a card fix for the employer.
+  const rejectedOrReturned = [...changed.entries()].filter(([, v]) => v.status === 'rejected' || v.status === 'returned');
+  if (rejectedOrReturned.length) await openCardFixes(tx, rejectedOrReturned.map(([id, v]) => ({ instructionId: id, reasonCode: v.reason })));
   const perFact = recs.map((r) => ({ fresh: fresh.has(r.id), contradiction: contradicted.has(r.id), batchId: fresh.has(r.id) && r.e2e ? instrs.get(r.e2e)?.batch ?? null : null }));
   return { accepted: fresh.size, duplicates: recs.length - fresh.size, batchIds: [...batchIds], contradictions: contradicted.size, perFact };
 }

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import type { Deps } from '../../deps.js';
 import type { PiiCipher } from '../../lib/crypto.js';
+import { applyCardVerifications } from '../roster/cards.service.js';
 import { applyFacts, type BankFact } from './bank-facts.service.js';
 import { enqueueReconcile, eventFacts, type BankEvent } from './webhook.service.js';
 
@@ -45,7 +46,13 @@ async function applyRows(tx: DbOrTx, pii: PiiCipher, rows: Row[]): Promise<Inbox
   const byBank = new Map<string, { row: Row; facts: BankFact[] }[]>();
   for (const row of rows) {
     // The body was verified and shape-checked before it was stored.
-    const facts = eventFacts(JSON.parse(row.body) as BankEvent).map((f) => ({ ...f, sourceRef: row.webhook_id }));
+    const event = JSON.parse(row.body) as BankEvent;
+    if (event.type === 'card.verified') {
+      const n = await applyCardVerifications(tx, row.bank_id, [event.data]);
+      out.push({ bankId: row.bank_id, webhookId: row.webhook_id, accepted: n, duplicates: 1 - n, contradictions: 0, batchIds: [], results: 1 });
+      continue;
+    }
+    const facts = eventFacts(event).map((f) => ({ ...f, sourceRef: row.webhook_id }));
     const list = byBank.get(row.bank_id) ?? [];
     list.push({ row, facts });
     byBank.set(row.bank_id, list);

@@ -10,7 +10,8 @@ import { createHolds } from './holds.js';
 const arr = (xs: (string | number)[]) => `{${xs.join(',')}}`;
 type Rows<T> = { rows: T[] };
 
-export type BatchKind = 'payroll' | 'deposit_draw' | 'gc_advance';
+/** card_fix: the re-pay of a payroll line rejected for a card fault (roster/card-fix.service.ts). */
+export type BatchKind = 'payroll' | 'deposit_draw' | 'gc_advance' | 'card_fix';
 export interface BatchPayment {
   workerId: string;
   amountFen: number;

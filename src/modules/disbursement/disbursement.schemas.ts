@@ -39,6 +39,7 @@ export const WebhookBody = Type.Union([
   Type.Object({ type: Type.Literal('disbursement.result'), data: Type.Object({ results: Type.Array(Result, { minItems: 1, maxItems: 1000 }) }) }),
   Type.Object({ type: Type.Literal('disbursement.returned'), data: Type.Object({ endToEndId: E2e, amountFen: Fen(), reasonCode: Code, valueDate: IsoDate() }) }),
   Type.Object({ type: Type.Literal('account.credited'), data: Type.Object({ accountNumber: Acct, amountFen: Fen(), valueDate: IsoDate(), reference: Type.String({ maxLength: 140 }), payerName: Type.String({ maxLength: 140 }) }) }),
+  Type.Object({ type: Type.Literal('card.verified'), data: Type.Object({ verificationId: Uuid(), result: Type.Union([Type.Literal('match'), Type.Literal('mismatch'), Type.Literal('closed')]) }) }),
   Type.Object({ type: Type.Literal('account.debited'), data: Type.Object({ accountNumber: Acct, amountFen: Fen(), valueDate: IsoDate(), reference: Type.String({ maxLength: 140 }), endToEndId: Type.Optional(E2e) }) }),
 ], { description: 'Standard Webhooks payload `{ type, data }`' });
 export const WebhookResponse = Type.Object({

@@ -80,11 +80,11 @@ export function statementRowsSql(pms: ChunkPm[]): SQL {
 
 /**
  * Every EndToEndId that pays a line: the line's own (payroll batch) and those of deposit-draw /
- * GC-advance instructions naming it. Clearing batches are few, so they are found through the
+ * GC-advance / card-fix re-pay instructions naming it. Clearing batches are few, so they are found through the
  * project's batches rather than an index on instructions.payroll_line_id.
  */
 const keysCte = sql`clr AS (
-    SELECT i.end_to_end_id AS e2e, i.payroll_line_id AS line_id, CASE b.kind WHEN 'deposit_draw' THEN 'deposit' ELSE 'gc' END AS payer
+    SELECT i.end_to_end_id AS e2e, i.payroll_line_id AS line_id, CASE b.kind WHEN 'deposit_draw' THEN 'deposit' WHEN 'card_fix' THEN 'employer' ELSE 'gc' END AS payer
     FROM batches b JOIN instructions i ON i.batch_id = b.id
     WHERE b.project_id IN (SELECT project_id FROM pm) AND b.kind <> 'payroll' AND i.payroll_line_id IS NOT NULL),
   keys AS (

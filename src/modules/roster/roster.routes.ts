@@ -4,6 +4,7 @@ import { requireRole } from '../auth/auth.plugin.js';
 import { projectScope, requireRelation } from '../auth/scope.js';
 import { IdParams, problems } from '../platform/common.schemas.js';
 import { getAttendance, recordAttendance, type AttendanceInput } from './attendance.service.js';
+import cardsRoutes from './cards.routes.js';
 import complianceRoutes from './compliance.routes.js';
 import importRoutes from './import.routes.js';
 import {
@@ -95,4 +96,5 @@ export default async function rosterRoutes(app: FastifyInstance, { deps }: { dep
 
   await app.register(importRoutes, { deps });
   await app.register(complianceRoutes, { deps });
+  await app.register(cardsRoutes, { deps });
 }

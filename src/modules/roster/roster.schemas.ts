@@ -18,7 +18,7 @@ export const RegisterWorker = Type.Object(
 );
 
 export const WarningSchema = Type.Object({
-  code: Type.String({ description: 'card_luhn | card_shared | under_age | over_age' }),
+  code: Type.String({ description: 'card_luhn | card_shared | over_age (under 16 is a 422, not a warning)' }),
   path: Type.String(),
   message: Type.String(),
 });

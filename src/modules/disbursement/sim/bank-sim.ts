@@ -24,6 +24,10 @@ export interface BankSimOptions {
   /** Return (bounce) this share of settled lines with AC04 after settlement. */
   returnRate?: number;
   valueDate?: string;
+  /** Cards this bank knows as closed: every payment to them is rejected AC04, and a holder check answers `closed`. */
+  closedCards?: string[];
+  /** The bank's account-holder check (三要素) for a proposed card; default: `closed` for a closed card, else `match`. */
+  holderCheck?: (v: { name: string; idNumber: string; cardNumber: string }) => 'match' | 'mismatch' | 'closed';
   /** Results per webhook (1–1000). */
   chunk?: number;
   random?: () => number;
@@ -36,6 +40,8 @@ export interface BankSimReport {
   settled: number;
   rejected: number;
   returned: number;
+  /** Account-holder checks answered (card.verified). */
+  verified: number;
   webhooks: number;
   duplicatesSent: number;
   failures: number;
@@ -58,7 +64,7 @@ export async function runBankSimOnce(http: Http, o: BankSimOptions): Promise<Ban
   const reasons = o.reasonCodes?.length ? o.reasonCodes : ['AC01', 'AC04', 'AC06', 'BE01'];
   const chunk = Math.min(1000, Math.max(1, o.chunk ?? 1000));
   const auth = { authorization: `Bearer ${o.bankKey}` };
-  const rep: BankSimReport = { batches: 0, settled: 0, rejected: 0, returned: 0, webhooks: 0, duplicatesSent: 0, failures: 0 };
+  const rep: BankSimReport = { batches: 0, settled: 0, rejected: 0, returned: 0, verified: 0, webhooks: 0, duplicatesSent: 0, failures: 0 };
   const valueDate = o.valueDate ?? chinaToday(now());
 
   const send = async (event: unknown) => {
@@ -76,6 +82,17 @@ export async function runBankSimOnce(http: Http, o: BankSimOptions): Promise<Ban
     }
   };
 
+  // Account-holder checks first: a card verified now may release a re-pay batch listed just below.
+  const closed = new Set(o.closedCards ?? []);
+  const check = o.holderCheck ?? ((v) => (closed.has(v.cardNumber) ? 'closed' : 'match'));
+  const cv = await http({ method: 'GET', path: '/v1/bank/card-verifications?status=pending&limit=1000', headers: auth });
+  if (cv.status === 200) {
+    for (const v of (JSON.parse(cv.body) as { items: { id: string; name: string; idNumber: string; cardNumber: string }[] }).items) {
+      await send({ type: 'card.verified', data: { verificationId: v.id, result: check(v) } });
+      rep.verified++;
+    }
+  } else rep.failures++;
+
   const list = await http({ method: 'GET', path: '/v1/bank/batches?status=ready&limit=500', headers: auth });
   if (list.status !== 200) throw new Error(`bank-sim: listing batches failed: ${list.status} ${list.body.slice(0, 200)}`);
   const items = (JSON.parse(list.body) as { items: { id: string }[] }).items;
@@ -86,9 +103,10 @@ export async function runBankSimOnce(http: Http, o: BankSimOptions): Promise<Ban
     await http({ method: 'POST', path: `/v1/bank/batches/${b.id}/acknowledge`, headers: auth });
     rep.batches++;
     const results = lines.map((l) => {
-      const ok = rnd() < settleRate;
+      const gone = closed.has(l.cardNumber);
+      const ok = !gone && rnd() < settleRate;
       if (ok) rep.settled++; else rep.rejected++;
-      return { endToEndId: l.endToEndId, status: ok ? 'ACSC' : 'RJCT', ...(ok ? {} : { reasonCode: reasons[Math.floor(rnd() * reasons.length)]! }), amountFen: l.amountFen, valueDate, creditorCardNumber: l.cardNumber };
+      return { endToEndId: l.endToEndId, status: ok ? 'ACSC' : 'RJCT', ...(ok ? {} : { reasonCode: gone ? 'AC04' : reasons[Math.floor(rnd() * reasons.length)]! }), amountFen: l.amountFen, valueDate, creditorCardNumber: l.cardNumber };
     });
     for (let i = 0; i < results.length; i += chunk) await send({ type: 'disbursement.result', data: { results: results.slice(i, i + chunk) } });
     const late = results.filter(() => rnd() < (o.outOfOrderRate ?? 0)).map((r) => ({ ...r, status: 'PDNG', reasonCode: undefined }));
