@@ -105,6 +105,11 @@ export const TABLE: Record<string, Row> = {
   recordAttendance: contractorWrite(),
   getAttendance: projectOp(['admin', 'contractorOwn', 'inspectorOwn'], [], ['bank', 'regulator']),
   importWorkers: contractorWrite(),
+  // card custody (issue 17): a contractor of another tenant reaching for A's worker is a 404 (and a red alert)
+  proposeWorkerCard: contractorWrite(),
+  listWorkerCards: projectOp(['admin', 'contractorOwn', 'inspectorOwn'], [], ['bank', 'regulator']),
+  listCardFixes: projectOp(['admin', 'contractorOwn', 'inspectorOwn'], [], ['bank', 'regulator']),
+  listCardVerifications: { expect: { none: 401, admin: 'ok', bankOwn: 'ok', bankOther: 'ok' }, rest: 403 },
   projectRosterCompliance: projectOp(['admin', 'contractorOwn', 'inspectorOwn', 'regulator'], ['bankOwn']),
   getDeposit: projectOp(['admin', 'contractorOwn', 'inspectorOwn', 'bankOwn'], ['regulator']),
   addDepositGuarantee: projectOp(['admin', 'contractorOwn'], ['bankOwn', 'inspectorOwn', 'regulator']),
