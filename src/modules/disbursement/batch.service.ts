@@ -66,8 +66,10 @@ export async function createBatch(tx: DbOrTx, input: CreateBatchInput): Promise<
       ${status}, ${payments.length}, ${totalFen}, ${input.executionDate}, ${input.fromAccountId}, ${shortfallFen})`);
   // The card of the worker's engagement on THIS project (card custody, issue 17): its paying card
   // (active or legacy), never the person's card as another company registered it. A worker with no
-  // engagement here at all (payments built outside the roster) falls back to the person's own first
-  // card, which no later registration can change. Engaged but no paying card = a card fix is open.
+  // card row on this project at all (rows written outside the platform's paths since migration 0029,
+  // which converted every existing engagement) falls back to the person's own first card, which no
+  // later registration can change — what the migration would have made its legacy card. Cards
+  // exist but none pays (the last one was rejected) = a card fix is open: refused.
   const ins = (await tx.execute(sql`
     INSERT INTO instructions (id, project_id, batch_id, payroll_line_id, worker_id, end_to_end_id, creditor_name, card_enc, card_bidx, card_masked, card_id, amount_fen, hold_transaction_id, status)
     SELECT x.id, ${input.projectId}, ${batchId}, x.line, x.w, x.e2e, w.name, COALESCE(c.card_enc, w.bank_card_enc), COALESCE(c.card_bidx, w.bank_card_bidx),
@@ -78,7 +80,7 @@ export async function createBatch(tx: DbOrTx, input: CreateBatchInput): Promise<
     LEFT JOIN LATERAL (SELECT k.id, k.card_enc, k.card_bidx, k.card_masked FROM worker_cards k
       WHERE k.project_id = ${input.projectId} AND k.worker_id = x.w AND k.status IN ('active', 'legacy')
       ORDER BY k.status_since DESC LIMIT 1) c ON TRUE
-    WHERE c.id IS NOT NULL OR NOT EXISTS (SELECT 1 FROM engagements e WHERE e.project_id = ${input.projectId} AND e.worker_id = x.w)
+    WHERE c.id IS NOT NULL OR NOT EXISTS (SELECT 1 FROM worker_cards k WHERE k.project_id = ${input.projectId} AND k.worker_id = x.w)
     RETURNING id, worker_id`)) as unknown as Rows<{ id: string; worker_id: string }>;
   if (ins.rows.length !== payments.length) {
     const paid = new Set(ins.rows.map((r) => r.worker_id));
