@@ -136,7 +136,6 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   const start = `${nextMonth(o.size.months[0]!)}-03`;
   const end = addDays(`${nextMonth(lastMonth)}-10`, 48);
   let sweeps = 0;
-  const tSweeps = Date.now();
   for (let d = start; d <= end; d = addDays(d, o.size.stepDays ?? 2)) {
     for (const [at, m] of monthAt) if (at <= d) { monthAt.delete(at); await runMonth(m); }
     await api.post('/v1/admin/sweeps', admin, { asOf: d });

@@ -29,7 +29,7 @@ export const CREATE_STAGE = `CREATE TEMP TABLE roster_import_stage (ord int NOT 
 /** Per row: workerId null = already active on this project (rejected); others > 0 = shared card (with its employer and masked card). */
 export interface StageOutcome { ord: number; workerId: string | null; others: number; employerId?: string; cardMasked?: string }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- callers read their own row shapes from pg's QueryResult (pg types rows as any)
 export type Query = (text: string, values?: unknown[]) => Promise<pg.QueryResult<any>>;
 
 /**
