@@ -43,13 +43,13 @@ async function workerMain(url: string, prefix: string) {
   w.on('failed', (_j, e) => process.send?.({ error: String(e?.stack ?? e) }));
   await w.waitUntilReady();
   process.send?.({ ready: true });
-  process.on('message', async (m: { stop?: boolean }) => {
+  process.on('message', (m: { stop?: boolean }) => void (async () => {
     if (m.stop) {
       await w.close();
       await deps.close();
       process.exit(0);
     }
-  });
+  })());
 }
 
 async function generate(c: pg.Client, n: number) {

@@ -79,14 +79,14 @@ async function serve(url: string) {
   await bare.listen({ host: '127.0.0.1', port: 0 });
   const port = (a: ReturnType<typeof app.server.address>) => (typeof a === 'object' && a ? a.port : 0);
   process.send?.({ api: port(app.server.address()), bare: port(bare.server.address()) });
-  process.on('message', async (m: { stop?: boolean; cpu?: boolean }) => {
+  process.on('message', (m: { stop?: boolean; cpu?: boolean }) => void (async () => {
     if (m.cpu) return process.send?.({ cpu: process.cpuUsage(), writer: { ...inboxWriterFor(deps.pool).stats }, served: served.splice(0).sort((x, y) => x - y) });
     if (!m.stop) return;
     await bare.close();
     await app.close();
     await closeDeps(deps);
     process.exit(0);
-  });
+  })());
 }
 
 interface Line { e2e: string; card: string }

@@ -29,5 +29,5 @@ export function startScheduler(deps: Pick<Deps, 'queues' | 'now'>, log: (e: unkn
       enqueueScheduled(deps, s, deps.now()).catch(log);
     }, { timezone: 'Asia/Shanghai' }),
   );
-  return { stop: () => tasks.forEach((t) => t.stop()) };
+  return { stop: () => { for (const t of tasks) Promise.resolve(t.stop()).catch(log); } };
 }

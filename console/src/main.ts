@@ -46,7 +46,7 @@ function header(): HTMLElement {
     h('div', { class: 'who' },
       s ? h('span', { class: 'muted' }, `${s.label} · ${s.role}${s.countyCodes.length ? ' · ' + s.countyCodes.join(',') : ''}`) : null,
       h('button', { type: 'button', class: 'link', id: 'lang', lang: getLang() === 'zh' ? 'en' : 'zh', onclick: () => { setLang(getLang() === 'zh' ? 'en' : 'zh'); void route(); } }, t('switchLang')),
-      s ? h('button', { type: 'button', class: 'link', id: 'sign-out', onclick: async () => { await signOut(); navigate('/console/'); } }, t('signOut')) : null));
+      s ? h('button', { type: 'button', class: 'link', id: 'sign-out', onclick: () => { void signOut().then(() => navigate('/console/')); } }, t('signOut')) : null));
 }
 
 export async function route(): Promise<void> {

@@ -136,12 +136,13 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   const start = `${nextMonth(o.size.months[0]!)}-03`;
   const end = addDays(`${nextMonth(lastMonth)}-10`, 48);
   let sweeps = 0;
-  const tSweeps = Date.now();
   for (let d = start; d <= end; d = addDays(d, o.size.stepDays ?? 2)) {
     for (const [at, m] of monthAt) if (at <= d) { monthAt.delete(at); await runMonth(m); }
     await api.post('/v1/admin/sweeps', admin, { asOf: d });
     sweeps++;
-    const open = (await api.all<CaseView>('/v1/cases?status=open', admin));
+    // Only this run's cases: the database may hold other projects' (an earlier demo, real data), and the demo
+    // acts on its own projects only.
+    const open = (await api.all<CaseView>('/v1/cases?status=open', admin)).filter((c) => byId.has(c.projectId));
     let acted = false;
     for (const c of open) {
       const p = byId.get(c.projectId)!;
@@ -178,8 +179,11 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   log(`${sweeps} sweeps from ${start} to ${end} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   // The blacklist sweep after the objection period, then the credit grades.
   const finalDay = addDays(end, 40);
-  await api.post('/v1/admin/blacklist/evaluate', admin, { asOf: finalDay });
-  await api.post('/v1/admin/credit/recompute', admin, { asOf: finalDay });
+  // Only this run's companies: finalDay may lie ahead of the wall clock, and other companies on the database
+  // must not be listed or graded as of the demo's calendar.
+  const companyIds = [...new Set(world.projects.flatMap((p) => [p.gc.id, p.cu.id, ...p.subs.map((s) => s.id)]))];
+  await api.post('/v1/admin/blacklist/evaluate', admin, { asOf: finalDay, companyIds });
+  for (const companyId of companyIds) await api.post('/v1/admin/credit/recompute', admin, { asOf: finalDay, companyId });
   const summary = await summarize(api, world, sheets, log);
   return { world, summary, requests: api.requests, retries: api.retries, ms: Date.now() - t0, finalDay };
 }

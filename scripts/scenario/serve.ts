@@ -21,8 +21,8 @@ const stop = async () => {
   await deps.close();
   process.exit(0);
 };
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
+process.on('SIGTERM', () => void stop());
+process.on('SIGINT', () => void stop());
 if (mode === 'worker') workers = startWorkers(deps, log);
 if (app) await app.listen({ host: config.host, port: config.port });
 process.stderr.write(`ready ${mode}\n`);

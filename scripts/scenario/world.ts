@@ -31,9 +31,16 @@ export interface World {
   moneyIn: { wage: number; deposit: number };
 }
 
-/** A number unique to (tag, i): identifiers never collide with an earlier run on the same database. */
+/**
+ * A number unique to (tag, i), so identifiers rarely meet those of an earlier run on the same database: slots of
+ * 3,500 (a full run draws ~2,100 numbers) inside the 7,000,000 resident IDs makeResidentId can tell apart.
+ */
 export function tagBase(tag: string): number {
-  return (createHash('sha256').update(tag).digest().readUInt32BE(0) % 6_000) * 1_000;
+  return (createHash('sha256').update(tag).digest().readUInt32BE(0) % 2_000) * 3_500;
+}
+/** Credit codes are unique platform-wide and have room for 10^9: a second, much wider slot for companies. */
+export function companyBase(tag: string): number {
+  return (createHash('sha256').update(tag).digest().readUInt32BE(4) % 999_000) * 1_000;
 }
 
 /** Banks, companies, keys, projects with subcontract trees, deposits and workers (bulk import). */
@@ -41,6 +48,7 @@ export async function buildWorld(api: Client, admin: string, tag: string, size: 
   const base = tagBase(tag);
   let seq = 0;
   const next = () => base + ++seq;
+  const cbase = companyBase(tag);
   const banks: Bank[] = [];
   for (const [i, name] of ['吉林银行松原分行', '中国农业银行松原分行', '松原农商银行'].entries()) {
     const code = `SY${tag.replace(/[^0-9A-Za-z]/g, '').slice(-8).toUpperCase()}${i}`;
@@ -49,7 +57,7 @@ export async function buildWorld(api: Client, admin: string, tag: string, size: 
     banks.push({ id: b.id, code, secret: b.webhookSecret, key: k.key, name });
   }
   const company = async (name: string): Promise<Company> => {
-    const c = await api.post<{ id: string }>('/v1/companies', admin, { name, creditCode: makeCreditCode(next()), legalRepresentative: `${pick(r, [...SURNAMES])}法人`, contactPhone: '13900000000' });
+    const c = await api.post<{ id: string }>('/v1/companies', admin, { name, creditCode: makeCreditCode(cbase + next() - base), legalRepresentative: `${pick(r, [...SURNAMES])}法人`, contactPhone: '13900000000' });
     const k = await api.post<{ key: string }>('/v1/api-keys', admin, { role: 'contractor', companyId: c.id, label: name });
     return { id: c.id, name, key: k.key };
   };

@@ -5,8 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
-export const CHROMIUM = '/usr/bin/chromium';
+/** Debian's path, or CHROMIUM_PATH (another distribution's, or a path that does not exist to try the skip). */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM);
+/** The one line the test command prints when browser tests were skipped (tests/browser/skip-reporter.ts). */
+export const INSTALL_HINT = 'install it with `apt-get install -y chromium` (Debian; the project drives the system browser, it downloads none) or point CHROMIUM_PATH at one';
 export const ARTIFACTS = join(process.cwd(), 'tests', 'artifacts');
 
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',

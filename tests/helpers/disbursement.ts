@@ -45,7 +45,7 @@ export async function fundWage(ctx: TestContext, s: SeededProject, amountFen: nu
 
 export const NET = 600_000; // CNY 6,000 for 20 days
 
-export function sheet(s: SeededProject, workerIds = s.workerIds, perLine = (i: number) => ({ daysWorked: 20, grossFen: NET + 50_000, deductionsFen: 50_000, netFen: NET })) {
+export function sheet(s: SeededProject, workerIds = s.workerIds, perLine = (_i: number) => ({ daysWorked: 20, grossFen: NET + 50_000, deductionsFen: 50_000, netFen: NET })) {
   const lines = workerIds.map((workerId, i) => ({ workerId, ...perLine(i) }));
   return { month: s.month, employerId: s.subId, control: { lineCount: lines.length, totalNetFen: lines.reduce((a, l) => a + l.netFen, 0) }, lines };
 }

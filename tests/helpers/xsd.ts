@@ -1,20 +1,17 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { validateXML } from 'xmllint-wasm';
 
-export const XSD_DIR = join(import.meta.dirname, '../../../shared/iso20022/xsd');
+export const XSD_DIR = join(import.meta.dirname, '../fixtures/iso20022/xsd');
 
-/** xmllint (Debian libxml2-utils) against an official ISO 20022 schema; throws with its message when invalid. */
-export function validateXml(xml: string, xsd = 'pain.001.001.09.xsd'): void {
-  const dir = mkdtempSync(join(tmpdir(), 'iso20022-'));
-  const f = join(dir, 'msg.xml');
-  writeFileSync(f, xml);
-  try {
-    execFileSync('xmllint', ['--noout', '--schema', join(XSD_DIR, xsd), f], { stdio: 'pipe' });
-  } catch (e) {
-    throw new Error(`XSD validation failed: ${(e as { stderr?: Buffer }).stderr?.toString() ?? e}`);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+/**
+ * libxml2's schema validation (xmllint, compiled to WebAssembly so a fresh clone needs no system package) against
+ * an official ISO 20022 schema carried in tests/fixtures; throws with its messages when invalid.
+ */
+export async function validateXml(xml: string, xsd = 'pain.001.001.09.xsd'): Promise<void> {
+  const r = await validateXML({
+    xml: { fileName: 'msg.xml', contents: xml },
+    schema: { fileName: xsd, contents: readFileSync(join(XSD_DIR, xsd), 'utf8') },
+  });
+  if (!r.valid) throw new Error(`XSD validation failed: ${r.errors.map((e) => e.rawMessage).join('\n')}`);
 }

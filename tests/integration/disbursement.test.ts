@@ -68,7 +68,7 @@ describe('bank side', () => {
     const r = await ctx.app.inject({ url: `/v1/bank/batches/${batchId}`, headers: { ...s.headers.bank, accept: 'application/xml' } });
     expect(r.statusCode).toBe(200);
     expect(r.headers['content-type']).toContain('application/xml');
-    validatePain001(r.body);
+    await validatePain001(r.body);
     const d = new XMLParser({ parseTagValue: false }).parse(r.body).Document.CstmrCdtTrfInitn;
     expect(d.GrpHdr.NbOfTxs).toBe('4');
     expect(d.GrpHdr.CtrlSum).toBe((4 * NET / 100).toFixed(2));

@@ -72,6 +72,7 @@ export async function snapshot(ctx: TestContext): Promise<unknown> {
 
 export async function caseOf(ctx: TestContext, projectId: string, month: string) {
   return rows<{ id: string; stage: string; status: string; stage_deadline: string | null; workers_owed: number; workers_unpaid: number; amount_owed_fen: string;
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- `responsible` is JSON the tests read by path
     amount_cleared_fen: string; cleared_by: Record<string, number>; responsible: Record<string, any>; origin: string; gc_order_ignored: boolean; deposit_notice_id: string | null;
     replenishment_overdue_on: string | null; closed_on: string | null }>(await ctx.deps.db.execute(sql`
     SELECT id, stage, status, stage_deadline::text, workers_owed, workers_unpaid, amount_owed_fen, amount_cleared_fen, cleared_by, responsible, origin,
@@ -79,6 +80,7 @@ export async function caseOf(ctx: TestContext, projectId: string, month: string)
     FROM arrears_cases WHERE project_id = ${projectId} AND month = ${month}`))[0];
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read event payloads field by field
 export async function outboxOf(ctx: TestContext, projectId: string): Promise<{ type: string; payload: Record<string, any> }[]> {
   return rows(await ctx.deps.db.execute(sql`SELECT type, payload FROM outbox WHERE project_id = ${projectId} ORDER BY seq`));
 }

@@ -68,6 +68,7 @@ function mutate(base: unknown, pathPick: number, action: number, value: unknown)
   walk(clone, []);
   const path = paths[pathPick % paths.length]!;
   if (path.length === 0) return action % 3 === 0 ? value : { ...(clone ?? {}), ['stray_' + String(action)]: value };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- walks an arbitrary JSON body by a random path
   const parent = path.slice(0, -1).reduce<any>((o, k) => o[k], clone);
   const key = path[path.length - 1]!;
   if (action % 3 === 0 && !Array.isArray(parent)) delete parent[key];

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import type { QueueEvents, Worker } from 'bullmq';
-import { compactId, newId } from '../../src/lib/ids.js';
+import { newId } from '../../src/lib/ids.js';
 import { jobId } from '../../src/jobs/queues.js';
 import processReconcile from '../../workers/reconcile.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';

@@ -7,7 +7,7 @@ import { createTestContext, type TestContext } from '../helpers/context.js';
 import { all, balance, fundWage, instructionsOf, NET, one, sendWebhook, submitAndApprove } from '../helpers/disbursement.js';
 import { seedProject, type SeededProject } from '../helpers/seed.js';
 
-const SAMPLES = join(import.meta.dirname, '../../../shared/iso20022/samples/camt.054');
+const SAMPLES = join(import.meta.dirname, '../fixtures/iso20022/samples/camt.054');
 let ctx: TestContext;
 let s: SeededProject;
 let ins: Awaited<ReturnType<typeof instructionsOf>>;

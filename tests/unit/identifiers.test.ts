@@ -7,7 +7,7 @@ import {
 import { checkResidentId } from '../../src/modules/roster/worker.rules.js';
 import { makeBankCard, makeCreditCode, makeResidentId, makeResidentIdBornOn } from '../helpers/seed.js';
 
-const VECTORS = join(process.cwd(), '..', 'shared', 'vectors');
+const VECTORS = join(import.meta.dirname, '../fixtures/vectors');
 const vectors = (file: string) =>
   readFileSync(join(VECTORS, file), 'utf8').split('\n').map((l) => l.trim()).filter((l) => /^(valid|invalid) /.test(l))
     .map((l) => l.split(/\s+/) as ['valid' | 'invalid', string]);

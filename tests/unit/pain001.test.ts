@@ -10,8 +10,12 @@ describe('pain.001.001.09', () => {
   ];
   const xml = buildPain001({ id: '0190a1b2-0000-7000-8000-000000000001', createdAt: new Date('2026-11-10T08:00:00.123Z'), executionDate: '2026-11-10', debtorName: '总包公司', debtorAccount: '620000000101', bankCode: 'B1', kind: 'payroll' }, lines);
 
-  it('validates against the official XSD', () => {
-    expect(() => validatePain001(xml)).not.toThrow();
+  it('validates against the official XSD', async () => {
+    await expect(validatePain001(xml)).resolves.toBeUndefined();
+  });
+
+  it('the validator does refuse an invalid message (so the check above could fail)', async () => {
+    await expect(validatePain001(xml.replace('<NbOfTxs>', '<NbOfTxz>').replace('</NbOfTxs>', '</NbOfTxz>'))).rejects.toThrow(/XSD validation failed/);
   });
 
   it('carries SALA, NbOfTxs, CtrlSum and our EndToEndIds', () => {

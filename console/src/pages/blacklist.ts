@@ -3,6 +3,7 @@ import { h, replace } from '../dom.js';
 import { label, t } from '../i18n.js';
 import { route } from '../main.js';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- API payloads rendered as they come (the typed contract is openapi.json; the console only displays fields)
 type Any = Record<string, any>;
 const th = (...xs: string[]) => h('thead', {}, h('tr', {}, ...xs.map((x) => h('th', { scope: 'col' }, x))));
 const items = (r: Any | null) => (r ? ((r.items ?? r) as Any[]) : []);

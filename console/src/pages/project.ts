@@ -2,6 +2,7 @@ import { get, qs } from '../api.js';
 import { h, pct, replace, yuan } from '../dom.js';
 import { label, t } from '../i18n.js';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- API payloads rendered as they come (the typed contract is openapi.json; the console only displays fields)
 type Any = Record<string, any>;
 const th = (...xs: string[]) => h('thead', {}, h('tr', {}, ...xs.map((x) => h('th', { scope: 'col' }, x))));
 const opt = <T>(p: Promise<T>) => p.catch(() => null);

@@ -12,7 +12,7 @@ export async function renderSignIn(main: HTMLElement, done: () => void): Promise
     h('p', { class: 'muted' }, t('signInHint')),
     msg,
     h('button', { type: 'submit' }, t('signIn')));
-  form.addEventListener('submit', async (e) => {
+  form.addEventListener('submit', (e) => void (async () => {
     e.preventDefault();
     msg.textContent = '';
     try {
@@ -22,7 +22,7 @@ export async function renderSignIn(main: HTMLElement, done: () => void): Promise
     } catch (err) {
       msg.textContent = err instanceof ApiError && err.status === 403 ? t('wrongRole') : err instanceof ApiError && err.status < 500 ? t('badKey') : t('error');
     }
-  });
+  })());
   replace(main, form);
   input.focus();
 }

@@ -83,7 +83,7 @@ export class AlertHub {
       if (this.listener === c) this.listener = null;
       c.end().catch(() => {});
       // Reconnect; the poll and the catch-up read below cover whatever was notified meanwhile.
-      if (!this.closed) setTimeout(() => this.listen().then(() => this.kick()).catch((err) => this.log(err)), 1_000).unref();
+      if (!this.closed) setTimeout(() => void this.listen().then(() => this.kick()).catch((err) => this.log(err)), 1_000).unref();
     });
     await c.connect();
     await c.query(`LISTEN ${ALERTS_CHANNEL}`);

@@ -86,7 +86,7 @@ export async function evaluateBlacklist(
   const { db } = deps;
   const actor = opts.actor ?? SYSTEM;
   const out: EvaluateResult = { asOf, expired: [], listed: [], proposed: [] };
-  const only = opts.companyIds?.length ? sql`AND company_id = ANY(${`{${opts.companyIds.join(',')}}`}::uuid[])` : sql``;
+  const only = opts.companyIds?.length ? sql`AND company_id = ANY(${sql.param(opts.companyIds)}::uuid[])` : sql``;
 
   // 1. Expiry: a listing ends on its expiry date (3 years after listing).
   const expiring = await rows<{ id: string }>(db, sql`

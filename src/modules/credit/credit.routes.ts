@@ -42,9 +42,9 @@ export default async function creditRoutes(app: FastifyInstance, { deps }: { dep
     },
   }, async (req) => {
     const p = requireRole(req, 'admin');
-    const { asOf } = req.body as { asOf: string };
+    const { asOf, companyIds } = req.body as { asOf: string; companyIds?: string[] };
     // Grades follow through the blacklist.listed / blacklist.removed events this emits.
-    return evaluateBlacklist(deps, asOf, { actor: { id: p.id, role: p.role } });
+    return evaluateBlacklist(deps, asOf, { actor: { id: p.id, role: p.role }, companyIds });
   });
 
   await app.register(blacklistRoutes, { deps });

@@ -126,7 +126,10 @@ export const PublishedEntry = Type.Object({
   expiresOn: Type.String(),
 });
 
-export const EvaluateBody = Type.Object({ asOf: IsoDate('Date the sweep runs as of') }, { additionalProperties: false });
+export const EvaluateBody = Type.Object({
+  asOf: IsoDate('Date the sweep runs as of'),
+  companyIds: Type.Optional(Type.Array(Uuid(), { minItems: 1, maxItems: 1000, description: 'Only these companies (a demo or a test acting on its own data); default all' })),
+}, { additionalProperties: false });
 export const EvaluateResult = Type.Object({
   asOf: Type.String(),
   expired: Type.Array(Uuid()),

@@ -36,7 +36,7 @@ export interface StageOutcome {
   refusal?: 'name' | 'active'; existingWorkerId?: string; idMasked?: string;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- callers read their own row shapes from pg's QueryResult (pg types rows as any)
 export type Query = (text: string, values?: unknown[]) => Promise<pg.QueryResult<any>>;
 
 /**
