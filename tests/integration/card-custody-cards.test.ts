@@ -12,6 +12,7 @@ import { MIGRATIONS_DIR } from '../../src/db/migrate.js';
 import { newId } from '../../src/lib/ids.js';
 import { maskBankCard } from '../../src/lib/identifiers.js';
 import { runBankSimOnce, type Http } from '../../src/modules/disbursement/sim/bank-sim.js';
+import { reconcileProjectMonth } from '../../src/modules/reconciliation/reconciliation.service.js';
 import { confirmCardProposal } from '../../src/modules/roster/cards.service.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { all, fundWage, NET, sheet, submitAndApprove } from '../helpers/disbursement.js';
@@ -242,5 +243,23 @@ describe('AC04 → card fix → re-pay (bank simulator)', () => {
     ]);
     const bal = await all<{ posted: string; pending_out: string }>(ctx, sql`SELECT posted, pending_out FROM ledger_accounts WHERE code = ${'payouts:' + p.projectId}`);
     expect(Number(bal[0]!.posted)).toBe(3 * NET);
+
+    // Reconciliation counts the re-pay for the line: paid in full, to the worker's own (new) card.
+    await reconcileProjectMonth(ctx.deps, p.projectId, p.month, '2026-11-10');
+    const recon = await ctx.app.inject({ url: `/v1/payrolls/${payrollId}/reconciliation`, headers: p.headers.gc });
+    expect(recon.statusCode).toBe(200);
+    const l0 = (recon.json().lines as { lineId?: string; id?: string; workerId: string; status: string; paidFen: number }[]).find((l) => l.workerId === w0!.id)!;
+    expect(l0).toMatchObject({ status: 'paid', paidFen: NET });
+
+    // A payroll while a card fix is open for a worker: refused naming the line, nothing paid to a dead card.
+    const p2 = await seedProject(ctx, { workers: 2, sub2: false });
+    await fundWage(ctx, p2, 4 * NET);
+    await submitAndApprove(ctx, p2);
+    await runBankSimOnce(inject, { bankKey: p2.headers.bank.authorization.slice(7), bankCode: p2.bankCode, secret: p2.webhookSecret, settleRate: 1, closedCards: [p2.workers[0]!.bankCardNumber] });
+    const sub = await ctx.app.inject({ method: 'POST', url: `/v1/projects/${p2.projectId}/payrolls`, headers: p2.headers.sub, payload: { ...sheet(p2), month: '2026-11' } });
+    expect(sub.statusCode, sub.body).toBe(201);
+    const ap = await ctx.app.inject({ method: 'POST', url: `/v1/payrolls/${sub.json().id}/approve`, headers: p2.headers.gc });
+    expect(ap.statusCode).toBe(422);
+    expect(ap.json().code).toBe('card_fix_open');
   });
 });
