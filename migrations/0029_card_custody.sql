@@ -15,6 +15,8 @@ ALTER TABLE "engagements" ADD COLUMN "phone_enc" text, ADD COLUMN "phone_bidx" t
 UPDATE "engagements" e SET "phone_enc" = w.phone_enc, "phone_masked" = w.phone_masked
   FROM "workers" w WHERE w.id = e.worker_id AND w.phone_enc IS NOT NULL;--> statement-breakpoint
 CREATE INDEX "engagements_phone_bidx_idx" ON "engagements" USING hash ("phone_bidx");--> statement-breakpoint
+-- What the start-up backfill still has to index (empty once done).
+CREATE INDEX "engagements_phone_unindexed_idx" ON "engagements" ("id") WHERE "phone_enc" IS NOT NULL AND "phone_bidx" IS NULL;--> statement-breakpoint
 
 -- Cards: one row per card per engagement. "Paying" statuses are active and legacy (the card a
 -- pre-custody engagement already had); exactly one of them per engagement, enforced here.

@@ -13,7 +13,9 @@ import { newId } from '../../src/lib/ids.js';
 import { maskBankCard } from '../../src/lib/identifiers.js';
 import { runBankSimOnce, type Http } from '../../src/modules/disbursement/sim/bank-sim.js';
 import { reconcileProjectMonth } from '../../src/modules/reconciliation/reconciliation.service.js';
+import { backfillPhoneIndexes } from '../../src/modules/roster/cards.backfill.js';
 import { confirmCardProposal } from '../../src/modules/roster/cards.service.js';
+import { phoneIndex } from '../../src/modules/roster/worker.rules.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { all, fundWage, NET, sheet, submitAndApprove } from '../helpers/disbursement.js';
 import { mintKey } from '../helpers/fixtures.js';
@@ -192,6 +194,27 @@ describe('card transitions', () => {
     const { batchId } = await submitAndApprove(ctx, s, { ...sheet(s, [wid]), month: '2026-09' });
     const b = await ctx.app.inject({ url: `/v1/bank/batches/${batchId}`, headers: s.headers.bank });
     expect(b.json().lines[0].cardNumber).toBe(card);
+  });
+});
+
+describe('phones belong to the engagement', () => {
+  it('the start-up backfill indexes phones the migration copied (blind index of the normalised phone)', async () => {
+    const w = s.workers[0]!;
+    await ctx.deps.db.execute(sql`UPDATE engagements SET phone_bidx = NULL WHERE project_id = ${s.projectId} AND worker_id = ${w.id}`);
+    expect(await backfillPhoneIndexes(ctx.deps.db, ctx.deps.pii)).toBeGreaterThanOrEqual(1);
+    const r = await all<{ phone_bidx: string }>(ctx, sql`SELECT phone_bidx FROM engagements WHERE project_id = ${s.projectId} AND worker_id = ${w.id}`);
+    expect(r[0]!.phone_bidx).toBe(phoneIndex(ctx.deps.pii, '+86 ' + w.phone));
+    expect(await backfillPhoneIndexes(ctx.deps.db, ctx.deps.pii)).toBe(0);
+  });
+
+  it('wg_norm_name: full width, spaces and dot variants compare equal; other names do not', async () => {
+    const q = async (a: string, b: string) => (await all<{ eq: boolean }>(ctx, sql`SELECT wg_norm_name(${a}) = wg_norm_name(${b}) AS eq`))[0]!.eq;
+    expect(await q('张三', '张　三')).toBe(true);
+    expect(await q('张三', ' 张 三 ')).toBe(true);
+    expect(await q('阿卜杜·艾力', '阿卜杜.艾力')).toBe(true);
+    expect(await q('阿卜杜·艾力', '阿卜杜・艾力')).toBe(true);
+    expect(await q('Li Ming', 'ＬＩ　ＭＩＮＧ')).toBe(true);
+    expect(await q('张三', '张四')).toBe(false);
   });
 });
 

@@ -56,6 +56,7 @@ export const engagements = pgTable(
     index('engagements_project_employer_idx').on(t.projectId, t.employerId),
     index('engagements_worker_idx').on(t.workerId),
     index('engagements_phone_bidx_idx').using('hash', t.phoneBidx),
+    index('engagements_phone_unindexed_idx').on(t.id).where(sql`phone_enc IS NOT NULL AND phone_bidx IS NULL`),
   ],
 );
 
