@@ -274,15 +274,26 @@ describe('AC04 → card fix → re-pay (bank simulator)', () => {
     const l0 = (recon.json().lines as { lineId?: string; id?: string; workerId: string; status: string; paidFen: number }[]).find((l) => l.workerId === w0!.id)!;
     expect(l0).toMatchObject({ status: 'paid', paidFen: NET });
 
-    // A payroll while a card fix is open for a worker: refused naming the line, nothing paid to a dead card.
+    // A wage sheet while a card fix is open: the others are paid, the worker's line waits as a card
+    // fix (nothing sent to the dead card) and is re-paid once the worker's new card is active.
     const p2 = await seedProject(ctx, { workers: 2, sub2: false });
+    const run2 = (o: Partial<Parameters<typeof runBankSimOnce>[1]> = {}) =>
+      runBankSimOnce(inject, { bankKey: p2.headers.bank.authorization.slice(7), bankCode: p2.bankCode, secret: p2.webhookSecret, settleRate: 1, valueDate: '2026-11-10', ...o });
+    const [v0, v1] = [p2.workers[0]!, p2.workers[1]!];
     await fundWage(ctx, p2, 4 * NET);
     await submitAndApprove(ctx, p2);
-    await runBankSimOnce(inject, { bankKey: p2.headers.bank.authorization.slice(7), bankCode: p2.bankCode, secret: p2.webhookSecret, settleRate: 1, closedCards: [p2.workers[0]!.bankCardNumber] });
-    const sub = await ctx.app.inject({ method: 'POST', url: `/v1/projects/${p2.projectId}/payrolls`, headers: p2.headers.sub, payload: { ...sheet(p2), month: '2026-11' } });
-    expect(sub.statusCode, sub.body).toBe(201);
-    const ap = await ctx.app.inject({ method: 'POST', url: `/v1/payrolls/${sub.json().id}/approve`, headers: p2.headers.gc });
-    expect(ap.statusCode).toBe(422);
-    expect(ap.json().code).toBe('card_fix_open');
+    await run2({ closedCards: [v0.bankCardNumber] });
+    const nov = await submitAndApprove(ctx, p2, { ...sheet(p2), month: '2026-11' });
+    const novLines = await all<{ worker_id: string }>(ctx, sql`SELECT worker_id FROM instructions WHERE batch_id = ${nov.batchId}`);
+    expect(novLines.map((x) => x.worker_id)).toEqual([v1.id]);
+    let f2 = (await ctx.app.inject({ url: `/v1/projects/${p2.projectId}/card-fixes?status=open`, headers: p2.headers.gc })).json().items as { workerId: string; rejectedEndToEndId: string | null }[];
+    expect(f2.map((x) => [x.workerId, x.rejectedEndToEndId === null])).toEqual([[v0.id, true], [v0.id, false]]);
+    const pid = (await propose(v0.id, makeBankCard(nextSeed()), p2.headers.gc, p2.projectId)).json().proposalId as string;
+    await confirmCardProposal(ctx.deps.db, { workerId: v0.id, proposalId: pid }, { id: 'worker:' + v0.id });
+    f2 = (await ctx.app.inject({ url: `/v1/projects/${p2.projectId}/card-fixes?status=open`, headers: p2.headers.gc })).json().items;
+    expect(f2).toEqual([]);
+    expect(await run2()).toMatchObject({ batches: 3, settled: 3, rejected: 0 }); // November's sheet and one re-pay per fix
+    const last = await all<{ n: number }>(ctx, sql`SELECT count(*)::int AS n FROM instructions WHERE project_id = ${p2.projectId} AND worker_id = ${v0.id} AND status = 'settled'`);
+    expect(last[0]!.n).toBe(2);
   });
 });

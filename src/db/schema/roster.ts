@@ -110,6 +110,13 @@ export const cardFixes = pgTable(
     reasonCode: text('reason_code').notNull(),
     status: text('status').notNull(), // open | repaid
     repayInstructionId: uuid('repay_instruction_id'),
+    // Batch context of a payment deferred before any attempt (instruction_id null).
+    batchKind: text('batch_kind'),
+    payrollId: uuid('payroll_id'),
+    bankId: uuid('bank_id'),
+    debtorAccount: text('debtor_account'),
+    debtorName: text('debtor_name'),
+    fromAccountId: uuid('from_account_id'),
     createdAt: ts('created_at').notNull().defaultNow(),
     resolvedAt: ts('resolved_at'),
   },
