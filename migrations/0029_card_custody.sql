@@ -15,6 +15,8 @@ ALTER TABLE "engagements" ADD COLUMN "phone_enc" text, ADD COLUMN "phone_bidx" t
 UPDATE "engagements" e SET "phone_enc" = w.phone_enc, "phone_masked" = w.phone_masked
   FROM "workers" w WHERE w.id = e.worker_id AND w.phone_enc IS NOT NULL;--> statement-breakpoint
 CREATE INDEX "engagements_phone_bidx_idx" ON "engagements" USING hash ("phone_bidx");--> statement-breakpoint
+-- What the start-up backfill still has to index (empty once done).
+CREATE INDEX "engagements_phone_unindexed_idx" ON "engagements" ("id") WHERE "phone_enc" IS NOT NULL AND "phone_bidx" IS NULL;--> statement-breakpoint
 
 -- Cards: one row per card per engagement. "Paying" statuses are active and legacy (the card a
 -- pre-custody engagement already had); exactly one of them per engagement, enforced here.
@@ -52,9 +54,9 @@ FROM "engagements" e JOIN "workers" w ON w.id = e.worker_id;--> statement-breakp
 -- The card an instruction paid, so a bank rejection invalidates exactly that card.
 ALTER TABLE "instructions" ADD COLUMN "card_id" uuid;--> statement-breakpoint
 
--- Card-fix tasks: a line rejected for AC01/AC04/BE01 (instruction_id = the rejected attempt) waits
--- here until its engagement has a paying card again; then it is re-paid with a new EndToEndId
--- from the same paying account (repay_instruction_id).
+-- Card-fix tasks: a line rejected for AC01/AC04/BE01 (instruction_id = the rejected attempt), or
+-- due while its engagement has no paying card (instruction_id null), waits here until the engagement
+-- has a paying card again; then it is re-paid with a new EndToEndId from the same paying account.
 CREATE TABLE "card_fixes" (
   "id" uuid PRIMARY KEY,
   "project_id" uuid NOT NULL REFERENCES "projects"("id"),
@@ -68,6 +70,14 @@ CREATE TABLE "card_fixes" (
   "reason_code" text NOT NULL,
   "status" text NOT NULL CHECK ("status" IN ('open', 'repaid')),
   "repay_instruction_id" uuid,
+  -- A payment due while the engagement had no paying card (instruction_id null) keeps the context of
+  -- the batch it was left out of, to be re-paid from the same account, bank and debtor.
+  "batch_kind" text,
+  "payroll_id" uuid,
+  "bank_id" uuid,
+  "debtor_account" text,
+  "debtor_name" text,
+  "from_account_id" uuid,
   "created_at" timestamptz NOT NULL DEFAULT now(),
   "resolved_at" timestamptz
 );--> statement-breakpoint

@@ -3,6 +3,7 @@ import pino from 'pino';
 import { buildApp, REDACT_PATHS } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { ensureDatabase, runMigrations } from './db/migrate.js';
+import { backfillPhoneIndexes } from './modules/roster/cards.backfill.js';
 import { createDeps } from './runtime.js';
 import { startWorkers, type WorkerHandle } from '../workers/main.js';
 
@@ -32,6 +33,8 @@ async function start() {
     fail(`cannot prepare the database from DATABASE_URL (${err.code ?? ''} ${err.message.split('\n')[0]})`);
   }
   const deps = createDeps(config, { name: `wageguard-${mode}` });
+  // Card custody (migration 0029): phone blind indexes need the key; a no-op once filled.
+  await backfillPhoneIndexes(deps.db, deps.pii).catch((e: unknown) => log.error({ err: e }, 'phone index backfill failed (retried on next start)'));
   let workers: WorkerHandle | null = null;
   const app = mode === 'worker' ? null : await buildApp(deps, { loggerInstance: log });
 

@@ -12,7 +12,10 @@ import { MIGRATIONS_DIR } from '../../src/db/migrate.js';
 import { newId } from '../../src/lib/ids.js';
 import { maskBankCard } from '../../src/lib/identifiers.js';
 import { runBankSimOnce, type Http } from '../../src/modules/disbursement/sim/bank-sim.js';
+import { reconcileProjectMonth } from '../../src/modules/reconciliation/reconciliation.service.js';
+import { backfillPhoneIndexes } from '../../src/modules/roster/cards.backfill.js';
 import { confirmCardProposal } from '../../src/modules/roster/cards.service.js';
+import { phoneIndex } from '../../src/modules/roster/worker.rules.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { all, fundWage, NET, sheet, submitAndApprove } from '../helpers/disbursement.js';
 import { mintKey } from '../helpers/fixtures.js';
@@ -194,6 +197,27 @@ describe('card transitions', () => {
   });
 });
 
+describe('phones belong to the engagement', () => {
+  it('the start-up backfill indexes phones the migration copied (blind index of the normalised phone)', async () => {
+    const w = s.workers[0]!;
+    await ctx.deps.db.execute(sql`UPDATE engagements SET phone_bidx = NULL WHERE project_id = ${s.projectId} AND worker_id = ${w.id}`);
+    expect(await backfillPhoneIndexes(ctx.deps.db, ctx.deps.pii)).toBeGreaterThanOrEqual(1);
+    const r = await all<{ phone_bidx: string }>(ctx, sql`SELECT phone_bidx FROM engagements WHERE project_id = ${s.projectId} AND worker_id = ${w.id}`);
+    expect(r[0]!.phone_bidx).toBe(phoneIndex(ctx.deps.pii, '+86 ' + w.phone));
+    expect(await backfillPhoneIndexes(ctx.deps.db, ctx.deps.pii)).toBe(0);
+  });
+
+  it('wg_norm_name: full width, spaces and dot variants compare equal; other names do not', async () => {
+    const q = async (a: string, b: string) => (await all<{ eq: boolean }>(ctx, sql`SELECT wg_norm_name(${a}) = wg_norm_name(${b}) AS eq`))[0]!.eq;
+    expect(await q('张三', '张　三')).toBe(true);
+    expect(await q('张三', ' 张 三 ')).toBe(true);
+    expect(await q('阿卜杜·艾力', '阿卜杜.艾力')).toBe(true);
+    expect(await q('阿卜杜·艾力', '阿卜杜・艾力')).toBe(true);
+    expect(await q('Li Ming', 'ＬＩ　ＭＩＮＧ')).toBe(true);
+    expect(await q('张三', '张四')).toBe(false);
+  });
+});
+
 describe('AC04 → card fix → re-pay (bank simulator)', () => {
   it('a closed card is invalidated, the employer gets a task and an alert; a new active card re-pays the line with a new EndToEndId', async () => {
     const p = await seedProject(ctx, { workers: 3, sub2: false });
@@ -242,5 +266,34 @@ describe('AC04 → card fix → re-pay (bank simulator)', () => {
     ]);
     const bal = await all<{ posted: string; pending_out: string }>(ctx, sql`SELECT posted, pending_out FROM ledger_accounts WHERE code = ${'payouts:' + p.projectId}`);
     expect(Number(bal[0]!.posted)).toBe(3 * NET);
+
+    // Reconciliation counts the re-pay for the line: paid in full, to the worker's own (new) card.
+    await reconcileProjectMonth(ctx.deps, p.projectId, p.month, '2026-11-10');
+    const recon = await ctx.app.inject({ url: `/v1/payrolls/${payrollId}/reconciliation`, headers: p.headers.gc });
+    expect(recon.statusCode).toBe(200);
+    const l0 = (recon.json().lines as { lineId?: string; id?: string; workerId: string; status: string; paidFen: number }[]).find((l) => l.workerId === w0!.id)!;
+    expect(l0).toMatchObject({ status: 'paid', paidFen: NET });
+
+    // A wage sheet while a card fix is open: the others are paid, the worker's line waits as a card
+    // fix (nothing sent to the dead card) and is re-paid once the worker's new card is active.
+    const p2 = await seedProject(ctx, { workers: 2, sub2: false });
+    const run2 = (o: Partial<Parameters<typeof runBankSimOnce>[1]> = {}) =>
+      runBankSimOnce(inject, { bankKey: p2.headers.bank.authorization.slice(7), bankCode: p2.bankCode, secret: p2.webhookSecret, settleRate: 1, valueDate: '2026-11-10', ...o });
+    const [v0, v1] = [p2.workers[0]!, p2.workers[1]!];
+    await fundWage(ctx, p2, 4 * NET);
+    await submitAndApprove(ctx, p2);
+    await run2({ closedCards: [v0.bankCardNumber] });
+    const nov = await submitAndApprove(ctx, p2, { ...sheet(p2), month: '2026-11' });
+    const novLines = await all<{ worker_id: string }>(ctx, sql`SELECT worker_id FROM instructions WHERE batch_id = ${nov.batchId}`);
+    expect(novLines.map((x) => x.worker_id)).toEqual([v1.id]);
+    let f2 = (await ctx.app.inject({ url: `/v1/projects/${p2.projectId}/card-fixes?status=open`, headers: p2.headers.gc })).json().items as { workerId: string; rejectedEndToEndId: string | null }[];
+    expect(f2.map((x) => [x.workerId, x.rejectedEndToEndId === null])).toEqual([[v0.id, true], [v0.id, false]]);
+    const pid = (await propose(v0.id, makeBankCard(nextSeed()), p2.headers.gc, p2.projectId)).json().proposalId as string;
+    await confirmCardProposal(ctx.deps.db, { workerId: v0.id, proposalId: pid }, { id: 'worker:' + v0.id });
+    f2 = (await ctx.app.inject({ url: `/v1/projects/${p2.projectId}/card-fixes?status=open`, headers: p2.headers.gc })).json().items;
+    expect(f2).toEqual([]);
+    expect(await run2()).toMatchObject({ batches: 3, settled: 3, rejected: 0 }); // November's sheet and one re-pay per fix
+    const last = await all<{ n: number }>(ctx, sql`SELECT count(*)::int AS n FROM instructions WHERE project_id = ${p2.projectId} AND worker_id = ${v0.id} AND status = 'settled'`);
+    expect(last[0]!.n).toBe(2);
   });
 });

@@ -56,6 +56,7 @@ export const engagements = pgTable(
     index('engagements_project_employer_idx').on(t.projectId, t.employerId),
     index('engagements_worker_idx').on(t.workerId),
     index('engagements_phone_bidx_idx').using('hash', t.phoneBidx),
+    index('engagements_phone_unindexed_idx').on(t.id).where(sql`phone_enc IS NOT NULL AND phone_bidx IS NULL`),
   ],
 );
 
@@ -109,6 +110,13 @@ export const cardFixes = pgTable(
     reasonCode: text('reason_code').notNull(),
     status: text('status').notNull(), // open | repaid
     repayInstructionId: uuid('repay_instruction_id'),
+    // Batch context of a payment deferred before any attempt (instruction_id null).
+    batchKind: text('batch_kind'),
+    payrollId: uuid('payroll_id'),
+    bankId: uuid('bank_id'),
+    debtorAccount: text('debtor_account'),
+    debtorName: text('debtor_name'),
+    fromAccountId: uuid('from_account_id'),
     createdAt: ts('created_at').notNull().defaultNow(),
     resolvedAt: ts('resolved_at'),
   },

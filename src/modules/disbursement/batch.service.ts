@@ -35,6 +35,8 @@ export interface CreateBatchResult {
   lineCount: number;
   totalFen: number;
   shortfallFen: number;
+  /** Payments left out because the worker's cards were all rejected: open card fixes, re-paid once a card is active. */
+  deferred?: { workerId: string; amountFen: number }[];
 }
 
 /** Deterministic hold id per instruction: a re-derivation names the same ledger transaction. */
@@ -49,8 +51,18 @@ export const holdIdFor = (instructionId: string) => idFromKey(`disbursement_hold
  * `releaseAwaitingBatches` readies it once money arrives.
  */
 export async function createBatch(tx: DbOrTx, input: CreateBatchInput): Promise<CreateBatchResult> {
-  const payments = input.payments.filter((p) => p.amountFen > 0);
-  if (!payments.length) throw new UnprocessableError('A batch needs at least one positive payment', [{ path: 'payments', message: 'empty' }], 'empty_batch');
+  const positive = input.payments.filter((p) => p.amountFen > 0);
+  if (!positive.length) throw new UnprocessableError('A batch needs at least one positive payment', [{ path: 'payments', message: 'empty' }], 'empty_batch');
+  // Card custody: a worker whose engagement here has cards but none that pays (the bank rejected the
+  // last one) is not paid to a dead card; the payment waits as a card fix and is re-paid once a new
+  // card is active (roster/card-fix.service.ts). One query per batch.
+  const noCard = await workersWithoutPayingCard(tx, input.projectId, [...new Set(positive.map((p) => p.workerId))]);
+  const payments = noCard.size ? positive.filter((p) => !noCard.has(p.workerId)) : positive;
+  if (!payments.length) {
+    const bad = input.payments.findIndex((p) => noCard.has(p.workerId));
+    throw new UnprocessableError('No worker of this batch has a card that may be paid: the bank rejected their cards and no new card is active yet',
+      [{ path: `payments/${bad}/workerId`, message: 'open card fix: register a new card for this worker first' }], 'card_fix_open');
+  }
   const batchId = newId();
   const totalFen = payments.reduce((s, p) => s + p.amountFen, 0);
   const instrIds = payments.map(() => newId());
@@ -69,7 +81,7 @@ export async function createBatch(tx: DbOrTx, input: CreateBatchInput): Promise<
   // card row on this project at all (rows written outside the platform's paths since migration 0029,
   // which converted every existing engagement) falls back to the person's own first card, which no
   // later registration can change — what the migration would have made its legacy card. Cards
-  // exist but none pays (the last one was rejected) = a card fix is open: refused.
+  // exist but none pays (the last one was rejected) = a card fix is open: left out above.
   const ins = (await tx.execute(sql`
     INSERT INTO instructions (id, project_id, batch_id, payroll_line_id, worker_id, end_to_end_id, creditor_name, card_enc, card_bidx, card_masked, card_id, amount_fen, hold_transaction_id, status)
     SELECT x.id, ${input.projectId}, ${batchId}, x.line, x.w, x.e2e, w.name, COALESCE(c.card_enc, w.bank_card_enc), COALESCE(c.card_bidx, w.bank_card_bidx),
@@ -81,24 +93,42 @@ export async function createBatch(tx: DbOrTx, input: CreateBatchInput): Promise<
       WHERE k.project_id = ${input.projectId} AND k.worker_id = x.w AND k.status IN ('active', 'legacy')
       ORDER BY k.status_since DESC LIMIT 1) c ON TRUE
     WHERE c.id IS NOT NULL OR NOT EXISTS (SELECT 1 FROM worker_cards k WHERE k.project_id = ${input.projectId} AND k.worker_id = x.w)
-    RETURNING id, worker_id`)) as unknown as Rows<{ id: string; worker_id: string }>;
-  if (ins.rows.length !== payments.length) {
-    const paid = new Set(ins.rows.map((r) => r.worker_id));
-    const known = (await tx.execute(sql`SELECT id FROM workers WHERE id = ANY(${arr([...new Set(payments.map((p) => p.workerId))])}::uuid[])`)) as unknown as Rows<{ id: string }>;
-    const exists = new Set(known.rows.map((r) => r.id));
-    const bad = payments.findIndex((p) => !paid.has(p.workerId) && exists.has(p.workerId));
-    if (bad >= 0) {
-      throw new UnprocessableError('A worker has no card that may be paid: the bank rejected the last one and no new card is active yet',
-        [{ path: `payments/${bad}/workerId`, message: 'open card fix: register a new card for this worker first' }], 'card_fix_open');
-    }
-    throw new UnprocessableError('Every payment must name a registered worker', [{ path: 'payments', message: 'unknown worker' }], 'unknown_worker');
-  }
+    RETURNING id`)) as unknown as Rows<{ id: string }>;
+  if (ins.rows.length !== payments.length) throw new UnprocessableError('Every payment must name a registered worker', [{ path: 'payments', message: 'unknown worker' }], 'unknown_worker');
   if (status === 'ready') {
     await createHolds(tx, input.projectId, batchId, input.fromAccountId, acc.payouts,
       payments.map((p, i) => ({ holdId: holdIdFor(instrIds[i]!), instructionId: instrIds[i]!, endToEndId: e2e[i]!, amountFen: p.amountFen })));
   }
-  await emit(tx, { type: EVENTS.batchCreated, projectId: input.projectId, payload: { batchId, kind: input.kind, payrollId: input.payrollId ?? null, status, lineCount: payments.length, totalFen, shortfallFen } });
-  return { batchId, status, lineCount: payments.length, totalFen, shortfallFen };
+  const deferred = noCard.size ? positive.filter((p) => noCard.has(p.workerId)) : [];
+  if (deferred.length) await deferToCardFix(tx, input, batchId, deferred);
+  await emit(tx, { type: EVENTS.batchCreated, projectId: input.projectId, payload: { batchId, kind: input.kind, payrollId: input.payrollId ?? null, status, lineCount: payments.length, totalFen, shortfallFen, deferredToCardFix: deferred.length } });
+  return { batchId, status, lineCount: payments.length, totalFen, shortfallFen, deferred: deferred.map((d) => ({ workerId: d.workerId, amountFen: d.amountFen })) };
+}
+
+async function workersWithoutPayingCard(tx: DbOrTx, projectId: string, workerIds: string[]): Promise<Set<string>> {
+  const r = (await tx.execute(sql`
+    SELECT DISTINCT k.worker_id FROM worker_cards k
+    WHERE k.project_id = ${projectId} AND k.worker_id = ANY(${arr(workerIds)}::uuid[]) AND k.status = 'invalid'
+      AND NOT EXISTS (SELECT 1 FROM worker_cards a WHERE a.project_id = k.project_id AND a.worker_id = k.worker_id AND a.status IN ('active', 'legacy'))`)) as unknown as Rows<{ worker_id: string }>;
+  return new Set(r.rows.map((x) => x.worker_id));
+}
+
+/** Payments left out for want of a paying card: open card fixes carrying this batch's context. */
+async function deferToCardFix(tx: DbOrTx, input: CreateBatchInput, batchId: string, deferred: BatchPayment[]) {
+  const rows = deferred.map((d) => ({ id: newId(), w: d.workerId, amt: d.amountFen, line: d.payrollLineId ?? null }));
+  const ins = (await tx.execute(sql`
+    INSERT INTO card_fixes (id, project_id, engagement_id, worker_id, employer_id, card_id, instruction_id, payroll_line_id, amount_fen, reason_code, status,
+      batch_kind, payroll_id, bank_id, debtor_account, debtor_name, from_account_id)
+    SELECT x.id, ${input.projectId}, c.engagement_id, x.w, c.employer_id, c.id, NULL, x.line, x.amt, COALESCE(substring(c.reason from '[A-Z]{2}[0-9]{2}'), 'NO_CARD'), 'open',
+      ${input.kind}, ${input.payrollId ?? null}, ${input.bankId}, ${input.debtorAccount}, ${input.debtorName}, ${input.fromAccountId}
+    FROM json_to_recordset(${JSON.stringify(rows)}::json) AS x(id uuid, w uuid, amt bigint, line uuid)
+    CROSS JOIN LATERAL (SELECT k.id, k.engagement_id, k.employer_id, k.reason FROM worker_cards k
+      WHERE k.project_id = ${input.projectId} AND k.worker_id = x.w AND k.status = 'invalid' ORDER BY k.status_since DESC LIMIT 1) c
+    RETURNING id, worker_id, employer_id, engagement_id, amount_fen, payroll_line_id, reason_code`)) as unknown as Rows<{
+    id: string; worker_id: string; employer_id: string; engagement_id: string; amount_fen: string; payroll_line_id: string | null; reason_code: string;
+  }>;
+  await emit(tx, ...ins.rows.map((f) => ({ type: EVENTS.cardFixOpened, projectId: input.projectId, companyId: f.employer_id,
+    payload: { cardFixId: f.id, workerId: f.worker_id, engagementId: f.engagement_id, amountFen: Number(f.amount_fen), payrollLineId: f.payroll_line_id, reasonCode: f.reason_code, deferredFrom: batchId } })));
 }
 
 async function availableFen(tx: DbOrTx, accountId: string): Promise<number> {

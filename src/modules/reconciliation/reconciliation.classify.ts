@@ -66,6 +66,8 @@ function ownRecords(big: boolean): SQL {
  * advance) or a claimed statement row — go through the per-line aggregation. Shared cards (one card
  * receiving settled wages of several workers in a project-month) are found by counting records per
  * card first and checking distinct workers only on the cards that received more than one.
+ * A settled card is the worker's own when it is, or was, a paying card of the worker on the project
+ * (worker_cards: active, legacy, replaced or invalid) — a legitimate card change is not a foreign card.
  */
 export function classifySql(pms: ChunkPm[], asOf: string, opts: { extra: boolean; big: boolean }): SQL {
   return sql`WITH ${pmCte(pms)}, ${linesCte(pms)},
@@ -92,7 +94,8 @@ ${extraCte(opts.extra)}
       CASE WHEN s.settled THEN 1 WHEN s.kind = 'return' THEN -1 ELSE 0 END AS n_net,
       CASE WHEN s.settled THEN s.amount_fen ELSE 0 END AS paid,
       CASE WHEN s.settled THEN s.value_date END AS last_paid_on,
-      coalesce(s.settled AND s.card_bidx IS NOT NULL AND s.card_bidx IS DISTINCT FROM s.reg_card, false) AS foreign_card,
+      coalesce(s.settled AND s.card_bidx IS NOT NULL AND s.card_bidx IS DISTINCT FROM s.reg_card
+        AND NOT EXISTS (SELECT 1 FROM worker_cards k WHERE k.project_id = s.project_id AND k.worker_id = s.worker_id AND k.card_bidx = s.card_bidx AND k.status IN ('active', 'legacy', 'replaced', 'invalid')), false) AS foreign_card,
       coalesce(s.settled AND sh.card_bidx IS NOT NULL, false) AS shared_card,
       (s.kind = 'return')::int AS n_ret, coalesce(s.kind = 'result' AND s.r_status = 'RJCT', false)::int AS n_rej,
       coalesce(s.kind = 'result' AND s.r_status IN ('ACSP', 'PDNG'), false)::int AS n_pend,
@@ -106,16 +109,17 @@ ${extraCte(opts.extra)}
   -- complex lines: every record of theirs, aggregated per line
   rs AS MATERIALIZED (
     SELECT x.id AS line_id, 'employer'::text AS payer, false AS x_inferred, x.rid, x.kind, x.r_status, x.r_reason, x.amount_fen, x.value_date,
-      x.card_bidx, x.received_at, x.settled, x.project_id, x.month, x.reg_card
+      x.card_bidx, x.received_at, x.settled, x.project_id, x.month, x.reg_card, x.worker_id
     FROM lr x WHERE x.rid IS NOT NULL AND x.id IN (SELECT line_id FROM complex)
     UNION ALL
-    SELECT line_id, payer, x_inferred, rid, kind, r_status, r_reason, amount_fen, value_date, card_bidx, received_at, settled, project_id, month, reg_card FROM ex),
+    SELECT line_id, payer, x_inferred, rid, kind, r_status, r_reason, amount_fen, value_date, card_bidx, received_at, settled, project_id, month, reg_card, worker_id FROM ex),
   agg AS (
     SELECT rs.line_id,
       count(*) FILTER (WHERE settled) - count(*) FILTER (WHERE kind = 'return') AS n_net,
       greatest(coalesce(sum(amount_fen) FILTER (WHERE settled), 0) - coalesce(sum(amount_fen) FILTER (WHERE kind = 'return'), 0), 0)::bigint AS paid,
       max(value_date) FILTER (WHERE settled) AS last_paid_on,
-      coalesce(bool_or(settled AND rs.card_bidx IS NOT NULL AND rs.card_bidx IS DISTINCT FROM reg_card), false) AS foreign_card,
+      coalesce(bool_or(settled AND rs.card_bidx IS NOT NULL AND rs.card_bidx IS DISTINCT FROM reg_card
+        AND NOT EXISTS (SELECT 1 FROM worker_cards k WHERE k.project_id = rs.project_id AND k.worker_id = rs.worker_id AND k.card_bidx = rs.card_bidx AND k.status IN ('active', 'legacy', 'replaced', 'invalid'))), false) AS foreign_card,
       coalesce(bool_or(settled AND sh.card_bidx IS NOT NULL), false) AS shared_card,
       count(*) FILTER (WHERE kind = 'return') AS n_ret,
       count(*) FILTER (WHERE kind = 'result' AND r_status = 'RJCT') AS n_rej,

@@ -45,11 +45,15 @@ export function linesCte(pms: ChunkPm[]): SQL {
   return sql`l AS (
     SELECT pl.id, pl.project_id, pl.payroll_id, pl.worker_id, pl.employer_id, pl.month, pl.net_fen, pl.end_to_end_id,
       pl.status, pl.paid_fen, pl.paid_on, pl.reason_code, pl.inferred, pl.paid_by, pl.recon_version,
-      pm.county_code, pm.pay_date, pm.deadline, pm.window_days, w.bank_card_bidx AS reg_card
+      pm.county_code, pm.pay_date, pm.deadline, pm.window_days, COALESCE(pc.card_bidx, w.bank_card_bidx) AS reg_card
     FROM payroll_lines pl
     ${pmJoin}
     JOIN payrolls p ON p.id = pl.payroll_id AND p.status <> 'superseded'
-    JOIN workers w ON w.id = pl.worker_id)`;
+    JOIN workers w ON w.id = pl.worker_id
+    -- The registered card is the one the worker's engagement on this project pays (card custody,
+    -- issue 17), not the person's first card; an index probe on worker_cards_paying_idx.
+    LEFT JOIN LATERAL (SELECT k.card_bidx FROM worker_cards k WHERE k.project_id = pl.project_id AND k.worker_id = pl.worker_id
+      AND k.status IN ('active', 'legacy') ORDER BY k.status_since DESC LIMIT 1) pc ON TRUE)`;
 }
 
 /**

@@ -1,5 +1,7 @@
 /**
- * Lost or closed cards (issue 17, rule 4). A bank rejection or return for AC01 (wrong account),
+ * Lost or closed cards (issue 17, rule 4). Also: a payment due while no card pays is left out of its
+ * batch by createBatch and waits here (instruction_id null, the batch context on the fix).
+ * A bank rejection or return for AC01 (wrong account),
  * AC04 (closed account) or BE01 (name/ID does not match the holder) marks the card the instruction
  * paid `invalid` and opens a card-fix task for the employer. Once the engagement has a paying card
  * again, each open fix is re-paid in its own batch (kind `card_fix`, same paying account, bank and
@@ -70,8 +72,10 @@ export async function repayOpenFixes(tx: DbOrTx, engagementId: string): Promise<
     SELECT id FROM worker_cards WHERE engagement_id = ${engagementId} AND status IN ('active', 'legacy')`)) as unknown as Rows<{ id: string }>).rows[0];
   if (!paying) return [];
   const fixes = (await tx.execute(sql`
-    SELECT f.id, f.project_id, f.worker_id, f.amount_fen, f.payroll_line_id, b.kind, b.payroll_id, b.bank_id, b.debtor_account, b.debtor_name, b.from_account_id
-    FROM card_fixes f JOIN instructions i ON i.id = f.instruction_id JOIN batches b ON b.id = i.batch_id
+    SELECT f.id, f.project_id, f.worker_id, f.amount_fen, f.payroll_line_id, COALESCE(b.kind, f.batch_kind) AS kind, COALESCE(b.payroll_id, f.payroll_id) AS payroll_id,
+      COALESCE(b.bank_id, f.bank_id) AS bank_id, COALESCE(b.debtor_account, f.debtor_account) AS debtor_account, COALESCE(b.debtor_name, f.debtor_name) AS debtor_name,
+      COALESCE(b.from_account_id, f.from_account_id) AS from_account_id
+    FROM card_fixes f LEFT JOIN instructions i ON i.id = f.instruction_id LEFT JOIN batches b ON b.id = i.batch_id
     WHERE f.engagement_id = ${engagementId} AND f.status = 'open' ORDER BY f.created_at, f.id FOR UPDATE OF f`)) as unknown as Rows<{
     id: string; project_id: string; worker_id: string; amount_fen: string; payroll_line_id: string | null; kind: string; payroll_id: string | null;
     bank_id: string; debtor_account: string; debtor_name: string; from_account_id: string;
@@ -81,7 +85,7 @@ export async function repayOpenFixes(tx: DbOrTx, engagementId: string): Promise<
     // A payroll line's re-pay is its own batch kind so reconciliation links it to the line (see clr in
     // reconciliation.sql.ts); a deposit draw or GC advance keeps its kind (already linked by line).
     const b = await createBatch(tx, {
-      projectId: f.project_id, kind: f.kind === 'payroll' ? 'card_fix' : (f.kind as 'deposit_draw' | 'gc_advance'), payrollId: f.payroll_id,
+      projectId: f.project_id, kind: f.kind === 'payroll' || f.kind === 'card_fix' ? 'card_fix' : (f.kind as 'deposit_draw' | 'gc_advance'), payrollId: f.payroll_id,
       bankId: f.bank_id, debtorAccount: f.debtor_account, debtorName: f.debtor_name, fromAccountId: f.from_account_id, executionDate: new Date().toISOString().slice(0, 10),
       payments: [{ workerId: f.worker_id, amountFen: Number(f.amount_fen), ...(f.payroll_line_id ? { payrollLineId: f.payroll_line_id } : {}) }],
     });

@@ -74,11 +74,12 @@ export async function proposeCard(tx: DbOrTx, pii: PiiCipher, actor: Principal, 
   const current = await payingCard(tx, e.id);
   if (current?.card_bidx === bidx) throw new ConflictError('This card is already the one the worker is paid to', 'card_unchanged');
   // A newer proposal replaces an older one still waiting: only the latest word of the employer counts.
-  await tx.execute(sql`
+  const superseded = ((await tx.execute(sql`
     UPDATE worker_cards SET status = 'refused', reason = 'superseded by a newer proposal', status_by = ${actor.id}, status_since = now()
-    WHERE engagement_id = ${e.id} AND status = 'proposed'`);
+    WHERE engagement_id = ${e.id} AND status = 'proposed' RETURNING id, card_masked`)) as unknown as Rows<{ id: string; card_masked: string }>).rows;
   const id = newId();
   const masked = maskBankCard(card.normalized);
+  for (const old of superseded) await cardEvent(tx, e, actor.id, 'refused', old.id, old.card_masked, null, { reason: 'superseded', by: id });
   await tx.execute(sql`
     INSERT INTO worker_cards (id, engagement_id, worker_id, project_id, employer_id, card_enc, card_bidx, card_masked, status, origin, proposed_by, status_by, verification)
     VALUES (${id}, ${e.id}, ${e.worker_id}, ${e.project_id}, ${e.employer_id}, ${pii.encrypt(card.normalized)}, ${bidx}, ${masked}, 'proposed', 'proposal', ${actor.id}, ${actor.id}, 'pending')`);

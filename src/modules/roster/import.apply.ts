@@ -118,8 +118,9 @@ export async function applyStaged(client: pg.ClientBase, projectId: string, acto
       WHERE u.id IS DISTINCT FROM s.wid;
     ${origin}
     SELECT s.ord, c.holders - 1 AS others, s.employer, s.card_masked FROM roster_import_stage s
-      CROSS JOIN LATERAL (SELECT count(DISTINCT o.worker_id)::int AS holders FROM worker_cards o WHERE o.card_bidx = s.card_bidx AND o.status IN ('active', 'legacy')) c
-      WHERE c.holders > 1;
+      JOIN (SELECT o.card_bidx, count(DISTINCT o.worker_id)::int AS holders FROM worker_cards o
+        WHERE o.card_bidx IN (SELECT card_bidx FROM roster_import_stage) AND o.status IN ('active', 'legacy')
+        GROUP BY o.card_bidx HAVING count(DISTINCT o.worker_id) > 1) c ON c.card_bidx = s.card_bidx;
     TRUNCATE roster_import_stage`)) as unknown as pg.QueryResult[];
   const results = res.filter((r) => r.command === 'SELECT' && r.fields.some((f) => f.name === 'ord'));
   const [ex, cards] = results as [pg.QueryResult<{ ord: number; worker_id: string | null; existing: string | null; name_mismatch: boolean; id_masked: string }>, pg.QueryResult<{ ord: number; others: number; employer: string; card_masked: string }>];

@@ -58,7 +58,7 @@ export async function listWorkers(db: DbOrTx, scope: ProjectScope, actor: Princi
   const after = readCursor(q.cursor, idObjectCursor)?.id ?? '00000000-0000-0000-0000-000000000000';
   const only = employerFilter(scope, actor);
   const r = (await db.execute(sql`
-    SELECT e.id AS engagement_id, w.id, w.name, w.id_number_masked, c.card_masked AS bank_card_masked, e.phone_masked, w.gender, w.birth_date::text,
+    SELECT e.id AS engagement_id, w.id, w.name, w.id_number_masked, COALESCE(c.card_masked, w.bank_card_masked) AS bank_card_masked, e.phone_masked, w.gender, w.birth_date::text,
       e.employer_id, e.trade, e.team, e.contract_signed, e.dispatched, e.entry_date::text, e.exit_date::text
     FROM engagements e JOIN workers w ON w.id = e.worker_id
     -- What THIS engagement pays (issue 17): its paying card, or while a card fix is open its last card.
@@ -73,7 +73,7 @@ export async function listWorkers(db: DbOrTx, scope: ProjectScope, actor: Princi
   return {
     items: rows.map((x) => ({
       id: x.id as string, engagementId: x.engagement_id as string, name: x.name as string, idNumberMasked: x.id_number_masked as string,
-      bankCardMasked: (x.bank_card_masked as string | null) ?? '', phoneMasked: (x.phone_masked as string | null) ?? null, gender: x.gender as string,
+      bankCardMasked: x.bank_card_masked as string, phoneMasked: (x.phone_masked as string | null) ?? null, gender: x.gender as string,
       birthDate: x.birth_date as string, employerId: x.employer_id as string, trade: x.trade as string, team: (x.team as string | null) ?? null,
       contractSigned: x.contract_signed as boolean, dispatched: x.dispatched as boolean, entryDate: x.entry_date as string, exitDate: (x.exit_date as string | null) ?? null,
     })),
