@@ -13,6 +13,14 @@ export interface Config {
   readonly adminApiKey: string;
   /** 32 raw bytes for AES-256-GCM and the HMAC blind index. */
   readonly dataEncryptionKey: Buffer;
+  /** Version of dataEncryptionKey, written into every new ciphertext (DATA_ENCRYPTION_KEY_VERSION, default 1). */
+  readonly dataKeyVersion: number;
+  /** Earlier data keys by version, still able to decrypt while the rotation job re-encrypts (DATA_ENCRYPTION_KEYS_PREVIOUS). */
+  readonly previousDataKeys: ReadonlyMap<number, Buffer>;
+  /** Blind-index key (BLIND_INDEX_KEY); null = derived from data key version 1, as before rotation existed. */
+  readonly blindIndexKey: Buffer | null;
+  /** How long an Idempotency-Key record is kept (IDEMPOTENCY_TTL_HOURS, default 48); a purge job deletes older ones. */
+  readonly idempotencyTtlHours: number;
   /** BullMQ prefix; the hash tag keeps every key of a queue in one Redis Cluster slot. */
   readonly queuePrefix: string;
   readonly bodyLimitBytes: number;
@@ -103,6 +111,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('DATA_ENCRYPTION_KEY must be 32 bytes encoded in base64');
   }
 
+  const keys = dataKeys(env);
+
   const port = int(env, 'PORT', 3000, 0, 65535);
   const host = env.HOST || '0.0.0.0';
   return Object.freeze({
@@ -114,6 +124,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL || 'info',
     adminApiKey,
     dataEncryptionKey,
+    ...keys,
+    idempotencyTtlHours: int(env, 'IDEMPOTENCY_TTL_HOURS', 48, 1, 24 * 365),
     queuePrefix: env.QUEUE_PREFIX || '{wageguard}',
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 10 * 1024 * 1024, 1024, 512 * 1024 * 1024),
     pgPoolMax: int(env, 'PG_POOL_MAX', 20, 1, 1000),
@@ -125,4 +137,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     reconParallel: int(env, 'RECON_PARALLEL', 2, 1, 16),
     generatedAdminKey,
   });
+}
+
+/**
+ * Key rotation: DATA_ENCRYPTION_KEY is the current key (version DATA_ENCRYPTION_KEY_VERSION); the previous ones
+ * stay listed as `version:base64` pairs (comma-separated) until the rotation job has re-encrypted everything.
+ * Blind indexes never change with a rotation: BLIND_INDEX_KEY, or derived from key version 1 as it always was.
+ */
+function dataKeys(env: NodeJS.ProcessEnv): Pick<Config, 'dataKeyVersion' | 'previousDataKeys' | 'blindIndexKey'> {
+  const dataKeyVersion = int(env, 'DATA_ENCRYPTION_KEY_VERSION', 1, 1, 1_000_000);
+  const previousDataKeys = new Map<number, Buffer>();
+  for (const part of (env.DATA_ENCRYPTION_KEYS_PREVIOUS ?? '').split(',').map((x) => x.trim()).filter(Boolean)) {
+    const m = /^(\d+):(.+)$/.exec(part);
+    const key = m ? Buffer.from(m[2]!, 'base64') : null;
+    if (!m || key!.length !== 32 || Number(m[1]) === dataKeyVersion) {
+      throw new ConfigError('DATA_ENCRYPTION_KEYS_PREVIOUS must list version:base64-of-32-bytes pairs, none with the current version');
+    }
+    previousDataKeys.set(Number(m[1]), key!);
+  }
+  let blindIndexKey: Buffer | null = null;
+  if (env.BLIND_INDEX_KEY) {
+    blindIndexKey = Buffer.from(env.BLIND_INDEX_KEY, 'base64');
+    if (blindIndexKey.length !== 32) throw new ConfigError('BLIND_INDEX_KEY must be 32 bytes encoded in base64');
+  } else if (dataKeyVersion !== 1 && !previousDataKeys.has(1)) {
+    throw new ConfigError('BLIND_INDEX_KEY is required once data key version 1 is retired (blind indexes must not change)');
+  }
+  return { dataKeyVersion, previousDataKeys, blindIndexKey };
 }

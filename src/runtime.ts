@@ -18,7 +18,7 @@ export function createDeps(config: Config, opts: { poolMax?: number; name?: stri
     pool: database.pool,
     redis,
     queues,
-    pii: new PiiCipher(config.dataEncryptionKey),
+    pii: new PiiCipher(config.dataEncryptionKey, { version: config.dataKeyVersion, previous: config.previousDataKeys, indexKey: config.blindIndexKey }),
     now: () => new Date(),
     async close() {
       await closeQueues(queues).catch(() => {});

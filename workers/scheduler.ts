@@ -10,17 +10,21 @@ export interface Schedule {
   cron: string;
   queue: QueueName;
   data: (asOf: string) => Record<string, unknown>;
+  /** Runs more than once a day: the job id carries the hour as well as the date. */
+  hourly?: boolean;
 }
 
 export const SCHEDULES: Schedule[] = [
   { name: 'daily-sweep', cron: '15 1 * * *', queue: 'sweep', data: (asOf) => ({ asOf }) },
   { name: 'nightly-credit', cron: '45 2 * * *', queue: 'credit', data: (asOf) => ({ asOf, all: true }) },
+  { name: 'idempotency-purge', cron: '7 * * * *', queue: 'maintenance', data: () => ({}), hourly: true },
+  { name: 'key-rotation', cron: '37 * * * *', queue: 'maintenance', data: () => ({}), hourly: true },
 ];
 
 
 export async function enqueueScheduled(deps: Pick<Deps, 'queues'>, s: Schedule, now: Date): Promise<void> {
   const asOf = chinaToday(now);
-  await deps.queues[s.queue].add(s.name, s.data(asOf), { jobId: jobId(s.name, asOf) });
+  await deps.queues[s.queue].add(s.name, s.data(asOf), { jobId: s.hourly ? jobId(s.name, asOf, String(now.getUTCHours())) : jobId(s.name, asOf) });
 }
 
 export function startScheduler(deps: Pick<Deps, 'queues' | 'now'>, log: (e: unknown) => void): { stop(): void } {

@@ -136,7 +136,8 @@ export const TABLE: Record<string, Row> = {
   // signed, not bearer: a bad signature is 401 for everyone, whatever key rides along
   receiveBankWebhook: { expect: {}, rest: 401 },
   getProjectReconciliation: projectOp(['admin', 'contractorOwn', 'bankOwn', 'inspectorOwn', 'regulator']),
-  getPayrollReconciliation: projectOp(['admin', 'contractorOwn', 'bankOwn', 'inspectorOwn', 'regulator']),
+  // As getPayroll: per-worker pay only to the employer, the GC, inspectors, regulators (issue 21, item 13).
+  getPayrollReconciliation: projectOp(['admin', 'contractorOwn', 'inspectorOwn', 'regulator']),
   runSweep: { expect: { none: 401, admin: 'ok' }, rest: 403, body: () => ({ asOf: '2026-10-01' }) },
   listCases: { expect: { none: 401, admin: 'ok', contractorOwn: 'ok', contractorOther: 'ok', inspectorOwn: 'ok', inspectorOther: 'ok', regulator: 'ok' }, rest: 403 },
   getCase: { expect: { none: 401, admin: 'ok', contractorOwn: 'ok', contractorOther: 404, inspectorOwn: 'ok', inspectorOther: 404, regulator: 'ok' }, rest: 403 },

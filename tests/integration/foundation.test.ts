@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { mintKey, rawBank, rawCompany } from '../helpers/fixtures.js';
+import { makeCreditCode, nextSeed } from '../helpers/seed.js';
 import { appendAudit } from '../../src/modules/audit/audit.service.js';
 
 let ctx: TestContext;
@@ -87,23 +88,27 @@ describe('problem+json', () => {
 
 describe('idempotency', () => {
   const body = { role: 'inspector', countyCodes: ['220702'], label: 'idem' };
+  // A response without a secret (an API key's is never stored: see secrets-at-rest.test.ts).
+  const company = (name: string, n: number) => ({ name, creditCode: makeCreditCode(n), legalRepresentative: '张三', contactPhone: '13900000000' });
   it('replays the stored response and refuses a changed body', async () => {
     const h = { ...ctx.admin, 'idempotency-key': 'k-replay-1' };
-    const a = await ctx.app.inject({ method: 'POST', url: '/v1/api-keys', headers: h, payload: body });
-    const b = await ctx.app.inject({ method: 'POST', url: '/v1/api-keys', headers: h, payload: body });
+    const c0 = company('幂等公司', nextSeed());
+    const a = await ctx.app.inject({ method: 'POST', url: '/v1/companies', headers: h, payload: c0 });
+    const b = await ctx.app.inject({ method: 'POST', url: '/v1/companies', headers: h, payload: c0 });
     expect(a.statusCode).toBe(201);
     expect(b.statusCode).toBe(201);
     expect(b.json()).toEqual(a.json());
     expect(b.headers['idempotent-replayed']).toBe('true');
-    const c = await ctx.app.inject({ method: 'POST', url: '/v1/api-keys', headers: h, payload: { ...body, label: 'other' } });
+    const c = await ctx.app.inject({ method: 'POST', url: '/v1/companies', headers: h, payload: { ...c0, name: 'other' } });
     expect(c.statusCode).toBe(409);
   });
   it('20 concurrent requests with one key execute once', async () => {
     const h = { ...ctx.admin, 'idempotency-key': 'k-concurrent-1' };
-    const rs = await Promise.all(Array.from({ length: 20 }, () => ctx.app.inject({ method: 'POST', url: '/v1/api-keys', headers: h, payload: { ...body, label: 'concurrent' } })));
+    const c0 = company('并发公司', nextSeed());
+    const rs = await Promise.all(Array.from({ length: 20 }, () => ctx.app.inject({ method: 'POST', url: '/v1/companies', headers: h, payload: c0 })));
     expect(new Set(rs.map((r) => r.statusCode))).toEqual(new Set([201]));
     expect(new Set(rs.map((r) => r.json().id)).size).toBe(1);
-    const n = await ctx.deps.db.execute(sql`SELECT count(*)::int AS n FROM api_keys WHERE label = 'concurrent'`);
+    const n = await ctx.deps.db.execute(sql`SELECT count(*)::int AS n FROM companies WHERE name = '并发公司'`);
     expect((n as unknown as { rows: { n: number }[] }).rows[0]!.n).toBe(1);
   });
   it('rejects an over-long key', async () => {

@@ -34,17 +34,44 @@ beforeAll(async () => {
   ins = await instructionsOf(ctx, batchId);
 });
 afterAll(async () => ctx?.close());
+const sampleProject = () => seedProject(ctx, { workers: 1, sub2: false });
 
 describe('bank statements', () => {
+  // The samples name foreign accounts (IBANs in Finland, Switzerland…): retargeted at a project's wage account at
+  // the posting bank they import; as published, every line is refused by name (see the next test).
+  const retarget = (xml: string, account: string) =>
+    xml.replace(/(<Acct>\s*<Id>(?:\s|<!--[^>]*-->)*)<IBAN>[^<]*<\/IBAN>/g, `$1<Othr><Id>${account}</Id></Othr>`).replace(/(<Acct>\s*<Id>\s*<Othr>\s*<Id>)[^<]*/g, `$1${account}`);
   it.each(['camt054.v2.xml', 'camt054.v8.xml', 'camt054.v8-with-financial-institution.xml', 'FI_camt_054_sample.xml.xml'])('imports the public sample %s, and again as duplicates', async (f) => {
-    const xml = readFileSync(join(SAMPLES, f), 'utf8');
-    const r = await post(xml, 'application/xml');
+    const t = await sampleProject();
+    const xml = retarget(readFileSync(join(SAMPLES, f), 'utf8'), t.wageAccountNumber);
+    const postT = (body: string) => ctx.app.inject({ method: 'POST', url: '/v1/bank/statements', headers: { ...t.headers.bank, 'content-type': 'application/xml' }, payload: body });
+    const r = await postT(xml);
     expect(r.statusCode).toBe(200);
     const a = r.json();
-    expect(a.accepted).toBeGreaterThan(0);
+    expect(a.accepted, r.body).toBeGreaterThan(0);
     expect(a.rejected).toBe(0);
-    const again = (await post(xml, 'application/xml')).json();
+    const again = (await postT(xml)).json();
     expect(again).toMatchObject({ accepted: 0, duplicates: a.accepted + a.duplicates, rejected: 0 });
+  });
+
+  it('lines for an account this bank does not hold are rejected with their line and the reason, and book nothing', async () => {
+    const xml = readFileSync(join(SAMPLES, 'camt054.v2.xml'), 'utf8');
+    const r = await post(xml, 'application/xml');
+    expect(r.statusCode).toBe(200);
+    const a = r.json<{ accepted: number; rejected: number; errors: { entry: number; message: string; reason?: string }[] }>();
+    expect(a.accepted).toBe(0);
+    expect(a.rejected).toBeGreaterThan(0);
+    expect(a.errors.every((e) => e.reason === 'unknown_account' && e.entry >= 1 && /not a wage or deposit account held at this bank/.test(e.message))).toBe(true);
+    const t = await sampleProject();
+    // Mixed: our account's line is accepted, another bank's account's line is refused by its CSV line.
+    const csv = [
+      'type,account_number,end_to_end_id,amount_fen,value_date,status,reason_code,reference,payer_name,card_number',
+      `credit,${t.wageAccountNumber},,1,2026-11-09,,,MIX-1,,`,
+      `credit,6200000000999999,,1,2026-11-09,,,MIX-2,,`,
+    ].join('\n');
+    const m = (await ctx.app.inject({ method: 'POST', url: '/v1/bank/statements', headers: { ...t.headers.bank, 'content-type': 'text/csv' }, payload: csv })).json();
+    expect(m).toMatchObject({ accepted: 1, rejected: 1, errors: [{ entry: 2, reason: 'unknown_account' }] });
+    expect((await all(ctx, sql`SELECT id FROM bank_records WHERE reference = 'MIX-2'`)).length).toBe(0);
   });
 
   it('a settlement reported by webhook and by camt.054 is one fact; the statement settles what the webhook did not', async () => {

@@ -33,8 +33,10 @@ export const idempotencyKeys = pgTable(
     responseType: text('response_type'),
     createdAt: ts('created_at').notNull().defaultNow(),
     lockedUntil: ts('locked_until'),
+    /** The response held a secret: response_body has it blanked, and a replay answers 409. */
+    secretWithheld: boolean('secret_withheld').notNull().default(false),
   },
-  (t) => [primaryKey({ columns: [t.principal, t.key] })],
+  (t) => [primaryKey({ columns: [t.principal, t.key] }), index('idempotency_keys_created_idx').on(t.createdAt)],
 );
 
 /** Append-only, hash-chained audit log (UPDATE/DELETE rejected by a trigger). */

@@ -36,7 +36,7 @@ export async function createApiKey(deps: Pick<Deps, 'db'>, actor: Principal, inp
       INSERT INTO api_keys (id, key_hash, prefix, role, company_id, bank_id, county_codes, industries, label)
       VALUES (${id}, ${sha256Hex(key)}, ${key.slice(0, 10)}, ${input.role},
         ${input.role === 'contractor' ? input.companyId ?? null : null}, ${input.role === 'bank' ? input.bankId ?? null : null},
-        ${`{${(input.countyCodes ?? []).join(',')}}`}::text[], ${`{${(input.industries ?? []).join(',')}}`}::text[], ${input.label})`);
+        ${sql.param(input.countyCodes ?? [])}::text[], ${sql.param(input.industries ?? [])}::text[], ${input.label})`);
     await appendAudit(tx, { actor: actor.id, action: 'api_key.create', entityType: 'api_key', entityId: id, data: { role: input.role, label: input.label } });
     return { id, key, role: input.role, label: input.label };
   });

@@ -66,3 +66,13 @@ export function visibleProjectsSql(p: Principal) {
         OR EXISTS (SELECT 1 FROM subcontracts s WHERE s.project_id = p.id AND s.subcontractor_id = ${p.companyId}))`;
   }
 }
+
+/**
+ * Whose per-worker pay the caller may read on a project: everyone's (GC, inspector, admin, regulator: null) or
+ * only its own as employer (a subcontractor; the construction unit and the bank employ nobody, so nobody's).
+ * getPayroll's rule, shared by the reconciliation read routes.
+ */
+export function payEmployerFilter(s: ProjectScope, p: Principal): { all: true } | { all: false; employerId: string | null } {
+  if (s.relations.some((r) => r === 'gc' || r === 'inspector' || r === 'admin' || r === 'regulator')) return { all: true };
+  return { all: false, employerId: p.role === 'contractor' ? (p.companyId ?? null) : null };
+}

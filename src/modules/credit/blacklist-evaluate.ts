@@ -36,7 +36,7 @@ interface CandidateRow {
  * so a dismissed proposal is not re-proposed for the same arrears.
  */
 export async function blacklistCandidates(db: DbOrTx, asOf: string, companyIds?: string[]): Promise<CandidateRow[]> {
-  const filter = companyIds?.length ? sql`AND r.company_id = ANY(${`{${companyIds.join(',')}}`}::uuid[])` : sql``;
+  const filter = companyIds?.length ? sql`AND r.company_id = ANY(${sql.param(companyIds)}::uuid[])` : sql``;
   return rows<CandidateRow>(db, sql`
     WITH q AS (
       SELECT DISTINCT r.company_id, a.id AS case_id, a.county_code, a.mass_incident

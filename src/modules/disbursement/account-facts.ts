@@ -16,6 +16,15 @@ export interface AccountFact {
   payerName?: string | null;
 }
 
+/** Which of these account numbers are a project's wage or deposit account held at this bank. */
+export async function accountsHeldAt(db: DbOrTx, bankId: string, numbers: string[]): Promise<Set<string>> {
+  if (!numbers.length) return new Set();
+  const r = (await db.execute(sql`
+    SELECT wage_account_number AS n FROM projects WHERE wage_bank_id = ${bankId} AND wage_account_number = ANY(${sql.param(numbers)}::text[])
+    UNION SELECT deposit_account_number FROM projects WHERE deposit_bank_id = ${bankId} AND deposit_account_number = ANY(${sql.param(numbers)}::text[])`)) as unknown as { rows: { n: string }[] };
+  return new Set(r.rows.map((x) => x.n));
+}
+
 /**
  * Credits and debits on a project's wage or deposit account, told apart by the account number
  * (scoped to the reporting bank). A credit is handed to the escrow module (recordWageAccountCredit /

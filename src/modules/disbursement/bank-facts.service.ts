@@ -30,6 +30,8 @@ export interface BankFact {
   payerName?: string | null;
   /** Overrides the call's sourceRef for this fact (several webhooks applied in one call). */
   sourceRef?: string;
+  /** Where a statement line came from (camt.054 entry / CSV line), for answers that name it. */
+  entry?: number;
 }
 export interface ApplyResult {
   accepted: number;
@@ -105,7 +107,7 @@ export async function applyFacts(tx: DbOrTx, pii: PiiCipher, bankId: string, inp
         i.project_id AS project, b.from_account_id AS from, po.id AS payouts
       FROM instructions i JOIN batches b ON b.id = i.batch_id AND b.bank_id = ${bankId}
       LEFT JOIN ledger_accounts po ON po.code = 'payouts:' || i.project_id::text
-      WHERE i.end_to_end_id = ANY(${`{${e2es.join(',')}}`}::text[])
+      WHERE i.end_to_end_id = ANY(${sql.param(e2es)}::text[])
       ORDER BY i.id FOR UPDATE OF i`)) as unknown as { rows: (Omit<Instr, 'amount'> & { amount: string })[] };
     for (const x of r.rows) instrs.set(x.e2e, { ...x, amount: Number(x.amount) });
   }
@@ -170,18 +172,18 @@ export async function applyFacts(tx: DbOrTx, pii: PiiCipher, bankId: string, inp
     await tx.execute(sql`
       UPDATE instructions i SET status = x.status, reason_code = COALESCE(x.reason, i.reason_code), updated_at = now()
       FROM json_to_recordset(${JSON.stringify(rows)}::json) AS x(id uuid, status text, reason text)
-      WHERE i.id = x.id AND i.id = ANY(${`{${rows.map((r) => r.id).join(',')}}`}::uuid[])`);
+      WHERE i.id = x.id AND i.id = ANY(${sql.param(rows.map((r) => r.id))}::uuid[])`);
   }
   if (flags.length) {
     await tx.execute(sql`
       UPDATE bank_records b SET flags = b.flags || x.flags FROM json_to_recordset(${JSON.stringify(flags)}::json) AS x(id uuid, flags jsonb)
-      WHERE b.id = x.id AND b.id = ANY(${`{${flags.map((f) => f.id).join(',')}}`}::uuid[])`);
+      WHERE b.id = x.id AND b.id = ANY(${sql.param(flags.map((f) => f.id))}::uuid[])`);
   }
   const accountFacts = live.filter((x) => x.f.kind === 'credit' || x.f.kind === 'debit');
   if (accountFacts.length) events.push(...(await applyAccountFacts(tx, bankId, accountFacts.map((x) => ({ id: x.r.id, ...x.f })))));
   if (batchIds.size) {
     await tx.execute(sql`
-      UPDATE batches b SET status = 'completed' WHERE b.id = ANY(${`{${[...batchIds].join(',')}}`}::uuid[]) AND b.status IN ('ready', 'acknowledged')
+      UPDATE batches b SET status = 'completed' WHERE b.id = ANY(${sql.param([...batchIds])}::uuid[]) AND b.status IN ('ready', 'acknowledged')
         AND NOT EXISTS (SELECT 1 FROM instructions i WHERE i.batch_id = b.id AND i.status = 'instructed')`);
   }
   if (events.length) await emit(tx, ...events);

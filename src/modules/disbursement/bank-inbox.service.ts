@@ -3,6 +3,7 @@ import type { DbOrTx } from '../../db/client.js';
 import type { Deps } from '../../deps.js';
 import type { PiiCipher } from '../../lib/crypto.js';
 import { applyCardVerifications } from '../roster/cards.service.js';
+import { maskBankCard } from '../../lib/identifiers.js';
 import { applyFacts, type BankFact } from './bank-facts.service.js';
 import { enqueueReconcile, eventFacts, type BankEvent } from './webhook.service.js';
 
@@ -22,6 +23,22 @@ export const MAX_INBOX_ATTEMPTS = 10;
 const MAX_BATCH_BYTES = 1_000_000;
 
 type Row = { bank_id: string; webhook_id: string; body: string };
+
+/**
+ * What an applied event keeps: the body with every card number masked (the facts it produced are in bank_records,
+ * the card encrypted there; body_hash still proves what was received). A full card is kept only while the event
+ * waits to be applied.
+ */
+export function maskedInboxBody(body: string): string {
+  const e = JSON.parse(body) as { type?: string; data?: { results?: unknown }; cardsMasked?: boolean };
+  const results = e.data?.results;
+  if (Array.isArray(results)) {
+    for (const r of results as { creditorCardNumber?: unknown }[]) {
+      if (r && typeof r.creditorCardNumber === 'string' && !r.creditorCardNumber.includes('*')) r.creditorCardNumber = maskBankCard(r.creditorCardNumber);
+    }
+  }
+  return JSON.stringify({ ...e, cardsMasked: true });
+}
 
 async function claim(tx: DbOrTx, limit: number, only?: InboxKey): Promise<Row[]> {
   // Oldest first, so one bank's events are applied in arrival order; SKIP LOCKED lets concurrent
@@ -70,9 +87,9 @@ async function applyRows(tx: DbOrTx, pii: PiiCipher, rows: Row[]): Promise<Inbox
       });
     }
   }
-  const keys = JSON.stringify(rows.map((r) => ({ b: r.bank_id, w: r.webhook_id })));
+  const keys = JSON.stringify(rows.map((r) => ({ b: r.bank_id, w: r.webhook_id, m: maskedInboxBody(r.body) })));
   await tx.execute(sql`
-    UPDATE webhook_inbox i SET processed_at = now(), error = NULL FROM json_to_recordset(${keys}::json) AS x(b uuid, w text)
+    UPDATE webhook_inbox i SET processed_at = now(), error = NULL, body = x.m FROM json_to_recordset(${keys}::json) AS x(b uuid, w text, m text)
     WHERE i.bank_id = x.b AND i.webhook_id = x.w`);
   return out;
 }

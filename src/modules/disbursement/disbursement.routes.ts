@@ -9,6 +9,7 @@ import { AppError, BadRequestError, UnauthorizedError } from '../../lib/errors.j
 import { charsetOf, decodeText } from '../../lib/text.js';
 import { requireRole } from '../auth/auth.plugin.js';
 import { IdParams, Page, problems } from '../platform/common.schemas.js';
+import { accountsHeldAt } from './account-facts.js';
 import { applyFacts } from './bank-facts.service.js';
 import { acknowledgeBatch, getBankBatch, listBankBatches } from './bank-batches.service.js';
 import { AckResponse, BatchDetail, BatchListQuery, BatchSummary, StatementResponse, WebhookBody, WebhookResponse } from './disbursement.schemas.js';
@@ -93,6 +94,15 @@ export default async function disbursementRoutes(appIn: FastifyInstance, { deps 
       const ct = req.headers['content-type'] ?? '';
       const parsed = /csv/.test(ct) || (!/xml/.test(ct) && !body.trimStart().startsWith('<')) ? parseStatementCsv(body) : parseCamt054(body);
       if (!parsed.facts.length && parsed.rejected.some((r) => r.entry === 0)) throw new BadRequestError(parsed.rejected[0]!.message, [{ path: 'body', message: parsed.rejected[0]!.message }]);
+      // A credit or debit on an account this bank does not hold for a project books nothing: say so, per line.
+      const moves = parsed.facts.filter((f) => f.kind === 'credit' || f.kind === 'debit');
+      const held = await accountsHeldAt(deps.db, p.bankId!, [...new Set(moves.map((f) => f.accountNumber ?? ''))]);
+      const foreign = new Set(moves.filter((f) => !held.has(f.accountNumber ?? '')));
+      for (const f of foreign) {
+        parsed.rejected.push({ entry: f.entry ?? 0, message: `account ${f.accountNumber ?? '(none)'} is not a wage or deposit account held at this bank; nothing was booked`, reason: 'unknown_account' });
+      }
+      parsed.facts = parsed.facts.filter((f) => !foreign.has(f));
+      parsed.rejected.sort((a, b) => a.entry - b.entry);
       const ref = 'sha256:' + sha256Hex(body);
       const r = parsed.facts.length
         ? await deps.db.transaction((tx) => applyFacts(tx, deps.pii, p.bankId!, parsed.facts, 'statement', ref))

@@ -50,5 +50,5 @@ export const WebhookResponse = Type.Object({
 });
 export const StatementResponse = Type.Object({
   accepted: Type.Integer(), duplicates: Type.Integer(), rejected: Type.Integer(),
-  errors: Type.Array(Type.Object({ entry: Type.Integer(), message: Type.String() }), { maxItems: 1000 }),
+  errors: Type.Array(Type.Object({ entry: Type.Integer(), message: Type.String(), reason: Type.Optional(Type.String({ description: 'unknown_account: the account is not a wage or deposit account held at this bank' })) }), { maxItems: 1000 }),
 });

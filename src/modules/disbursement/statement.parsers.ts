@@ -8,7 +8,7 @@ import type { BankFact } from './bank-facts.service.js';
  */
 export interface ParsedStatement {
   facts: BankFact[];
-  rejected: { entry: number; message: string }[];
+  rejected: { entry: number; message: string; reason?: string }[];
 }
 
 /** "1234.5" → 123450 fen; refuses more than two decimals rather than rounding money. */
@@ -70,7 +70,7 @@ export function parseCamt054(body: string): ParsedStatement {
         const ref = (t ? text(g(t, 'Refs', 'AcctSvcrRef')) ?? text(g(t, 'Refs', 'TxId')) : null) ?? ntryRef;
         const payer = t ? text(g(t, 'RltdPties', 'Dbtr', 'Nm')) ?? text(g(t, 'RltdPties', 'Dbtr', 'Pty', 'Nm')) : null;
         const moneyBack = (cdi === 'CRDT' && (rvsl || (e2e !== null && /^[0-9a-f]{32}$/.test(e2e)))) || (cdi === 'DBIT' && rvsl);
-        const base = { amountFen: amt, valueDate: vd, accountNumber: acct, reference: ref, endToEndId: e2e };
+        const base = { amountFen: amt, valueDate: vd, accountNumber: acct, reference: ref, endToEndId: e2e, entry: n };
         if (moneyBack && e2e) facts.push({ ...base, kind: 'return', reasonCode: text(g(t, 'RtrInf', 'Rsn', 'Cd')) });
         else if (cdi === 'DBIT') facts.push({ ...base, kind: 'debit' });
         else facts.push({ ...base, kind: 'credit', payerName: payer, endToEndId: null });
@@ -114,7 +114,7 @@ export function parseStatementCsv(body: string): ParsedStatement {
       return;
     }
     facts.push({
-      kind, amountFen: amount!, valueDate: vd!, endToEndId: nil(r.end_to_end_id), status: nil(r.status), reasonCode: nil(r.reason_code),
+      kind, entry: i + 1, amountFen: amount!, valueDate: vd!, endToEndId: nil(r.end_to_end_id), status: nil(r.status), reasonCode: nil(r.reason_code),
       accountNumber: nil(r.account_number), reference: nil(r.reference), payerName: nil(r.payer_name), cardNumber: nil(r.card_number),
     });
   });

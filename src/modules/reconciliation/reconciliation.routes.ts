@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../deps.js';
 import { isUuid } from '../../lib/ids.js';
-import { BadRequestError } from '../../lib/errors.js';
+import { BadRequestError, NotFoundError } from '../../lib/errors.js';
 import { requireRole } from '../auth/auth.plugin.js';
-import { projectScope } from '../auth/scope.js';
+import { payEmployerFilter, projectScope } from '../auth/scope.js';
 import { IdParams, problems } from '../platform/common.schemas.js';
 import { payrollProject, payrollReconciliation, projectMonthSummary } from './reconciliation.queries.js';
 import { PayrollReconQuery, PayrollReconResponse, ProjectReconQuery, ProjectReconResponse } from './reconciliation.schemas.js';
@@ -21,8 +21,11 @@ export default async function reconciliationRoutes(app: FastifyInstance, { deps 
     const p = requireRole(req);
     const { id } = req.params as { id: string };
     const { month } = req.query as { month: string };
-    await projectScope(deps.db, p, id);
-    return projectMonthSummary(deps.db, id, month);
+    const s = await projectScope(deps.db, p, id);
+    // Per-employer pay: a subcontractor sees its own lines only; orphan bank records only the parties that
+    // oversee the whole project and the bank that reported them.
+    const f = payEmployerFilter(s, p);
+    return projectMonthSummary(deps.db, id, month, 100, { employerId: f.all ? undefined : f.employerId, orphans: f.all || s.relations.includes('bank') });
   });
 
   app.get('/v1/payrolls/:id/reconciliation', {
@@ -38,7 +41,10 @@ export default async function reconciliationRoutes(app: FastifyInstance, { deps 
     const q = req.query as { limit?: number; cursor?: string };
     if (q.cursor !== undefined && !isUuid(q.cursor)) throw new BadRequestError('Malformed cursor', [{ path: 'query.cursor', message: 'not a cursor from this endpoint' }]);
     const pr = await payrollProject(deps.db, id);
-    await projectScope(deps.db, p, pr.projectId);
+    const s = await projectScope(deps.db, p, pr.projectId);
+    const f = payEmployerFilter(s, p);
+    // As getPayroll: another employer's wage sheet does not exist for the caller.
+    if (!f.all && f.employerId !== pr.employerId) throw new NotFoundError('Payroll');
     const page = await payrollReconciliation(deps.db, id, q.limit ?? 500, q.cursor ?? null);
     return { payrollId: id, projectId: pr.projectId, month: pr.month, ...page };
   });

@@ -6,6 +6,7 @@ import { AppError, BadRequestError } from '../../lib/errors.js';
 import { requireRole } from '../auth/auth.plugin.js';
 import { projectScope, requireRelation } from '../auth/scope.js';
 import { IdParams, Uuid, problems } from '../platform/common.schemas.js';
+import { spoolAndHash, type DigestibleBody } from '../../lib/spool.js';
 import { charsetOf, type Charset } from '../../lib/text.js';
 import { readCsv, readJsonArray, readXlsx } from './import.parsers.js';
 import { importWorkers } from './import.service.js';
@@ -13,11 +14,20 @@ import { chinaToday } from '../../lib/calendar.js';
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
-/** The request stream, hidden from enumeration so idempotency hashing never walks it. */
-class StreamBody {
+/**
+ * The request stream, hidden from enumeration. With an Idempotency-Key the plugin asks for digest(): the upload is
+ * spooled to a temporary file while hashed, so the key covers the bytes, and the import reads the copy.
+ */
+class StreamBody implements DigestibleBody {
   declare readonly stream: Readable;
   constructor(readonly format: 'csv' | 'xlsx' | 'json', stream: Readable, readonly charset?: Charset | null) {
-    Object.defineProperty(this, 'stream', { value: stream, enumerable: false });
+    Object.defineProperty(this, 'stream', { value: stream, enumerable: false, writable: true });
+  }
+
+  async digest(): Promise<string> {
+    const s = await spoolAndHash(this.stream);
+    (this as { stream: Readable }).stream = s.stream;
+    return `${this.format}:${this.charset ?? ''}:${s.sha256}`;
   }
 }
 
