@@ -1,0 +1,40 @@
+import { currentSession, get, qs } from './api.js';
+import { h } from './dom.js';
+import { getLang } from './i18n.js';
+
+/** A county as a person says it (长岭县), from the session; an unknown code shows as itself. */
+export function countyLabel(code: string | null | undefined): string {
+  if (!code) return '—';
+  return currentSession()?.countyNames?.[code]?.[getLang()] ?? code;
+}
+
+export interface Pick { id: string; name: string }
+
+/**
+ * A picker: a text box searched by name against /v1/directory/{kind} (the caller's counties only),
+ * offering matches in a datalist. The chosen id is kept on the input (`data-id`); ids never show.
+ */
+export function picker(kind: 'projects' | 'companies', id: string, initial: Pick | null, onPick: (p: Pick | null) => void): { node: HTMLElement; input: HTMLInputElement } {
+  const list = h('datalist', { id: `${id}-options` });
+  const input = h('input', { id, type: 'search', list: `${id}-options`, value: initial?.name ?? '', autocomplete: 'off', size: 22 });
+  if (initial) input.dataset.id = initial.id;
+  let found: Pick[] = [];
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const search = async () => {
+    const r = await get<{ items: Pick[] }>(`/v1/directory/${kind}` + qs({ q: input.value.trim(), limit: 20 }));
+    found = r.items;
+    list.replaceChildren(...found.map((x) => h('option', { value: x.name })));
+  };
+  input.addEventListener('focus', () => void search());
+  input.addEventListener('input', () => {
+    const exact = found.find((x) => x.name === input.value);
+    if (exact || input.value === '') {
+      input.dataset.id = exact?.id ?? '';
+      onPick(exact ?? null);
+      return;
+    }
+    clearTimeout(timer);
+    timer = setTimeout(() => void search(), 200);
+  });
+  return { node: h('span', { class: 'picker' }, input, list), input };
+}
