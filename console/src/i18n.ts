@@ -25,7 +25,7 @@ const ZH = {
   kind: '性质', kindState: '状态', kindEvent: '事件', kindDigest: '日报', trBegin: '出现', trEscalate: '变化', trResolve: '已解除', stillOpen: '持续中',
   countyWide: '全县', loadMore: '加载更多', showAll: '显示全部', showFewer: '收起', moreProjects: '更多项目', alertsIn30Days: '条预警（近 30 天）',
   groups: '个项目', openStates: '项持续中', showing: '显示', latestWithData: '（最近有数据的月份）', noDataThisMonth: '本月暂无数据',
-  outstanding: '未清偿金额', sortBy: '排序', overdue: '已逾期', allStages: '全部阶段', county2: '县区',
+  outstanding: '未清偿金额', staff: '监察人员/企业', systemSweep: '系统巡查', sortBy: '排序', overdue: '已逾期', allStages: '全部阶段', county2: '县区',
 };
 type Key = keyof typeof ZH;
 const EN: Record<Key, string> = {
@@ -52,7 +52,7 @@ const EN: Record<Key, string> = {
   kind: 'Kind', kindState: 'State', kindEvent: 'Event', kindDigest: 'Digest', trBegin: 'began', trEscalate: 'changed', trResolve: 'resolved', stillOpen: 'open',
   countyWide: 'county-wide', loadMore: 'Load more', showAll: 'Show all', showFewer: 'Show fewer', moreProjects: 'More projects', alertsIn30Days: 'alerts (last 30 days)',
   groups: 'projects', openStates: 'open states', showing: 'Showing', latestWithData: '(latest month with data)', noDataThisMonth: 'No data for this month',
-  outstanding: 'Outstanding', sortBy: 'Sort by', overdue: 'overdue', allStages: 'All stages', county2: 'County',
+  outstanding: 'Outstanding', staff: 'staff', systemSweep: 'daily sweep', sortBy: 'Sort by', overdue: 'overdue', allStages: 'All stages', county2: 'County',
 };
 
 let lang: Lang = (localStorage.getItem('wg.lang') as Lang | null) === 'en' ? 'en' : 'zh';

@@ -38,3 +38,10 @@ export function picker(kind: 'projects' | 'companies', id: string, initial: Pick
   });
   return { node: h('span', { class: 'picker' }, input, list), input };
 }
+
+const UUID_G = /\s*[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+/** Free text written by the server (timeline notes) without the ids it may quote: ids belong in links. */
+export const withoutIds = (s: string): string => s.replace(UUID_G, '').replace(/\s+([:,)])/g, '$1').trim();
+/** Who acted: the sweep, or a person / system key (shown by role, never by key id). */
+export const actorLabel = (actor: string, staff: string, system: string): string =>
+  /^[0-9a-f-]{36}$/i.test(actor) ? staff : actor === 'sweep' ? system : withoutIds(actor) || staff;

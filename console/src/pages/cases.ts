@@ -2,7 +2,7 @@ import { ApiError, get, post, qs } from '../api.js';
 import { h, replace, shortDate, yuan } from '../dom.js';
 import { getLang, label, t } from '../i18n.js';
 import { navigate, renderError, route } from '../main.js';
-import { countyLabel, picker } from '../names.js';
+import { actorLabel, countyLabel, picker, withoutIds } from '../names.js';
 
 export interface CaseRow {
   id: string; projectId: string; employerId: string; workersOwed: number; amountOwedFen: number; stage: string; deadline: string | null;
@@ -149,8 +149,8 @@ export async function renderCase(main: HTMLElement, [id]: string[]): Promise<voi
     h('section', { class: 'card', 'aria-labelledby': 'timeline-h' },
       h('h2', { id: 'timeline-h' }, t('timeline')),
       h('ol', { class: 'timeline', id: 'case-timeline' }, ...timeline.map((e) => h('li', { 'data-stage': str(e.stage) },
-        h('strong', {}, label(str(e.stage))), ' · ', t('date'), ' ', str(e.on ?? e.date), ' · ', t('deadline'), ' ', str(e.deadline ?? null), ' · ', t('actor'), ' ', str(e.actor),
-        e.note ? h('span', { class: 'muted' }, ` — ${str(e.note)}`) : null)))),
+        h('strong', {}, label(str(e.stage))), ' · ', t('date'), ' ', str(e.on ?? e.date), ' · ', t('deadline'), ' ', str(e.deadline ?? null), ' · ', t('actor'), ' ', actorLabel(str(e.actor), t('staff'), t('systemSweep')),
+        e.note ? h('span', { class: 'muted' }, ` — ${withoutIds(str(e.note))}`) : null)))),
     h('section', { class: 'card', 'aria-labelledby': 'workers-h' },
       h('h2', { id: 'workers-h' }, t('workersOwed')),
       h('div', { class: 'table-wrap' }, h('table', { id: 'case-workers' },
