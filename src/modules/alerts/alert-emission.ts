@@ -8,7 +8,7 @@ import {
   type AlertKind, type AlertType, type Severity,
 } from './alert-catalogue.js';
 import { applyRaise, digestsFor, resolvedBy } from './alert-states.rules.js';
-import { StateStore, type StoredState } from './alert-state.store.js';
+import { StateStore } from './alert-state.store.js';
 
 /**
  * The emission model (#23): which alerts a batch of outbox events yields, in event order.
