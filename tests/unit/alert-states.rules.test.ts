@@ -39,7 +39,8 @@ describe('state alerts: news, not repetition', () => {
     const perDay = new Map<string, number>();
     for (const d of digests) perDay.set(d.on, (perDay.get(d.on) ?? 0) + 1);
     expect(Math.max(...perDay.values())).toBe(1);
-    expect(digests.length).toBeLessThanOrEqual(29); // never on the day it began
+    // the day after it began (it joined the persisting states), then a weekly reminder
+    expect(digests.map((d) => d.on)).toEqual([day(1), day(8), day(15), day(22), day(29)]);
     expect(news.filter((n) => n.kind === 'escalate')).toEqual([]);
   });
 
@@ -65,6 +66,11 @@ describe('state alerts: news, not repetition', () => {
     expect(d.map((x) => [x.countyCode, x.total, x.severity])).toEqual([['220702', 1, 'orange'], ['220722', 2, 'red']]);
     expect(d[1]!.byType).toEqual([{ type: 'wage_balance_low', count: 2 }]);
     expect(digestsFor(open, day(0))).toEqual([]); // begun today: not a digest yet
+    // digested yesterday, nothing new: no digest until the weekly reminder; a new persisting state: one today
+    const digested = open.map((s) => ({ ...s, lastDigestOn: day(1) }));
+    expect(digestsFor(digested, day(2))).toEqual([]);
+    expect(digestsFor(digested, day(8)).map((x) => x.countyCode)).toEqual(['220702', '220722']);
+    expect(digestsFor([...digested, { ...open[0]!, key: 'd:x', lastDigestOn: null }], day(2)).map((x) => [x.countyCode, x.total])).toEqual([['220722', 3]]);
     expect(resolvedBy(open, { types: ['wage_balance_low'], on: day(2), keyPrefix: 'a:' }).map((s) => s.key)).toEqual(['a:x']);
   });
 });

@@ -8,7 +8,8 @@ import type { Severity } from './alert-catalogue.js';
  *   - a raise with another severity ESCALATES it (or de-escalates) → one alert;
  *   - a raise with the same severity only notes that it was seen (no alert);
  *   - an observation of the state's type on a date when it was not raised RESOLVES it → one alert;
- *   - states that persist from an earlier day are summed up in a DIGEST, per county, at most once a day.
+ *   - states that persist from an earlier day are summed up in a DIGEST, per county, at most once a day
+ *     (when a state joined the persisting ones, else as a weekly reminder).
  * Dates are China dates (YYYY-MM-DD), so they compare as strings.
  */
 export interface StateRecord {
@@ -74,17 +75,24 @@ export interface Digest {
   keys: string[];
 }
 
+const dayNumber = (d: string) => Date.UTC(Number(d.slice(0, 4)), Number(d.slice(5, 7)) - 1, Number(d.slice(8, 10))) / 86_400_000;
+
 /**
- * Digests of `on`: per county, the open states begun before `on` (today's begins were news already)
- * and not yet summed up today. A county already digested today gets none (at most one a day).
+ * Digests of `on`: per county, the open states begun before `on` (today's begins were news already).
+ * At most one a day per county, and only when it says something: a persisting state not in the county's
+ * last digest, or `reminderDays` since that digest (a weekly reminder of what still persists). Repeating
+ * yesterday's unchanged list every day would be the noise the state model removes.
  */
-export function digestsFor(open: StateRecord[], on: string): Digest[] {
+export function digestsFor(open: StateRecord[], on: string, reminderDays = 7): Digest[] {
   const persisting = open.filter((s) => s.resolvedOn === null && s.openedOn < on && s.countyCode);
   const byCounty = new Map<string, StateRecord[]>();
   for (const s of persisting) byCounty.set(s.countyCode!, [...(byCounty.get(s.countyCode!) ?? []), s]);
   const out: Digest[] = [];
   for (const [countyCode, list] of [...byCounty].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    if (list.some((s) => s.lastDigestOn === on)) continue;
+    const last = list.reduce<string | null>((m, s) => (s.lastDigestOn && (!m || s.lastDigestOn > m) ? s.lastDigestOn : m), null);
+    if (last !== null && last >= on) continue; // this county's digest of the day is out (or a later one)
+    const fresh = list.some((s) => s.lastDigestOn === null);
+    if (!fresh && last !== null && dayNumber(on) - dayNumber(last) < reminderDays) continue;
     const counts = new Map<string, number>();
     for (const s of list) counts.set(s.type, (counts.get(s.type) ?? 0) + 1);
     out.push({
