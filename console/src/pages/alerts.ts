@@ -45,7 +45,7 @@ function groupAlerts(alerts: Alert[], freshIds: Set<string>): Group[] {
     return {
       key, items, open, fresh: items.some((a) => freshIds.has(a.id)),
       title: a0.projectId ? (a0.projectName ?? t('project')) : `${countyLabel(a0.countyCode)} · ${t('countyWide')}`,
-      sub: a0.projectId ? (a0.employerName ?? '') : '', href: a0.projectId ? `/console/projects/${a0.projectId}` : null,
+      sub: a0.projectId ? countyLabel(a0.countyCode) : '', href: a0.projectId ? `/console/projects/${a0.projectId}` : null,
       top: Math.max(...items.map((a) => a.seq)),
     };
   });
@@ -106,7 +106,7 @@ export async function renderAlerts(main: HTMLElement, _p: string[], q: URLSearch
       h('td', {}, h('span', { class: `badge sev-${a.severity}` }, label(a.severity))),
       h('td', { class: 'when' }, new Date(a.createdAt).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-GB', { month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' })),
       h('td', {}, a.label ?? a.type, ' ', transitionTag(a)),
-      h('td', {}, href ? h('a', { href }, msg) : msg),
+      h('td', {}, href ? h('a', { href }, msg) : msg, a.employerName ? h('div', { class: 'muted small' }, a.employerName) : null),
       h('td', {}, isOpen ? h('span', { class: 'tag open' }, t('stillOpen')) : ''));
   };
   const groupNode = (g: Group) => {
