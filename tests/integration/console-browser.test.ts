@@ -114,6 +114,18 @@ describe.skipIf(!hasChromium)('inspector console in Chromium', () => {
     // Each figure links to the rows behind it: the clearance figure leads to this county-month's cases…
     await page.click('#fig-clearance a.drill');
     await page.locator(`#cases-table tr[data-case-id="${caseId}"]`).waitFor();
+    // Names, not ids; an open case past its deadline stands out; the stage filter keeps the rows of that stage.
+    const api = (await ctx.app.inject({ url: `/v1/cases/${caseId}`, headers: seed.headers.inspector })).json() as { deadline: string | null; projectName: string; employerName: string; stage: string };
+    const caseRow = page.locator(`#cases-table tr[data-case-id="${caseId}"]`);
+    expect(await caseRow.innerText()).toContain(api.projectName);
+    expect(await caseRow.innerText()).toContain(api.employerName);
+    const today = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+    expect(((await caseRow.getAttribute('class')) ?? '').includes('overdue')).toBe(!!api.deadline && api.deadline < today);
+    await page.selectOption('#f-stage', 'gc_order');
+    await page.locator('#cases-table').waitFor();
+    await expect.poll(() => page.locator(`#cases-table tr[data-case-id="${caseId}"]`).count()).toBe(api.stage === 'gc_order' ? 1 : 0);
+    await page.goBack();
+    await page.locator(`#cases-table tr[data-case-id="${caseId}"]`).waitFor();
     await noSeriousViolations('cases');
     // …and the roster / payment / deposit figures to the county's projects, one row each.
     await page.goBack();
