@@ -24,6 +24,12 @@ export function picker(kind: 'projects' | 'companies', id: string, initial: Pick
     const r = await get<{ items: Pick[] }>(`/v1/directory/${kind}` + qs({ q: input.value.trim(), limit: 20 }));
     found = r.items;
     list.replaceChildren(...found.map((x) => h('option', { value: x.name })));
+    // A name typed (or pasted) in full before the matches arrived is a choice too.
+    const exact = found.find((x) => x.name === input.value);
+    if (exact && input.dataset.id !== exact.id) {
+      input.dataset.id = exact.id;
+      onPick(exact);
+    }
   };
   input.addEventListener('focus', () => void search());
   input.addEventListener('input', () => {

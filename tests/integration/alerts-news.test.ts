@@ -109,3 +109,17 @@ describe('line events grouped per payroll batch and kind', () => {
     expect(fresh[0]!.message).toContain('505000.00');
   });
 });
+
+describe('pickers: projects and companies by name, within the inspector\'s counties', () => {
+  it('finds by part of the name, never another county; % and _ are literal', async () => {
+    const p = (await ctx.app.inject({ url: `/v1/directory/projects?q=${encodeURIComponent('长岭')}`, headers: insp })).json() as { items: { id: string; name: string; countyName: string; generalContractorName: string }[] };
+    expect(p.items.map((x) => x.name).sort()).toEqual(['长岭大桥', '长岭花园']);
+    expect(p.items[0]).toMatchObject({ countyName: '长岭县', generalContractorName: expect.stringMatching(/^GC 长岭/) });
+    const none = (await ctx.app.inject({ url: `/v1/directory/projects?q=${encodeURIComponent('宁江')}`, headers: insp })).json() as { items: unknown[] };
+    expect(none.items).toEqual([]); // another county's project, even by exact name
+    expect(((await ctx.app.inject({ url: '/v1/directory/projects?q=%25', headers: insp })).json() as { items: unknown[] }).items).toEqual([]);
+    const c = (await ctx.app.inject({ url: `/v1/directory/companies?q=${encodeURIComponent('花园')}`, headers: insp })).json() as { items: { id: string; name: string; roles: string[]; projects: number }[] };
+    expect(c.items.map((x) => [x.name, x.roles, x.projects])).toEqual([['CU 长岭花园', ['construction_unit'], 1], ['GC 长岭花园', ['general_contractor'], 1]]);
+    expect((await ctx.app.inject({ url: '/v1/directory/projects?limit=999', headers: insp })).statusCode).toBe(400);
+  });
+});
