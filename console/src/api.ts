@@ -3,6 +3,7 @@ export interface Session {
   role: string;
   label: string;
   countyCodes: string[];
+  countyNames?: Record<string, { zh: string; en: string }>;
   csrfToken: string;
 }
 export class ApiError extends Error {

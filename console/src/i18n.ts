@@ -22,6 +22,10 @@ const ZH = {
   lines: '行数', total: '合计', count: '数量', newAlert: '新预警',
   projects: '县区项目', generalContractor: '施工总承包单位',
   upholdObjection: '采纳异议（撤销提议）', dismissObjection: '驳回异议', listNow: '决定列入',
+  kind: '性质', kindState: '状态', kindEvent: '事件', kindDigest: '日报', trBegin: '出现', trEscalate: '变化', trResolve: '已解除', stillOpen: '持续中',
+  countyWide: '全县', loadMore: '加载更多', showAll: '显示全部', showFewer: '收起', moreProjects: '更多项目', alertsIn30Days: '条预警（近 30 天）',
+  groups: '个项目', openStates: '项持续中', showing: '显示', latestWithData: '（最近有数据的月份）', noDataThisMonth: '本月暂无数据',
+  outstanding: '未清偿金额', staff: '监察人员/企业', systemSweep: '系统巡查', sortBy: '排序', overdue: '已逾期', allStages: '全部阶段', county2: '县区',
 };
 type Key = keyof typeof ZH;
 const EN: Record<Key, string> = {
@@ -45,6 +49,10 @@ const EN: Record<Key, string> = {
   lines: 'Lines', total: 'Total', count: 'Count', newAlert: 'New alert',
   projects: 'County projects', generalContractor: 'General contractor',
   upholdObjection: 'Uphold objection (drop)', dismissObjection: 'Dismiss objection', listNow: 'List now',
+  kind: 'Kind', kindState: 'State', kindEvent: 'Event', kindDigest: 'Digest', trBegin: 'began', trEscalate: 'changed', trResolve: 'resolved', stillOpen: 'open',
+  countyWide: 'county-wide', loadMore: 'Load more', showAll: 'Show all', showFewer: 'Show fewer', moreProjects: 'More projects', alertsIn30Days: 'alerts (last 30 days)',
+  groups: 'projects', openStates: 'open states', showing: 'Showing', latestWithData: '(latest month with data)', noDataThisMonth: 'No data for this month',
+  outstanding: 'Outstanding', staff: 'staff', systemSweep: 'daily sweep', sortBy: 'Sort by', overdue: 'overdue', allStages: 'All stages', county2: 'County',
 };
 
 let lang: Lang = (localStorage.getItem('wg.lang') as Lang | null) === 'en' ? 'en' : 'zh';

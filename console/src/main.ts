@@ -10,6 +10,7 @@ import { renderCountyProjects } from './pages/county-projects.js';
 import { renderOverview } from './pages/overview.js';
 import { renderProject } from './pages/project.js';
 import { renderSignIn } from './pages/signin.js';
+import { countyLabel } from './names.js';
 
 /** A page renders into `main` and may return a cleanup (close an EventSource, drop a chart). */
 export type Page = (main: HTMLElement, params: string[], query: URLSearchParams) => Promise<void | (() => void)>;
@@ -44,7 +45,7 @@ function header(): HTMLElement {
       link('/console/cases', t('cases'), /^\/console\/cases/),
       link('/console/blacklist', t('blacklist'), /^\/console\/blacklist/)) : null,
     h('div', { class: 'who' },
-      s ? h('span', { class: 'muted' }, `${s.label} · ${s.role}${s.countyCodes.length ? ' · ' + s.countyCodes.join(',') : ''}`) : null,
+      s ? h('span', { class: 'muted' }, `${s.label} · ${s.role}${s.countyCodes.length ? ' · ' + s.countyCodes.map(countyLabel).join('、') : ''}`) : null,
       h('button', { type: 'button', class: 'link', id: 'lang', lang: getLang() === 'zh' ? 'en' : 'zh', onclick: () => { setLang(getLang() === 'zh' ? 'en' : 'zh'); void route(); } }, t('switchLang')),
       s ? h('button', { type: 'button', class: 'link', id: 'sign-out', onclick: () => { void signOut().then(() => navigate('/console/')); } }, t('signOut')) : null));
 }

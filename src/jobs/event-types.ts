@@ -54,5 +54,8 @@ export const EVENTS = {
   blacklistRemoved: 'blacklist.removed',
   // alerts
   subscriptionPaused: 'alerts.subscription_paused',
+  // An observer (the sweep, the dispatched-cap check) looked at some state-raising event types as of a
+  // date: payload { asOf, eventTypes, projectId? }. States of those types it did not raise have ended.
+  statesObserved: 'alerts.states_observed',
 } as const;
 export type EventType = (typeof EVENTS)[keyof typeof EVENTS];

@@ -10,6 +10,7 @@ import enforcementRoutes from './enforcement/enforcement.routes.js';
 import escrowRoutes from './escrow/escrow.routes.js';
 import payrollRoutes from './payroll/payroll.routes.js';
 import reconciliationRoutes from './reconciliation/reconciliation.routes.js';
+import directoryRoutes from './registry/directory.routes.js';
 import registryRoutes from './registry/registry.routes.js';
 import rosterRoutes from './roster/roster.routes.js';
 
@@ -19,5 +20,5 @@ type RoutePlugin = (app: FastifyInstance, opts: { deps: Deps }) => Promise<void>
 export const MODULE_ROUTES: RoutePlugin[] = [
   authRoutes, auditRoutes, registryRoutes, rosterRoutes, escrowRoutes, payrollRoutes,
   disbursementRoutes, reconciliationRoutes, enforcementRoutes, creditRoutes, alertsRoutes,
-  consoleRoutes,
+  consoleRoutes, directoryRoutes,
 ];

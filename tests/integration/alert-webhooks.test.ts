@@ -7,6 +7,8 @@ import { createTestContext, type TestContext } from '../helpers/context.js';
 import { mintKey } from '../helpers/fixtures.js';
 import { setPolicy } from '../../src/modules/policy/policy.service.js';
 import { buildRegistry } from '../../workers/registry.js';
+import { EVENTS } from '../../src/jobs/event-types.js';
+import { emit } from '../../src/modules/alerts/outbox.service.js';
 import { emitAlerts, rawProject, relayAll } from './alert-fixtures.js';
 
 /** A receiver whose answer per request is programmable; records every request with its arrival time. */
@@ -87,6 +89,21 @@ describe('alert subscriptions', () => {
     expect(() => wh.verify(h0.body.replace('line_missing', 'line_paid'), h0.headers as Record<string, string>)).toThrow();
     await until(async () => (await deliveries(s.id)).length === 3);
     expect((await deliveries(s.id)).every((d) => d.status === 'delivered' && d.responseStatus === 200)).toBe(true);
+  });
+
+  it('a subscription to a state type receives its begin and its resolve, not the repeats (the digest is its own type)', async () => {
+    const s = await subscribe('/state', { types: ['wage_balance_low'] });
+    const raise = (asOf: string) => ({ type: EVENTS.wageBalanceLow, projectId: p.projectId, countyCode: '220702', payload: { month: '2026-10', payrollFen: 100, availableFen: 50, asOf } });
+    const observe = (asOf: string) => ({ type: EVENTS.statesObserved, payload: { asOf, eventTypes: [EVENTS.wageBalanceLow] } });
+    for (const d of ['2026-11-01', '2026-11-02', '2026-11-03']) await ctx.deps.db.transaction((tx) => emit(tx, raise(d), observe(d)));
+    await ctx.deps.db.transaction((tx) => emit(tx, observe('2026-11-04')));
+    await relayAll(ctx);
+    await until(() => hits.filter((h) => h.path === '/state').length === 2);
+    await new Promise((r) => setTimeout(r, 300)); // nothing else arrives
+    const got = hits.filter((h) => h.path === '/state').map((h) => (JSON.parse(h.body) as { data: { type: string; transition: string; projectName: string } }).data);
+    expect(got.map((x) => [x.type, x.transition])).toEqual([['wage_balance_low', 'begin'], ['wage_balance_low_resolved', 'resolve']]);
+    expect(got[1]!.projectName).toBe('P 220702');
+    expect((await deliveries(s.id)).every((d) => d.status === 'delivered')).toBe(true);
   });
 
   it('retries a 500 on the configured schedule, then succeeds', async () => {

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { mintKey } from '../helpers/fixtures.js';
 import { setPolicy } from '../../src/modules/policy/policy.service.js';
+import { EVENTS } from '../../src/jobs/event-types.js';
+import { emit } from '../../src/modules/alerts/outbox.service.js';
 import { emitAlerts, rawProject, relayAll } from './alert-fixtures.js';
 
 let ctx: TestContext;
@@ -72,6 +74,22 @@ async function openStream(headers: Record<string, string>, qs = ''): Promise<Sse
 }
 
 describe('GET /v1/alerts/stream', () => {
+  it('carries a state\'s begin and resolve to a stream filtered by the state type (repeats and digests are not news for it)', async () => {
+    const s = await openStream(inspA, '?type=wage_balance_low&lang=en');
+    await new Promise((r) => setTimeout(r, 100));
+    const raise = (asOf: string) => ({ type: EVENTS.wageBalanceLow, projectId: a.projectId, countyCode: '220702', payload: { month: '2026-10', payrollFen: 100, availableFen: 50, asOf } });
+    const observe = (asOf: string) => ({ type: EVENTS.statesObserved, payload: { asOf, eventTypes: [EVENTS.wageBalanceLow] } });
+    for (const d of ['2026-10-01', '2026-10-02', '2026-10-03']) await ctx.deps.db.transaction((tx) => emit(tx, raise(d), observe(d)));
+    await ctx.deps.db.transaction((tx) => emit(tx, observe('2026-10-04')));
+    await relayAll(ctx);
+    await s.waitFor(2);
+    await new Promise((r) => setTimeout(r, 400));
+    const got = s.events.map((e) => e.data as unknown as { type: string; transition: string; label: string });
+    expect(got.map((x) => [x.type, x.transition])).toEqual([['wage_balance_low', 'begin'], ['wage_balance_low_resolved', 'resolve']]);
+    expect(got[1]!.label).toBe('Resolved: Wage balance below payroll');
+    s.close();
+  });
+
   it('streams live alerts of the inspector county only, with heartbeats', async () => {
     const s = await openStream(inspA);
     await new Promise((r) => setTimeout(r, 100));

@@ -161,6 +161,8 @@ export const TABLE: Record<string, Row> = {
   decideBlacklistRemoval: { expect: { none: 401, admin: 404, inspectorOwn: 404, inspectorOther: 404 }, rest: 403 },
   listBlacklist: { expect: { none: 401, ...ANY_ROLE }, rest: 'ok' },
   exportBlacklist: { expect: { none: 401, admin: 'ok', bankOwn: 'ok', bankOther: 'ok', regulator: 'ok' }, rest: 403 },
+  searchProjects: { expect: { none: 401, ...ANY_ROLE }, rest: 'ok' },
+  searchCompanies: { expect: { none: 401, admin: 'ok', inspectorOwn: 'ok', inspectorOther: 'ok', regulator: 'ok' }, rest: 403 },
   listAlerts: { expect: { none: 401, admin: 'ok', inspectorOwn: 'ok', inspectorOther: 'ok', regulator: 'ok' }, rest: 403 },
   streamAlerts: { expect: { none: 401, admin: 'ok', inspectorOwn: 'ok', inspectorOther: 'ok', regulator: 'ok' }, rest: 403 },
   createAlertSubscription: { expect: { none: 401, admin: 'ok', inspectorOwn: 'ok', inspectorOther: 'ok', regulator: 'ok' }, rest: 403 },

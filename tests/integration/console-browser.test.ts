@@ -114,6 +114,19 @@ describe.skipIf(!hasChromium)('inspector console in Chromium', () => {
     // Each figure links to the rows behind it: the clearance figure leads to this county-month's cases…
     await page.click('#fig-clearance a.drill');
     await page.locator(`#cases-table tr[data-case-id="${caseId}"]`).waitFor();
+    // Names, not ids; an open case past its deadline stands out; the stage filter keeps the rows of that stage.
+    const api = (await ctx.app.inject({ url: `/v1/cases/${caseId}`, headers: seed.headers.inspector })).json() as { deadline: string | null; projectName: string; employerName: string; stage: string };
+    expect(api.projectName.length * api.employerName.length).toBeGreaterThan(0);
+    const caseRow = page.locator(`#cases-table tr[data-case-id="${caseId}"]`);
+    expect(await caseRow.innerText()).toContain(api.projectName);
+    expect(await caseRow.innerText()).toContain(api.employerName);
+    const today = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+    expect(((await caseRow.getAttribute('class')) ?? '').includes('overdue')).toBe(!!api.deadline && api.deadline < today);
+    await page.selectOption('#f-stage', 'gc_order');
+    await page.locator('#cases-table').waitFor();
+    await expect.poll(() => page.locator(`#cases-table tr[data-case-id="${caseId}"]`).count()).toBe(api.stage === 'gc_order' ? 1 : 0);
+    await page.goBack();
+    await page.locator(`#cases-table tr[data-case-id="${caseId}"]`).waitFor();
     await noSeriousViolations('cases');
     // …and the roster / payment / deposit figures to the county's projects, one row each.
     await page.goBack();
@@ -138,6 +151,15 @@ describe.skipIf(!hasChromium)('inspector console in Chromium', () => {
     expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(marker); // same document: no reload
     expect(await row.getAttribute('class')).toMatch(/sev-(red|orange|yellow)/);
     expect((await row.locator('td:nth-child(4)').textContent())!.length).toBeGreaterThan(5); // the message, in Chinese
+    // The project filter is a picker searched by name: typing the name narrows the page to that project.
+    const projectName = ((await ctx.app.inject({ url: `/v1/projects/${seed.projectId}`, headers: seed.headers.inspector })).json() as { name: string }).name;
+    await page.fill('#f-project', projectName);
+    await expect.poll(() => new URL(page.url()).searchParams.get('projectId')).toBe(seed.projectId);
+    await page.locator(`#alert-rows section.alert-group[data-group="${seed.projectId}"]`).waitFor();
+    expect(await page.locator('#alert-rows section.alert-group').count()).toBe(1);
+    expect(await page.inputValue('#f-project')).toBe(projectName);
+    await noSeriousViolations('alerts-filtered');
+    await page.locator(`#alert-rows tr[data-alert-id="${id}"]`).waitFor();
     await row.locator('td:nth-child(4) a').click();
     await page.locator('#balances').waitFor();
     expect(page.url()).toBe(`${base}/console/projects/${seed.projectId}`);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EVENTS } from '../../src/jobs/event-types.js';
-import { ALERT_TYPES, SILENT_EVENTS, alertLink, classifyEvent, renderTemplate } from '../../src/modules/alerts/alert-catalogue.js';
+import { ALERT_TYPES, DIGEST_TYPE, RESOLVED_SUFFIX, SILENT_EVENTS, STATE_SPECS, alertLink, classifyEvent, renderTemplate, stateTypeOf } from '../../src/modules/alerts/alert-catalogue.js';
+import { alertLabel } from '../../src/modules/alerts/alert-labels.js';
 import { isPrivateAddress } from '../../src/modules/alerts/webhook-target.js';
 
 const CASES: [string, Record<string, unknown>, string | null, string | null][] = [
@@ -75,18 +76,34 @@ describe('alert catalogue', () => {
 
   it('every event of the vocabulary is either mapped or deliberately silent', () => {
     const mapped = new Set(CASES.filter((c) => c[2] !== null).map((c) => c[0]));
-    const silent = new Set([...SILENT_EVENTS, EVENTS.lineStatusChanged, EVENTS.creditGradeChanged]);
+    // states_observed yields resolves and digests through the emission model, not through classifyEvent
+    const silent = new Set([...SILENT_EVENTS, EVENTS.lineStatusChanged, EVENTS.creditGradeChanged, EVENTS.statesObserved]);
     for (const e of Object.values(EVENTS)) expect(mapped.has(e) || silent.has(e), e).toBe(true);
   });
 
-  it('every catalogue type is reachable from some event and has both languages', () => {
+  it('every catalogue type is reachable from some event (resolves and digests from an observation) and has both languages and a label', () => {
     const reached = new Set(CASES.map((c) => c[2]).filter(Boolean));
+    for (const st of Object.keys(STATE_SPECS)) reached.add(st + RESOLVED_SUFFIX);
+    reached.add(DIGEST_TYPE);
     for (const [k, v] of Object.entries(ALERT_TYPES)) {
       expect(reached.has(k), k).toBe(true);
+      expect(alertLabel(k, 'zh'), k).not.toBe(k);
+      expect(alertLabel(k, 'en'), k).not.toBe(k);
+      expect(v.kind).toBe(k === DIGEST_TYPE ? 'digest' : stateTypeOf(k) ? 'state' : 'event');
       expect(v.zh.length).toBeGreaterThan(4);
       expect(v.en.length).toBeGreaterThan(4);
       expect(['red', 'orange', 'yellow']).toContain(v.severity);
     }
+  });
+
+  it('documents which types are states: the sweep\'s lasting conditions and the dispatched cap; facts are events', () => {
+    expect(Object.keys(STATE_SPECS).sort()).toEqual(['allocation_missed', 'deposit_short', 'dispatched_over_cap', 'guarantee_expiring', 'no_labor_manager', 'payroll_not_submitted', 'wage_balance_low']);
+    expect(ALERT_TYPES.deposit_drawn!.kind).toBe('event');
+    expect(ALERT_TYPES.wage_balance_low_resolved!.kind).toBe('state');
+    // the case-notice deposit.short is a fact of that notice, not the lasting state
+    expect(STATE_SPECS.deposit_short!.subject({ projectId: 'p', companyId: null, payload: { caseId: 'c' } })).toBeNull();
+    expect(STATE_SPECS.deposit_short!.subject({ projectId: 'p', companyId: null, payload: {} })).toBe('p');
+    expect(STATE_SPECS.wage_balance_low!.severity!({ availableFen: 0, payrollFen: 100 })).toBe('red');
   });
 
   it('renders templates and links', () => {

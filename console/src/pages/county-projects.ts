@@ -1,6 +1,7 @@
 import { currentSession, get, qs } from '../api.js';
 import { h, pct, replace, yuan } from '../dom.js';
 import { label, t } from '../i18n.js';
+import { countyLabel } from '../names.js';
 
 interface Row {
   projectId: string; name: string; generalContractor: string; status: string; headcount: number; contractSigned: number;
@@ -48,7 +49,7 @@ export async function renderCountyProjects(main: HTMLElement, _p: string[], q: U
   const mark = (f: string) => (focus === f ? 'focus' : null);
 
   replace(main,
-    h('h1', {}, `${t('projects')} · ${county} · ${month}`),
+    h('h1', {}, `${t('projects')} · ${countyLabel(county)} · ${month}`),
     h('p', {}, h('a', { href: '/console/' + qs({ countyCode: county, month }) }, '← ', t('overview'))),
     rows.length === 0 ? h('p', { class: 'muted' }, t('none')) : h('div', { class: 'table-wrap' }, h('table', { id: 'county-projects' },
       h('thead', {}, h('tr', {}, th(t('project')), th(t('generalContractor')), th(t('workers')), th(t('contractSigning')), th(t('dispatched')), th(t('onTime')), th(t('deposit')))),

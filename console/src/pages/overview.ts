@@ -3,6 +3,7 @@ import { currentSession, get, qs } from '../api.js';
 import { h, pct, replace, yuan } from '../dom.js';
 import { label, t } from '../i18n.js';
 import { navigate } from '../main.js';
+import { countyLabel } from '../names.js';
 
 interface Ratio { numerator: number; denominator: number; rate: number | null }
 export interface MonthCompliance {
@@ -16,13 +17,15 @@ export interface MonthCompliance {
 }
 type Compliance = MonthCompliance & { countyCode: string; series: MonthCompliance[] };
 
-/** Last full month in the browser's clock: a display default only; the inspector can pick any month. */
-function defaultMonth(): string {
-  const d = new Date();
-  d.setUTCDate(1);
-  d.setUTCMonth(d.getUTCMonth() - 1);
-  return d.toISOString().slice(0, 7);
+/** This month on China's clock: where the search for the latest month with data starts. */
+function currentMonth(): string {
+  return new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 7);
 }
+
+/** A month "has data" when wages were due in it (lines to pay) or arrears were recognised. */
+const hasData = (m: MonthCompliance) => m.onTimePayment.denominator > 0 || m.clearance.amountOwedFen > 0;
+
+const COLORS = { outstanding: '#d92d20', cleared: '#1570ef' };
 
 /** A horizontal bar with a marker at the target (or cap); text carries the same numbers for screen readers. */
 function bar(rate: number | null, mark: number | null, good: boolean | null, id: string): HTMLElement {
@@ -44,14 +47,24 @@ function figure(id: string, title: string, value: string, detail: (Node | string
 export async function renderOverview(main: HTMLElement, _p: string[], q: URLSearchParams): Promise<() => void> {
   const s = currentSession()!;
   const county = q.get('countyCode') ?? s.countyCodes[0] ?? '220702';
-  const month = q.get('month') ?? defaultMonth();
-  document.title = `${t('overview')} ${county} ${month} · ${t('appName')}`;
-  const m = await get<Compliance>('/v1/metrics/compliance' + qs({ countyCode: county, month, months: 12 }));
+  // Without a chosen month: the latest month with data in the last twelve (pay day may not have come yet).
+  let month = q.get('month') ?? currentMonth();
+  let m = await get<Compliance>('/v1/metrics/compliance' + qs({ countyCode: county, month, months: 12 }));
+  let picked = false;
+  if (!q.get('month') && !hasData(m)) {
+    const latest = [...m.series].reverse().find(hasData);
+    if (latest) {
+      month = latest.month;
+      m = await get<Compliance>('/v1/metrics/compliance' + qs({ countyCode: county, month, months: 12 }));
+      picked = true;
+    }
+  }
+  document.title = `${t('overview')} ${countyLabel(county)} ${month} · ${t('appName')}`;
 
   // An inspector picks among its own counties; an admin may type any county code.
   const countyInput = s.role === 'admin'
     ? h('input', { id: 'county', name: 'countyCode', value: county, pattern: '\\d{6}', size: 6, inputmode: 'numeric' })
-    : h('select', { id: 'county', name: 'countyCode' }, ...s.countyCodes.map((c) => h('option', { value: c, selected: c === county }, c)));
+    : h('select', { id: 'county', name: 'countyCode' }, ...s.countyCodes.map((c) => h('option', { value: c, selected: c === county }, countyLabel(c))));
   const form = h('form', { class: 'filters', id: 'overview-filter' },
     h('label', { for: 'county' }, t('county')), countyInput,
     h('label', { for: 'month' }, t('month')), h('input', { id: 'month', name: 'month', type: 'month', value: month }),
@@ -67,9 +80,14 @@ export async function renderOverview(main: HTMLElement, _p: string[], q: URLSear
   const stages = Object.entries(m.openCasesByStage);
   const openTotal = stages.reduce((a, [, n]) => a + n, 0);
   const chartBox = h('div', { class: 'chart', id: 'trend-chart', role: 'img', 'aria-label': t('owedVsCleared') });
+  const legend = h('div', { class: 'legend', id: 'trend-legend' },
+    h('span', { 'data-series': 'outstanding' }, h('i', { style: `background:${COLORS.outstanding}` }), t('outstanding')),
+    h('span', { 'data-series': 'cleared' }, h('i', { style: `background:${COLORS.cleared}` }), t('cleared')));
 
   replace(main,
-    h('h1', {}, `${t('overview')} · ${county} · ${month}`),
+    h('h1', {}, `${t('overview')} · ${countyLabel(county)} · ${month}`),
+    h('p', { id: 'overview-month', class: picked ? 'notice' : 'muted', 'data-month': month, 'data-picked': picked ? 'latest' : 'chosen' },
+      `${t('showing')} ${month}`, picked ? ` ${t('latestWithData')}` : hasData(m) ? '' : ` · ${t('noDataThisMonth')}`),
     form,
     h('div', { class: 'grid' },
       figure('fig-clearance', t('clearance'), pct(c.rate, 2),
@@ -92,20 +110,26 @@ export async function renderOverview(main: HTMLElement, _p: string[], q: URLSear
         stages.length === 0 ? h('p', { class: 'muted' }, t('none')) : h('ul', { class: 'stages' },
           ...stages.map(([st, n]) => h('li', {}, h('a', { href: '/console/cases' + qs({ countyCode: county, stage: st }), 'data-stage': st }, `${label(st)}: ${n}`)))),
         h('a', { href: '/console/cases' + qs({ countyCode: county }), class: 'drill' }, t('rowsBehind'), ' →'))),
-    h('section', { class: 'card', 'aria-labelledby': 'trend-h' }, h('h2', { id: 'trend-h' }, t('owedVsCleared')), chartBox,
+    h('section', { class: 'card', 'aria-labelledby': 'trend-h' }, h('h2', { id: 'trend-h' }, t('owedVsCleared')), legend, chartBox,
       trendTable(m.series, county)));
 
   const months = m.series.map((x) => x.month);
+  // Stacked bars per month: what is still outstanding at the bottom, what was cleared on top of it. The
+  // owed bar (cleared colour) is drawn first, the outstanding one over its lower part; all cleared = one colour.
+  const owed = m.series.map((x) => x.clearance.amountOwedFen);
+  const outstanding = m.series.map((x) => Math.max(0, x.clearance.amountOwedFen - x.clearance.amountClearedFen));
+  const bars = uPlot.paths.bars!({ size: [0.6, 48] });
   const plot = new uPlot({
     width: Math.max(280, chartBox.clientWidth || 600), height: 240,
-    scales: { x: { time: false } },
+    legend: { show: false }, // the HTML legend above names the two colours; the table below has the numbers
+    scales: { x: { time: false, range: (_u, lo, hi) => [lo - 0.6, hi + 0.6] }, y: { range: (_u, _lo, hi) => [0, Math.max(100, hi * 1.1)] } },
     axes: [{ values: (_u, ticks) => ticks.map((i) => months[i] ?? '') }, { values: (_u, ticks) => ticks.map((v) => '¥' + (v / 100).toLocaleString()), size: 80 }],
     series: [
-      { label: t('month'), value: (_u, v) => months[v] ?? '—' },
-      { label: t('owed'), stroke: '#b42318', width: 2, value: (_u, v) => yuan(v) },
-      { label: t('cleared'), stroke: '#067647', width: 2, value: (_u, v) => yuan(v) },
+      { label: t('month') },
+      { label: t('cleared'), stroke: COLORS.cleared, fill: COLORS.cleared, width: 0, paths: bars, points: { show: false } },
+      { label: t('outstanding'), stroke: COLORS.outstanding, fill: COLORS.outstanding, width: 0, paths: bars, points: { show: false } },
     ],
-  }, [months.map((_x, i) => i), m.series.map((x) => x.clearance.amountOwedFen), m.series.map((x) => x.clearance.amountClearedFen)], chartBox);
+  }, [months.map((_x, i) => i), owed, outstanding], chartBox);
   const onResize = () => plot.setSize({ width: Math.max(280, chartBox.clientWidth), height: 240 });
   window.addEventListener('resize', onResize);
   return () => { window.removeEventListener('resize', onResize); plot.destroy(); };
@@ -114,8 +138,8 @@ export async function renderOverview(main: HTMLElement, _p: string[], q: URLSear
 /** The chart's numbers as a table: readable without the canvas, and each month links to its cases. */
 function trendTable(series: MonthCompliance[], county: string): HTMLElement {
   return h('details', {}, h('summary', {}, t('owedVsCleared')),
-    h('table', {}, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('month')), h('th', { scope: 'col' }, t('owed')), h('th', { scope: 'col' }, t('cleared')), h('th', { scope: 'col' }, t('clearance')))),
+    h('table', {}, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('month')), h('th', { scope: 'col' }, t('owed')), h('th', { scope: 'col' }, t('cleared')), h('th', { scope: 'col' }, t('outstanding')), h('th', { scope: 'col' }, t('clearance')))),
       h('tbody', {}, ...series.map((x) => h('tr', {},
         h('th', { scope: 'row' }, h('a', { href: '/console/cases' + qs({ countyCode: county, month: x.month }) }, x.month)),
-        h('td', {}, yuan(x.clearance.amountOwedFen)), h('td', {}, yuan(x.clearance.amountClearedFen)), h('td', {}, pct(x.clearance.rate, 2)))))));
+        h('td', {}, yuan(x.clearance.amountOwedFen)), h('td', {}, yuan(x.clearance.amountClearedFen)), h('td', {}, yuan(Math.max(0, x.clearance.amountOwedFen - x.clearance.amountClearedFen))), h('td', {}, pct(x.clearance.rate, 2)))))));
 }

@@ -1,6 +1,7 @@
 import { get, qs } from '../api.js';
 import { h, pct, replace, yuan } from '../dom.js';
 import { label, t } from '../i18n.js';
+import { countyLabel } from '../names.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- API payloads rendered as they come (the typed contract is openapi.json; the console only displays fields)
 type Any = Record<string, any>;
@@ -26,8 +27,8 @@ export async function renderProject(main: HTMLElement, [id]: string[], q: URLSea
 
   replace(main,
     h('h1', {}, project.name),
-    h('p', { class: 'muted' }, `${t('county')} ${project.countyCode} · ${label(project.industry)} · ${project.startDate} – ${project.plannedEndDate} · ${t('payday')} ${project.payday} · `,
-      h('a', { href: '/console/alerts' + qs({ projectId: project.id }) }, t('alerts'))),
+    h('p', { class: 'muted' }, `${t('county')} ${countyLabel(project.countyCode)} · ${label(project.industry)} · ${project.startDate} – ${project.plannedEndDate} · ${t('payday')} ${project.payday} · `,
+      h('a', { href: '/console/alerts' + qs({ projectId: project.id, projectName: project.name }) }, t('alerts'))),
     h('div', { class: 'grid' },
       h('section', { class: 'card', 'aria-labelledby': 'bal-h', id: 'balances' },
         h('h2', { id: 'bal-h' }, t('balances')),

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, date, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -27,8 +27,16 @@ export const alerts = pgTable(
     link: text('link'),
     data: jsonb('data').notNull().default({}),
     createdAt: ts('created_at').notNull().defaultNow(),
+    /** The outbox event this alert came from (resolve and digest alerts have ids of their own). */
+    eventId: uuid('event_id'),
+    /** state | event | digest (alert-catalogue.ts). */
+    kind: text('kind').notNull().default('event'),
+    /** For state alerts: begin | escalate | resolve. */
+    transition: text('transition'),
+    stateKey: text('state_key'),
   },
   (t) => [
+    index('alerts_event_id_idx').on(t.eventId),
     index('alerts_county_seq_idx').on(t.countyCode, t.seq),
     index('alerts_industry_seq_idx').on(t.industry, t.seq),
     index('alerts_project_seq_idx').on(t.projectId, t.seq),
@@ -82,4 +90,26 @@ export const alertDeliveries = pgTable(
     attemptedAt: ts('attempted_at').notNull().defaultNow(),
   },
   (t) => [index('alert_deliveries_sub_idx').on(t.subscriptionId, t.seq), index('alert_deliveries_job_idx').on(t.jobId)],
+);
+
+/** Open (and last resolved) alert states, one row per subject; see alert-states.rules.ts. */
+export const alertStates = pgTable(
+  'alert_states',
+  {
+    stateKey: text('state_key').primaryKey(),
+    type: text('type').notNull(),
+    severity: text('severity').notNull(),
+    countyCode: text('county_code'),
+    industry: text('industry'),
+    projectId: uuid('project_id'),
+    companyId: uuid('company_id'),
+    openedOn: date('opened_on', { mode: 'string' }).notNull(),
+    lastSeenOn: date('last_seen_on', { mode: 'string' }).notNull(),
+    resolvedOn: date('resolved_on', { mode: 'string' }),
+    beginAlertId: uuid('begin_alert_id').notNull(),
+    lastDigestOn: date('last_digest_on', { mode: 'string' }),
+    data: jsonb('data').notNull().default({}),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [index('alert_states_open_idx').on(t.countyCode, t.type).where(sql`resolved_on IS NULL`)],
 );

@@ -9,9 +9,17 @@ import { EVENTS } from '../../jobs/event-types.js';
 export type Severity = 'red' | 'orange' | 'yellow';
 export const SEVERITIES: Severity[] = ['red', 'orange', 'yellow'];
 
+/**
+ * state: the alert is about a condition that lasts (raised on begin, escalation and resolve; summed up
+ * in the daily digest while it persists); event: a fact, one alert each (line-level facts grouped per
+ * payroll batch and kind); digest: the daily summary of persisting states of one county.
+ */
+export type AlertKind = 'state' | 'event' | 'digest';
+
 export interface AlertType {
   type: string;
   severity: Severity;
+  kind: AlertKind;
   /** Message templates; `{name}` is replaced from the event payload / context (missing → '?'). */
   zh: string;
   en: string;
@@ -19,7 +27,45 @@ export interface AlertType {
   link: 'project' | 'payroll' | 'deposit' | 'case' | 'credit' | 'subscription' | 'workers' | 'none';
 }
 
-const t = (type: string, severity: Severity, zh: string, en: string, link: AlertType['link'] = 'project'): AlertType => ({ type, severity, zh, en, link });
+const t = (type: string, severity: Severity, zh: string, en: string, link: AlertType['link'] = 'project'): AlertType => ({
+  type, severity, kind: STATE_SPECS[type] ? 'state' : 'event', zh, en, link,
+});
+
+/** An event as the state rules see it. */
+export interface RaisedEvent { projectId: string | null; companyId: string | null; payload: Record<string, unknown> }
+
+/**
+ * The state alert types: which subject a raise is about (`subject`, unique per type; null = treat this
+ * raise as a plain event) and how severe the state is now (`severity`, default: the type's severity;
+ * a change is an escalation). Add a state type here and let its observer emit `alerts.states_observed`.
+ */
+export interface StateSpec {
+  subject: (e: RaisedEvent) => string | null;
+  severity?: (payload: Record<string, unknown>) => Severity | undefined;
+}
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const bySubject = (...parts: ((e: RaisedEvent) => unknown)[]) => (e: RaisedEvent): string | null =>
+  e.projectId ? [e.projectId, ...parts.map((f) => String(f(e) ?? ''))].join(':') : null;
+export const STATE_SPECS: Record<string, StateSpec> = {
+  // Nothing at all in the wage account while a payroll is due is worse than "not enough".
+  wage_balance_low: { subject: bySubject(), severity: (p) => (num(p.availableFen) === 0 && (num(p.payrollFen) ?? 0) > 0 ? 'red' : undefined) },
+  payroll_not_submitted: { subject: bySubject((e) => e.payload.employerId ?? e.companyId, (e) => e.payload.month) },
+  allocation_missed: { subject: bySubject((e) => e.payload.cycleFrom) },
+  no_labor_manager: { subject: bySubject() },
+  // The deposit-notice path raises deposit.short for a case (a fact of that notice): an event, not the state.
+  deposit_short: {
+    subject: (e) => (e.payload.caseId ? null : bySubject()(e)),
+    severity: (p) => ((num(p.shortfallFen) ?? 0) * 2 >= (num(p.requiredFen) ?? Infinity) ? 'red' : undefined),
+  },
+  guarantee_expiring: { subject: bySubject((e) => e.payload.guaranteeId) },
+  dispatched_over_cap: { subject: bySubject() },
+};
+
+/** Line-level event types: grouped into one alert per payroll batch and type within a relay batch. */
+export const GROUPED_TYPES = new Set(['line_paid_late', 'line_underpaid', 'line_overpaid', 'line_rejected', 'line_funding_failed', 'line_wrong_account', 'line_missing', 'line_duplicate']);
+
+export const RESOLVED_SUFFIX = '_resolved';
+export const DIGEST_TYPE = 'state_digest';
 
 /** Keyed by alert type. */
 export const ALERT_TYPES: Record<string, AlertType> = Object.fromEntries(
@@ -86,6 +132,40 @@ export const ALERT_TYPES: Record<string, AlertType> = Object.fromEntries(
     t('subscription_paused', 'orange', '告警推送订阅 {subscriptionId} 连续失败 {failures} 次，已暂停', 'Alert subscription {subscriptionId} paused after {failures} consecutive failures', 'subscription'),
   ].map((x) => [x.type, x]),
 );
+// One `…_resolved` type per state type (its severity is the state's last one) and the county digest.
+for (const st of Object.keys(STATE_SPECS)) {
+  const base = ALERT_TYPES[st]!;
+  ALERT_TYPES[st + RESOLVED_SUFFIX] = {
+    type: st + RESOLVED_SUFFIX, severity: base.severity, kind: 'state', link: base.link,
+    zh: '项目「{project}」已解除：{label}（自 {openedOn} 起）', en: 'Project "{project}": resolved — {label} (since {openedOn})',
+  };
+}
+ALERT_TYPES[DIGEST_TYPE] = {
+  type: DIGEST_TYPE, severity: 'yellow', kind: 'digest', link: 'none',
+  zh: '{county} {on} 持续中的预警 {total} 项：{summaryZh}', en: '{county} {on}: {total} states still open: {summaryEn}',
+};
+/** Grouped line alerts with more than one line use these instead of the single-line message. */
+export const GROUP_TEMPLATES = {
+  zh: '项目「{project}」{month}：{count} 笔{label}，共 {amountYuan} 元',
+  en: 'Project "{project}" {month}: {count} lines — {label}, CNY {amountYuan} in total',
+};
+
+/** The state type a type belongs to (itself, or the base of a `…_resolved` type), or null for events. */
+export function stateTypeOf(type: string): string | null {
+  if (STATE_SPECS[type]) return type;
+  if (type.endsWith(RESOLVED_SUFFIX) && STATE_SPECS[type.slice(0, -RESOLVED_SUFFIX.length)]) return type.slice(0, -RESOLVED_SUFFIX.length);
+  return null;
+}
+
+/** Outbox event types that raise each state type (the observer names these in `eventTypes`). */
+export function stateTypesOfEvents(eventTypes: string[]): string[] {
+  const out = new Set<string>();
+  for (const et of eventTypes) {
+    const d = DIRECT[et];
+    if (d && STATE_SPECS[d]) out.add(d);
+  }
+  return [...out];
+}
 
 /** payroll.finding payload.code → alert type (unknown codes fall back to `payroll_finding`). */
 const FINDING_TYPES: Record<string, string> = {

@@ -11,7 +11,7 @@ import { assertAlertReader, listAlerts, toView, type AlertFilter } from './alert
 import metricsRoutes from './metrics.routes.js';
 import subscriptionRoutes from './subscriptions.routes.js';
 
-type FilterQuery = { countyCode?: string; type?: string; severity?: string; projectId?: string; companyId?: string; since?: string; lang?: 'zh' | 'en' };
+type FilterQuery = { countyCode?: string; type?: string; severity?: string; projectId?: string; companyId?: string; since?: string; kind?: string; lang?: 'zh' | 'en' };
 
 const toFilter = (q: FilterQuery): AlertFilter => ({
   countyCodes: q.countyCode ? [q.countyCode] : undefined,
@@ -20,6 +20,7 @@ const toFilter = (q: FilterQuery): AlertFilter => ({
   projectId: q.projectId,
   companyId: q.companyId,
   since: q.since,
+  kinds: q.kind ? [q.kind] : undefined,
 });
 
 /** Routes of the alerts context: pull feed, SSE stream, webhook subscriptions, compliance metrics. */

@@ -8,7 +8,7 @@ const NullableStr = (description: string) => Type.Union([Type.String(), Type.Nul
 
 export const AlertSchema = Type.Object(
   {
-    id: Uuid('Alert id (= the outbox event id; also the webhook-id of its deliveries)'),
+    id: Uuid('Alert id (= the outbox event id, or derived from the state and date for resolves and digests; also the webhook-id of its deliveries)'),
     seq: Type.Integer({ description: 'Feed position; the SSE event id' }),
     type: Type.String({ description: 'Catalogue type (docs/alerts.md)' }),
     severity: SeverityEnum,
@@ -23,6 +23,15 @@ export const AlertSchema = Type.Object(
     eventType: Type.String({ description: 'Outbox event that raised it' }),
     data: Type.Record(Type.String(), Type.Unknown(), { description: 'Event payload' }),
     createdAt: Type.String({ format: 'date-time' }),
+    kind: Type.Union([Type.Literal('state'), Type.Literal('event'), Type.Literal('digest')], {
+      description: 'state: a lasting condition (news on begin, severity change and resolve); event: a fact; digest: the daily summary of a county\'s open states',
+    }),
+    transition: Type.Union([Type.Literal('begin'), Type.Literal('escalate'), Type.Literal('resolve'), Type.Null()], { description: 'For state alerts: what happened to the state' }),
+    stateKey: NullableStr('For state alerts: the state (type + subject) its begin, escalations and resolve share'),
+    label: Type.String({ description: 'Short name of the type in the requested language' }),
+    projectName: NullableStr('Name of the project'),
+    employerName: NullableStr('Name of the company concerned'),
+    countyName: NullableStr('Name of the county (GB/T 2260)'),
   },
   { description: 'An inspector alert' },
 );
@@ -34,6 +43,7 @@ export const FeedFilterQuery = {
   projectId: Type.Optional(Uuid('Only this project')),
   companyId: Type.Optional(Uuid('Only this company')),
   since: Type.Optional(Type.String({ format: 'date-time', maxLength: 40, description: 'Only alerts created at or after this instant' })),
+  kind: Type.Optional(Type.Union([Type.Literal('state'), Type.Literal('event'), Type.Literal('digest')], { description: 'Only state alerts (begin/escalate/resolve), events, or digests' })),
   lang: Type.Optional(Type.Union([Type.Literal('zh'), Type.Literal('en')], { description: 'Language of `message` (default zh)' })),
 };
 

@@ -1,7 +1,10 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { ForbiddenError } from '../../lib/errors.js';
+import { countyName } from '../../lib/county-names.js';
 import type { Principal } from '../auth/auth.types.js';
+import { stateTypeOf } from './alert-catalogue.js';
+import { alertLabel } from './alert-labels.js';
 
 /** Alert as the API shows it (pull feed, SSE `data:`, webhook `data`). */
 export interface AlertView {
@@ -20,6 +23,15 @@ export interface AlertView {
   eventType: string;
   data: Record<string, unknown>;
   createdAt: string;
+  /** state | event | digest; for state alerts the transition begin | escalate | resolve. */
+  kind: string;
+  transition: string | null;
+  stateKey: string | null;
+  /** The type's short name in the requested language. */
+  label: string;
+  projectName: string | null;
+  employerName: string | null;
+  countyName: string | null;
 }
 
 export interface AlertRow {
@@ -38,10 +50,17 @@ export interface AlertRow {
   link: string | null;
   data: Record<string, unknown>;
   created_at: Date | string;
+  kind: string;
+  transition: string | null;
+  state_key: string | null;
+  project_name: string | null;
+  company_name: string | null;
 }
 
+/** Alias `a`. Names come by primary-key lookups, so list clients need no N+1 reads. */
 export const ALERT_COLUMNS = sql.raw(
-  'a.seq, a.id, a.type, a.severity, a.event_type, a.county_code, a.industry, a.project_id, a.company_id, a.owner_key_id, a.message_zh, a.message_en, a.link, a.data, a.created_at',
+  'a.seq, a.id, a.type, a.severity, a.event_type, a.county_code, a.industry, a.project_id, a.company_id, a.owner_key_id, a.message_zh, a.message_en, a.link, a.data, a.created_at, ' +
+    'a.kind, a.transition, a.state_key, (SELECT name FROM projects WHERE id = a.project_id) AS project_name, (SELECT name FROM companies WHERE id = a.company_id) AS company_name',
 );
 
 export function toView(r: AlertRow, lang: 'zh' | 'en' = 'zh'): AlertView {
@@ -61,6 +80,13 @@ export function toView(r: AlertRow, lang: 'zh' | 'en' = 'zh'): AlertView {
     eventType: r.event_type,
     data: r.data ?? {},
     createdAt: new Date(r.created_at).toISOString(),
+    kind: r.kind ?? 'event',
+    transition: r.transition ?? null,
+    stateKey: r.state_key ?? null,
+    label: alertLabel(r.type, lang),
+    projectName: r.project_name ?? null,
+    employerName: r.company_name ?? null,
+    countyName: r.county_code ? countyName(r.county_code, lang) : null,
   };
 }
 
@@ -72,6 +98,8 @@ export interface AlertFilter {
   projectId?: string;
   companyId?: string;
   since?: string;
+  /** state (begin/escalate/resolve) | event | digest. */
+  kinds?: string[];
 }
 
 const arr = (xs: string[]) => `{${xs.join(',')}}`;
@@ -108,7 +136,9 @@ export function alertVisible(p: Principal, a: AlertRow): boolean {
 export function filterSql(f: AlertFilter): SQL {
   const parts: SQL[] = [];
   if (f.countyCodes?.length) parts.push(sql`a.county_code = ANY(${arr(f.countyCodes)}::text[])`);
-  if (f.types?.length) parts.push(sql`a.type = ANY(${arr(f.types)}::text[])`);
+  // A state type also selects its resolves (a subscriber to "deposit short" wants to hear it ended).
+  if (f.types?.length) parts.push(sql`(a.type = ANY(${arr(f.types)}::text[]) OR (a.transition = 'resolve' AND left(a.type, -9) = ANY(${arr(f.types)}::text[])))`);
+  if (f.kinds?.length) parts.push(sql`a.kind = ANY(${arr(f.kinds)}::text[])`);
   if (f.severities?.length) parts.push(sql`a.severity = ANY(${arr(f.severities)}::text[])`);
   if (f.projectId) parts.push(sql`a.project_id = ${f.projectId}::uuid`);
   if (f.companyId) parts.push(sql`a.company_id = ${f.companyId}::uuid`);
@@ -118,7 +148,8 @@ export function filterSql(f: AlertFilter): SQL {
 
 export function filterMatches(f: AlertFilter, a: AlertRow, sinceMs?: number): boolean {
   if (f.countyCodes?.length && !(a.county_code && f.countyCodes.includes(a.county_code))) return false;
-  if (f.types?.length && !f.types.includes(a.type)) return false;
+  if (f.types?.length && !f.types.includes(a.type) && !(a.transition === 'resolve' && f.types.includes(stateTypeOf(a.type) ?? ''))) return false;
+  if (f.kinds?.length && !f.kinds.includes(a.kind)) return false;
   if (f.severities?.length && !f.severities.includes(a.severity)) return false;
   if (f.projectId && a.project_id !== f.projectId) return false;
   if (f.companyId && a.company_id !== f.companyId) return false;

@@ -55,7 +55,7 @@ export const toSubView = (r: SubRow): SubscriptionView => ({
  * owner's scope as copied at creation; alerts addressed to one key go only to that key (or admin).
  */
 export const SUBSCRIPTION_MATCH: SQL = sql`
-  (cardinality(s.types) = 0 OR a.type = ANY(s.types))
+  (cardinality(s.types) = 0 OR a.type = ANY(s.types) OR (a.transition = 'resolve' AND left(a.type, -9) = ANY(s.types)))
   AND (cardinality(s.county_codes) = 0 OR a.county_code = ANY(s.county_codes))
   AND (cardinality(s.severities) = 0 OR a.severity = ANY(s.severities))
   AND (a.owner_key_id::text = s.owner_key_id OR s.owner_role = 'admin'
@@ -145,28 +145,31 @@ export interface DeliveryJob {
 }
 
 /**
- * For an alert-worthy event: one delivery job per matching active subscription (idempotent job ids).
- * The relay hands events to the queue INSIDE its transaction (crash safety), so this can run before that
- * transaction commits and the alert is visible: wait briefly, then fail so BullMQ retries the event job.
+ * For an alert-worthy event: one delivery job per matching active subscription and alert the event
+ * yielded (a state's begin, a sweep's resolves and digest, …; idempotent job ids). The relay hands
+ * events to the queue only after the hook's transaction committed, so the alerts are visible; should the
+ * event not be hooked yet (a redelivery racing a relay restart), wait briefly, then fail so BullMQ retries.
  */
-export async function enqueueDeliveries(deps: Pick<Deps, 'db' | 'queues'>, alertId: string): Promise<number> {
-  let r: { sub_id: string | null }[] = [];
+export async function enqueueDeliveries(deps: Pick<Deps, 'db' | 'queues'>, eventId: string): Promise<number> {
+  let r: { alert_id: string | null; sub_id: string | null }[] = [];
   for (let i = 0; ; i++) {
-    r = rows<{ sub_id: string | null }>(await deps.db.execute(sql`
-      SELECT s.id AS sub_id FROM alerts a LEFT JOIN alert_subscriptions s ON s.status = 'active' AND a.seq > s.start_seq AND ${SUBSCRIPTION_MATCH}
-      WHERE a.id = ${alertId}`));
+    r = rows<{ alert_id: string | null; sub_id: string | null }>(await deps.db.execute(sql`
+      SELECT a.id AS alert_id, s.id AS sub_id FROM alerts a LEFT JOIN alert_subscriptions s ON s.status = 'active' AND a.seq > s.start_seq AND ${SUBSCRIPTION_MATCH}
+      WHERE a.event_id = ${eventId}`));
     if (r.length > 0) break;
-    if (i >= 50) throw new Error(`alert ${alertId} not committed yet; retrying`);
+    const hooked = rows<{ ok: boolean }>(await deps.db.execute(sql`SELECT EXISTS (SELECT 1 FROM outbox WHERE id = ${eventId} AND hooked_at IS NOT NULL) AS ok`))[0]?.ok;
+    if (hooked) return 0; // hooked and no alert: a persisting state, or a line folded into its batch's alert
+    if (i >= 50) throw new Error(`event ${eventId} not hooked yet; retrying`);
     await new Promise((res) => setTimeout(res, 20));
   }
-  r = r.filter((x) => x.sub_id !== null);
-  if (r.length === 0) return 0;
-  await deps.queues['alert-delivery'].addBulk(r.map((x) => ({
+  const jobs = r.filter((x) => x.sub_id !== null);
+  if (jobs.length === 0) return 0;
+  await deps.queues['alert-delivery'].addBulk(jobs.map((x) => ({
     name: 'deliver',
-    data: { subscriptionId: x.sub_id!, alertId } satisfies DeliveryJob,
-    opts: { jobId: jobId('alert', alertId, x.sub_id!) },
+    data: { subscriptionId: x.sub_id!, alertId: x.alert_id! } satisfies DeliveryJob,
+    opts: { jobId: jobId('alert', x.alert_id!, x.sub_id!) },
   })));
-  return r.length;
+  return jobs.length;
 }
 
 export const REPLAY_MAX = 10_000;

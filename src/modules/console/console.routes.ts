@@ -7,6 +7,7 @@ import { projectScope } from '../auth/scope.js';
 import { problems, Str } from '../platform/common.schemas.js';
 import { consoleAssets } from './console.assets.js';
 import consoleDataRoutes from './console-data.routes.js';
+import { countyName } from '../../lib/county-names.js';
 import {
   CONSOLE_ROLES, createSession, deleteSession, principalForKey, readCookie, resolveSession, SESSION_COOKIE, SESSION_TTL_MS, sessionCookie,
 } from './session.service.js';
@@ -15,9 +16,11 @@ const SessionView = Type.Object({
   role: Type.String({ maxLength: 20 }),
   label: Type.String({ maxLength: 200 }),
   countyCodes: Type.Array(Type.String({ maxLength: 6 }), { maxItems: 500 }),
+  countyNames: Type.Optional(Type.Record(Type.String(), Type.Object({ zh: Type.String(), en: Type.String() }), { description: 'Names of countyCodes, for the pages' })),
   csrfToken: Type.String({ maxLength: 64, description: 'Echo in the x-csrf-token header of every state-changing request' }),
   expiresAt: Type.Optional(Type.String({ maxLength: 30 })),
 }, { additionalProperties: false });
+const namesOf = (codes: string[]) => Object.fromEntries(codes.map((c) => [c, { zh: countyName(c, 'zh'), en: countyName(c, 'en') }]));
 const SignIn = Type.Object({ apiKey: Str(200, 'An inspector or admin API key') }, { additionalProperties: false });
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The pages are not part of the public API contract: hidden from the OpenAPI document. */
@@ -62,7 +65,7 @@ export default async function consoleRoutes(app: FastifyInstance, { deps }: { de
     const token = readCookie(req.headers.cookie, SESSION_COOKIE);
     const s = token ? await resolveSession(db, token, config.adminApiKey, deps.now()) : null;
     if (!s) throw new UnauthorizedError('Not signed in');
-    return { role: s.principal.role, label: s.principal.label, countyCodes: s.principal.countyCodes, csrfToken: s.csrfToken };
+    return { role: s.principal.role, label: s.principal.label, countyCodes: s.principal.countyCodes, countyNames: namesOf(s.principal.countyCodes), csrfToken: s.csrfToken };
   });
 
   app.post('/console/api/session', {
@@ -73,7 +76,7 @@ export default async function consoleRoutes(app: FastifyInstance, { deps }: { de
     if (!CONSOLE_ROLES.includes(p.role)) throw new ForbiddenError('Only inspector and admin keys may use the console');
     const s = await createSession(db, p, config.adminApiKey, deps.now());
     reply.header('set-cookie', sessionCookie(s.token, SESSION_TTL_MS / 1000, secure));
-    return reply.code(201).send({ role: p.role, label: p.label, countyCodes: p.countyCodes, csrfToken: s.csrfToken, expiresAt: s.expiresAt.toISOString() });
+    return reply.code(201).send({ role: p.role, label: p.label, countyCodes: p.countyCodes, countyNames: namesOf(p.countyCodes), csrfToken: s.csrfToken, expiresAt: s.expiresAt.toISOString() });
   });
 
   // DELETE is state-changing, so the auth plugin has already checked the CSRF token when a cookie is present.

@@ -1,6 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { ForbiddenError, NotFoundError } from '../../lib/errors.js';
+import { countyName } from '../../lib/county-names.js';
 import { fenFromDb } from '../../lib/money.js';
 import type { Principal } from '../auth/auth.types.js';
 import { encodeCursor, readCursor, uuidCursor } from '../platform/common.schemas.js';
@@ -30,15 +31,21 @@ type CaseDb = {
   amount_outstanding_fen: string; pay_date: string; opened_on: string; stage_deadline: string | null; gc_order_issued_on: string | null; gc_order_ignored: boolean;
   deposit_notice_id: string | null; replenishment_overdue_on: string | null; mass_incident: boolean; closed_on: string | null;
   cleared_by: Record<string, number>; responsible: Record<string, unknown>;
+  project_name: string | null; employer_name: string | null; general_contractor_name: string | null;
 };
 
 const CASE_COLS = sql`c.id, c.project_id, c.employer_id, c.general_contractor_id, c.construction_unit_id, c.county_code, c.industry, c.month, c.stage, c.status,
   c.origin, c.workers_owed, c.workers_unpaid, c.amount_owed_fen, c.amount_cleared_fen, c.amount_outstanding_fen, c.pay_date::text, c.opened_on::text,
   c.stage_deadline::text, c.gc_order_issued_on::text, c.gc_order_ignored, c.deposit_notice_id, c.replenishment_overdue_on::text, c.mass_incident,
-  c.closed_on::text, c.cleared_by, c.responsible`;
+  c.closed_on::text, c.cleared_by, c.responsible,
+  (SELECT name FROM projects WHERE id = c.project_id) AS project_name, (SELECT name FROM companies WHERE id = c.employer_id) AS employer_name,
+  (SELECT name FROM companies WHERE id = c.general_contractor_id) AS general_contractor_name`;
 
-function caseOut(r: CaseDb) {
+/** Names ride along with the ids so list clients need no N+1 reads (#23). */
+function caseOut(r: CaseDb, lang: 'zh' | 'en' = 'zh') {
   return {
+    projectName: r.project_name ?? '', employerName: r.employer_name ?? '', generalContractorName: r.general_contractor_name ?? '',
+    countyName: countyName(r.county_code, lang),
     id: r.id, projectId: r.project_id, employerId: r.employer_id, generalContractorId: r.general_contractor_id, constructionUnitId: r.construction_unit_id,
     countyCode: r.county_code, industry: r.industry, month: r.month, stage: r.stage, status: r.status, origin: r.origin,
     workersOwed: r.workers_owed, workersUnpaid: r.workers_unpaid, amountOwedFen: fenFromDb(r.amount_owed_fen), amountClearedFen: fenFromDb(r.amount_cleared_fen),
@@ -56,6 +63,9 @@ export interface CaseFilter {
   stage?: string;
   projectId?: string;
   month?: string;
+  /** Cases where this company is the employer or the GC. */
+  companyId?: string;
+  lang?: 'zh' | 'en';
   limit?: number;
   cursor?: string;
 }
@@ -69,9 +79,10 @@ export async function listCases(db: DbOrTx, p: Principal, f: CaseFilter) {
   if (f.stage) conds.push(sql`c.stage = ${f.stage}`);
   if (f.projectId) conds.push(sql`c.project_id = ${f.projectId}`);
   if (f.month) conds.push(sql`c.month = ${f.month}`);
+  if (f.companyId) conds.push(sql`(c.employer_id = ${f.companyId} OR c.general_contractor_id = ${f.companyId})`);
   if (after) conds.push(sql`c.id > ${after}`);
   const r = rows<CaseDb>(await db.execute(sql`SELECT ${CASE_COLS} FROM arrears_cases c WHERE ${sql.join(conds, sql` AND `)} ORDER BY c.id LIMIT ${limit + 1}`));
-  const items = r.slice(0, limit).map(caseOut);
+  const items = r.slice(0, limit).map((x) => caseOut(x, f.lang));
   return { items, nextCursor: r.length > limit ? encodeCursor(items[items.length - 1]!.id) : null };
 }
 

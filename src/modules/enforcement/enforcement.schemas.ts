@@ -23,6 +23,10 @@ export const SweepResultSchema = Type.Object({
 });
 
 const CaseFields = {
+  projectName: Type.String({ description: 'Name of the project' }),
+  employerName: Type.String({ description: 'Name of the employer owing the wages' }),
+  generalContractorName: Type.String({ description: 'Name of the general contractor' }),
+  countyName: Type.String({ description: 'Name of the county (GB/T 2260)' }),
   id: Uuid(), projectId: Uuid(), employerId: Uuid(), generalContractorId: Uuid(), constructionUnitId: Uuid(),
   countyCode: Type.String(), industry: Type.String(), month: IsoMonth(), stage: Stage,
   status: Type.Union([Type.Literal('open'), Type.Literal('closed')]),
@@ -55,6 +59,8 @@ export const CaseQuery = Type.Object({
   stage: Type.Optional(Stage),
   projectId: Type.Optional(Uuid()),
   month: Type.Optional(IsoMonth()),
+  companyId: Type.Optional(Uuid('Only cases where this company is the employer or the general contractor')),
+  lang: Type.Optional(Type.Union([Type.Literal('zh'), Type.Literal('en')], { description: 'Language of countyName (default zh)' })),
   ...PageQuery,
 });
 

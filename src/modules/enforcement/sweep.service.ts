@@ -1,6 +1,9 @@
 import { sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../db/client.js';
 import { missedAllocations, wageBalanceBelowPayroll } from '../escrow/wage-account.service.js';
+import { EVENTS } from '../../jobs/event-types.js';
+import { idFromKey } from '../../lib/ids.js';
+import { emit } from '../alerts/outbox.service.js';
 import { getCalendar, getPolicy } from '../policy/policy.service.js';
 import { escalateToDeposit } from './case-actions.service.js';
 import { countyParams, payDateRows, type CountyParams, type PayDateRow } from './enforcement.rules.js';
@@ -27,6 +30,8 @@ export interface SweepResult {
 }
 
 const LIST_CAP = 1000;
+/** Signals that describe lasting states (raised every sweep while they last; alert-catalogue STATE_SPECS). */
+const STATE_SIGNALS = [EVENTS.payrollNotSubmitted, EVENTS.allocationMissed, EVENTS.wageBalanceLow, EVENTS.depositShort, EVENTS.guaranteeExpiring, EVENTS.noLaborManager];
 /** Two sweeps at once (the daily job and an admin's POST) take turns step by step. */
 const SWEEP_LOCK = sql`SELECT pg_advisory_xact_lock(hashtextextended('wageguard:sweep', 0))`;
 
@@ -100,6 +105,8 @@ export async function runSweep(deps: { db: Db }, asOf: string, opts: SweepOption
       signals[name] = rows<{ found: number }>(await tx.execute(stmt))[0]!.found;
       lap(name);
     }
+    // After the signals (outbox order): the alert layer ends the states this sweep no longer raised.
+    await emit(tx, { id: idFromKey(`obs:sweep:${asOf}`), type: EVENTS.statesObserved, payload: { asOf, eventTypes: STATE_SIGNALS } });
     await tx.execute(openCasesSql(asOf, missedJson));
     lap('open cases');
     // Cases that were open before this sweep: without any (a first sweep) only the members of new

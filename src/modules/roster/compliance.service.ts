@@ -5,6 +5,7 @@
  */
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
+import { chinaToday } from '../../lib/calendar.js';
 import { idFromKey } from '../../lib/ids.js';
 import { EVENTS } from '../../jobs/event-types.js';
 import { emit } from '../alerts/outbox.service.js';
@@ -75,7 +76,15 @@ export async function checkDispatchedCap(tx: DbOrTx, projectId: string, countyCo
     WHERE project_id = ${projectId} AND exit_date IS NULL`)) as unknown as Rows<{ n: number; d: number }>;
   const { n, d } = r.rows[0]!;
   const capBp = (await getPolicy(tx, countyCode)).roster.dispatchedCapBp;
-  if (n === 0 || d * 10_000 <= n * capBp) return;
+  if (n === 0 || d * 10_000 <= n * capBp) {
+    // Within the cap: tell the alert layer (once a project and day), which ends an open over-cap state.
+    // Dated like the over-cap raise (the event's own China date), not by the worker's entry date.
+    await emit(tx, {
+      id: idFromKey(`obs:dispatched_cap:${projectId}:${chinaToday(new Date())}`), type: EVENTS.statesObserved, projectId, countyCode,
+      payload: { projectId, eventTypes: [EVENTS.dispatchedOverCap] },
+    });
+    return;
+  }
   const month = asOf.slice(0, 7);
   await emit(tx, {
     id: idFromKey(`${EVENTS.dispatchedOverCap}:${projectId}:${month}`), type: EVENTS.dispatchedOverCap, projectId, countyCode,
