@@ -29,6 +29,12 @@ export interface Config {
   readonly reconParallel: number;
   /** True when the admin key was generated here and should be printed once. */
   readonly generatedAdminKey: boolean;
+  /** BullMQ job lock and stall check (ms): a killed worker's job is retried after about lock + interval. */
+  readonly jobLockMs: number;
+  readonly stalledIntervalMs: number;
+  /** Liveness loop (failed-for-good jobs): pass interval and first retry backoff (doubling, capped at 1 h). */
+  readonly livenessEveryMs: number;
+  readonly livenessBackoffMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -124,5 +130,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bankWebhookApply: oneOf(env, 'BANK_WEBHOOK_APPLY', nodeEnv === 'test' ? 'inline' : 'async', ['inline', 'async'] as const),
     reconParallel: int(env, 'RECON_PARALLEL', 2, 1, 16),
     generatedAdminKey,
+    jobLockMs: int(env, 'JOB_LOCK_MS', 30_000, 500, 3_600_000),
+    stalledIntervalMs: int(env, 'STALLED_INTERVAL_MS', 30_000, 200, 3_600_000),
+    livenessEveryMs: int(env, 'LIVENESS_EVERY_MS', 10_000, 100, 3_600_000),
+    livenessBackoffMs: int(env, 'LIVENESS_BACKOFF_MS', 60_000, 0, 3_600_000),
   });
 }

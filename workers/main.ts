@@ -2,6 +2,7 @@ import { Worker } from 'bullmq';
 import type { Deps } from '../src/deps.js';
 import { QUEUE_NAMES } from '../src/jobs/queues.js';
 import { runBankInboxDrain } from './bank-inbox.js';
+import { runLiveness } from '../src/modules/liveness/liveness.service.js';
 import { runReconcileResume } from './reconcile-resume.js';
 import { buildRegistry } from './registry.js';
 import { runRelay } from './relay.js';
@@ -23,6 +24,8 @@ export function startWorkers(deps: Deps, log: { error(o: unknown, m?: string): v
       connection: deps.redis.duplicate({ maxRetriesPerRequest: null }),
       prefix: deps.config.queuePrefix,
       concurrency: opts.concurrency ?? (q === 'events' || q === 'alert-delivery' ? 8 : 2),
+      lockDuration: deps.config.jobLockMs,
+      stalledInterval: deps.config.stalledIntervalMs,
     });
     w.on('error', (e) => log.error({ err: e, queue: q }, 'worker error'));
     w.on('failed', (job, e) => log.error({ err: e, queue: q, jobId: job?.id }, 'job failed'));
@@ -32,13 +35,16 @@ export function startWorkers(deps: Deps, log: { error(o: unknown, m?: string): v
   const relay = runRelay(deps, abort.signal, (e) => log.error({ err: e }, 'outbox relay error'));
   const inboxDrain = runBankInboxDrain(deps, abort.signal, (e) => log.error({ err: e }, 'bank inbox drain error'));
   const reconResume = runReconcileResume(deps, abort.signal, (e) => log.error({ err: e }, 'reconcile resume error'));
+  const liveness = runLiveness(deps, abort.signal, (e) => log.error({ err: e }, 'liveness error'), {
+    everyMs: deps.config.livenessEveryMs, baseMs: deps.config.livenessBackoffMs,
+  });
   const sched = opts.scheduler === false ? null : startScheduler(deps, (e) => log.error({ err: e }, 'scheduler error'));
   log.info(`workers started: ${QUEUE_NAMES.join(', ')}`);
   return {
     async stop(timeoutMs = 25_000) {
       sched?.stop();
       abort.abort();
-      const graceful = Promise.all([relay, inboxDrain, reconResume, ...workers.map((w) => w.close())]);
+      const graceful = Promise.all([relay, inboxDrain, reconResume, liveness, ...workers.map((w) => w.close())]);
       const hard = new Promise((r) => setTimeout(r, timeoutMs));
       await Promise.race([graceful, hard]);
       await Promise.all(workers.map((w) => w.close(true).catch(() => {})));

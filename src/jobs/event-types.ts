@@ -49,5 +49,7 @@ export const EVENTS = {
   blacklistRemoved: 'blacklist.removed',
   // alerts
   subscriptionPaused: 'alerts.subscription_paused',
+  // platform operations
+  jobFailedForGood: 'platform.job_failed_for_good', // payload: { queue, jobId, name, reason, failures, retryAt } (admins only)
 } as const;
 export type EventType = (typeof EVENTS)[keyof typeof EVENTS];
