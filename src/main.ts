@@ -3,6 +3,7 @@ import pino from 'pino';
 import { buildApp, REDACT_PATHS } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { ensureDatabase, runMigrations } from './db/migrate.js';
+import { claimQueuePrefix, PrefixClaimError } from './jobs/prefix-claim.js';
 import { createDeps } from './runtime.js';
 import { startWorkers, type WorkerHandle } from '../workers/main.js';
 
@@ -32,6 +33,13 @@ async function start() {
     fail(`cannot prepare the database from DATABASE_URL (${err.code ?? ''} ${err.message.split('\n')[0]})`);
   }
   const deps = createDeps(config, { name: `wageguard-${mode}` });
+  try {
+    await claimQueuePrefix(deps);
+  } catch (e) {
+    await deps.close().catch(() => {});
+    if (e instanceof PrefixClaimError) fail(e.message);
+    fail(`cannot claim the queue prefix in Redis (REDIS_URL): ${(e as Error).message.split('\n')[0]}`);
+  }
   let workers: WorkerHandle | null = null;
   const app = mode === 'worker' ? null : await buildApp(deps, { loggerInstance: log });
 

@@ -1,4 +1,4 @@
-import { integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { boolean, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -29,3 +29,10 @@ export const deadJobs = pgTable(
   },
   (t) => [primaryKey({ columns: [t.queue, t.jobId] })],
 );
+
+/** This database's identity (one row), drawn at migration; the queue prefix claim names it. */
+export const platformIdentity = pgTable('platform_identity', {
+  singleton: boolean('singleton').primaryKey().default(true),
+  instanceId: uuid('instance_id').notNull().defaultRandom(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
