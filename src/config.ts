@@ -1,12 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseClusterUrl } from './lib/redis.js';
 
 /** Typed, frozen configuration read once from the environment. */
 export interface Config {
   readonly nodeEnv: 'development' | 'production' | 'test';
   readonly databaseUrl: string;
   readonly redisUrl: string;
+  /** Seed nodes when REDIS_URL is `redis+cluster://host:port,host:port` (ioredis Cluster); null for one server. */
+  readonly redisCluster: { host: string; port: number }[] | null;
   readonly host: string;
   readonly port: number;
   readonly logLevel: string;
@@ -110,17 +113,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
 
   const port = int(env, 'PORT', 3000, 0, 65535);
+  let redisCluster: Config['redisCluster'] = null;
+  try {
+    redisCluster = parseClusterUrl(env.REDIS_URL ?? '');
+  } catch (e) {
+    throw new ConfigError(`REDIS_URL (cluster form redis+cluster://host:port,host:port): ${(e as Error).message}`);
+  }
+  const queuePrefix = env.QUEUE_PREFIX || '{wageguard}';
+  // On a cluster every key of a queue (and BullMQ's multi-key scripts) must hash to one slot.
+  if (redisCluster && !/\{[^{}]+\}/.test(queuePrefix)) {
+    throw new ConfigError(`QUEUE_PREFIX "${queuePrefix}" needs a hash tag such as {wageguard} when REDIS_URL is a Redis Cluster`);
+  }
   const host = env.HOST || '0.0.0.0';
   return Object.freeze({
     nodeEnv,
     databaseUrl: url(env, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/wageguard', ['postgres:', 'postgresql:']),
-    redisUrl: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    redisUrl: redisCluster ? env.REDIS_URL! : url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    redisCluster,
     host,
     port,
     logLevel: env.LOG_LEVEL || 'info',
     adminApiKey,
     dataEncryptionKey,
-    queuePrefix: env.QUEUE_PREFIX || '{wageguard}',
+    queuePrefix,
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 10 * 1024 * 1024, 1024, 512 * 1024 * 1024),
     pgPoolMax: int(env, 'PG_POOL_MAX', 20, 1, 1000),
     pgConnectTimeoutMs: int(env, 'PG_CONNECT_TIMEOUT_MS', 5_000, 100, 600_000),

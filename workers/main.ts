@@ -7,6 +7,7 @@ import { runReconcileResume } from './reconcile-resume.js';
 import { buildRegistry } from './registry.js';
 import { runRelay } from './relay.js';
 import { startScheduler } from './scheduler.js';
+import { duplicateRedis } from '../src/lib/redis.js';
 
 export interface WorkerHandle {
   stop(timeoutMs?: number): Promise<void>;
@@ -21,7 +22,7 @@ export function startWorkers(deps: Deps, log: { error(o: unknown, m?: string): v
   const registry = buildRegistry();
   const workers = QUEUE_NAMES.map((q) => {
     const w = new Worker(q, (job) => registry.get(q)!(job, deps), {
-      connection: deps.redis.duplicate({ maxRetriesPerRequest: null }),
+      connection: duplicateRedis(deps.redis),
       prefix: deps.config.queuePrefix,
       concurrency: opts.concurrency ?? (q === 'events' || q === 'alert-delivery' ? 8 : 2),
       lockDuration: deps.config.jobLockMs,

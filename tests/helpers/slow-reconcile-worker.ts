@@ -8,12 +8,13 @@ import { Worker } from 'bullmq';
 import { loadConfig } from '../../src/config.js';
 import { createDeps } from '../../src/runtime.js';
 import { createReconcileProcessor } from '../../workers/reconcile.js';
+import { duplicateRedis } from '../../src/lib/redis.js';
 
 const config = loadConfig({ ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent' });
 const deps = createDeps(config, { poolMax: 3, name: 'slow-reconcile-worker' });
 const hold = createReconcileProcessor({ afterChunk: () => new Promise((r) => setTimeout(r, 120_000)) });
 const w = new Worker('reconcile', (job) => hold(job, deps), {
-  connection: deps.redis.duplicate({ maxRetriesPerRequest: null }),
+  connection: duplicateRedis(deps.redis),
   prefix: config.queuePrefix,
   lockDuration: config.jobLockMs,
   stalledInterval: config.stalledIntervalMs,

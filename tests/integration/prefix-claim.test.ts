@@ -26,7 +26,11 @@ function startPlatform(databaseUrl: string, prefix: string): Promise<{ code: num
     c.stdout!.on('data', (d) => (out += String(d)));
     c.stderr!.on('data', (d) => (out += String(d)));
     // Started (banner printed): it holds the prefix; stop it.
-    const t = setInterval(() => { if (/API\s+http/.test(out)) c.kill('SIGTERM'); }, 100);
+    const t = setInterval(() => {
+      if (!/API\s+http/.test(out)) return;
+      clearInterval(t);
+      c.kill('SIGTERM');
+    }, 100);
     c.once('exit', (code) => { clearInterval(t); resolve({ code, out }); });
   });
 }
@@ -49,7 +53,7 @@ describe('queue prefix claim', () => {
     // The owner's own platform starts on the same prefix (and stops cleanly).
     const owner = await startPlatform(a.config.databaseUrl, a.config.queuePrefix);
     expect(owner.out).toMatch(/API\s+http/);
-    expect(owner.code).toBe(0);
+    expect(owner.code, owner.out).toBe(0);
 
     // Another prefix on the same Redis is free for the second database.
     const free = await startPlatform(b.config.databaseUrl, `${a.config.queuePrefix.slice(0, -1)}_b}`);
