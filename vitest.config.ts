@@ -2,6 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 const CLUSTER_TESTS = [
   'tests/integration/relay.test.ts',
+  'tests/integration/relay-sharded.test.ts',
   'tests/integration/alerts-stream.test.ts',
   'tests/integration/reconcile-resume.test.ts',
   'tests/integration/reconciliation-crash.test.ts',
