@@ -3,6 +3,7 @@ import type { Deps } from '../src/deps.js';
 import { QUEUE_NAMES } from '../src/jobs/queues.js';
 import { runBankInboxDrain } from './bank-inbox.js';
 import { runLiveness } from '../src/modules/liveness/liveness.service.js';
+import { runPartitionMaintenance } from '../src/modules/partitions/partitions.service.js';
 import { runReconcileResume } from './reconcile-resume.js';
 import { buildRegistry } from './registry.js';
 import { runRelay } from './relay.js';
@@ -39,13 +40,14 @@ export function startWorkers(deps: Deps, log: { error(o: unknown, m?: string): v
   const liveness = runLiveness(deps, abort.signal, (e) => log.error({ err: e }, 'liveness error'), {
     everyMs: deps.config.livenessEveryMs, baseMs: deps.config.livenessBackoffMs,
   });
+  const partitions = runPartitionMaintenance(deps, abort.signal, (e) => log.error({ err: e }, 'partition maintenance error'));
   const sched = opts.scheduler === false ? null : startScheduler(deps, (e) => log.error({ err: e }, 'scheduler error'));
   log.info(`workers started: ${QUEUE_NAMES.join(', ')}`);
   return {
     async stop(timeoutMs = 25_000) {
       sched?.stop();
       abort.abort();
-      const graceful = Promise.all([relay, inboxDrain, reconResume, liveness, ...workers.map((w) => w.close())]);
+      const graceful = Promise.all([relay, inboxDrain, reconResume, liveness, partitions, ...workers.map((w) => w.close())]);
       const hard = new Promise((r) => setTimeout(r, timeoutMs));
       await Promise.race([graceful, hard]);
       await Promise.all(workers.map((w) => w.close(true).catch(() => {})));
