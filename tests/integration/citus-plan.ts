@@ -19,7 +19,7 @@ export const REFERENCE_TABLES = [
 export const LOCAL_TABLES = [
   'idempotency_keys', 'console_sessions', 'job_runs', 'dead_jobs',
   // The bank inbox is keyed by the bank's webhook id; a row is routed to projects only when applied.
-  'webhook_inbox',
+  'webhook_inbox', 'webhook_inbox_keys',
   // Subscriptions are per API key (county/industry scope); deliveries follow them (partitioned by month, #22).
   'alert_subscriptions', 'alert_deliveries',
 ];

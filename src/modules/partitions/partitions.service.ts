@@ -19,11 +19,18 @@ export interface PartitionedTable {
 export const PARTITIONED_TABLES: PartitionedTable[] = [
   // The delivery log is for diagnosing subscriptions; six months covers every dispute about a push.
   { table: 'alert_deliveries', retainMonths: 6 },
+  // Raw bank webhook bodies: the facts live on in bank_records; the raw bodies are kept six months for
+  // disputes with a bank. A month still holding a row to apply is never detached (see 0068).
+  { table: 'webhook_inbox', retainMonths: 6 },
 ];
+
+/** Replay keys of the inbox outlive its bodies: a bank retrying a webhook within 13 months is recognised. */
+export const INBOX_KEY_RETENTION_MONTHS = 13;
 
 export interface MaintenanceReport {
   created: Record<string, number>;
   detached: Record<string, string[]>;
+  keysTrimmed?: number;
 }
 
 const firstOfMonth = (isoDate: string, plusMonths: number): string => {
@@ -48,6 +55,14 @@ export async function maintainPartitions(
         SELECT wg_detach_month_partitions(${t.table}, ${firstOfMonth(asOf, -t.retainMonths)}::date) AS gone`)) as unknown as { rows: { gone: string[] }[] };
       out.detached[t.table] = gone.rows[0]!.gone;
     }
+  }
+  // The key table is small and unpartitioned: trimmed in bounded batches.
+  for (;;) {
+    const r = (await deps.db.execute(sql`
+      DELETE FROM webhook_inbox_keys WHERE ctid = ANY (ARRAY(SELECT ctid FROM webhook_inbox_keys
+        WHERE received_at < ${firstOfMonth(asOf, -INBOX_KEY_RETENTION_MONTHS)}::date LIMIT 10000))`)) as unknown as { rowCount: number | null };
+    out.keysTrimmed = (out.keysTrimmed ?? 0) + (r.rowCount ?? 0);
+    if ((r.rowCount ?? 0) < 10000) break;
   }
   return out;
 }
