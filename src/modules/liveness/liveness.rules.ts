@@ -7,7 +7,8 @@
  *
  * Registration is by name so that queues added by other modules (e.g. `sms`) join with one call.
  */
-const registered = new Set<string>(['reconcile', 'events', 'credit', 'alert-delivery', 'sweep']);
+// 'sms' (branch issue-18) is listed ahead: a name without a queue in this process is skipped.
+const registered = new Set<string>(['reconcile', 'events', 'credit', 'alert-delivery', 'sweep', 'sms']);
 
 export function registerRederivableQueue(name: string): void {
   registered.add(name);
