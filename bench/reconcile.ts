@@ -16,6 +16,7 @@ import { loadConfig } from '../src/config.js';
 import { ensureDatabase, runMigrations } from '../src/db/migrate.js';
 import { createDeps } from '../src/runtime.js';
 import processReconcile from '../workers/reconcile.js';
+import { duplicateRedis } from '../src/lib/redis.js';
 
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -37,7 +38,7 @@ function configFor(url: string, prefix: string) {
 async function workerMain(url: string, prefix: string) {
   const deps = createDeps(configFor(url, prefix), { poolMax: 2, name: 'bench-recon-worker' });
   const w = new Worker('reconcile', (job) => processReconcile(job, deps), {
-    connection: deps.redis.duplicate({ maxRetriesPerRequest: null }), prefix, concurrency: 1,
+    connection: duplicateRedis(deps.redis), prefix, concurrency: 1,
   });
   w.on('completed', () => process.send?.({ maxRssKb: process.resourceUsage().maxRSS }));
   w.on('failed', (_j, e) => process.send?.({ error: String(e?.stack ?? e) }));
@@ -148,7 +149,7 @@ async function main() {
     child.on('message', (m: (typeof messages)[number]) => messages.push(m));
     await waitFor((m) => !!m.ready);
 
-    const events = new QueueEvents('reconcile', { connection: deps.redis.duplicate({ maxRetriesPerRequest: null }), prefix });
+    const events = new QueueEvents('reconcile', { connection: duplicateRedis(deps.redis), prefix });
     await events.waitUntilReady();
     t = process.hrtime.bigint();
     const job = await deps.queues.reconcile.add('reconcile', { month: MONTH, asOf: AS_OF }, { jobId: `bench__${MONTH}` });

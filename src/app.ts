@@ -14,6 +14,7 @@ import AjvCompiler from '@fastify/ajv-compiler';
 import { exactNumbersPlugin } from './plugins/exact-numbers.js';
 import { idempotencyPlugin } from './plugins/idempotency.js';
 import { metricsPlugin } from './plugins/metrics.js';
+import { livenessMetrics } from './modules/liveness/liveness.metrics.js';
 import { problemPlugin } from './plugins/problem.js';
 
 /** Paths pino must never print in clear: PII and secrets, wherever they appear in a logged object. */
@@ -91,6 +92,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}): Promise<Fas
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(metricsPlugin);
+  await app.register(livenessMetrics, { deps });
   await app.register(exactNumbersPlugin);
   await app.register(authPlugin, { deps });
   await app.register(idempotencyPlugin, { deps });

@@ -1,12 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseClusterUrl } from './lib/redis.js';
 
 /** Typed, frozen configuration read once from the environment. */
 export interface Config {
   readonly nodeEnv: 'development' | 'production' | 'test';
   readonly databaseUrl: string;
   readonly redisUrl: string;
+  /** Seed nodes when REDIS_URL is `redis+cluster://host:port,host:port` (ioredis Cluster); null for one server. */
+  readonly redisCluster: { host: string; port: number }[] | null;
   readonly host: string;
   readonly port: number;
   readonly logLevel: string;
@@ -37,6 +40,12 @@ export interface Config {
   readonly reconParallel: number;
   /** True when the admin key was generated here and should be printed once. */
   readonly generatedAdminKey: boolean;
+  /** BullMQ job lock and stall check (ms): a killed worker's job is retried after about lock + interval. */
+  readonly jobLockMs: number;
+  readonly stalledIntervalMs: number;
+  /** Liveness loop (failed-for-good jobs): pass interval and first retry backoff (doubling, capped at 1 h). */
+  readonly livenessEveryMs: number;
+  readonly livenessBackoffMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -114,11 +123,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const keys = dataKeys(env);
 
   const port = int(env, 'PORT', 3000, 0, 65535);
+  let redisCluster: Config['redisCluster'] = null;
+  try {
+    redisCluster = parseClusterUrl(env.REDIS_URL ?? '');
+  } catch (e) {
+    throw new ConfigError(`REDIS_URL (cluster form redis+cluster://host:port,host:port): ${(e as Error).message}`);
+  }
+  const queuePrefix = env.QUEUE_PREFIX || '{wageguard}';
+  // On a cluster every key of a queue (and BullMQ's multi-key scripts) must hash to one slot.
+  if (redisCluster && !/\{[^{}]+\}/.test(queuePrefix)) {
+    throw new ConfigError(`QUEUE_PREFIX "${queuePrefix}" needs a hash tag such as {wageguard} when REDIS_URL is a Redis Cluster`);
+  }
   const host = env.HOST || '0.0.0.0';
   return Object.freeze({
     nodeEnv,
     databaseUrl: url(env, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/wageguard', ['postgres:', 'postgresql:']),
-    redisUrl: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    redisUrl: redisCluster ? env.REDIS_URL! : url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    redisCluster,
     host,
     port,
     logLevel: env.LOG_LEVEL || 'info',
@@ -126,7 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataEncryptionKey,
     ...keys,
     idempotencyTtlHours: int(env, 'IDEMPOTENCY_TTL_HOURS', 48, 1, 24 * 365),
-    queuePrefix: env.QUEUE_PREFIX || '{wageguard}',
+    queuePrefix,
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 10 * 1024 * 1024, 1024, 512 * 1024 * 1024),
     pgPoolMax: int(env, 'PG_POOL_MAX', 20, 1, 1000),
     pgConnectTimeoutMs: int(env, 'PG_CONNECT_TIMEOUT_MS', 5_000, 100, 600_000),
@@ -136,6 +157,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bankWebhookApply: oneOf(env, 'BANK_WEBHOOK_APPLY', nodeEnv === 'test' ? 'inline' : 'async', ['inline', 'async'] as const),
     reconParallel: int(env, 'RECON_PARALLEL', 2, 1, 16),
     generatedAdminKey,
+    jobLockMs: int(env, 'JOB_LOCK_MS', 30_000, 500, 3_600_000),
+    stalledIntervalMs: int(env, 'STALLED_INTERVAL_MS', 30_000, 200, 3_600_000),
+    livenessEveryMs: int(env, 'LIVENESS_EVERY_MS', 10_000, 100, 3_600_000),
+    livenessBackoffMs: int(env, 'LIVENESS_BACKOFF_MS', 60_000, 0, 3_600_000),
   });
 }
 

@@ -4,6 +4,7 @@ import { buildApp, REDACT_PATHS } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { ensureDatabase, runMigrations } from './db/migrate.js';
 import { backfillPhoneIndexes } from './modules/roster/cards.backfill.js';
+import { claimQueuePrefix, PrefixClaimError } from './jobs/prefix-claim.js';
 import { createDeps } from './runtime.js';
 import { startWorkers, type WorkerHandle } from '../workers/main.js';
 
@@ -33,6 +34,13 @@ async function start() {
     fail(`cannot prepare the database from DATABASE_URL (${err.code ?? ''} ${err.message.split('\n')[0]})`);
   }
   const deps = createDeps(config, { name: `wageguard-${mode}` });
+  try {
+    await claimQueuePrefix(deps);
+  } catch (e) {
+    await deps.close().catch(() => {});
+    if (e instanceof PrefixClaimError) fail(e.message);
+    fail(`cannot claim the queue prefix in Redis (REDIS_URL): ${(e as Error).message.split('\n')[0]}`);
+  }
   // Card custody (migration 0029): phone blind indexes need the key; a no-op once filled.
   await backfillPhoneIndexes(deps.db, deps.pii).catch((e: unknown) => log.error({ err: e }, 'phone index backfill failed (retried on next start)'));
   let workers: WorkerHandle | null = null;

@@ -1,16 +1,14 @@
-import { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import { createDatabase } from './db/client.js';
 import type { Deps } from './deps.js';
 import { closeQueues, createQueues } from './jobs/queues.js';
 import { PiiCipher } from './lib/crypto.js';
+import { createRedis } from './lib/redis.js';
 
 /** Build the process-wide dependencies from config; `close` releases them in reverse order. */
 export function createDeps(config: Config, opts: { poolMax?: number; name?: string } = {}): Deps & { close(): Promise<void> } {
   const database = createDatabase(config.databaseUrl, { max: opts.poolMax ?? config.pgPoolMax, applicationName: opts.name, connectTimeoutMs: config.pgConnectTimeoutMs });
-  // maxRetriesPerRequest: null is what BullMQ needs; readiness uses its own short timeout.
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
-  redis.on('error', () => {}); // reconnects by itself; /readyz reports the outage
+  const redis = createRedis({ url: config.redisUrl, cluster: config.redisCluster });
   const queues = createQueues(redis, config.queuePrefix);
   return {
     config,

@@ -1,5 +1,6 @@
 import type { Job } from 'bullmq';
 import type { Deps } from '../src/deps.js';
+import { sleep } from '../src/lib/sleep.js';
 import { drainBankInbox, processBankInbox, type DrainResult } from '../src/modules/disbursement/bank-inbox.service.js';
 
 /**
@@ -33,9 +34,6 @@ export async function runBankInboxDrain(deps: Deps, signal: AbortSignal, log: (e
     } catch (e) {
       log(e); // Postgres away: the rows stay pending
     }
-    await new Promise<void>((r) => {
-      const t = setTimeout(r, everyMs);
-      signal.addEventListener('abort', () => { clearTimeout(t); r(); }, { once: true });
-    });
+    await sleep(everyMs, signal);
   }
 }

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Deps } from '../src/deps.js';
 import { jobId } from '../src/jobs/queues.js';
+import { sleep } from '../src/lib/sleep.js';
 
 /**
  * Redis holds only re-derivable work. A `reconcile` job is added after the bank's facts commit; if Redis
@@ -39,9 +40,6 @@ export async function markBatchReconciled(deps: Pick<Deps, 'db'>, batchId: strin
 export async function runReconcileResume(deps: Pick<Deps, 'db' | 'queues'>, signal: AbortSignal, log: (e: unknown) => void, everyMs = 10_000): Promise<void> {
   while (!signal.aborted) {
     await resumeReconciliation(deps).catch(log);
-    await new Promise<void>((res) => {
-      const t = setTimeout(res, everyMs);
-      signal.addEventListener('abort', () => { clearTimeout(t); res(); }, { once: true });
-    });
+    await sleep(everyMs, signal);
   }
 }

@@ -10,6 +10,17 @@ const RELAY_LOCK = 7_262_840_003;
 type Row = { seq: string; id: string; type: string; project_id: string | null; company_id: string | null; county_code: string | null; payload: Record<string, unknown>; created_at: Date; hooked_at: Date | null };
 
 /**
+ * National scale (docs/scaling.md): N relays, each owning the projects whose hash falls in its range
+ * (`hash(project_id) mod count = index`; events without a project belong to shard 0). Per project the
+ * outbox order is kept (one relay owns a project, and takes its events in seq order); across projects
+ * there is no global order. Not used in production yet: the alerts hook relies on one relay for the
+ * commit order of `alerts.seq`, which a sharded relay would replace by per-shard feeds.
+ */
+export interface RelayShard { index: number; count: number }
+export const shardPredicate = (s: RelayShard) =>
+  sql`(CASE WHEN project_id IS NULL THEN 0 ELSE (hashtext(project_id::text)::bigint & 2147483647) % ${s.count} END) = ${s.index}`;
+
+/**
  * Move one batch of unrelayed outbox events onto the `events` queue, in three steps:
  *  1. one transaction runs the relay hooks (e.g. alerts) for events not yet hooked and marks them hooked;
  *  2. after that commit, the events go to BullMQ with job id = event id — so a consumer never sees an
@@ -21,17 +32,19 @@ type Row = { seq: string; id: string; type: string; project_id: string | null; c
  */
 export async function relayOnce(
   deps: Pick<Deps, 'db' | 'queues' | 'pool'>,
-  opts: { batch?: number; hooks?: RelayHook[]; crashAfterEnqueue?: boolean } = {},
+  opts: { batch?: number; hooks?: RelayHook[]; crashAfterEnqueue?: boolean; shard?: RelayShard } = {},
 ): Promise<number> {
   const lockClient = await deps.pool.connect();
   let locked = false;
+  const lock = opts.shard ? RELAY_LOCK + 1 + opts.shard.index : RELAY_LOCK;
   try {
-    locked = (await lockClient.query('SELECT pg_try_advisory_lock($1) AS ok', [RELAY_LOCK])).rows[0]?.ok === true;
+    locked = (await lockClient.query('SELECT pg_try_advisory_lock($1) AS ok', [lock])).rows[0]?.ok === true;
     if (!locked) return 0;
     const events = await deps.db.transaction(async (tx) => {
       const r = (await tx.execute(sql`
         SELECT seq, id, type, project_id, company_id, county_code, payload, created_at, hooked_at
-        FROM outbox WHERE relayed_at IS NULL ORDER BY seq LIMIT ${opts.batch ?? 500}`)) as unknown as { rows: Row[] };
+        FROM outbox WHERE relayed_at IS NULL ${opts.shard ? sql`AND ${shardPredicate(opts.shard)}` : sql``}
+        ORDER BY seq LIMIT ${opts.batch ?? 500}`)) as unknown as { rows: Row[] };
       const all: (RelayedEvent & { hooked: boolean })[] = r.rows.map((x) => ({
         seq: Number(x.seq), id: x.id, type: x.type, projectId: x.project_id, companyId: x.company_id,
         countyCode: x.county_code, payload: x.payload, createdAt: new Date(x.created_at).toISOString(), hooked: x.hooked_at !== null,
@@ -49,7 +62,7 @@ export async function relayOnce(
     await deps.db.execute(sql`UPDATE outbox SET relayed_at = now() WHERE seq = ANY(${`{${events.map((e) => e.seq).join(',')}}`}::bigint[])`);
     return events.length;
   } finally {
-    if (locked) await lockClient.query('SELECT pg_advisory_unlock($1)', [RELAY_LOCK]).catch(() => {});
+    if (locked) await lockClient.query('SELECT pg_advisory_unlock($1)', [lock]).catch(() => {});
     lockClient.release();
   }
 }

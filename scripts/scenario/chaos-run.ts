@@ -39,13 +39,15 @@ async function quiesce(p: Platform, log: (m: string) => void, timeoutMs = 120_00
   while (Date.now() < deadline && stable < 4) {
     // recon: batches with bank records newer than their last reconciliation (the worker's resume loop
     // re-enqueues them when Redis lost the job) — quiet only when none is left.
-    const [r] = await query<{ unrelayed: number; alerts: number; lines: number; recon: number }>(p.databaseUrl, `SELECT
+    // dead: jobs failed for good not yet completed by the liveness loop's retry (workers/main.ts).
+    const [r] = await query<{ unrelayed: number; alerts: number; lines: number; recon: number; dead: number }>(p.databaseUrl, `SELECT
+      (SELECT count(*)::int FROM dead_jobs WHERE status <> 'resolved') AS dead,
       (SELECT count(*)::int FROM outbox WHERE relayed_at IS NULL) AS unrelayed, (SELECT count(*)::int FROM alerts) AS alerts,
       (SELECT count(*)::int FROM payroll_lines WHERE status = 'pending') AS lines,
       (SELECT count(DISTINCT i.batch_id)::int FROM bank_records br JOIN instructions i ON i.end_to_end_id = br.end_to_end_id
          JOIN batches b ON b.id = i.batch_id WHERE br.received_at > COALESCE(b.recon_done_at, '-infinity'::timestamptz)) AS recon`);
     const now = JSON.stringify(r);
-    stable = r!.unrelayed === 0 && r!.recon === 0 && now === last ? stable + 1 : 0;
+    stable = r!.unrelayed === 0 && r!.recon === 0 && r!.dead === 0 && now === last ? stable + 1 : 0;
     last = now;
     await new Promise((res) => setTimeout(res, 500));
   }

@@ -49,7 +49,10 @@ export async function startPlatform(o: { name?: string; env?: Record<string, str
   const env = {
     ...process.env, NODE_ENV: 'test', DATABASE_URL: db.url, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', PORT: String(port), HOST: '127.0.0.1',
     ADMIN_API_KEY: adminKey, DATA_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'), QUEUE_PREFIX: queuePrefix, LOG_LEVEL: 'warn',
-    RATE_LIMIT_PER_MINUTE: '10000000', ALLOW_PRIVATE_WEBHOOK_TARGETS: 'true', ...o.env,
+    RATE_LIMIT_PER_MINUTE: '10000000', ALLOW_PRIVATE_WEBHOOK_TARGETS: 'true',
+    // A killed job is retried after lock + stall check; a job failed for good after a short backoff
+    // (production: 30 s and 60 s doubling), so a run with many kills quiesces within its patience.
+    JOB_LOCK_MS: '10000', STALLED_INTERVAL_MS: '5000', LIVENESS_EVERY_MS: '1000', LIVENESS_BACKOFF_MS: '2000', ...o.env,
   };
   const baseUrl = `http://127.0.0.1:${port}`;
   let api: ChildProcess | null = null;

@@ -8,7 +8,7 @@
  */
 import { runBankSimOnce } from '../../src/modules/disbursement/sim/bank-sim.js';
 import { Client } from './client.js';
-import { rng } from './rng.js';
+import { rng, seedOf } from './rng.js';
 import { summarize, type Summary } from './summary.js';
 import { allocate, buildWorld, deposit, type Project, type ScenarioSize, type World } from './world.js';
 
@@ -56,7 +56,12 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     const banks = project ? [project.bank] : world.banks;
     for (const b of banks) {
       await runBankSimOnce(api.http(), {
-        bankKey: b.key, bankCode: b.code, secret: b.secret, settleRate: settleRate(project), valueDate, random: r,
+        bankKey: b.key, bankCode: b.code, secret: b.secret, settleRate: settleRate(project), valueDate,
+        // The bank decides each line from the seed and the line's identity (the worker's card, the amount,
+        // the value date), never from the shared stream `r`: how many lines it happens to see in a round
+        // depends on timing (kills, reconciliation lag), and drawing them from `r` shifted every later
+        // draw — next month's days and net amounts, and which lines are rejected.
+        randomFor: (l, vd) => rng(seedOf(`${o.seed}|${l.cardNumber}|${l.amountFen}|${vd}`)),
         reasonCodes: ['AC04', 'AC06', 'BE01'], chunk: 500,
       });
     }

@@ -6,6 +6,7 @@
 import pino from 'pino';
 import { buildApp, REDACT_PATHS } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import { claimQueuePrefix } from '../../src/jobs/prefix-claim.js';
 import { createDeps } from '../../src/runtime.js';
 import { startWorkers, type WorkerHandle } from '../../workers/main.js';
 
@@ -13,6 +14,7 @@ const mode = process.argv[2] === 'worker' ? 'worker' : 'api';
 const config = loadConfig();
 const log = pino({ level: config.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' } });
 const deps = createDeps(config, { name: `wageguard-${mode}` });
+await claimQueuePrefix(deps);
 let workers: WorkerHandle | null = null;
 const app = mode === 'api' ? await buildApp(deps, { logger: { level: config.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' } } }) : null;
 const stop = async () => {

@@ -30,13 +30,13 @@ export async function ensureDatabase(url: string): Promise<void> {
 }
 
 /** Apply pending migrations under a session advisory lock so concurrent starters do not race. */
-export async function runMigrations(url: string): Promise<void> {
+export async function runMigrations(url: string, migrationsFolder = MIGRATIONS_DIR): Promise<void> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
   await client.connect();
   try {
     await client.query('SET client_min_messages = warning');
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
-    await migrate(drizzle(client), { migrationsFolder: MIGRATIONS_DIR });
+    await migrate(drizzle(client), { migrationsFolder });
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
     await client.end();

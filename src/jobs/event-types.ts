@@ -57,5 +57,7 @@ export const EVENTS = {
   // An observer (the sweep, the dispatched-cap check) looked at some state-raising event types as of a
   // date: payload { asOf, eventTypes, projectId? }. States of those types it did not raise have ended.
   statesObserved: 'alerts.states_observed',
+  // platform operations
+  jobFailedForGood: 'platform.job_failed_for_good', // payload: { queue, jobId, name, reason, failures, retryAt } (admins only)
 } as const;
 export type EventType = (typeof EVENTS)[keyof typeof EVENTS];

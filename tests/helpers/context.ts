@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { buildApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Deps } from '../../src/deps.js';
+import { deleteByPrefix } from '../../src/lib/redis.js';
 import { createDeps } from '../../src/runtime.js';
 import { createTestDatabase } from './db.js';
 
@@ -51,8 +52,7 @@ export async function createTestContext(env: Record<string, string> = {}, before
     async close() {
       await app.close();
       // Drop this file's queue keys so Redis does not fill up across runs.
-      const keys = await deps.redis.keys(`${config.queuePrefix}:*`).catch(() => [] as string[]);
-      if (keys.length) await deps.redis.del(...keys).catch(() => {});
+      await deleteByPrefix(deps.redis, config.queuePrefix).catch(() => 0);
       await deps.close();
       await db.drop().catch(() => {});
     },

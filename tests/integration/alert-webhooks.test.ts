@@ -10,6 +10,7 @@ import { buildRegistry } from '../../workers/registry.js';
 import { EVENTS } from '../../src/jobs/event-types.js';
 import { emit } from '../../src/modules/alerts/outbox.service.js';
 import { emitAlerts, rawProject, relayAll } from './alert-fixtures.js';
+import { duplicateRedis } from '../../src/lib/redis.js';
 
 /** A receiver whose answer per request is programmable; records every request with its arrival time. */
 interface Hit { headers: IncomingHttpHeaders; body: string; at: number; path: string }
@@ -41,7 +42,7 @@ beforeAll(async () => {
   await setPolicy(ctx.deps.db, 'default', 'alerts', { retryScheduleMs: RETRY, pauseAfterConsecutiveFailures: 100 });
   const reg = buildRegistry();
   workers = (['events', 'alert-delivery'] as const).map((q) => new Worker(q, (job) => reg.get(q)!(job, ctx.deps), {
-    connection: ctx.deps.redis.duplicate({ maxRetriesPerRequest: null }), prefix: ctx.config.queuePrefix, concurrency: 4,
+    connection: duplicateRedis(ctx.deps.redis), prefix: ctx.config.queuePrefix, concurrency: 4,
   }));
   p = await rawProject(ctx, '220702');
   insp = await mintKey(ctx, 'inspector', { countyCodes: ['220702', '220722'] });

@@ -3,6 +3,7 @@ import { QueueEvents, Worker, type Job } from 'bullmq';
 import { newId, compactId } from '../../src/lib/ids.js';
 import type { TestContext } from '../helpers/context.js';
 import type { Deps } from '../../src/deps.js';
+import { duplicateRedis } from '../../src/lib/redis.js';
 
 /** Raw-SQL fixtures for reconciliation: nothing here depends on other modules' routes. */
 export interface Scenario {
@@ -105,14 +106,14 @@ export async function bankRecord(ctx: TestContext, bankId: string, r: Rec): Prom
 /** A real BullMQ worker on the test context's prefix running the given processor. */
 export function startWorker(ctx: TestContext, proc: (job: Job, deps: Deps) => Promise<unknown>): Worker {
   return new Worker('reconcile', (job) => proc(job, ctx.deps), {
-    connection: ctx.deps.redis.duplicate({ maxRetriesPerRequest: null }),
+    connection: duplicateRedis(ctx.deps.redis),
     prefix: ctx.config.queuePrefix,
     concurrency: 1,
   });
 }
 
 export function queueEvents(ctx: TestContext): QueueEvents {
-  return new QueueEvents('reconcile', { connection: ctx.deps.redis.duplicate({ maxRetriesPerRequest: null }), prefix: ctx.config.queuePrefix });
+  return new QueueEvents('reconcile', { connection: duplicateRedis(ctx.deps.redis), prefix: ctx.config.queuePrefix });
 }
 
 export async function lineState(ctx: TestContext, ids: Record<string, string>) {

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { TEST_DEK } from '../helpers/context.js';
 import { createTestDatabase } from '../helpers/db.js';
 
@@ -8,12 +10,14 @@ import { createTestDatabase } from '../helpers/db.js';
 let child: ChildProcess;
 let out = '';
 let drop: () => Promise<void>;
+// Its own prefix: a prefix belongs to the database that claimed it first (src/jobs/prefix-claim.ts).
+const PREFIX = `{wgt_startup_${randomBytes(4).toString('hex')}}`;
 
 beforeAll(async () => {
   const db = await createTestDatabase();
   drop = db.drop;
   child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'all'], {
-    env: { ...process.env, NODE_ENV: 'development', PORT: '0', HOST: '127.0.0.1', DATABASE_URL: db.url, ADMIN_API_KEY: 'k'.repeat(32), DATA_ENCRYPTION_KEY: TEST_DEK, LOG_LEVEL: 'warn', QUEUE_PREFIX: '{wgt_startup}' },
+    env: { ...process.env, NODE_ENV: 'development', PORT: '0', HOST: '127.0.0.1', DATABASE_URL: db.url, ADMIN_API_KEY: 'k'.repeat(32), DATA_ENCRYPTION_KEY: TEST_DEK, LOG_LEVEL: 'warn', QUEUE_PREFIX: PREFIX },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d) => (out += String(d)));
@@ -24,6 +28,10 @@ beforeAll(async () => {
 afterAll(async () => {
   if (child.exitCode === null) child.kill('SIGKILL');
   await drop();
+  const r = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  const keys = await r.keys(`${PREFIX}:*`);
+  if (keys.length) await r.del(...keys);
+  r.disconnect();
 });
 
 describe('npm start', () => {

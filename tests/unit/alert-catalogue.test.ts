@@ -60,6 +60,7 @@ const CASES: [string, Record<string, unknown>, string | null, string | null][] =
   [EVENTS.blacklistListed, {}, 'blacklist_listed', 'red'],
   [EVENTS.blacklistRemoved, {}, 'blacklist_removed', 'yellow'],
   [EVENTS.subscriptionPaused, { subscriptionId: 'x', failures: 5 }, 'subscription_paused', 'orange'],
+  [EVENTS.jobFailedForGood, { queue: 'reconcile', jobId: 'j', failures: 1 }, 'job_failed_for_good', 'orange'],
   ['something.unknown', {}, null, null],
 ];
 

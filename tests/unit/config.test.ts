@@ -23,6 +23,10 @@ describe('config', () => {
     [{ DATABASE_URL: 'mysql://x/y' }, /DATABASE_URL must use postgres/],
     [{ DATABASE_URL: 'not a url' }, /DATABASE_URL is not a valid URL/],
     [{ REDIS_URL: 'http://x' }, /REDIS_URL must use redis/],
+    [{ REDIS_URL: 'redis+cluster://a:1,b' }, /cluster node "b" is not host:port/],
+    [{ REDIS_URL: 'redis+cluster:a:1' }, /expected redis\+cluster:\/\/host:port/],
+    [{ REDIS_URL: 'redis+cluster://a:1,b:2', QUEUE_PREFIX: 'wageguard' }, /QUEUE_PREFIX "wageguard" needs a hash tag/],
+    [{ REDIS_URL: 'redis+cluster://a:1,b:2', QUEUE_PREFIX: '{}x' }, /needs a hash tag/],
     [{ DATA_ENCRYPTION_KEY: Buffer.alloc(16).toString('base64') }, /DATA_ENCRYPTION_KEY must be 32 bytes/],
     [{ ADMIN_API_KEY: 'short' }, /ADMIN_API_KEY must be at least 16/],
     [{ NODE_ENV: 'staging' }, /NODE_ENV must be/],
@@ -33,6 +37,12 @@ describe('config', () => {
   ])('rejects %o', (over, msg) => {
     expect(() => loadConfig({ ...base, ...over })).toThrow(ConfigError);
     expect(() => loadConfig({ ...base, ...over })).toThrow(msg);
+  });
+  it('reads the Redis Cluster form of REDIS_URL', () => {
+    const c = loadConfig({ ...base, REDIS_URL: 'redis+cluster://10.0.0.1:7001,10.0.0.2:7002' });
+    expect(c.redisCluster).toEqual([{ host: '10.0.0.1', port: 7001 }, { host: '10.0.0.2', port: 7002 }]);
+    expect(c.queuePrefix).toBe('{wageguard}');
+    expect(loadConfig({ ...base }).redisCluster).toBeNull();
   });
   it('generates development secrets once into the data folder', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wg-cfg-'));

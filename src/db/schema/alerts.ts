@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, date, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -73,11 +73,15 @@ export const alertSubscriptions = pgTable(
   (t) => [index('alert_subscriptions_owner_idx').on(t.ownerKeyId), index('alert_subscriptions_active_idx').on(t.status)],
 );
 
-/** One row per delivery attempt (the delivery log). status: delivered | failed | disabled | skipped | gave_up. */
+/**
+ * One row per delivery attempt (the delivery log). status: delivered | failed | disabled | skipped | gave_up.
+ * Range-partitioned by month on attempted_at (migration 0067; partitions made ahead and detached after
+ * their retention by src/modules/partitions), hence the key (seq, attempted_at).
+ */
 export const alertDeliveries = pgTable(
   'alert_deliveries',
   {
-    seq: bigserial('seq', { mode: 'number' }).primaryKey(),
+    seq: bigserial('seq', { mode: 'number' }).notNull(),
     subscriptionId: uuid('subscription_id').notNull(),
     alertId: uuid('alert_id').notNull(),
     jobId: text('job_id').notNull(),
@@ -89,7 +93,10 @@ export const alertDeliveries = pgTable(
     nextAttemptAt: ts('next_attempt_at'),
     attemptedAt: ts('attempted_at').notNull().defaultNow(),
   },
-  (t) => [index('alert_deliveries_sub_idx').on(t.subscriptionId, t.seq), index('alert_deliveries_job_idx').on(t.jobId)],
+  (t) => [
+    primaryKey({ name: 'alert_deliveries_pkey', columns: [t.seq, t.attemptedAt] }),
+    index('alert_deliveries_sub_idx').on(t.subscriptionId, t.seq), index('alert_deliveries_job_idx').on(t.jobId),
+  ],
 );
 
 /** Open (and last resolved) alert states, one row per subject; see alert-states.rules.ts. */

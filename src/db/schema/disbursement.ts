@@ -70,7 +70,10 @@ export const instructions = pgTable(
   ],
 );
 
-/** Webhook inbox: the row commits before we answer 2xx; the PK dedupes replays of `webhook-id`. */
+/**
+ * Webhook inbox: the row commits before we answer 2xx. Month-partitioned on received_at (migration 0068),
+ * so replays of `webhook-id` are deduped by `webhook_inbox_keys`, written in the same statement.
+ */
 export const webhookInbox = pgTable(
   'webhook_inbox',
   {
@@ -87,10 +90,21 @@ export const webhookInbox = pgTable(
     attempts: integer('attempts').notNull().default(0),
   },
   (t) => [
-    primaryKey({ columns: [t.bankId, t.webhookId] }),
+    primaryKey({ name: 'webhook_inbox_bank_id_webhook_id_pk', columns: [t.bankId, t.webhookId, t.receivedAt] }),
     // The drain's work list: only rows still to apply, so the index stays tiny.
     index('webhook_inbox_pending_idx').on(t.receivedAt).where(sql`processed_at IS NULL AND body IS NOT NULL`),
   ],
+);
+
+/** Replay dedupe of the partitioned inbox: one row per (bank, webhook-id), kept 13 months (src/modules/partitions). */
+export const webhookInboxKeys = pgTable(
+  'webhook_inbox_keys',
+  {
+    bankId: uuid('bank_id').notNull(),
+    webhookId: text('webhook_id').notNull(),
+    receivedAt: ts('received_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ name: 'webhook_inbox_keys_pk', columns: [t.bankId, t.webhookId] }), index('webhook_inbox_keys_received_idx').on(t.receivedAt)],
 );
 
 /**

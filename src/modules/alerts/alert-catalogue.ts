@@ -130,6 +130,8 @@ export const ALERT_TYPES: Record<string, AlertType> = Object.fromEntries(
     t('blacklist_removed', 'yellow', '企业「{company}」已移出失信名单', 'Company "{company}": removed from the blacklist', 'credit'),
     // alert delivery
     t('subscription_paused', 'orange', '告警推送订阅 {subscriptionId} 连续失败 {failures} 次，已暂停', 'Alert subscription {subscriptionId} paused after {failures} consecutive failures', 'subscription'),
+    // platform operations (no county or industry: admins only)
+    t('job_failed_for_good', 'orange', '后台任务 {queue}/{jobId} 已彻底失败（第 {failures} 次：{reason}），将于 {retryAt} 自动重试', 'Background job {queue}/{jobId} failed for good (time {failures}: {reason}); retried automatically at {retryAt}', 'none'),
   ].map((x) => [x.type, x]),
 );
 // One `…_resolved` type per state type (its severity is the state's last one) and the county digest.
@@ -222,6 +224,7 @@ const DIRECT: Record<string, string> = {
   [EVENTS.blacklistListed]: 'blacklist_listed',
   [EVENTS.blacklistRemoved]: 'blacklist_removed',
   [EVENTS.subscriptionPaused]: 'subscription_paused',
+  [EVENTS.jobFailedForGood]: 'job_failed_for_good',
 };
 
 /** Events deliberately silent (facts of normal operation); listed so the docs and tests can show them. */

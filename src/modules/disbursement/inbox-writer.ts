@@ -39,8 +39,15 @@ function insertSql(n: number): string {
     const o = i * 5;
     values.push(`($${o + 1}::uuid, $${o + 2}, $${o + 3}, $${o + 4}, $${o + 5}::text, clock_timestamp())`);
   }
-  return `INSERT INTO webhook_inbox (bank_id, webhook_id, type, body_hash, body, received_at) VALUES ${values.join(', ')}
-    ON CONFLICT DO NOTHING RETURNING bank_id, webhook_id`;
+  // The inbox is month-partitioned (migration 0068), so (bank, webhook-id) is deduped in the unpartitioned
+  // key table; only rows whose key is new store a body. Same statement, same commit: a replay waits on the
+  // first one's key row and then finds it, exactly as it did on the inbox's own primary key.
+  return `WITH v (bank_id, webhook_id, type, body_hash, body, received_at) AS (VALUES ${values.join(', ')}),
+    k AS (INSERT INTO webhook_inbox_keys (bank_id, webhook_id, received_at) SELECT bank_id, webhook_id, received_at FROM v
+      ON CONFLICT DO NOTHING RETURNING bank_id, webhook_id)
+    INSERT INTO webhook_inbox (bank_id, webhook_id, type, body_hash, body, received_at)
+    SELECT v.bank_id, v.webhook_id, v.type, v.body_hash, v.body, v.received_at FROM v JOIN k USING (bank_id, webhook_id)
+    RETURNING bank_id, webhook_id`;
 }
 
 /** Stores `rows` (distinct keys) in one statement; returns the keys that were new. */

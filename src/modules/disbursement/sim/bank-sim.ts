@@ -31,6 +31,12 @@ export interface BankSimOptions {
   /** Results per webhook (1–1000). */
   chunk?: number;
   random?: () => number;
+  /**
+   * Per-line randomness from the line itself (e.g. a PRNG seeded by the line's card, amount and value date)
+   * instead of the shared `random` stream: a line's fate then does not depend on which other batches the
+   * bank happened to see first. A scenario compared with its own re-run (chaos) needs this.
+   */
+  randomFor?: (line: BatchLine, valueDate: string) => () => number;
   now?: () => Date;
   log?: (msg: string) => void;
 }
@@ -54,7 +60,7 @@ export function httpTransport(baseUrl: string): Http {
   };
 }
 
-interface BatchLine { endToEndId: string; cardNumber: string; amountFen: number }
+export interface BatchLine { endToEndId: string; cardNumber: string; amountFen: number }
 
 export async function runBankSimOnce(http: Http, o: BankSimOptions): Promise<BankSimReport> {
   const rnd = o.random ?? Math.random;
@@ -70,7 +76,7 @@ export async function runBankSimOnce(http: Http, o: BankSimOptions): Promise<Ban
   const send = async (event: unknown) => {
     const body = JSON.stringify(event);
     const id = `msg_${randomUUID()}`;
-    const times = rnd() < (o.duplicateRate ?? 0) ? 2 : 1;
+    const times = (o.duplicateRate ?? 0) > 0 && rnd() < o.duplicateRate! ? 2 : 1;
     for (let k = 0; k < times; k++) {
       const ts = Math.floor(now().getTime() / 1000);
       const res = await http({ method: 'POST', path: `/v1/webhooks/bank/${encodeURIComponent(o.bankCode)}`, body, headers: {
@@ -103,10 +109,11 @@ export async function runBankSimOnce(http: Http, o: BankSimOptions): Promise<Ban
     await http({ method: 'POST', path: `/v1/bank/batches/${b.id}/acknowledge`, headers: auth });
     rep.batches++;
     const results = lines.map((l) => {
+      const lr = o.randomFor ? o.randomFor(l, valueDate) : rnd;
       const gone = closed.has(l.cardNumber);
-      const ok = !gone && rnd() < settleRate;
+      const ok = !gone && lr() < settleRate;
       if (ok) rep.settled++; else rep.rejected++;
-      return { endToEndId: l.endToEndId, status: ok ? 'ACSC' : 'RJCT', ...(ok ? {} : { reasonCode: gone ? 'AC04' : reasons[Math.floor(rnd() * reasons.length)]! }), amountFen: l.amountFen, valueDate, creditorCardNumber: l.cardNumber };
+      return { endToEndId: l.endToEndId, status: ok ? 'ACSC' : 'RJCT', ...(ok ? {} : { reasonCode: gone ? 'AC04' : reasons[Math.floor(lr() * reasons.length)]! }), amountFen: l.amountFen, valueDate, creditorCardNumber: l.cardNumber };
     });
     for (let i = 0; i < results.length; i += chunk) await send({ type: 'disbursement.result', data: { results: results.slice(i, i + chunk) } });
     const late = results.filter(() => rnd() < (o.outOfOrderRate ?? 0)).map((r) => ({ ...r, status: 'PDNG', reasonCode: undefined }));
