@@ -91,7 +91,11 @@ export async function renderAlerts(main: HTMLElement, _p: string[], q: URLSearch
   const status = h('p', { id: 'stream-status', class: 'muted', role: 'status' }, '…');
   const groupsBox = h('div', { id: 'alert-rows' });
   const moreBtn = h('button', { type: 'button', id: 'alerts-more', class: 'secondary' }, t('loadMore'));
-  moreBtn.addEventListener('click', async () => { moreBtn.disabled = true; await loadPage(); lastSeq = alerts.reduce((m, a) => Math.max(m, a.seq), lastSeq); draw(); moreBtn.disabled = false; });
+  // A failed page load re-enables the button so the inspector can try again.
+  moreBtn.addEventListener('click', () => {
+    moreBtn.disabled = true;
+    loadPage().then(() => { lastSeq = alerts.reduce((m, a) => Math.max(m, a.seq), lastSeq); draw(); }).catch(() => {}).finally(() => { moreBtn.disabled = false; });
+  });
   const freshIds = new Set<string>();
   let showAllGroups = false;
   const expanded = new Set<string>();
