@@ -8,6 +8,7 @@
  */
 import { runBankSimOnce } from '../../src/modules/disbursement/sim/bank-sim.js';
 import { Client } from './client.js';
+import { makeBankCard } from '../../tests/helpers/seed.js';
 import { rng, seedOf } from './rng.js';
 import { summarize, type Summary } from './summary.js';
 import { allocate, buildWorld, deposit, type Project, type ScenarioSize, type World } from './world.js';
@@ -136,6 +137,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   // ---- the calendar ----
   const paid = new Set<string>();
   const proposed = new Set<string>();
+  const cardFixed = new Set<string>(); // project:worker whose rejected card the employer replaced
   const replenished = new Set<string>();
   const monthAt = new Map(o.size.months.map((m) => [`${nextMonth(m)}-03`, m]));
   const start = `${nextMonth(o.size.months[0]!)}-03`;
@@ -172,6 +174,18 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
         replenished.add(c.id);
       }
       if (['deposit_notice', 'gc_order'].includes(c.stage)) acted = true;
+    }
+    // Card custody (issue 17): a card the bank rejected (AC04 closed, BE01 not the holder) is fixed by
+    // the employer with the worker's new card; the bank's holder check (in bankRound) activates it and
+    // the held-back wages are re-paid to it.
+    for (const p of world.projects) {
+      const fixes = await api.get<{ items: { workerId: string }[] }>(`/v1/projects/${p.id}/card-fixes?status=open`, p.gc.key);
+      for (const workerId of new Set(fixes.items.map((f) => f.workerId))) {
+        if (cardFixed.has(`${p.id}:${workerId}`)) continue;
+        cardFixed.add(`${p.id}:${workerId}`);
+        await api.post(`/v1/projects/${p.id}/workers/${workerId}/card`, p.gc.key, { bankCardNumber: makeBankCard(7_000_000 + cardFixed.size * 7919 + p.index) }, { expect: [202, 409] });
+        acted = true;
+      }
     }
     if (acted) {
       await bankRound(d, () => 1);

@@ -14,7 +14,7 @@ import { maskBankCard } from '../../src/lib/identifiers.js';
 import { runBankSimOnce, type Http } from '../../src/modules/disbursement/sim/bank-sim.js';
 import { reconcileProjectMonth } from '../../src/modules/reconciliation/reconciliation.service.js';
 import { backfillPhoneIndexes } from '../../src/modules/roster/cards.backfill.js';
-import { confirmCardProposal } from '../../src/modules/roster/cards.service.js';
+import { confirmCardProposal, proposalsForWorker } from '../../src/modules/roster/cards.service.js';
 import { phoneIndex } from '../../src/modules/roster/worker.rules.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { all, fundWage, NET, sheet, submitAndApprove } from '../helpers/disbursement.js';
@@ -117,6 +117,8 @@ describe('card transitions', () => {
     const [w, x] = [s.workers[2]!, s.workers[3]!];
     const card = makeBankCard(nextSeed());
     const pid = (await propose(w.id, card, s.headers.gc)).json().proposalId as string;
+    expect((await proposalsForWorker(ctx.deps.db, w.id)).items).toEqual([expect.objectContaining({ proposalId: pid, projectId: s.projectId, cardMasked: maskBankCard(card) })]);
+    expect((await proposalsForWorker(ctx.deps.db, x.id)).items).toEqual([]);
     await expect(confirmCardProposal(ctx.deps.db, { workerId: x.id, proposalId: pid }, { id: 'worker:' + x.id })).rejects.toMatchObject({ status: 404 });
     const ok = await confirmCardProposal(ctx.deps.db, { workerId: w.id, proposalId: pid }, { id: 'worker:' + w.id });
     expect(ok).toEqual({ proposalId: pid, status: 'active' });

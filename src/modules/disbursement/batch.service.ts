@@ -31,7 +31,8 @@ export interface CreateBatchInput {
 }
 export interface CreateBatchResult {
   batchId: string;
-  status: 'ready' | 'awaiting_funds';
+  /** completed: every payment was left out for a card fix (an empty batch, nothing for the bank). */
+  status: 'ready' | 'awaiting_funds' | 'completed';
   lineCount: number;
   totalFen: number;
   shortfallFen: number;
@@ -58,11 +59,8 @@ export async function createBatch(tx: DbOrTx, input: CreateBatchInput): Promise<
   // card is active (roster/card-fix.service.ts). One query per batch.
   const noCard = await workersWithoutPayingCard(tx, input.projectId, [...new Set(positive.map((p) => p.workerId))]);
   const payments = noCard.size ? positive.filter((p) => !noCard.has(p.workerId)) : positive;
-  if (!payments.length) {
-    const bad = input.payments.findIndex((p) => noCard.has(p.workerId));
-    throw new UnprocessableError('No worker of this batch has a card that may be paid: the bank rejected their cards and no new card is active yet',
-      [{ path: `payments/${bad}/workerId`, message: 'open card fix: register a new card for this worker first' }], 'card_fix_open');
-  }
+  // Every payment left out: the batch is recorded empty and complete (nothing for the bank), so the
+  // caller's action (a wage sheet, a GC payment order) stands and the fixes carry the money.
   const batchId = newId();
   const totalFen = payments.reduce((s, p) => s + p.amountFen, 0);
   const instrIds = payments.map(() => newId());
@@ -70,7 +68,7 @@ export async function createBatch(tx: DbOrTx, input: CreateBatchInput): Promise<
   const acc = await projectAccounts(tx, input.projectId);
   const available = await availableFen(tx, input.fromAccountId);
   const shortfallFen = Math.max(0, totalFen - available);
-  const status = shortfallFen > 0 ? 'awaiting_funds' : 'ready';
+  const status = !payments.length ? 'completed' : shortfallFen > 0 ? 'awaiting_funds' : 'ready';
   await tx.execute(sql`
     INSERT INTO batches (id, project_id, payroll_id, kind, bank_id, debtor_account, debtor_name, status, line_count, total_fen,
       requested_execution_date, from_account_id, shortfall_fen)

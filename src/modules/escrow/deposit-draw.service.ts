@@ -115,7 +115,7 @@ export async function drawDeposit(tx: DbOrTx, input: DrawInput): Promise<DrawRes
     debtorName: await gcName(tx, p.general_contractor_id), fromAccountId: acc.depositCash,
     executionDate: addDays(asOf, 0), payments: payments.map((x) => ({ workerId: x.workerId, amountFen: x.amountFen, payrollLineId: x.payrollLineId })),
   });
-  if (batch.status !== 'ready') throw new InsufficientFundsError('The deposit cannot cover this draw');
+  if (batch.status === 'awaiting_funds') throw new InsufficientFundsError('The deposit cannot cover this draw'); // 'completed': every payment waits as a card fix
   const fromGuaranteesFen = calls.reduce((s, c) => s + c.amountFen, 0);
   await tx.execute(sql`
     INSERT INTO deposit_draws (id, project_id, notice_id, content_hash, total_fen, from_cash_fen, from_guarantees_fen, payments, calls, as_of, replenish_due, ledger_transaction_id, batch_id)

@@ -64,6 +64,6 @@ export const PayrollListItem = Type.Object({
 export const ApproveResponse = Type.Object({
   batchId: Type.Union([Uuid(), Type.Null()], { description: 'The disbursement batch (null when every line nets to zero)' }),
   status: Type.String(),
-  batchStatus: Type.String({ description: 'ready | awaiting_funds | none' }),
+  batchStatus: Type.String({ description: 'ready | awaiting_funds | completed (every payment waits as a card fix) | none' }),
   allocationShortfallFen: Fen('Wage-account money missing at approval'),
 });

@@ -128,6 +128,20 @@ export async function confirmCardProposal(db: DbOrTx, input: { workerId: string;
   });
 }
 
+/**
+ * The proposals waiting for this worker's word, for #18's worker page (what `confirmCardProposal`
+ * accepts): masked card, where and by whom.
+ */
+export async function proposalsForWorker(db: DbOrTx, workerId: string) {
+  const r = (await db.execute(sql`
+    SELECT c.id, c.project_id, p.name AS project_name, co.name AS employer_name, c.card_masked, c.created_at
+    FROM worker_cards c JOIN projects p ON p.id = c.project_id JOIN companies co ON co.id = c.employer_id
+    WHERE c.worker_id = ${workerId} AND c.status IN ('proposed', 'verified') ORDER BY c.created_at, c.id`)) as unknown as Rows<{
+    id: string; project_id: string; project_name: string; employer_name: string; card_masked: string; created_at: Date;
+  }>;
+  return { items: r.rows.map((x) => ({ proposalId: x.id, projectId: x.project_id, projectName: x.project_name, employerName: x.employer_name, cardMasked: x.card_masked, createdAt: iso(x.created_at) })) };
+}
+
 /** The bank's account-holder checks still to do, with full values (each read audited). */
 export async function pendingVerifications(tx: DbOrTx, pii: PiiCipher, actor: Principal, limit: number) {
   const r = (await tx.execute(sql`
