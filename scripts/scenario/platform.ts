@@ -93,10 +93,18 @@ export async function startPlatform(o: { name?: string; env?: Record<string, str
     crashes: { api: 0, worker: 0 },
     async startApi() { api = spawnMode('api'); supervise('api', api); await waitReady(); },
     async startWorker() {
-      worker = spawnMode('worker');
-      supervise('worker', worker);
-      // The worker has no port: give it a moment to connect and start its loops.
-      await new Promise((r) => setTimeout(r, 1500));
+      const w = spawnMode('worker');
+      worker = w;
+      supervise('worker', w);
+      // The worker has no port: wait for its "ready worker" line (loops started). A fixed 1.5 s was shorter
+      // than a start-up on a loaded box, so a fast chaos schedule killed every worker before it took a job
+      // and the run stalled on reconciliation timeouts.
+      await new Promise<void>((res) => {
+        const t = setTimeout(res, 30_000);
+        const on = (b: Buffer) => { if (/ready worker/.test(b.toString())) { clearTimeout(t); w.stderr!.off('data', on); res(); } };
+        w.stderr!.on('data', on);
+        w.once('exit', () => { clearTimeout(t); res(); });
+      });
     },
     async killWorker(signal = 'SIGKILL') {
       const w = worker;

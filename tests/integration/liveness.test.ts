@@ -123,3 +123,43 @@ describe('queue liveness', () => {
     expect((insp.json() as { items: { type: string }[] }).items.some((a) => a.type === 'job_failed_for_good')).toBe(false);
   }, 120_000);
 });
+
+describe('queue liveness: a job that keeps failing', () => {
+  it('is retried with a doubling backoff, every failure counted, admins alerted on the 1st, 2nd, 4th … failure', async () => {
+    const c2 = await createTestContext();
+    const { Worker, UnrecoverableError } = await import('bullmq');
+    const { duplicateRedis } = await import('../../src/lib/redis.js');
+    const { livenessOnce } = await import('../../src/modules/liveness/liveness.service.js');
+    let runs = 0;
+    const w = new Worker('credit', async () => { runs++; throw new UnrecoverableError('company vanished'); }, { connection: duplicateRedis(c2.deps.redis), prefix: c2.config.queuePrefix });
+    try {
+      const failedOnce = () => new Promise<void>((res) => w.once('failed', () => res()));
+      let f = failedOnce();
+      await c2.deps.queues.credit.add('company', { asOf: '2026-11-01', companyId: 'x' }, { jobId: 'credit__x' });
+      await f;
+      const row = async () => (await all<{ failures: number; status: string; gap: number }>(c2, sql`
+        SELECT failures, status, extract(epoch FROM retry_at - updated_at)::int AS gap FROM dead_jobs WHERE job_id = 'credit__x'`))[0]!;
+      const pass = (baseMs: number) => livenessOnce(c2.deps, { baseMs, maxMs: 3_600_000 });
+      expect(await pass(1_000)).toMatchObject({ recorded: 1, retried: 0 }); // backoff not over yet
+      expect(await row()).toEqual({ failures: 1, status: 'failed', gap: 1 });
+      for (let i = 2; i <= 3; i++) {
+        await c2.deps.db.execute(sql`UPDATE dead_jobs SET retry_at = now() - interval '1 second'`);
+        f = failedOnce();
+        expect(await pass(1_000)).toMatchObject({ retried: 1 });
+        await f;
+        expect(await pass(1_000)).toMatchObject({ recorded: 1 });
+        expect(await row()).toEqual({ failures: i, status: 'failed', gap: 2 ** (i - 1) });
+      }
+      expect(runs).toBe(3);
+      expect(await pass(1_000)).toEqual({ recorded: 0, retried: 0, resolved: 0 }); // nothing new: idempotent
+      const events = await all<{ n: number }>(c2, sql`SELECT (payload->>'failures')::int AS n FROM outbox WHERE type = 'platform.job_failed_for_good' ORDER BY 1`);
+      expect(events.map((e) => e.n)).toEqual([1, 2]); // the 3rd failure is counted, not alerted
+      const m = await c2.app.inject({ method: 'GET', url: '/metrics' });
+      expect(m.body).toContain('wageguard_jobs_failed_for_good_total{queue="credit"} 3');
+      expect(m.body).toContain('wageguard_jobs_failed_for_good_open{queue="credit"} 1');
+    } finally {
+      await w.close();
+      await c2.close();
+    }
+  }, 60_000);
+});

@@ -84,6 +84,9 @@ async function record(deps: LivenessDeps, queue: string, job: Job, policy: Backo
       RETURNING failures, retry_at::text AS retry_at`)) as unknown as { rows: { failures: number; retry_at: string }[] };
     const row = r.rows[0];
     if (!row) return false;
+    // Alert on the 1st, 2nd, 4th, 8th … failure: a job that keeps failing (hourly retries once the backoff is
+    // capped) stays visible without flooding the admins; /metrics counts every failure.
+    if (!isPowerOfTwo(row.failures)) return true;
     await emit(tx, {
       id: idFromKey(`dead-job:${queue}:${job.id}:${failedOn}`),
       type: EVENTS.jobFailedForGood,
@@ -92,6 +95,8 @@ async function record(deps: LivenessDeps, queue: string, job: Job, policy: Backo
     return true;
   });
 }
+
+const isPowerOfTwo = (n: number) => n > 0 && (n & (n - 1)) === 0;
 
 /** Poll loop for the worker process; stops when `signal` aborts. */
 export async function runLiveness(deps: LivenessDeps, signal: AbortSignal, log: (e: unknown) => void, opts: LivenessOptions & { everyMs?: number } = {}): Promise<void> {
