@@ -10,3 +10,4 @@ export * from './reconciliation.js';
 export * from './console.js';
 export * from './credit.js';
 export * from './enforcement.js';
+export * from './lifecycle.js';

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import type { Deps } from '../../deps.js';
 import type { PiiCipher } from '../../lib/crypto.js';
+import { applyAccountClosed } from '../lifecycle/lifecycle.service.js';
 import { applyFacts, type BankFact } from './bank-facts.service.js';
 import { enqueueReconcile, eventFacts, type BankEvent } from './webhook.service.js';
 
@@ -45,7 +46,9 @@ async function applyRows(tx: DbOrTx, pii: PiiCipher, rows: Row[]): Promise<Inbox
   const byBank = new Map<string, { row: Row; facts: BankFact[] }[]>();
   for (const row of rows) {
     // The body was verified and shape-checked before it was stored.
-    const facts = eventFacts(JSON.parse(row.body) as BankEvent).map((f) => ({ ...f, sourceRef: row.webhook_id }));
+    const event = JSON.parse(row.body) as BankEvent;
+    if (event.type === 'account.closed') await applyAccountClosed(tx, row.bank_id, event.data, row.webhook_id);
+    const facts = eventFacts(event).map((f) => ({ ...f, sourceRef: row.webhook_id }));
     const list = byBank.get(row.bank_id) ?? [];
     list.push({ row, facts });
     byBank.set(row.bank_id, list);

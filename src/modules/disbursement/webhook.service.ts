@@ -10,7 +10,8 @@ export type BankEvent =
   | { type: 'disbursement.result'; data: { results: { endToEndId: string; status: string; reasonCode?: string; amountFen: number; valueDate: string; creditorCardNumber: string }[] } }
   | { type: 'disbursement.returned'; data: { endToEndId: string; amountFen: number; reasonCode: string; valueDate: string } }
   | { type: 'account.credited'; data: { accountNumber: string; amountFen: number; valueDate: string; reference: string; payerName: string } }
-  | { type: 'account.debited'; data: { accountNumber: string; amountFen: number; valueDate: string; reference: string; endToEndId?: string } };
+  | { type: 'account.debited'; data: { accountNumber: string; amountFen: number; valueDate: string; reference: string; endToEndId?: string } }
+  | { type: 'account.closed'; data: { accountNumber: string; closedOn: string } };
 
 export function eventFacts(e: BankEvent): BankFact[] {
   switch (e.type) {
@@ -22,6 +23,8 @@ export function eventFacts(e: BankEvent): BankFact[] {
       return [{ kind: 'credit', accountNumber: e.data.accountNumber, amountFen: e.data.amountFen, valueDate: e.data.valueDate, reference: e.data.reference, payerName: e.data.payerName }];
     case 'account.debited':
       return [{ kind: 'debit', accountNumber: e.data.accountNumber, amountFen: e.data.amountFen, valueDate: e.data.valueDate, reference: e.data.reference, endToEndId: e.data.endToEndId ?? null }];
+    case 'account.closed':
+      return []; // not a money fact: applied by the lifecycle module (applyAccountClosed) in the same transaction
   }
 }
 

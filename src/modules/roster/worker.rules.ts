@@ -44,6 +44,8 @@ export interface RowContext {
   onlyEmployer?: string | null;
   minAge: number;
   maxAge: number;
+  /** The project's declared completion (竣工) date: no engagement may start in a later month. */
+  completedOn?: string | null;
 }
 
 /** GB/T 2260 province-level prefixes (81–83: HK, Macao, Taiwan residence permits). */
@@ -70,6 +72,9 @@ export function validateWorkerRow(r: WorkerRowInput, ctx: RowContext):
   const entryDate = (r.entryDate ?? '').trim();
   const entryOk = DATE.test(entryDate) && !Number.isNaN(Date.parse(entryDate + 'T00:00:00Z'));
   if (!entryOk) errors.push({ field: 'entryDate', message: 'must be a date YYYY-MM-DD' });
+  else if (ctx.completedOn && entryDate.slice(0, 7) > ctx.completedOn.slice(0, 7)) {
+    errors.push({ field: 'entryDate', message: `the project was completed on ${ctx.completedOn}; no engagement may start after that month` });
+  }
 
   const id = checkResidentId(r.idNumber ?? '', entryOk ? entryDate : undefined);
   if (!id.ok) {
