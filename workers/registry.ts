@@ -5,6 +5,7 @@ import alertDelivery from './alert-delivery.js';
 import bankInbox from './bank-inbox.js';
 import credit from './credit.js';
 import events from './events.js';
+import lifecycle from './lifecycle.js';
 import reconcile from './reconcile.js';
 import sweep from './sweep.js';
 
@@ -18,6 +19,7 @@ export const PROCESSORS: [QueueName, Processor][] = [
   ['credit', credit],
   ['alert-delivery', alertDelivery],
   ['bank-inbox', bankInbox],
+  ['lifecycle', lifecycle],
 ];
 
 export function buildRegistry(list: [QueueName, Processor][] = PROCESSORS): Map<QueueName, Processor> {

@@ -15,6 +15,8 @@ export interface Schedule {
 export const SCHEDULES: Schedule[] = [
   { name: 'daily-sweep', cron: '15 1 * * *', queue: 'sweep', data: (asOf) => ({ asOf }) },
   { name: 'nightly-credit', cron: '45 2 * * *', queue: 'credit', data: (asOf) => ({ asOf, all: true }) },
+  // Project life: signals, retention and erasure, county monthly reports on the 1st working day.
+  { name: 'nightly-lifecycle', cron: '30 3 * * *', queue: 'lifecycle', data: (asOf) => ({ asOf }) },
 ];
 
 

@@ -7,8 +7,7 @@ import { projectScope, requireRelation } from '../auth/scope.js';
 import { IdParams, problems } from '../platform/common.schemas.js';
 import * as S from './lifecycle.schemas.js';
 import { addLegalHold, closeProject, declareCompletion, excuseLine, getCompletion, releaseLegalHold } from './lifecycle.service.js';
-import { runRetention } from './retention.service.js';
-import { lifecycleSignals } from './signals.service.js';
+import { runNightlyLife } from './nightly.service.js';
 
 const TAGS = ['lifecycle'];
 type P = { id: string };
@@ -93,11 +92,4 @@ export default async function lifecycleRoutes(app: FastifyInstance, { deps }: { 
     requireRole(req, 'admin');
     return runNightlyLife(deps, (req.body as { asOf: string }).asOf, `${req.principal!.role}:${req.principal!.id}`);
   });
-}
-
-/** The nightly life job (also the `lifecycle` queue's processor): signals, then retention. */
-export async function runNightlyLife(deps: Pick<Deps, 'db'>, asOf: string, actor = 'system') {
-  const signals = await lifecycleSignals(deps.db, asOf);
-  const r = await runRetention(deps.db, asOf, actor);
-  return { ...r, signals };
 }

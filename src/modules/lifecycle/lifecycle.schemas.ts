@@ -35,4 +35,5 @@ export const RetentionOut = Type.Object({
   erased: Type.Array(Type.Object({ projectId: Uuid(), personsErased: Type.Integer(), personsKept: Type.Integer({ description: 'Persons kept because another retained project engages them' }), paymentInstructions: Type.Integer() })),
   kept: Type.Array(Type.Object({ projectId: Uuid(), retainUntil: IsoDate(), holds: Type.Array(Type.String()) }), { description: 'Due, but held' }),
   signals: Type.Object({ completionOverdue: Type.Integer(), finalLineMissing: Type.Integer() }),
+  countyReports: Type.Array(Type.String(), { description: 'Counties whose previous-month report was generated and kept by this run' }),
 });
