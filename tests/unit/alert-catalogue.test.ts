@@ -5,6 +5,8 @@ import { isPrivateAddress } from '../../src/modules/alerts/webhook-target.js';
 
 const CASES: [string, Record<string, unknown>, string | null, string | null][] = [
   [EVENTS.cardShared, {}, 'card_shared', 'orange'],
+  [EVENTS.completionOverdue, {}, 'completion_overdue', 'orange'],
+  [EVENTS.finalLineMissing, {}, 'final_line_missing', 'orange'],
   [EVENTS.dispatchedOverCap, {}, 'dispatched_over_cap', 'yellow'],
   [EVENTS.payrollFinding, { code: 'no_attendance' }, 'payroll_no_attendance', 'orange'],
   [EVENTS.payrollFinding, { code: 'days_over_present' }, 'payroll_days_over_present', 'orange'],

@@ -23,7 +23,7 @@ export async function assertOpenForMonth(tx: DbOrTx, projectId: string, month: s
 
 // Writes still allowed on a closed project: an inspector's legal hold, and the life actions
 // themselves (they answer for a closed project on their own terms).
-const ALLOWED_ON_CLOSED = new Set(['/v1/projects/:id/legal-holds', '/v1/projects/:id/completion', '/v1/projects/:id/closure']);
+const ALLOWED_ON_CLOSED = new Set(['/v1/projects/:id/legal-holds', '/v1/projects/:id/legal-holds/:holdId/release', '/v1/projects/:id/completion', '/v1/projects/:id/closure']);
 
 /**
  * Closed = read-only: every POST/PUT/PATCH/DELETE under /v1/projects/{id}/ answers 409
