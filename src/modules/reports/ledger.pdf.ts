@@ -3,12 +3,12 @@ import type { Writable } from 'node:stream';
 import { addTo, emptyTotals, statusZh, yuan, type LedgerRow, type Totals } from './ledger.query.js';
 import { newPdf, signatureBox } from './pdf.js';
 
-const COLS: { h: string; w: number; v: (r: LedgerRow, seq: number) => string; right?: boolean }[] = [
+const COLS: { h: string; w: number; v: (r: LedgerRow, seq: number) => string; right?: boolean; size?: number }[] = [
   { h: '序号', w: 28, v: (_r, s) => String(s) },
   { h: '姓名', w: 50, v: (r) => r.workerName },
   { h: '身份证号', w: 92, v: (r) => r.idNumber },
-  { h: '用工单位', w: 70, v: (r) => r.employerName },
-  { h: '工资卡号', w: 90, v: (r) => r.cardNumber },
+  { h: '用工单位', w: 64, v: (r) => r.employerName },
+  { h: '工资卡号', w: 84, v: (r) => r.cardNumber },
   { h: '天数', w: 30, v: (r) => String(r.daysWorked), right: true },
   { h: '应发(元)', w: 58, v: (r) => yuan(r.grossFen), right: true },
   { h: '扣款(元)', w: 52, v: (r) => yuan(r.deductionsFen), right: true },
@@ -16,7 +16,7 @@ const COLS: { h: string; w: number; v: (r: LedgerRow, seq: number) => string; ri
   { h: '已付(元)', w: 58, v: (r) => yuan(r.paidFen), right: true },
   { h: '支付日期', w: 52, v: (r) => r.paidOn ?? '' },
   { h: '状态', w: 48, v: (r) => statusZh(r) },
-  { h: '银行流水号', w: 100, v: (r) => r.endToEndId },
+  { h: '银行流水号', w: 112, v: (r) => r.endToEndId, size: 5.8 },
 ];
 const ROW_H = 12;
 const MONEY_COL = { gross: 6, deductions: 7, net: 8, paid: 9 };
@@ -55,9 +55,9 @@ export class LedgerPdfWriter {
 
   private rowText(cells: string[], bold = false) {
     let x = this.left;
-    this.doc.fontSize(bold ? 7 : 6.5);
     cells.forEach((t, i) => {
       const c = COLS[i]!;
+      this.doc.fontSize(bold ? 7 : c.size ?? 6.5);
       this.doc.text(t, x + 1, this.y + 2, { width: c.w - 2, height: ROW_H, lineBreak: false, ellipsis: true, align: c.right ? 'right' : 'left' });
       x += c.w;
     });
@@ -67,8 +67,8 @@ export class LedgerPdfWriter {
 
   private totalsRow(label: string, t: Totals) {
     const cells = COLS.map(() => '');
-    cells[0] = label;
-    cells[1] = `${t.lines} 人次`;
+    cells[1] = label;
+    cells[2] = `${t.lines} 人次`;
     cells[MONEY_COL.gross] = yuan(t.grossFen);
     cells[MONEY_COL.deductions] = yuan(t.deductionsFen);
     cells[MONEY_COL.net] = yuan(t.netFen);
@@ -103,7 +103,8 @@ export class LedgerPdfWriter {
         this.started = true;
       }
       if (this.y + ROW_H > this.bottom) this.newPage();
-      this.rowText(COLS.map((c) => c.v(r, ++this.seq)));
+      const seq = ++this.seq;
+      this.rowText(COLS.map((c) => c.v(r, seq)));
       addTo(this.page, r);
       addTo(this.monthTotals, r);
     }
