@@ -36,7 +36,7 @@ type Raw = {
   gross_fen: string; deductions_fen: string; net_fen: string; paid_fen: string; paid_on: string | null; end_to_end_id: string; bank_ref: string | null; status: string; excused: boolean;
 };
 
-const PAGE = 2000;
+const PAGE = 1000;
 
 /**
  * Streams the ledger in pages through a server-side cursor (one READ ONLY transaction), so memory

@@ -31,6 +31,9 @@ export const LEDGER_COLUMNS: { header: string; key: string; width: number; money
   { header: '状态', key: 'status', width: 14 },
 ];
 
+/** Uncompressed sheet XML allowed to wait for the deflater (~800 rows). */
+const BACKLOG_BYTES = 1 << 19;
+
 const y = (fen: number | undefined | null) => (fen === undefined || fen === null ? null : fen / 100);
 
 export function ledgerCells(r: LedgerRow, seq: number): Record<string, string | number | null> {
@@ -86,6 +89,25 @@ export class LedgerXlsxWriter {
       if (r.month !== this.month || !this.ws) this.openSheet(r.month);
       this.ws!.addRow(ledgerCells(r, ++this.seq)).commit();
       addTo(this.totals, r);
+    }
+    await this.settle();
+  }
+
+  /**
+   * Backpressure exceljs does not give: its worksheet stream (StreamBuf) writes into the zip's deflate
+   * stream without waiting, so a fast producer piles the uncompressed sheet XML up in memory (~0.6 KB
+   * a row: 60 MB per 100k rows). Between pages we wait until the deflater has drained, or, while the
+   * sheet waits for the zip to take it, until its own queue is short.
+   */
+  private async settle(): Promise<void> {
+    type Dest = Writable & { _writableState?: { length?: number } };
+    const st = (this.ws as unknown as { stream?: { pipes?: Dest[]; buffers?: unknown[] } } | null)?.stream;
+    // archiver's streams are readable-stream's, without writableNeedDrain: read the queued length.
+    const queued = (d: Dest) => d.writableLength ?? d._writableState?.length ?? 0;
+    for (let i = 0; i < 2_000; i++) {
+      const dest = st?.pipes?.[0];
+      if (dest ? queued(dest) < BACKLOG_BYTES : (st?.buffers?.length ?? 0) < 16) break;
+      await Promise.race([dest ? once(dest, 'drain') : Promise.resolve(), new Promise((r) => setTimeout(r, dest ? 50 : 5))]);
     }
     if (this.out.writableNeedDrain) await once(this.out, 'drain');
   }
