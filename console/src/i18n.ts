@@ -22,6 +22,9 @@ const ZH = {
   lines: '行数', total: '合计', count: '数量', newAlert: '新预警',
   projects: '县区项目', generalContractor: '施工总承包单位',
   upholdObjection: '采纳异议（撤销提议）', dismissObjection: '驳回异议', listNow: '决定列入',
+  lifeStage: '项目阶段', blockers: '竣工结算待办', completedOn: '竣工日期', closedOn: '关闭日期', retainUntil: '资料保存至', wageAccountClosedOn: '工资专用账户销户',
+  wageLedger: '工资支付台账', monthlyReports: '月度报表', download: '下载', generatedOn: '生成日期', thisMonth: '本月（即时生成）',
+  stageActive: '在建', stageCompleting: '竣工结算中', stageCompleted: '已竣工', stageClosed: '已关闭（只读）',
 };
 type Key = keyof typeof ZH;
 const EN: Record<Key, string> = {
@@ -45,6 +48,9 @@ const EN: Record<Key, string> = {
   lines: 'Lines', total: 'Total', count: 'Count', newAlert: 'New alert',
   projects: 'County projects', generalContractor: 'General contractor',
   upholdObjection: 'Uphold objection (drop)', dismissObjection: 'Dismiss objection', listNow: 'List now',
+  lifeStage: 'Life stage', blockers: 'Left before completion', completedOn: 'Completed on', closedOn: 'Closed on', retainUntil: 'Records kept until', wageAccountClosedOn: 'Wage account closed',
+  wageLedger: 'Wage ledger', monthlyReports: 'Monthly reports', download: 'Download', generatedOn: 'Generated on', thisMonth: 'Selected month (generated now)',
+  stageActive: 'Active', stageCompleting: 'Completing', stageCompleted: 'Completed', stageClosed: 'Closed (read-only)',
 };
 
 let lang: Lang = (localStorage.getItem('wg.lang') as Lang | null) === 'en' ? 'en' : 'zh';

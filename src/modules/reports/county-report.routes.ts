@@ -8,7 +8,7 @@ import { CountyCode, problems } from '../platform/common.schemas.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { countyReportPdf, countyReportXlsx } from './county-report.render.js';
 import { countyReport } from './county-report.service.js';
-import { formatOf, XLSX } from './ledger.export.js';
+import { formatOf, XLSX, type LedgerFormat } from './ledger.export.js';
 import * as S from './reports.schemas.js';
 
 const TAGS = ['reports'];
@@ -26,10 +26,10 @@ export default async function countyReportRoutes(app: FastifyInstance, { deps }:
     schema: { operationId: 'getCountyMonthlyReport', tags: TAGS, summary: 'County monthly report (kept from the 1st working day of the next month; on demand for any month)',
       querystring: S.CountyReportQuery, response: { 200: S.CountyReportOut, ...problems(400, 401, 403, 404) } },
   }, async (req, reply) => {
-    const { countyCode, month } = req.query as { countyCode: string; month: string };
+    const { countyCode, month, format: asked } = req.query as { countyCode: string; month: string; format?: LedgerFormat };
     inScope(req, countyCode);
     const r = await countyReport(db, countyCode, month, chinaToday(deps.now()));
-    const format = formatOf(req.headers.accept);
+    const format = formatOf(req.headers.accept, asked);
     const file = `county-monthly-${countyCode}-${month}`;
     if (format === 'xlsx') return reply.type(XLSX).header('content-disposition', `attachment; filename="${file}.xlsx"`).send(await countyReportXlsx(r));
     if (format === 'pdf') return reply.type('application/pdf').header('content-disposition', `attachment; filename="${file}.pdf"`).send(countyReportPdf(r));

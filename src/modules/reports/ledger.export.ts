@@ -10,7 +10,8 @@ import { LedgerXlsxWriter } from './ledger.xlsx.js';
 export const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 export type LedgerFormat = 'json' | 'xlsx' | 'pdf';
 
-export function formatOf(accept: string | undefined): LedgerFormat {
+export function formatOf(accept: string | undefined, format?: LedgerFormat): LedgerFormat {
+  if (format) return format;
   const a = accept ?? '';
   if (a.includes(XLSX)) return 'xlsx';
   if (a.includes('application/pdf')) return 'pdf';

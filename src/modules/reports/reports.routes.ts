@@ -7,7 +7,7 @@ import { requireRole } from '../auth/auth.plugin.js';
 import { projectScope, requireRelation } from '../auth/scope.js';
 import { IdParams, problems } from '../platform/common.schemas.js';
 import countyReportRoutes from './county-report.routes.js';
-import { formatOf, ledgerRange, ledgerStream, XLSX } from './ledger.export.js';
+import { formatOf, ledgerRange, ledgerStream, XLSX, type LedgerFormat } from './ledger.export.js';
 import * as S from './reports.schemas.js';
 
 const TAGS = ['reports'];
@@ -25,7 +25,7 @@ export default async function reportsRoutes(app: FastifyInstance, { deps }: { de
     const p = requireRole(req);
     const s = await projectScope(db, p, (req.params as { id: string }).id);
     const rel = requireRelation(s, 'gc', 'subcontractor', 'inspector', 'admin');
-    const query = req.query as { from?: string; to?: string; employerId?: string; full?: boolean };
+    const query = req.query as { from?: string; to?: string; employerId?: string; full?: boolean; format?: LedgerFormat };
     // An employer that is not also the GC sees its own lines only, whatever it asks for.
     const own = rel === 'subcontractor' && !s.relations.some((r) => r === 'gc' || r === 'inspector' || r === 'admin');
     const employerId = own ? p.companyId : query.employerId ?? null;
@@ -33,7 +33,7 @@ export default async function reportsRoutes(app: FastifyInstance, { deps }: { de
     if (full && !s.relations.includes('admin')) throw new ForbiddenError('Only an administrator may read full IDs and cards');
     const range = await ledgerRange(db, s.projectId, query.from, query.to);
     const name = ((await db.execute(sql`SELECT name FROM projects WHERE id = ${s.projectId}`)) as unknown as { rows: { name: string }[] }).rows[0]!.name;
-    const format = formatOf(req.headers.accept);
+    const format = formatOf(req.headers.accept, query.format);
     if (full) {
       await db.transaction((tx) => appendAudit(tx, { actor: `${p.role}:${p.id}`, action: 'wage_ledger.full_read', entityType: 'project', entityId: s.projectId, projectId: s.projectId, data: { ...range, employerId, format } }));
     }

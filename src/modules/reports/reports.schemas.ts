@@ -4,11 +4,15 @@ import { CountyCode, Fen, IsoMonth, Uuid } from '../platform/common.schemas.js';
 
 const Opt = (d?: string) => Type.Optional(Fen(d));
 
+/** For links (a browser cannot set Accept on a link): overrides the Accept header. */
+const Format = Type.Union([Type.Literal('json'), Type.Literal('xlsx'), Type.Literal('pdf')], { description: 'json | xlsx | pdf: overrides the Accept header (for download links)' });
+
 export const LedgerQuery = Type.Object({
   from: Type.Optional(IsoMonth('First month (default: the first with lines)')),
   to: Type.Optional(IsoMonth('Last month (default: the last with lines)')),
   employerId: Type.Optional(Uuid('Only this employer (a subcontractor always sees only its own lines)')),
   full: Type.Optional(Type.Boolean({ description: 'Full resident IDs and cards (admin only; audited)' })),
+  format: Type.Optional(Format),
 }, { additionalProperties: false });
 
 export const LedgerRow = Type.Object({
@@ -28,7 +32,7 @@ export const LedgerOut = Type.Object({
   items: Type.Array(LedgerRow), totals: Totals,
 }, { description: 'JSON; `Accept: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet` → xlsx (a sheet per month); `Accept: application/pdf` → PDF' });
 
-export const CountyReportQuery = Type.Object({ countyCode: CountyCode(), month: IsoMonth('The reported month') }, { additionalProperties: false });
+export const CountyReportQuery = Type.Object({ countyCode: CountyCode(), month: IsoMonth('The reported month'), format: Type.Optional(Format) }, { additionalProperties: false });
 export const CountyReportOut = Type.Object({
   countyCode: Type.String(), month: Type.String(), generatedOn: Type.String(), generatedAt: Type.String(),
   rows: Type.Array(Type.Record(Type.String(), Type.Unknown()), { description: 'One row per industry plus a total row' }),
