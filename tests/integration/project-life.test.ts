@@ -69,6 +69,12 @@ describe('a project from employment to erasure', () => {
     });
     expect(late.statusCode, late.body).toBe(422);
     expect(late.json().errors.map((e: { path: string }) => e.path)).toContain('body.entryDate');
+    const imp = await ctx.app.inject({ method: 'POST', url: `/v1/projects/${s.projectId}/workers/import`, headers: { ...s.headers.sub, 'content-type': 'application/json' }, payload: JSON.stringify([{
+      name: '导入工人', idNumber: makeResidentId(6_900_002), phone: '13912345679', bankCardNumber: '6222020000000000026', employerId: s.subId,
+      trade: '木工', contractSigned: true, dispatched: false, entryDate: '2026-12-01',
+    }]) });
+    expect(imp.json().accepted, imp.body).toBe(0);
+    expect(JSON.stringify(imp.json().rejected[0].errors)).toContain('entryDate');
     const sheet = await post(`/v1/projects/${s.projectId}/payrolls`, s.headers.sub, {
       month: '2026-11', employerId: s.subId, control: { lineCount: 1, totalNetFen: 1 }, lines: [{ workerId: s.workerIds[0], daysWorked: 1, grossFen: 1, deductionsFen: 0, netFen: 1 }],
     });
