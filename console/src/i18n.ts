@@ -77,7 +77,7 @@ const ENUMS: Record<string, [string, string]> = {
   overpaid: ['多付', 'Overpaid'], housing: ['房屋建筑', 'Housing'], transport: ['交通', 'Transport'], water: ['水利', 'Water'], power: ['电力', 'Power'],
   municipal: ['市政', 'Municipal'],
   due: ['待缴纳', 'Due'], covered: ['已足额', 'Covered'], short: ['不足', 'Short'], drawn: ['已动用', 'Drawn'], replenish_overdue: ['补足逾期', 'Replenishment overdue'],
-  returning: ['退还中', 'Returning'], returned: ['已退还', 'Returned'], active: ['在建', 'Active'], completed: ['已完工', 'Completed'],
+  returning: ['退还中', 'Returning'], returned: ['已退还', 'Returned'], active: ['在建', 'Active'], completed: ['已完工', 'Completed'], completing: ['竣工结算中', 'Completing'],
   approved: ['已批准', 'Approved'], dismissed: ['已撤销', 'Dismissed'], arrears_threshold: ['达到拒不支付劳动报酬罪数额标准', 'Arrears at the criminal threshold'],
   uphold_objection: ['采纳异议', 'Objection upheld'], dismiss_objection: ['驳回异议', 'Objection dismissed'], construction_unit: ['建设单位', 'Construction unit'],
   general_contractor: ['施工总承包', 'General contractor'], employer: ['用工单位', 'Employer'], gc: ['总包', 'GC'], deposit: ['保证金', 'Deposit'],
