@@ -1,7 +1,6 @@
 import { Type } from 'typebox';
 import { CountyCode, Fen, IsoMonth, Uuid } from '../platform/common.schemas.js';
 
-
 const Opt = (d?: string) => Type.Optional(Fen(d));
 
 /** For links (a browser cannot set Accept on a link): overrides the Accept header. */
