@@ -88,7 +88,7 @@ describe('a project from employment to erasure', () => {
     expect(ex.statusCode, ex.body).toBe(200);
     const r = await post(`/v1/projects/${s.projectId}/completion`, s.headers.gc, { completedOn: '2026-10-31' });
     expect(r.json()).toMatchObject({ status: 'completed', completedOn: '2026-10-31', blockers: [] });
-    const audit = await all<{ action: string }>(ctx, sql`SELECT action FROM audit_log WHERE project_id = ${s.projectId} AND action LIKE 'project.%' OR action = 'line.excused' ORDER BY seq`);
+    const audit = await all<{ action: string }>(ctx, sql`SELECT action FROM audit_log WHERE project_id = ${s.projectId} AND (action LIKE 'project.%' OR action = 'line.excused') ORDER BY seq`);
     expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['project.completion_declared', 'line.excused', 'project.completed']));
     const events = await all<{ type: string }>(ctx, sql`SELECT type FROM outbox WHERE project_id = ${s.projectId} AND type IN ('project.completing', 'project.completed')`);
     expect(events.map((e) => e.type).sort()).toEqual(['project.completed', 'project.completing']);
