@@ -8,6 +8,7 @@ import type { Deps } from './deps.js';
 import { newId } from './lib/ids.js';
 import { authPlugin } from './modules/auth/auth.plugin.js';
 import { MODULE_ROUTES } from './modules/index.js';
+import { closedProjectGuard } from './modules/lifecycle/life-guard.js';
 import { SHARED_SCHEMAS } from './modules/platform/common.schemas.js';
 import { healthRoutes } from './plugins/health.js';
 import AjvCompiler from '@fastify/ajv-compiler';
@@ -85,7 +86,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}): Promise<Fas
       security: [{ bearer: [] }],
       tags: [
         { name: 'ops' }, { name: 'auth' }, { name: 'audit' }, { name: 'registry' }, { name: 'roster' }, { name: 'escrow' },
-        { name: 'payroll' }, { name: 'bank' }, { name: 'reconciliation' }, { name: 'enforcement' }, { name: 'credit' }, { name: 'alerts' },
+        { name: 'payroll' }, { name: 'bank' }, { name: 'reconciliation' }, { name: 'enforcement' }, { name: 'credit' }, { name: 'alerts' }, { name: 'lifecycle' }, { name: 'reports' },
       ],
     },
     refResolver: { buildLocalReference: (json, _base, _frag, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
@@ -96,6 +97,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}): Promise<Fas
   await app.register(exactNumbersPlugin);
   await app.register(authPlugin, { deps });
   await app.register(idempotencyPlugin, { deps });
+  await app.register(closedProjectGuard, { deps });
 
   app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(healthRoutes, { deps });

@@ -6,6 +6,7 @@ import bankInbox from './bank-inbox.js';
 import credit from './credit.js';
 import events from './events.js';
 import maintenance from './maintenance.js';
+import lifecycle from './lifecycle.js';
 import reconcile from './reconcile.js';
 import sweep from './sweep.js';
 
@@ -20,6 +21,7 @@ export const PROCESSORS: [QueueName, Processor][] = [
   ['alert-delivery', alertDelivery],
   ['bank-inbox', bankInbox],
   ['maintenance', maintenance],
+  ['lifecycle', lifecycle],
 ];
 
 export function buildRegistry(list: [QueueName, Processor][] = PROCESSORS): Map<QueueName, Processor> {

@@ -19,6 +19,8 @@ export const SCHEDULES: Schedule[] = [
   { name: 'nightly-credit', cron: '45 2 * * *', queue: 'credit', data: (asOf) => ({ asOf, all: true }) },
   { name: 'idempotency-purge', cron: '7 * * * *', queue: 'maintenance', data: () => ({}), hourly: true },
   { name: 'key-rotation', cron: '37 * * * *', queue: 'maintenance', data: () => ({}), hourly: true },
+  // Project life: signals, retention and erasure, county monthly reports on the 1st working day.
+  { name: 'nightly-lifecycle', cron: '30 3 * * *', queue: 'lifecycle', data: (asOf) => ({ asOf }) },
 ];
 
 

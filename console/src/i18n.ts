@@ -26,6 +26,9 @@ const ZH = {
   countyWide: '全县', loadMore: '加载更多', showAll: '显示全部', showFewer: '收起', moreProjects: '更多项目', alertsIn30Days: '条预警（近 30 天）',
   groups: '个项目', openStates: '项持续中', showing: '显示', latestWithData: '（最近有数据的月份）', noDataThisMonth: '本月暂无数据',
   outstanding: '未清偿金额', staff: '监察人员/企业', systemSweep: '系统巡查', sortBy: '排序', overdue: '已逾期', allStages: '全部阶段', county2: '县区',
+  lifeStage: '项目阶段', blockers: '竣工结算待办', completedOn: '竣工日期', closedOn: '关闭日期', retainUntil: '资料保存至', wageAccountClosedOn: '工资专用账户销户',
+  wageLedger: '工资支付台账', monthlyReports: '月度报表', download: '下载', generatedOn: '生成日期', thisMonth: '本月（即时生成）',
+  stageActive: '在建', stageCompleting: '竣工结算中', stageCompleted: '已竣工', stageClosed: '已关闭（只读）',
 };
 type Key = keyof typeof ZH;
 const EN: Record<Key, string> = {
@@ -53,6 +56,9 @@ const EN: Record<Key, string> = {
   countyWide: 'county-wide', loadMore: 'Load more', showAll: 'Show all', showFewer: 'Show fewer', moreProjects: 'More projects', alertsIn30Days: 'alerts (last 30 days)',
   groups: 'projects', openStates: 'open states', showing: 'Showing', latestWithData: '(latest month with data)', noDataThisMonth: 'No data for this month',
   outstanding: 'Outstanding', staff: 'staff', systemSweep: 'daily sweep', sortBy: 'Sort by', overdue: 'overdue', allStages: 'All stages', county2: 'County',
+  lifeStage: 'Life stage', blockers: 'Left before completion', completedOn: 'Completed on', closedOn: 'Closed on', retainUntil: 'Records kept until', wageAccountClosedOn: 'Wage account closed',
+  wageLedger: 'Wage ledger', monthlyReports: 'Monthly reports', download: 'Download', generatedOn: 'Generated on', thisMonth: 'Selected month (generated now)',
+  stageActive: 'Active', stageCompleting: 'Completing', stageCompleted: 'Completed', stageClosed: 'Closed (read-only)',
 };
 
 let lang: Lang = (localStorage.getItem('wg.lang') as Lang | null) === 'en' ? 'en' : 'zh';
@@ -79,7 +85,7 @@ const ENUMS: Record<string, [string, string]> = {
   overpaid: ['多付', 'Overpaid'], housing: ['房屋建筑', 'Housing'], transport: ['交通', 'Transport'], water: ['水利', 'Water'], power: ['电力', 'Power'],
   municipal: ['市政', 'Municipal'],
   due: ['待缴纳', 'Due'], covered: ['已足额', 'Covered'], short: ['不足', 'Short'], drawn: ['已动用', 'Drawn'], replenish_overdue: ['补足逾期', 'Replenishment overdue'],
-  returning: ['退还中', 'Returning'], returned: ['已退还', 'Returned'], active: ['在建', 'Active'], completed: ['已完工', 'Completed'],
+  returning: ['退还中', 'Returning'], returned: ['已退还', 'Returned'], active: ['在建', 'Active'], completed: ['已完工', 'Completed'], completing: ['竣工结算中', 'Completing'],
   approved: ['已批准', 'Approved'], dismissed: ['已撤销', 'Dismissed'], arrears_threshold: ['达到拒不支付劳动报酬罪数额标准', 'Arrears at the criminal threshold'],
   uphold_objection: ['采纳异议', 'Objection upheld'], dismiss_objection: ['驳回异议', 'Objection dismissed'], construction_unit: ['建设单位', 'Construction unit'],
   general_contractor: ['施工总承包', 'General contractor'], employer: ['用工单位', 'Employer'], gc: ['总包', 'GC'], deposit: ['保证金', 'Deposit'],

@@ -52,6 +52,15 @@ export const EVENTS = {
   blacklistObjectionDecided: 'blacklist.objection_decided',
   blacklistListed: 'blacklist.listed',
   blacklistRemoved: 'blacklist.removed',
+  // project life (lifecycle module)
+  projectCompleting: 'project.completing',
+  projectCompleted: 'project.completed',
+  projectClosed: 'project.closed',
+  wageAccountClosed: 'wage_account.closed', // payload.beforeCompletion / balanceFen flag an early or non-empty closing
+  completionOverdue: 'project.completion_overdue', // past the planned end with no completion declared
+  finalLineMissing: 'roster.final_line_missing', // a worker exited without a final wage line in time
+  retentionErased: 'retention.erased',
+  countyReportGenerated: 'report.county_monthly',
   // alerts
   subscriptionPaused: 'alerts.subscription_paused',
   // An observer (the sweep, the dispatched-cap check) looked at some state-raising event types as of a

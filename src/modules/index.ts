@@ -8,6 +8,8 @@ import creditRoutes from './credit/credit.routes.js';
 import disbursementRoutes from './disbursement/disbursement.routes.js';
 import enforcementRoutes from './enforcement/enforcement.routes.js';
 import escrowRoutes from './escrow/escrow.routes.js';
+import lifecycleRoutes from './lifecycle/lifecycle.routes.js';
+import reportsRoutes from './reports/reports.routes.js';
 import payrollRoutes from './payroll/payroll.routes.js';
 import reconciliationRoutes from './reconciliation/reconciliation.routes.js';
 import directoryRoutes from './registry/directory.routes.js';
@@ -20,5 +22,5 @@ type RoutePlugin = (app: FastifyInstance, opts: { deps: Deps }) => Promise<void>
 export const MODULE_ROUTES: RoutePlugin[] = [
   authRoutes, auditRoutes, registryRoutes, rosterRoutes, escrowRoutes, payrollRoutes,
   disbursementRoutes, reconciliationRoutes, enforcementRoutes, creditRoutes, alertsRoutes,
-  consoleRoutes, directoryRoutes,
+  consoleRoutes, directoryRoutes, lifecycleRoutes, reportsRoutes,
 ];

@@ -28,7 +28,7 @@ export interface World {
   headers: Record<RoleName, Record<string, string>>;
   ids: {
     payrollId: string; batchId: string; caseId: string; proposalId: string; subscriptionId: string;
-    throwawayKeyId: string; exitWorkerId: string;
+    throwawayKeyId: string; exitWorkerId: string; lineId: string;
   };
 }
 
@@ -172,6 +172,19 @@ export const TABLE: Record<string, Row> = {
   listAlertDeliveries: { expect: { ...SUB_OWNER } , rest: 403 },
   replayAlertSubscription: { expect: { ...SUB_OWNER } , rest: 403 },
   getComplianceMetrics: { expect: { none: 401, admin: 'ok', inspectorOwn: 'ok', inspectorOther: 404 }, rest: 403, query: () => ({ countyCode: '220702', month: '2026-10' }) },
+  // project life: the GC declares and closes; inspectors excuse lines and hold data; a future date changes nothing
+  getCompletion: projectOp(['admin', 'contractorOwn', 'inspectorOwn'], ['bankOwn', 'regulator']),
+  declareCompletion: { ...projectOp(['contractorOwn'], ['admin', 'bankOwn', 'inspectorOwn', 'regulator']), body: () => ({ completedOn: '2099-01-01' }) },
+  closeProject: projectOp(['contractorOwn'], ['admin', 'bankOwn', 'inspectorOwn', 'regulator']),
+  excuseWageLine: projectOp(['inspectorOwn'], ['admin', 'contractorOwn', 'bankOwn', 'regulator']),
+  addLegalHold: projectOp(['inspectorOwn'], ['admin', 'contractorOwn', 'bankOwn', 'regulator']),
+  listLegalHolds: projectOp(['admin', 'contractorOwn', 'inspectorOwn'], ['bankOwn', 'regulator']),
+  // no such hold: the inspector of A learns that (404), the others are refused by relation or told nothing
+  releaseLegalHold: projectOp([], ['admin', 'contractorOwn', 'bankOwn', 'regulator']),
+  runRetention: { expect: { none: 401, admin: 'ok' }, rest: 403, body: () => ({ asOf: '2026-10-01' }) },
+  getWageLedger: { ...projectOp(['admin', 'contractorOwn', 'inspectorOwn'], ['bankOwn', 'regulator']), query: () => ({}) },
+  getCountyMonthlyReport: { expect: { none: 401, admin: 'ok', inspectorOwn: 'ok', inspectorOther: 404 }, rest: 403, query: () => ({ countyCode: '220702', month: '2026-10' }) },
+  listCountyMonthlyReports: { expect: { none: 401, admin: 'ok', inspectorOwn: 'ok', inspectorOther: 404 }, rest: 403, query: () => ({ countyCode: '220702' }) },
 };
 
 /** Path parameter values: every one names a resource of tenant A. */
@@ -192,6 +205,8 @@ export function pathFor(path: string, w: World): string {
   return path
     .replace('{id}', id)
     .replace('{workerId}', w.ids.exitWorkerId)
+    .replace('{lineId}', w.ids.lineId)
+    .replace('{holdId}', '01900000-0000-7000-8000-000000000002')
     .replace('{rid}', '01900000-0000-7000-8000-000000000001')
     .replace('{scope}', '220702')
     .replace('{key}', 'payday')
@@ -228,7 +243,8 @@ export async function buildWorld(ctx: TestContext): Promise<World> {
       none: {}, admin: ctx.admin, contractorOwn: a.headers.gc, contractorOther: b.headers.gc, bankOwn: a.headers.bank, bankOther: b.headers.bank,
       inspectorOwn: a.headers.inspector, inspectorOther: a.headers.otherInspector, regulator: { authorization: regulator.authorization },
     },
-    ids: { payrollId, batchId, caseId: c.id, proposalId: (prop.json() as { id: string }).id, subscriptionId: '', throwawayKeyId: throwaway.id, exitWorkerId: a.workerIds[2]! },
+    ids: { payrollId, batchId, caseId: c.id, proposalId: (prop.json() as { id: string }).id, subscriptionId: '', throwawayKeyId: throwaway.id, exitWorkerId: a.workerIds[2]!,
+      lineId: rows<{ id: string }>(await ctx.deps.db.execute(sql`SELECT id FROM payroll_lines WHERE payroll_id = ${payrollId} LIMIT 1`))[0]!.id },
   };
   await freshSubscription(ctx, w);
   return w;

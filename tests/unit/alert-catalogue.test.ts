@@ -6,6 +6,8 @@ import { isPrivateAddress } from '../../src/modules/alerts/webhook-target.js';
 
 const CASES: [string, Record<string, unknown>, string | null, string | null][] = [
   [EVENTS.cardShared, {}, 'card_shared', 'orange'],
+  [EVENTS.completionOverdue, {}, 'completion_overdue', 'orange'],
+  [EVENTS.finalLineMissing, {}, 'final_line_missing', 'orange'],
   [EVENTS.dispatchedOverCap, {}, 'dispatched_over_cap', 'yellow'],
   [EVENTS.identityMismatch, {}, 'worker.identity_mismatch', 'orange'],
   [EVENTS.cardChanged, { action: 'proposed' }, 'worker.card_changed', 'orange'],

@@ -49,6 +49,7 @@ export async function renderOverview(main: HTMLElement, _p: string[], q: URLSear
   const county = q.get('countyCode') ?? s.countyCodes[0] ?? '220702';
   // Without a chosen month: the latest month with data in the last twelve (pay day may not have come yet).
   let month = q.get('month') ?? currentMonth();
+  const keptReports = get<{ items: { month: string; generatedOn: string }[] }>('/v1/reports/county-monthly/kept' + qs({ countyCode: county })).catch(() => ({ items: [] }));
   let m = await get<Compliance>('/v1/metrics/compliance' + qs({ countyCode: county, month, months: 12 }));
   let picked = false;
   if (!q.get('month') && !hasData(m)) {
@@ -59,6 +60,7 @@ export async function renderOverview(main: HTMLElement, _p: string[], q: URLSear
       picked = true;
     }
   }
+  const kept = await keptReports;
   document.title = `${t('overview')} ${countyLabel(county)} ${month} · ${t('appName')}`;
 
   // An inspector picks among its own counties; an admin may type any county code.
@@ -111,7 +113,8 @@ export async function renderOverview(main: HTMLElement, _p: string[], q: URLSear
           ...stages.map(([st, n]) => h('li', {}, h('a', { href: '/console/cases' + qs({ countyCode: county, stage: st }), 'data-stage': st }, `${label(st)}: ${n}`)))),
         h('a', { href: '/console/cases' + qs({ countyCode: county }), class: 'drill' }, t('rowsBehind'), ' →'))),
     h('section', { class: 'card', 'aria-labelledby': 'trend-h' }, h('h2', { id: 'trend-h' }, t('owedVsCleared')), legend, chartBox,
-      trendTable(m.series, county)));
+      trendTable(m.series, county)),
+    reportsSection(county, month, kept.items));
 
   const months = m.series.map((x) => x.month);
   // Stacked bars per month: what is still outstanding at the bottom, what was cleared on top of it. The
@@ -142,4 +145,17 @@ function trendTable(series: MonthCompliance[], county: string): HTMLElement {
       h('tbody', {}, ...series.map((x) => h('tr', {},
         h('th', { scope: 'row' }, h('a', { href: '/console/cases' + qs({ countyCode: county, month: x.month }) }, x.month)),
         h('td', {}, yuan(x.clearance.amountOwedFen)), h('td', {}, yuan(x.clearance.amountClearedFen)), h('td', {}, yuan(Math.max(0, x.clearance.amountOwedFen - x.clearance.amountClearedFen))), h('td', {}, pct(x.clearance.rate, 2)))))));
+}
+
+/** The county monthly reports: each kept month (generated on the 1st working day) and the selected month on demand. */
+function reportsSection(county: string, month: string, kept: { month: string; generatedOn: string }[]): HTMLElement {
+  const links = (m: string) => [
+    h('a', { href: '/v1/reports/county-monthly' + qs({ countyCode: county, month: m, format: 'xlsx' }), 'data-format': 'xlsx', download: '' }, 'Excel'), ' · ',
+    h('a', { href: '/v1/reports/county-monthly' + qs({ countyCode: county, month: m, format: 'pdf' }), 'data-format': 'pdf', download: '' }, 'PDF'),
+  ];
+  return h('section', { class: 'card', 'aria-labelledby': 'reports-h', id: 'monthly-reports' },
+    h('h2', { id: 'reports-h' }, t('monthlyReports')),
+    kept.length === 0 ? h('p', { class: 'muted' }, t('none')) : h('ul', { id: 'kept-reports' },
+      ...kept.map((r) => h('li', { 'data-month': r.month }, `${r.month} (${t('generatedOn')} ${r.generatedOn}): `, ...links(r.month)))),
+    h('p', { id: 'report-on-demand' }, `${t('thisMonth')} ${month}: `, ...links(month)));
 }

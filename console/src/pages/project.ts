@@ -12,9 +12,10 @@ export async function renderProject(main: HTMLElement, [id]: string[], q: URLSea
   // The project read comes first: out of scope it is a 404 and nothing else is asked for.
   const project = await get<Any>(`/v1/projects/${id}`);
   document.title = `${project.name} · ${t('appName')}`;
-  const [board, deposit, wage, payrolls] = await Promise.all([
+  const [board, deposit, wage, payrolls, life] = await Promise.all([
     opt(get<Any>(`/v1/projects/${id}/notice-board`)), opt(get<Any>(`/v1/projects/${id}/deposit`)),
     opt(get<Any>(`/v1/projects/${id}/wage-account`)), opt(get<{ items: Any[] }>(`/v1/projects/${id}/payrolls`)),
+    opt(get<Any>(`/v1/projects/${id}/completion`)),
   ]);
   const sheets = payrolls?.items ?? [];
   const months = [...new Set(sheets.map((s) => s.month as string))].slice(0, 6);
@@ -29,6 +30,7 @@ export async function renderProject(main: HTMLElement, [id]: string[], q: URLSea
     h('h1', {}, project.name),
     h('p', { class: 'muted' }, `${t('county')} ${countyLabel(project.countyCode)} · ${label(project.industry)} · ${project.startDate} – ${project.plannedEndDate} · ${t('payday')} ${project.payday} · `,
       h('a', { href: '/console/alerts' + qs({ projectId: project.id, projectName: project.name }) }, t('alerts'))),
+    lifeSection(id!, life),
     h('div', { class: 'grid' },
       h('section', { class: 'card', 'aria-labelledby': 'bal-h', id: 'balances' },
         h('h2', { id: 'bal-h' }, t('balances')),
@@ -64,4 +66,28 @@ export async function renderProject(main: HTMLElement, [id]: string[], q: URLSea
             h('td', {}, s.month), h('td', {}, label(s.status)), h('td', { class: 'num' }, s.lineCount), h('td', { class: 'num' }, yuan(s.totalNetFen)),
             h('td', {}, r ? (r.statuses as Any[]).filter((x) => x.lines > 0).map((x) => `${label(x.status)} ${x.lines}`).join(' · ') || '—' : '—'));
         }))))));
+}
+
+const STAGES: Record<string, Parameters<typeof t>[0]> = { active: 'stageActive', completing: 'stageCompleting', completed: 'stageCompleted', closed: 'stageClosed' };
+
+/** Where the project is in its life (active → completing → completed → closed), what blocks completion, and the ledger. */
+function lifeSection(id: string, life: Any | null): HTMLElement {
+  const blockers = (life?.blockers ?? []) as Any[];
+  return h('section', { class: 'card', 'aria-labelledby': 'life-h', id: 'life' },
+    h('h2', { id: 'life-h' }, t('lifeStage')),
+    life ? [
+      h('p', { class: 'big', id: 'life-stage', 'data-status': life.status }, t(STAGES[life.status] ?? 'stageActive')),
+      h('dl', { class: 'facts' },
+        h('dt', {}, t('completedOn')), h('dd', {}, life.completedOn ?? '—'),
+        h('dt', {}, t('wageAccountClosedOn')), h('dd', {}, life.wageAccountClosedOn ?? '—'),
+        h('dt', {}, t('closedOn')), h('dd', {}, life.closedOn ?? '—'),
+        h('dt', {}, t('retainUntil')), h('dd', {}, life.retainUntil ?? '—')),
+      h('h3', {}, `${t('blockers')} (${blockers.length})`),
+      blockers.length === 0 ? h('p', { class: 'muted' }, t('none')) : h('ul', { id: 'life-blockers' },
+        ...blockers.map((b) => h('li', { 'data-kind': b.kind },
+          b.kind === 'case_open' && b.id ? h('a', { href: `/console/cases/${b.id}` }, b.message) : b.message))),
+    ] : h('p', {}, t('noData')),
+    h('p', {}, `${t('wageLedger')}: `,
+      h('a', { href: `/v1/projects/${id}/wage-ledger?format=xlsx`, id: 'ledger-xlsx', download: '' }, 'Excel'), ' · ',
+      h('a', { href: `/v1/projects/${id}/wage-ledger?format=pdf`, id: 'ledger-pdf', download: '' }, 'PDF')));
 }

@@ -11,3 +11,4 @@ export * from './console.js';
 export * from './credit.js';
 export * from './enforcement.js';
 export * from './liveness.js';
+export * from './lifecycle.js';

@@ -1,4 +1,4 @@
-import { bigint, boolean, date, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, date, index, integer, jsonb, numeric, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
@@ -57,6 +57,13 @@ export const payrollLines = pgTable(
     reconVersion: integer('recon_version').notNull().default(0),
     /** Who finally paid this line: employer | gc | construction_unit | deposit. */
     paidBy: text('paid_by'),
+    /** Itemised pay and deductions (wage ledger); null when the sheet was sent without items. */
+    items: jsonb('items'),
+    hours: numeric('hours', { precision: 7, scale: 2 }),
+    /** An inspector excused this line from the final settlement check (never paid through the platform). */
+    excusedAt: ts('excused_at'),
+    excusedBy: text('excused_by'),
+    excuseReason: text('excuse_reason'),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
   (t) => [

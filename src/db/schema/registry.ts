@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { bigint, date, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
@@ -53,12 +54,23 @@ export const projects = pgTable(
     depositRequiredFen: fen('deposit_required_fen').notNull(),
     /** How the required deposit was computed (ratio, adjustments, waiver, cap) — kept for audit. */
     depositPolicy: jsonb('deposit_policy').notNull().default({}),
-    status: text('status').notNull().default('active'), // active | completed
+    status: text('status').notNull().default('active'), // active | completing | completed | closed (lifecycle module)
+    /** 竣工 date declared by the GC; engagements and sheets for later months are refused from then on. */
+    completedOn: date('completed_on', { mode: 'string' }),
+    completionDeclaredOn: date('completion_declared_on', { mode: 'string' }),
+    completedAt: ts('completed_at'),
+    /** The bank's `account.closed` for the wage account. */
+    wageAccountClosedOn: date('wage_account_closed_on', { mode: 'string' }),
+    closedOn: date('closed_on', { mode: 'string' }),
+    /** closedOn + the retention years; personal data is erased after this date unless held. */
+    retainUntil: date('retain_until', { mode: 'string' }),
+    erasedAt: ts('erased_at'),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
   (t) => [
     index('projects_county_idx').on(t.countyCode),
     index('projects_gc_idx').on(t.generalContractorId),
+    index('projects_retain_idx').on(t.retainUntil).where(sql`status = 'closed' AND erased_at IS NULL`),
     uniqueIndex('projects_wage_account_uq').on(t.wageBankId, t.wageAccountNumber),
   ],
 );

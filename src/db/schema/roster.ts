@@ -25,6 +25,8 @@ export const workers = pgTable(
     bankCardMasked: text('bank_card_masked').notNull(),
     createdAt: ts('created_at').notNull().defaultNow(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
+    /** Set by the retention job: name, ID, phone and card were replaced by the erasure marker. */
+    erasedAt: ts('erased_at'),
   },
   // Card blind index: equality probes only, so a hash index (no string comparisons on insert; migration 0025).
   (t) => [uniqueIndex('workers_id_bidx_uq').on(t.idNumberBidx), index('workers_card_bidx_idx').using('hash', t.bankCardBidx)],

@@ -120,6 +120,9 @@ export const ALERT_TYPES: Record<string, AlertType> = Object.fromEntries(
     t('case_escalated', 'orange', '项目「{project}」欠薪案件升级（{stage}）', 'Project "{project}": arrears case escalated ({stage})', 'case'),
     t('case_mass_incident', 'red', '项目「{project}」欠薪引发群体性或极端事件', 'Project "{project}": wage arrears caused a mass or extreme incident', 'case'),
     t('lines_overdue', 'red', '项目「{project}」{month} 有 {lines} 笔工资逾期未付', 'Project "{project}" {month}: {lines} wage lines overdue', 'payroll'),
+    // project life
+    t('completion_overdue', 'orange', '项目「{project}」已过计划竣工日期（{plannedEndDate}）仍未申报竣工', 'Project "{project}": past its planned end ({plannedEndDate}) with no completion declared', 'project'),
+    t('final_line_missing', 'orange', '项目「{project}」工人离场（{exitDate}）后未结清工资', 'Project "{project}": a worker exited on {exitDate} without a final wage line', 'workers'),
     t('case_closed', 'yellow', '项目「{project}」欠薪案件已结案', 'Project "{project}": arrears case closed', 'case'),
     // credit and blacklist
     t('credit_downgraded', 'yellow', '企业「{company}」信用等级由 {from} 降为 {to}', 'Company "{company}": credit grade lowered from {from} to {to}', 'credit'),
@@ -225,12 +228,15 @@ const DIRECT: Record<string, string> = {
   [EVENTS.blacklistRemoved]: 'blacklist_removed',
   [EVENTS.subscriptionPaused]: 'subscription_paused',
   [EVENTS.jobFailedForGood]: 'job_failed_for_good',
+  [EVENTS.completionOverdue]: 'completion_overdue',
+  [EVENTS.finalLineMissing]: 'final_line_missing',
 };
 
 /** Events deliberately silent (facts of normal operation); listed so the docs and tests can show them. */
 export const SILENT_EVENTS: string[] = [
   EVENTS.projectCreated, EVENTS.payrollSubmitted, EVENTS.payrollApproved, EVENTS.batchCreated,
   EVENTS.wageAccountCredited, EVENTS.wageAccountDebited, EVENTS.depositCredited, EVENTS.depositReturned,
+  EVENTS.projectCompleting, EVENTS.projectCompleted, EVENTS.projectClosed, EVENTS.wageAccountClosed, EVENTS.retentionErased, EVENTS.countyReportGenerated,
 ];
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);

@@ -4,6 +4,7 @@ import type { Deps } from '../../deps.js';
 import type { PiiCipher } from '../../lib/crypto.js';
 import { applyCardVerifications } from '../roster/cards.service.js';
 import { maskBankCard } from '../../lib/identifiers.js';
+import { applyAccountClosed } from '../lifecycle/lifecycle.service.js';
 import { applyFacts, type BankFact } from './bank-facts.service.js';
 import { enqueueReconcile, eventFacts, type BankEvent } from './webhook.service.js';
 
@@ -69,6 +70,7 @@ async function applyRows(tx: DbOrTx, pii: PiiCipher, rows: Row[]): Promise<Inbox
       out.push({ bankId: row.bank_id, webhookId: row.webhook_id, accepted: n, duplicates: 1 - n, contradictions: 0, batchIds: [], results: 1 });
       continue;
     }
+    if (event.type === 'account.closed') await applyAccountClosed(tx, row.bank_id, event.data, row.webhook_id);
     const facts = eventFacts(event).map((f) => ({ ...f, sourceRef: row.webhook_id }));
     const list = byBank.get(row.bank_id) ?? [];
     list.push({ row, facts });

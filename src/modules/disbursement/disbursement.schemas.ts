@@ -41,6 +41,7 @@ export const WebhookBody = Type.Union([
   Type.Object({ type: Type.Literal('account.credited'), data: Type.Object({ accountNumber: Acct, amountFen: Fen(), valueDate: IsoDate(), reference: Type.String({ maxLength: 140 }), payerName: Type.String({ maxLength: 140 }) }) }),
   Type.Object({ type: Type.Literal('card.verified'), data: Type.Object({ verificationId: Uuid(), result: Type.Union([Type.Literal('match'), Type.Literal('mismatch'), Type.Literal('closed')]) }) }),
   Type.Object({ type: Type.Literal('account.debited'), data: Type.Object({ accountNumber: Acct, amountFen: Fen(), valueDate: IsoDate(), reference: Type.String({ maxLength: 140 }), endToEndId: Type.Optional(E2e) }) }),
+  Type.Object({ type: Type.Literal('account.closed'), data: Type.Object({ accountNumber: Acct, closedOn: IsoDate() }) }),
 ], { description: 'Standard Webhooks payload `{ type, data }`' });
 export const WebhookResponse = Type.Object({
   received: Type.Boolean(), duplicate: Type.Boolean({ description: 'true when this webhook-id was already processed (no second effect)' }),

@@ -11,7 +11,8 @@ export type BankEvent =
   | { type: 'disbursement.returned'; data: { endToEndId: string; amountFen: number; reasonCode: string; valueDate: string } }
   | { type: 'account.credited'; data: { accountNumber: string; amountFen: number; valueDate: string; reference: string; payerName: string } }
   | { type: 'account.debited'; data: { accountNumber: string; amountFen: number; valueDate: string; reference: string; endToEndId?: string } }
-  | { type: 'card.verified'; data: { verificationId: string; result: 'match' | 'mismatch' | 'closed' } };
+  | { type: 'card.verified'; data: { verificationId: string; result: 'match' | 'mismatch' | 'closed' } }
+  | { type: 'account.closed'; data: { accountNumber: string; closedOn: string } };
 
 export function eventFacts(e: BankEvent): BankFact[] {
   switch (e.type) {
@@ -25,6 +26,8 @@ export function eventFacts(e: BankEvent): BankFact[] {
       return [{ kind: 'debit', accountNumber: e.data.accountNumber, amountFen: e.data.amountFen, valueDate: e.data.valueDate, reference: e.data.reference, endToEndId: e.data.endToEndId ?? null }];
     case 'card.verified':
       return []; // not a money fact: applied by the card-custody module (bank-inbox.service.ts)
+    case 'account.closed':
+      return []; // not a money fact: applied by the lifecycle module (applyAccountClosed) in the same transaction
   }
 }
 

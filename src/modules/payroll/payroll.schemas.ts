@@ -9,6 +9,15 @@ export const PayrollLineIn = Type.Object({
   grossFen: Fen('Gross pay'),
   deductionsFen: Fen('Deductions (social insurance, tax, advances)'),
   netFen: Fen('Net pay = gross − deductions'),
+  pay: Type.Optional(Type.Object({
+    baseFen: Type.Optional(Fen('Base pay (基本工资)')), overtimeFen: Type.Optional(Fen('Overtime (加班工资)')),
+    pieceRateFen: Type.Optional(Fen('Piece rate (计件工资)')), bonusFen: Type.Optional(Fen('Bonus (奖金)')), allowanceFen: Type.Optional(Fen('Allowances (津贴补贴)')),
+  }, { additionalProperties: false, description: 'Itemised pay; when sent, the items must sum to grossFen (else 422 on this path)' })),
+  deductions: Type.Optional(Type.Object({
+    socialInsuranceFen: Type.Optional(Fen('Social insurance, employee share (社会保险)')), incomeTaxFen: Type.Optional(Fen('Individual income tax (个人所得税)')),
+    otherFen: Type.Optional(Fen('Other deduction')), otherReason: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Required when otherFen > 0' })),
+  }, { additionalProperties: false, description: 'Itemised deductions; when sent, they must sum to deductionsFen (else 422 on this path)' })),
+  hours: Type.Optional(Type.Number({ minimum: 0, maximum: 744, multipleOf: 0.25, description: 'Hours worked, where paid by the hour' })),
 }, { additionalProperties: false });
 
 export const SubmitPayrollBody = Type.Object({

@@ -7,13 +7,15 @@ import { emit } from '../alerts/outbox.service.js';
 import type { Principal } from '../auth/auth.types.js';
 import { projectScope, requireRelation } from '../auth/scope.js';
 import { getPolicy } from '../policy/policy.service.js';
+import { assertOpenForMonth } from '../lifecycle/life-guard.js';
+import { itemErrors, storedItems, type LineItems } from './line-items.rules.js';
 import { controlMismatch, evaluatePayroll, type Finding, type RuleLine } from './payroll.rules.js';
 
 type Rows<T> = { rows: T[] };
 const q = async <T>(db: DbOrTx, s: ReturnType<typeof sql>): Promise<T[]> => ((await db.execute(s)) as unknown as Rows<T>).rows;
 const arr = (xs: (string | number)[]) => `{${xs.join(',')}}`;
 
-export interface PayrollLineInput {
+export interface PayrollLineInput extends LineItems {
   workerId: string;
   daysWorked: number;
   grossFen: number;
@@ -43,12 +45,14 @@ export async function submitPayroll(tx: DbOrTx, actor: Principal, projectId: str
   if (input.month > today.slice(0, 7)) {
     throw new UnprocessableError('A wage sheet pays work done; nothing was stored', [{ path: 'body.month', message: `${input.month} has not begun (today is ${today})` }], 'invalid_payroll');
   }
+  await assertOpenForMonth(tx, projectId, input.month, 'body.month');
   const errors: FieldError[] = controlMismatch(input.control, input.lines);
   if (errors.length) throw new UnprocessableError('Control record does not match the lines; nothing was stored', errors, 'control_mismatch');
 
   const seen = new Set<string>();
   input.lines.forEach((l, i) => {
     if (l.netFen !== l.grossFen - l.deductionsFen) errors.push({ path: `body.lines[${i}].netFen`, message: 'net must equal gross − deductions' });
+    errors.push(...itemErrors(l, `body.lines[${i}]`));
     if (seen.has(l.workerId)) errors.push({ path: `body.lines[${i}].workerId`, message: 'worker appears twice on the sheet' });
     seen.add(l.workerId);
   });
@@ -121,6 +125,14 @@ export async function submitPayroll(tx: DbOrTx, actor: Principal, projectId: str
     FROM unnest(${arr(lineIds)}::uuid[], ${arr(L.map((l) => l.workerId))}::uuid[], ${arr(L.map((l) => l.daysWorked))}::int[],
       ${arr(L.map((l) => l.grossFen))}::bigint[], ${arr(L.map((l) => l.deductionsFen))}::bigint[], ${arr(L.map((l) => l.netFen))}::bigint[])
       AS x(id, w, d, g, ded, n)`);
+  // Items and hours only for lines that carry them (most sheets have none): a second, small statement.
+  const itemised = L.map((l, i) => ({ id: lineIds[i]!, items: storedItems(l), hours: l.hours ?? null })).filter((x) => x.items || x.hours !== null);
+  if (itemised.length) {
+    await tx.execute(sql`
+      UPDATE payroll_lines l SET items = x.items, hours = x.hours
+      FROM jsonb_to_recordset(${JSON.stringify(itemised)}::jsonb) AS x(id uuid, items jsonb, hours numeric)
+      WHERE l.id = x.id AND l.id = ANY(${arr(itemised.map((x) => x.id))}::uuid[])`);
+  }
   const stored = await storeFindings(tx, projectId, id, findings, lineIds);
   await emit(tx,
     { type: EVENTS.payrollSubmitted, projectId, companyId: input.employerId, countyCode: scope.countyCode, payload: { payrollId: id, month: input.month, lineCount: L.length, totalNetFen: input.control.totalNetFen, supersedesId: prev[0]?.id ?? null } },

@@ -56,6 +56,12 @@ export const POLICY_DEFAULTS = {
     multiWorkerThresholdFen: 3_000_000, // CNY 30,000 (band 30k–100k)
   },
   clearance: { targetBp: 9900 },
+  /** Project life (issue 20): signals after the planned end, final wage line on exit, retention. */
+  lifecycle: {
+    completionOverdueDays: 30, // past the planned end with no completion declared for this many days
+    finalLineDays: 3, // 工资支付暂行规定 Art. 9: wages settled on exit; a final line expected within this many days
+    retentionYears: 3, // 条例 Art. 15/28: records kept ≥ 3 years after closing
+  },
   /** Monthly minimum wage in fen and the notice-board channels. Songyuan (Jilin) class-2 as default. */
   local: {
     minimumWageMonthlyFen: 188_000,

@@ -18,7 +18,7 @@ export async function depositHistory(tx: DbOrTx, companyId: string, asOf: string
 
   const live = ((await tx.execute(sql`
     SELECT count(*)::int AS n, min(start_date)::text AS first_start FROM projects
-    WHERE general_contractor_id = ${companyId} AND status = 'active'
+    WHERE general_contractor_id = ${companyId} AND status IN ('active', 'completing') -- live projects (lifecycle)
       AND (${countyCode ?? null}::text IS NULL OR county_code = ${countyCode ?? null})`)) as unknown as Rows<{ n: number; first_start: string | null }>).rows[0]!;
 
   const h: DepositHistory = { ...NEUTRAL_HISTORY, otherLiveProjects: live.n };

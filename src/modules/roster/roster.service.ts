@@ -1,5 +1,6 @@
 /** Workers and engagements: single registration, scoped lists, exit, audited full-value reads. */
 import { sql } from 'drizzle-orm';
+import { ERASED } from '../lifecycle/lifecycle.rules.js';
 import type { DbOrTx } from '../../db/client.js';
 import type { PiiCipher } from '../../lib/crypto.js';
 import { ConflictError, NotFoundError, UnprocessableError } from '../../lib/errors.js';
@@ -21,7 +22,12 @@ export async function rowContext(db: DbOrTx, scope: ProjectScope, actor: Princip
   const parties = await projectParties(db, scope.projectId);
   const policy = await getPolicy(db, scope.countyCode);
   const privileged = scope.relations.includes('gc') || scope.relations.includes('admin');
-  return { parties, onlyEmployer: privileged ? null : actor.companyId, retirementAgeMale: policy.roster.retirementAgeMale, retirementAgeFemale: policy.roster.retirementAgeFemale };
+  const life = (await db.execute(sql`SELECT completed_on FROM projects WHERE id = ${scope.projectId}`)) as unknown as Rows<{ completed_on: string | null }>;
+  return {
+    parties, onlyEmployer: privileged ? null : actor.companyId,
+    retirementAgeMale: policy.roster.retirementAgeMale, retirementAgeFemale: policy.roster.retirementAgeFemale,
+    completedOn: life.rows[0]?.completed_on ?? null,
+  };
 }
 
 export async function registerWorker(tx: DbOrTx, pii: PiiCipher, actor: Principal, scope: ProjectScope, input: WorkerRowInput) {
@@ -108,6 +114,8 @@ export async function revealWorkerPii(tx: DbOrTx, pii: PiiCipher, actor: Princip
   const w = r.rows[0];
   if (!w) throw new NotFoundError('Worker');
   const out: { id: string; name: string; idNumber?: string; bankCardNumber?: string; phone?: string | null } = { id: w.id, name: w.name };
+  // Erased by the retention job: the ciphertexts are gone; the marker is all there is to show.
+  if (w.id_number_enc === ERASED) return { id: w.id, name: w.name, idNumber: ERASED, bankCardNumber: ERASED, phone: null };
   if (fields.includes('idNumber')) out.idNumber = pii.decrypt(w.id_number_enc);
   if (fields.includes('bankCardNumber')) out.bankCardNumber = pii.decrypt(w.bank_card_enc);
   if (fields.includes('phone')) out.phone = w.phone_enc ? pii.decrypt(w.phone_enc) : null;

@@ -45,6 +45,8 @@ export interface RowContext {
   /** County retirement ages (policy roster.retirementAgeMale / retirementAgeFemale; defaults 60 / 50): above is a warning. */
   retirementAgeMale: number;
   retirementAgeFemale: number;
+  /** The project's declared completion (竣工) date: no engagement may start in a later month. */
+  completedOn?: string | null;
 }
 
 /** 禁止使用童工规定 Art. 2: nobody under 16 may be employed. A law, not a county setting: a hard 422. */
@@ -85,6 +87,9 @@ export function validateWorkerRow(r: WorkerRowInput, ctx: RowContext):
   const entryDate = (r.entryDate ?? '').trim();
   const entryOk = DATE.test(entryDate) && !Number.isNaN(Date.parse(entryDate + 'T00:00:00Z'));
   if (!entryOk) errors.push({ field: 'entryDate', message: 'must be a date YYYY-MM-DD' });
+  else if (ctx.completedOn && entryDate.slice(0, 7) > ctx.completedOn.slice(0, 7)) {
+    errors.push({ field: 'entryDate', message: `the project was completed on ${ctx.completedOn}; no engagement may start after that month` });
+  }
 
   const id = checkResidentId(r.idNumber ?? '', entryOk ? entryDate : undefined);
   if (!id.ok) {
