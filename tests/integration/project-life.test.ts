@@ -163,6 +163,11 @@ describe('a project from employment to erasure', () => {
     const erased = await all<{ id_number_enc: string; bank_card_enc: string; phone_enc: string | null }>(ctx, sql`
       SELECT id_number_enc, bank_card_enc, phone_enc FROM workers WHERE id = ANY(${`{${s.workerIds.slice(1).join(',')}}`}::uuid[])`);
     expect(erased).toEqual([{ id_number_enc: ERASED, bank_card_enc: ERASED, phone_enc: null }, { id_number_enc: ERASED, bank_card_enc: ERASED, phone_enc: null }]);
+    // The project's own copies of phones and cards (card custody) are gone, also for the person kept by the held project.
+    const copies = await one<{ phones: number; cards: number }>(ctx, sql`
+      SELECT (SELECT count(*)::int FROM engagements WHERE project_id = ${s.projectId} AND phone_enc IS NOT NULL) AS phones,
+             (SELECT count(*)::int FROM worker_cards WHERE project_id = ${s.projectId} AND card_enc <> ${ERASED}) AS cards`);
+    expect(copies).toEqual({ phones: 0, cards: 0 });
     expect((await get('/v1/audit/verify', ctx.admin)).json()).toMatchObject({ ok: true });
     expect((await get(`/v1/projects/${h.projectId}/workers`, h.headers.gc)).json().items.map((w: { name: string }) => w.name)).toContain(s.workers[0]!.name);
 

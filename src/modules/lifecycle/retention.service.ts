@@ -51,7 +51,10 @@ async function eraseProject(tx: DbOrTx, projectId: string) {
       WHERE id = ANY(${`{${free.join(',')}}`}::uuid[]) AND erased_at IS NULL RETURNING id`);
     personsErased = r.length;
   }
-  // WIRE(#17): engagements.phone_enc / phone_bidx / phone_masked and worker_cards rows of this project are erased here too.
+  // Card custody keeps phones on the engagement and cards per engagement: this project's copies go with it,
+  // whoever the person is (another project's engagement keeps its own copies).
+  await tx.execute(sql`UPDATE engagements SET phone_enc = NULL, phone_bidx = NULL, phone_masked = NULL WHERE project_id = ${projectId} AND phone_enc IS NOT NULL`);
+  await tx.execute(sql`UPDATE worker_cards SET card_enc = ${ERASED}, card_bidx = 'erased:' || id::text, card_masked = ${ERASED} WHERE project_id = ${projectId} AND card_enc <> ${ERASED}`);
   const ins = await q<{ n: number }>(tx, sql`
     WITH u AS (UPDATE instructions SET creditor_name = ${ERASED}, card_enc = ${ERASED}, card_bidx = 'erased', card_masked = ${ERASED}
       WHERE project_id = ${projectId} AND card_enc <> ${ERASED} RETURNING 1) SELECT count(*)::int AS n FROM u`);
