@@ -8,7 +8,7 @@ import { problems, Str } from '../platform/common.schemas.js';
 import { consoleAssets } from './console.assets.js';
 import consoleDataRoutes from './console-data.routes.js';
 import {
-  CONSOLE_ROLES, createSession, deleteSession, principalForKey, readCookie, resolveSession, SESSION_COOKIE, SESSION_TTL_MS, sessionCookie,
+  CONSOLE_ROLES, createSession, deleteSession, principalForKey, readSessionCookie, resolveSession, SESSION_TTL_MS, sessionCookie,
 } from './session.service.js';
 
 const SessionView = Type.Object({
@@ -30,7 +30,8 @@ const hidden = { hide: true, tags: ['console'] };
  */
 export default async function consoleRoutes(app: FastifyInstance, { deps }: { deps: Deps }) {
   const { db, config } = deps;
-  const secure = config.nodeEnv === 'production';
+  // Served over HTTPS (the public URL says so, or production, or a TLS socket): Secure and `__Host-`.
+  const secure = config.nodeEnv === 'production' || config.publicBaseUrl.startsWith('https:');
   // Build now so a broken front end fails start-up, not the first inspector's page load.
   await consoleAssets();
 
@@ -59,7 +60,7 @@ export default async function consoleRoutes(app: FastifyInstance, { deps }: { de
   app.get('/console/api/session', {
     schema: { ...hidden, operationId: 'getConsoleSession', summary: 'The signed-in console user and its CSRF token', response: { 200: SessionView, ...problems(401) } },
   }, async (req) => {
-    const token = readCookie(req.headers.cookie, SESSION_COOKIE);
+    const token = readSessionCookie(req.headers.cookie);
     const s = token ? await resolveSession(db, token, config.adminApiKey, deps.now()) : null;
     if (!s) throw new UnauthorizedError('Not signed in');
     return { role: s.principal.role, label: s.principal.label, countyCodes: s.principal.countyCodes, csrfToken: s.csrfToken };
@@ -81,7 +82,7 @@ export default async function consoleRoutes(app: FastifyInstance, { deps }: { de
     schema: { ...hidden, operationId: 'signOutConsole', summary: 'End the console session', response: { 204: Type.Null(), ...problems(401, 403) } },
   }, async (req, reply) => {
     requireRole(req, ...CONSOLE_ROLES);
-    const token = readCookie(req.headers.cookie, SESSION_COOKIE);
+    const token = readSessionCookie(req.headers.cookie);
     const s = token ? await resolveSession(db, token, config.adminApiKey, deps.now()) : null;
     if (s) await deleteSession(db, s.sessionId);
     reply.header('set-cookie', sessionCookie('', 0, secure));
