@@ -24,6 +24,8 @@ export interface Config {
   readonly blindIndexKey: Buffer | null;
   /** How long an Idempotency-Key record is kept (IDEMPOTENCY_TTL_HOURS, default 48); a purge job deletes older ones. */
   readonly idempotencyTtlHours: number;
+  /** Open alert streams (SSE) one API key may hold on one API process (SSE_MAX_STREAMS_PER_KEY, default 5). */
+  readonly sseMaxStreamsPerKey: number;
   /** BullMQ prefix; the hash tag keeps every key of a queue in one Redis Cluster slot. */
   readonly queuePrefix: string;
   readonly bodyLimitBytes: number;
@@ -147,6 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataEncryptionKey,
     ...keys,
     idempotencyTtlHours: int(env, 'IDEMPOTENCY_TTL_HOURS', 48, 1, 24 * 365),
+    sseMaxStreamsPerKey: int(env, 'SSE_MAX_STREAMS_PER_KEY', 5, 1, 10_000),
     queuePrefix,
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 10 * 1024 * 1024, 1024, 512 * 1024 * 1024),
     pgPoolMax: int(env, 'PG_POOL_MAX', 20, 1, 1000),

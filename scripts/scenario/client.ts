@@ -12,7 +12,12 @@ export class ApiError extends Error {
   }
 }
 
-export interface ClientOptions { baseUrl: string; patienceMs?: number; log?: (m: string) => void }
+export interface ClientOptions {
+  baseUrl: string; patienceMs?: number; log?: (m: string) => void;
+  /** Mixed into every derived Idempotency-Key (the run's tag): a second run on the same database must not be
+   *  answered with the first run's stored responses (it was, for identical requests such as inspector keys). */
+  keyPrefix?: string;
+}
 
 export class Client {
   retries = 0;
@@ -47,7 +52,7 @@ export class Client {
       raw = typeof body === 'string' ? body : JSON.stringify(body);
       headers['content-type'] = o.contentType ?? 'application/json';
     }
-    if (method === 'POST') headers['idempotency-key'] = o.key ?? createHash('sha256').update(`${path}\n${raw ?? ''}`).digest('hex').slice(0, 64);
+    if (method === 'POST') headers['idempotency-key'] = o.key ?? createHash('sha256').update(`${this.o.keyPrefix ?? ''}\n${path}\n${raw ?? ''}`).digest('hex').slice(0, 64);
     const r = await this.send(method, path, auth, raw, headers);
     const ok = o.expect ?? [200, 201, 202, 204];
     if (!ok.includes(r.status)) throw new ApiError(r.status, r.text, `${method} ${path}`);

@@ -41,7 +41,7 @@ interface CaseView { id: string; projectId: string; employerId: string; month: s
 export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   const t0 = Date.now();
   const log = o.log ?? (() => {});
-  const api = new Client({ baseUrl: o.baseUrl, patienceMs: o.patienceMs ?? 180_000, log });
+  const api = new Client({ baseUrl: o.baseUrl, patienceMs: o.patienceMs ?? 180_000, log, keyPrefix: o.tag });
   const r = rng(o.seed);
   const admin = o.adminKey;
   const world = await buildWorld(api, admin, o.tag, o.size, r, log);
@@ -143,9 +143,12 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   const start = `${nextMonth(o.size.months[0]!)}-03`;
   const end = addDays(`${nextMonth(lastMonth)}-10`, 48);
   let sweeps = 0;
+  const ownCompanies = [...new Set(world.projects.flatMap((p) => [p.gc.id, p.cu.id, ...p.subs.map((s) => s.id)]))];
   for (let d = start; d <= end; d = addDays(d, o.size.stepDays ?? 2)) {
     for (const [at, m] of monthAt) if (at <= d) { monthAt.delete(at); await runMonth(m); }
-    await api.post('/v1/admin/sweeps', admin, { asOf: d });
+    // Credit steps for this run's companies only: the calendar replays past dates, and regrading every company
+    // on the database as of them would overwrite their current grades.
+    await api.post('/v1/admin/sweeps', admin, { asOf: d, companyIds: ownCompanies });
     sweeps++;
     // Only this run's cases: the database may hold other projects' (an earlier demo, real data), and the demo
     // acts on its own projects only.
@@ -200,9 +203,8 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   const finalDay = addDays(end, 40);
   // Only this run's companies: finalDay may lie ahead of the wall clock, and other companies on the database
   // must not be listed or graded as of the demo's calendar.
-  const companyIds = [...new Set(world.projects.flatMap((p) => [p.gc.id, p.cu.id, ...p.subs.map((s) => s.id)]))];
-  await api.post('/v1/admin/blacklist/evaluate', admin, { asOf: finalDay, companyIds });
-  for (const companyId of companyIds) await api.post('/v1/admin/credit/recompute', admin, { asOf: finalDay, companyId });
+  await api.post('/v1/admin/blacklist/evaluate', admin, { asOf: finalDay, companyIds: ownCompanies });
+  for (const companyId of ownCompanies) await api.post('/v1/admin/credit/recompute', admin, { asOf: finalDay, companyId });
   const summary = await summarize(api, world, sheets, log);
   return { world, summary, requests: api.requests, retries: api.retries, ms: Date.now() - t0, finalDay };
 }

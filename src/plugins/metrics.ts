@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { requireRole } from '../modules/auth/auth.plugin.js';
 
 /** Prometheus metrics on a per-app registry (tests build many apps in one process). */
 export const metricsPlugin = fp(async (app: FastifyInstance) => {
@@ -17,7 +18,12 @@ export const metricsPlugin = fp(async (app: FastifyInstance) => {
   app.addHook('onResponse', async (req, reply) => {
     http.observe({ method: req.method, route: req.routeOptions.url ?? 'unknown', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+  // Admins only: route names, error rates and process figures tell an outsider what to attack and when.
+  // (The auth plugin's onRequest hook is global, so the principal is resolved here too.)
+  app.get('/metrics', { schema: { hide: true } }, async (req, reply) => {
+    requireRole(req, 'admin');
+    return reply.type(registry.contentType).send(await registry.metrics());
+  });
 }, { name: 'metrics' });
 
 declare module 'fastify' {

@@ -35,6 +35,11 @@ describe('the demo on a database that holds other data', () => {
       expect(planted.rows).toHaveLength(1);
       const caseId = planted.rows[0]!.id;
 
+      const firstCompanies = [...new Set(first.world.projects.flatMap((x) => [x.gc.id, x.cu.id, ...x.subs.map((c) => c.id)]))];
+      const gradesOf = async () => (await db.query(`SELECT company_id, grade, score, as_of::text FROM company_credit WHERE company_id = ANY($1::uuid[]) ORDER BY 1`, [firstCompanies])).rows;
+      const gradesBefore = await gradesOf();
+      expect(gradesBefore.length).toBeGreaterThan(0);
+
       const second = await runScenario({ baseUrl: p.baseUrl, adminKey: p.adminKey, seed: 3, tag: 'DEMO2', size: TINY });
       const mine = new Set(second.world.projects.map((x) => x.id));
       expect(firstProjects.some((id) => mine.has(id))).toBe(false);
@@ -45,6 +50,8 @@ describe('the demo on a database that holds other data', () => {
       expect(c.rows[0]).toMatchObject({ status: 'open', stage: 'gc_order', amount_cleared_fen: '0' });
       const props = await db.query(`SELECT id FROM blacklist_entries WHERE $1::uuid = ANY(case_ids)`, [caseId]);
       expect(props.rows).toEqual([]);
+      // …and did not regrade the first run's companies as of its own (past) calendar dates.
+      expect(await gradesOf()).toEqual(gradesBefore);
     } finally {
       await db.end();
     }

@@ -21,7 +21,7 @@ describe('health and docs', () => {
     const ready = await ctx.app.inject('/readyz');
     expect(ready.statusCode).toBe(200);
     expect(ready.json().checks).toEqual({ postgres: 'ok', redis: 'ok' });
-    const m = await ctx.app.inject('/metrics');
+    const m = await ctx.app.inject({ url: '/metrics', headers: ctx.admin });
     expect(m.body).toContain('http_request_duration_seconds');
     const doc = (await ctx.app.inject('/v1/openapi.json')).json();
     expect(doc.openapi).toBe('3.1.0');

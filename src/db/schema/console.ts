@@ -19,6 +19,8 @@ export const consoleSessions = pgTable(
     csrfToken: text('csrf_token').notNull(),
     createdAt: ts('created_at').notNull().defaultNow(),
     expiresAt: ts('expires_at').notNull(),
+    /** Idle timeout: a session unused for SESSION_IDLE_MS ends. */
+    lastSeenAt: ts('last_seen_at').notNull().defaultNow(),
   },
   (t) => [index('console_sessions_expires_idx').on(t.expiresAt)],
 );

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { Deps } from '../../deps.js';
-import { BadRequestError } from '../../lib/errors.js';
+import { AppError, BadRequestError } from '../../lib/errors.js';
 import { requireRole } from '../auth/auth.plugin.js';
 import { encodeCursor, problems, readCursor, seqCursor } from '../platform/common.schemas.js';
 import { getAlertSettings } from './alert-settings.js';
@@ -46,16 +46,23 @@ export default async function alertsRoutes(app: FastifyInstance, { deps }: { dep
     return { items, nextCursor: encodeCursor({ s: last }), hasMore: rows.length > limit };
   });
 
+  // Open streams per key on this process: each holds a socket, a heartbeat timer and a place in the hub, so one
+  // key (or a leaked one) must not open thousands.
+  const openStreams = new Map<string, number>();
   app.get('/v1/alerts/stream', {
     schema: {
       operationId: 'streamAlerts', tags: ['alerts'],
       summary: 'Server-Sent Events: `id:` = alert seq, `event: alert`, `data:` = alert JSON; `Last-Event-ID` resumes without gaps; comment heartbeats',
       querystring: StreamQuery,
-      response: { 200: Type.String({ description: 'text/event-stream' }), ...problems(400, 401, 403) },
+      response: { 200: Type.String({ description: 'text/event-stream' }), ...problems(400, 401, 403, 429) },
     },
   }, async (req, reply) => {
     const p = requireRole(req);
     assertAlertReader(p);
+    const open = openStreams.get(p.id) ?? 0;
+    if (open >= deps.config.sseMaxStreamsPerKey) {
+      throw new AppError(429, 'too_many_streams', `This key already holds ${open} open alert streams (at most ${deps.config.sseMaxStreamsPerKey}); close one first`);
+    }
     const q = req.query as FilterQuery & { lastEventId?: string };
     const header = req.headers['last-event-id'];
     const rawLast = (typeof header === 'string' && header !== '' ? header : undefined) ?? q.lastEventId;
@@ -65,6 +72,7 @@ export default async function alertsRoutes(app: FastifyInstance, { deps }: { dep
     const replayFrom = rawLast !== undefined ? Number(rawLast) : q.since ? 0 : null;
 
     reply.hijack();
+    openStreams.set(p.id, (openStreams.get(p.id) ?? 0) + 1);
     const res = reply.raw;
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
@@ -80,9 +88,16 @@ export default async function alertsRoutes(app: FastifyInstance, { deps }: { dep
     };
     const hb = setInterval(() => res.write(': heartbeat\n\n'), settings.heartbeatMs);
     req.raw.socket.setNoDelay(true);
+    let counted = true;
     const done = () => {
       clearInterval(hb);
       hub.remove(client);
+      if (counted) {
+        counted = false;
+        const n = (openStreams.get(p.id) ?? 1) - 1;
+        if (n > 0) openStreams.set(p.id, n);
+        else openStreams.delete(p.id);
+      }
     };
     res.on('close', done);
     try {

@@ -5,7 +5,7 @@ import type { Deps } from '../../deps.js';
 import { safeEqual, sha256Hex } from '../../lib/crypto.js';
 import { ForbiddenError, UnauthorizedError } from '../../lib/errors.js';
 import type { Principal, Role } from './auth.types.js';
-import { CSRF_HEADER, readCookie, resolveSession, SESSION_COOKIE } from '../console/session.service.js';
+import { CSRF_HEADER, readSessionCookie, resolveSession } from '../console/session.service.js';
 
 const PUBLIC_V1 = [/^\/v1\/openapi\.json$/, /^\/v1\/webhooks\//, /^\/v1\/projects\/:id\/notice-board(\.html)?$/];
 
@@ -47,7 +47,7 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { deps: Deps }) 
   // Inspector console: a session cookie stands for the key it was created from (a Bearer key wins).
   // Cookies ride along on cross-site requests, so a state change must also echo the session's CSRF token.
   async function consoleSession(req: FastifyRequest) {
-    const token = readCookie(req.headers.cookie, SESSION_COOKIE);
+    const token = readSessionCookie(req.headers.cookie);
     if (!token) return;
     const s = await resolveSession(db, token, config.adminApiKey, opts.deps.now());
     if (!s) return;

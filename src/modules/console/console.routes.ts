@@ -9,7 +9,7 @@ import { consoleAssets } from './console.assets.js';
 import consoleDataRoutes from './console-data.routes.js';
 import { countyName } from '../../lib/county-names.js';
 import {
-  CONSOLE_ROLES, createSession, deleteSession, principalForKey, readCookie, resolveSession, SESSION_COOKIE, SESSION_TTL_MS, sessionCookie,
+  CONSOLE_ROLES, createSession, deleteSession, principalForKey, readSessionCookie, resolveSession, SESSION_TTL_MS, sessionCookie,
 } from './session.service.js';
 
 const SessionView = Type.Object({
@@ -33,7 +33,8 @@ const hidden = { hide: true, tags: ['console'] };
  */
 export default async function consoleRoutes(app: FastifyInstance, { deps }: { deps: Deps }) {
   const { db, config } = deps;
-  const secure = config.nodeEnv === 'production';
+  // Served over HTTPS (the public URL says so, or production, or a TLS socket): Secure and `__Host-`.
+  const secure = config.nodeEnv === 'production' || config.publicBaseUrl.startsWith('https:');
   // Build now so a broken front end fails start-up, not the first inspector's page load.
   await consoleAssets();
 
@@ -62,7 +63,7 @@ export default async function consoleRoutes(app: FastifyInstance, { deps }: { de
   app.get('/console/api/session', {
     schema: { ...hidden, operationId: 'getConsoleSession', summary: 'The signed-in console user and its CSRF token', response: { 200: SessionView, ...problems(401) } },
   }, async (req) => {
-    const token = readCookie(req.headers.cookie, SESSION_COOKIE);
+    const token = readSessionCookie(req.headers.cookie);
     const s = token ? await resolveSession(db, token, config.adminApiKey, deps.now()) : null;
     if (!s) throw new UnauthorizedError('Not signed in');
     return { role: s.principal.role, label: s.principal.label, countyCodes: s.principal.countyCodes, countyNames: namesOf(s.principal.countyCodes), csrfToken: s.csrfToken };
@@ -84,7 +85,7 @@ export default async function consoleRoutes(app: FastifyInstance, { deps }: { de
     schema: { ...hidden, operationId: 'signOutConsole', summary: 'End the console session', response: { 204: Type.Null(), ...problems(401, 403) } },
   }, async (req, reply) => {
     requireRole(req, ...CONSOLE_ROLES);
-    const token = readCookie(req.headers.cookie, SESSION_COOKIE);
+    const token = readSessionCookie(req.headers.cookie);
     const s = token ? await resolveSession(db, token, config.adminApiKey, deps.now()) : null;
     if (s) await deleteSession(db, s.sessionId);
     reply.header('set-cookie', sessionCookie('', 0, secure));

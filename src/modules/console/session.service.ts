@@ -3,12 +3,20 @@ import type { DbOrTx } from '../../db/client.js';
 import { randomToken, safeEqual, sha256Hex } from '../../lib/crypto.js';
 import type { Principal, Role } from '../auth/auth.types.js';
 
-/** Cookie name. `__Host-` would force Secure, which breaks plain-HTTP local use; the attributes below are set explicitly. */
+/**
+ * Cookie name over plain HTTP (local use). Over HTTPS the cookie is `__Host-wg_console`: the browser then
+ * insists on Secure, Path=/ and no Domain, so no sibling host or HTTP page can plant or overwrite it.
+ */
 export const SESSION_COOKIE = 'wg_console';
+export const SESSION_COOKIE_HTTPS = '__Host-wg_console';
 export const CSRF_HEADER = 'x-csrf-token';
 /** Only people who watch counties use the console; contractors and banks integrate through the API. */
 export const CONSOLE_ROLES: readonly Role[] = ['inspector', 'admin'];
 export const SESSION_TTL_MS = 12 * 3_600_000;
+/** A session nobody used for this long ends, whatever its absolute expiry (an unattended office screen). */
+export const SESSION_IDLE_MS = 30 * 60_000;
+/** last_seen_at is written at most this often per session (not on every request). */
+const TOUCH_MS = 60_000;
 
 const BOOTSTRAP_ID = 'bootstrap-admin';
 
@@ -38,8 +46,8 @@ export async function createSession(db: DbOrTx, p: Principal, adminApiKey: strin
   const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
   const isBootstrap = p.id === BOOTSTRAP_ID;
   await db.execute(sql`
-    INSERT INTO console_sessions (id, api_key_id, admin_key_hash, csrf_token, created_at, expires_at)
-    VALUES (${sha256Hex(token)}, ${isBootstrap ? null : p.id}, ${isBootstrap ? sha256Hex(adminApiKey) : null}, ${csrfToken}, ${now.toISOString()}, ${expiresAt.toISOString()})`);
+    INSERT INTO console_sessions (id, api_key_id, admin_key_hash, csrf_token, created_at, expires_at, last_seen_at)
+    VALUES (${sha256Hex(token)}, ${isBootstrap ? null : p.id}, ${isBootstrap ? sha256Hex(adminApiKey) : null}, ${csrfToken}, ${now.toISOString()}, ${expiresAt.toISOString()}, ${now.toISOString()})`);
   // Expired rows are swept opportunistically on sign-in: no job, and the table stays small.
   await db.execute(sql`DELETE FROM console_sessions WHERE expires_at < ${now.toISOString()}`);
   return { token, csrfToken, expiresAt };
@@ -61,9 +69,12 @@ export async function resolveSession(db: DbOrTx, token: string, adminApiKey: str
   const r = (await db.execute(sql`
     SELECT s.csrf_token, s.admin_key_hash, k.id, k.role, k.company_id, k.bank_id, k.county_codes, k.industries, k.label
     FROM console_sessions s LEFT JOIN api_keys k ON k.id = s.api_key_id AND k.revoked_at IS NULL
-    WHERE s.id = ${id} AND s.expires_at > ${now.toISOString()}`)) as unknown as { rows: (KeyRow & { csrf_token: string; admin_key_hash: string | null })[] };
+    WHERE s.id = ${id} AND s.expires_at > ${now.toISOString()}
+      AND s.last_seen_at > ${now.toISOString()}::timestamptz - make_interval(secs => ${SESSION_IDLE_MS / 1000})`)) as unknown as { rows: (KeyRow & { csrf_token: string; admin_key_hash: string | null })[] };
   const row = r.rows[0];
   if (!row) return null;
+  await db.execute(sql`UPDATE console_sessions SET last_seen_at = ${now.toISOString()}
+    WHERE id = ${id} AND last_seen_at < ${now.toISOString()}::timestamptz - make_interval(secs => ${TOUCH_MS / 1000})`);
   let principal: Principal | null = null;
   if (row.admin_key_hash) principal = safeEqual(row.admin_key_hash, sha256Hex(adminApiKey)) ? bootstrapPrincipal() : null;
   else if (row.id) principal = toPrincipal(row);
@@ -86,6 +97,11 @@ export function readCookie(header: string | undefined, name: string): string | n
   return null;
 }
 
+/** The session token from either cookie name (HTTPS first). */
+export function readSessionCookie(header: string | undefined): string | null {
+  return readCookie(header, SESSION_COOKIE_HTTPS) ?? readCookie(header, SESSION_COOKIE);
+}
+
 export function sessionCookie(token: string, maxAgeSec: number, secure: boolean): string {
-  return `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSec}${secure ? '; Secure' : ''}`;
+  return `${secure ? SESSION_COOKIE_HTTPS : SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSec}${secure ? '; Secure' : ''}`;
 }

@@ -49,6 +49,8 @@ export default async function disbursementRoutes(appIn: FastifyInstance, { deps 
     },
   }, async (req, reply) => {
     const p = requireRole(req, 'bank', 'admin');
+    // Full card numbers: no cache (a proxy's, or the bank client's disk) may keep a copy.
+    reply.header('cache-control', 'no-store');
     const b = await deps.db.transaction((tx) => getBankBatch(tx, deps.pii, p, req.params.id));
     const accept = req.headers.accept ?? '';
     if (/application\/xml|text\/xml/.test(accept) && !/application\/json/.test(accept.split(',')[0] ?? '')) {

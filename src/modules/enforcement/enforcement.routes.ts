@@ -31,7 +31,7 @@ export default async function enforcementRoutes(appIn: FastifyInstance, { deps }
       body: SweepBody, response: { 200: SweepResultSchema, ...problems(400, 401, 403) } },
   }, async (req) => {
     requireRole(req, 'admin');
-    return runFullSweep(deps, req.body.asOf) as never;
+    return runFullSweep(deps, req.body.asOf, { companyIds: req.body.companyIds }) as never;
   });
 
   app.get('/v1/cases', {

@@ -5,7 +5,10 @@ import { STAGES } from './enforcement.rules.js';
 const Stage = Type.Union(STAGES.map((s) => Type.Literal(s)), { description: 'Escalation stage' });
 const NullableDate = (d: string) => Type.Union([IsoDate(d), Type.Null()]);
 
-export const SweepBody = Type.Object({ asOf: IsoDate('Run the sweep as of this date') }, { additionalProperties: false });
+export const SweepBody = Type.Object({
+  asOf: IsoDate('Run the sweep as of this date'),
+  companyIds: Type.Optional(Type.Array(Uuid(), { minItems: 1, maxItems: 1000, description: 'Limit the credit steps (blacklist sweep, grades) to these companies: a demo or test replaying dates must not regrade everyone as of the past. Enforcement runs for all projects (idempotent per date).' })),
+}, { additionalProperties: false });
 
 export const SweepResultSchema = Type.Object({
   asOf: IsoDate(),

@@ -10,10 +10,10 @@ import { runSweep, type SweepOptions } from './sweep.service.js';
  * first step just escalated) and the grade recomputation. The credit summary is read back from state
  * for `asOf` (not counted during this run), so running the same date twice answers identically.
  */
-export async function runFullSweep(deps: { db: Db }, asOf: string, opts: SweepOptions = {}) {
+export async function runFullSweep(deps: { db: Db }, asOf: string, opts: SweepOptions & { companyIds?: string[] } = {}) {
   const enforcement = await runSweep(deps, asOf, opts);
-  await evaluateBlacklist(deps, asOf);
-  await recomputeCredit(deps.db, null, asOf, 'sweep');
+  await evaluateBlacklist(deps, asOf, { companyIds: opts.companyIds });
+  await recomputeCredit(deps.db, opts.companyIds?.length ? opts.companyIds : null, asOf, 'sweep');
   const r = (await deps.db.execute(sql`
     SELECT
       (SELECT count(*)::int FROM blacklist_entries WHERE proposed_on = ${asOf}::date) AS proposed,
