@@ -171,7 +171,8 @@ describe('queue liveness: a job that keeps failing', () => {
       expect(await pass(0)).toMatchObject({ recorded: 0, retried: 0 });
       const parked = await all<{ status: string; retry_at: string }>(c2, sql`SELECT status, retry_at::text FROM dead_jobs WHERE job_id = 'credit__bad'`);
       expect(parked).toEqual([{ status: 'parked', retry_at: 'infinity' }]);
-      expect(await c2.deps.queues.credit.getJobState('credit__bad')).toBe('failed');
+      // … and it leaves BullMQ's failed set, so the same id can be derived again once the cause is fixed.
+      expect(await c2.deps.queues.credit.getJobState('credit__bad')).toBe('unknown');
     } finally {
       await w.close();
       await c2.close();

@@ -37,7 +37,12 @@ export async function livenessOnce(deps: LivenessDeps, opts: LivenessOptions = {
     const q = queueOf(deps, name);
     if (!q) continue;
     for (const job of await q.getFailed(0, (opts.scan ?? 200) - 1)) {
-      if (job && (await record(deps, name, job, policy))) out.recorded++;
+      if (!job) continue;
+      const r = await record(deps, name, job, policy);
+      if (r.recorded) out.recorded++;
+      // A parked job is recorded in Postgres; out of the failed set, it no longer swallows a re-derivation
+      // of the same id (which, if the cause is fixed, may now succeed).
+      if (r.parked) await job.remove().catch(() => {});
     }
   }
   const due = (await deps.db.execute(sql`
@@ -75,7 +80,7 @@ const retryOpts = (job: Job): JobsOptions => ({
   ...(job.opts.backoff !== undefined ? { backoff: job.opts.backoff } : {}),
 });
 
-async function record(deps: LivenessDeps, queue: string, job: Job, policy: BackoffPolicy): Promise<boolean> {
+async function record(deps: LivenessDeps, queue: string, job: Job, policy: BackoffPolicy): Promise<{ recorded: boolean; parked: boolean }> {
   const failedOn = String(job.finishedOn ?? job.processedOn ?? job.timestamp);
   const reason = (job.failedReason ?? 'unknown').slice(0, 2000);
   // Stalled (its worker died) or out of attempts: worth retrying. Failed before its attempts ran out
@@ -97,16 +102,16 @@ async function record(deps: LivenessDeps, queue: string, job: Job, policy: Backo
       WHERE d.failed_on IS DISTINCT FROM excluded.failed_on
       RETURNING failures, retry_at::text AS retry_at`)) as unknown as { rows: { failures: number; retry_at: string }[] };
     const row = r.rows[0];
-    if (!row) return false;
+    if (!row) return { recorded: false, parked: !retriable };
     // Alert on the 1st, 2nd, 4th, 8th … failure: a job that keeps failing (hourly retries once the backoff is
     // capped) stays visible without flooding the admins; /metrics counts every failure.
-    if (!isPowerOfTwo(row.failures)) return true;
+    if (!isPowerOfTwo(row.failures)) return { recorded: true, parked: !retriable };
     await emit(tx, {
       id: idFromKey(`dead-job:${queue}:${job.id}:${failedOn}`),
       type: EVENTS.jobFailedForGood,
       payload: { queue, jobId: job.id, name: job.name, reason: reason.slice(0, 200), failures: row.failures, retryAt: retriable ? row.retry_at : 'never (unrecoverable: fix the cause, then re-add the job)' },
     });
-    return true;
+    return { recorded: true, parked: !retriable };
   });
 }
 
