@@ -5,6 +5,7 @@ CREATE TABLE IF NOT EXISTS "dead_jobs" (
   "job_id" text NOT NULL,
   "name" text NOT NULL,
   "data" jsonb NOT NULL,
+  "opts" jsonb DEFAULT '{}'::jsonb NOT NULL,
   "reason" text NOT NULL,
   "failed_on" text NOT NULL,
   "failures" integer DEFAULT 1 NOT NULL,
@@ -15,7 +16,7 @@ CREATE TABLE IF NOT EXISTS "dead_jobs" (
   "created_at" timestamp with time zone DEFAULT now() NOT NULL,
   "updated_at" timestamp with time zone DEFAULT now() NOT NULL,
   CONSTRAINT "dead_jobs_pk" PRIMARY KEY ("queue", "job_id"),
-  CONSTRAINT "dead_jobs_status_ck" CHECK ("status" IN ('failed', 'retrying', 'resolved'))
+  CONSTRAINT "dead_jobs_status_ck" CHECK ("status" IN ('failed', 'retrying', 'resolved', 'parked'))
 );
 --> statement-breakpoint
 CREATE INDEX IF NOT EXISTS "dead_jobs_open_idx" ON "dead_jobs" ("retry_at") WHERE "status" <> 'resolved';

@@ -131,11 +131,15 @@ describe('queue liveness: a job that keeps failing', () => {
     const { duplicateRedis } = await import('../../src/lib/redis.js');
     const { livenessOnce } = await import('../../src/modules/liveness/liveness.service.js');
     let runs = 0;
-    const w = new Worker('credit', async () => { runs++; throw new UnrecoverableError('company vanished'); }, { connection: duplicateRedis(c2.deps.redis), prefix: c2.config.queuePrefix });
+    const w = new Worker('credit', async (job) => {
+      if (job.id === 'credit__bad') throw new UnrecoverableError('credit job: asOf must be YYYY-MM-DD');
+      runs++;
+      throw new Error('Postgres said no');
+    }, { connection: duplicateRedis(c2.deps.redis), prefix: c2.config.queuePrefix });
     try {
       const failedOnce = () => new Promise<void>((res) => w.once('failed', () => res()));
       let f = failedOnce();
-      await c2.deps.queues.credit.add('company', { asOf: '2026-11-01', companyId: 'x' }, { jobId: 'credit__x' });
+      await c2.deps.queues.credit.add('company', { asOf: '2026-11-01', companyId: 'x' }, { jobId: 'credit__x', attempts: 1 });
       await f;
       const row = async () => (await all<{ failures: number; status: string; gap: number }>(c2, sql`
         SELECT failures, status, extract(epoch FROM retry_at - updated_at)::int AS gap FROM dead_jobs WHERE job_id = 'credit__x'`))[0]!;
@@ -157,6 +161,18 @@ describe('queue liveness: a job that keeps failing', () => {
       const m = await c2.app.inject({ method: 'GET', url: '/metrics' });
       expect(m.body).toContain('wageguard_jobs_failed_for_good_total{queue="credit"} 3');
       expect(m.body).toContain('wageguard_jobs_failed_for_good_open{queue="credit"} 1');
+
+      // A job its processor declared unrecoverable (UnrecoverableError before its attempts ran out) is parked:
+      // counted and alerted once, never retried automatically.
+      f = failedOnce();
+      await c2.deps.queues.credit.add('company', { asOf: 'soon' }, { jobId: 'credit__bad' });
+      await f;
+      expect(await pass(0)).toMatchObject({ recorded: 1, retried: 0 });
+      expect(await pass(0)).toMatchObject({ recorded: 0, retried: 0 });
+      const parked = await all<{ status: string; retry_at: string }>(c2, sql`SELECT status, retry_at::text FROM dead_jobs WHERE job_id = 'credit__bad'`);
+      expect(parked).toEqual([{ status: 'parked', retry_at: 'infinity' }]);
+      // … and it leaves BullMQ's failed set, so the same id can be derived again once the cause is fixed.
+      expect(await c2.deps.queues.credit.getJobState('credit__bad')).toBe('unknown');
     } finally {
       await w.close();
       await c2.close();

@@ -15,11 +15,16 @@ export const deadJobs = pgTable(
     jobId: text('job_id').notNull(),
     name: text('name').notNull(),
     data: jsonb('data').notNull(),
+    /** The job's own attempts/backoff, so a retry behaves like the original job. */
+    opts: jsonb('opts').notNull().default({}),
     reason: text('reason').notNull(),
     /** BullMQ's finishedOn (ms) of the latest failure: identifies it, so a re-scan records nothing new. */
     failedOn: text('failed_on').notNull(),
     failures: integer('failures').notNull().default(1),
-    /** failed (waiting for retry_at) | retrying (re-added to its queue) | resolved (the retry completed) */
+    /**
+     * failed (waiting for retry_at) | retrying (re-added to its queue) | resolved (the retry completed) |
+     * parked (the processor threw UnrecoverableError: the same data cannot succeed, so no automatic retry)
+     */
     status: text('status').notNull().default('failed'),
     retryAt: ts('retry_at').notNull(),
     retriedAt: ts('retried_at'),

@@ -1,4 +1,4 @@
-import type { Job, Queue } from 'bullmq';
+import type { Job, JobsOptions, Queue } from 'bullmq';
 import { sql } from 'drizzle-orm';
 import type { Deps } from '../../deps.js';
 import { EVENTS } from '../../jobs/event-types.js';
@@ -37,14 +37,19 @@ export async function livenessOnce(deps: LivenessDeps, opts: LivenessOptions = {
     const q = queueOf(deps, name);
     if (!q) continue;
     for (const job of await q.getFailed(0, (opts.scan ?? 200) - 1)) {
-      if (job && (await record(deps, name, job, policy))) out.recorded++;
+      if (!job) continue;
+      const r = await record(deps, name, job, policy);
+      if (r.recorded) out.recorded++;
+      // A parked job is recorded in Postgres; out of the failed set, it no longer swallows a re-derivation
+      // of the same id (which, if the cause is fixed, may now succeed).
+      if (r.parked) await job.remove().catch(() => {});
     }
   }
   const due = (await deps.db.execute(sql`
-    SELECT queue, job_id, name, data, status FROM dead_jobs
+    SELECT queue, job_id, name, data, opts, status FROM dead_jobs
     WHERE status <> 'resolved' AND queue = ANY(${`{${rederivableQueues().join(',')}}`}::text[])
-      AND (status = 'retrying' OR retry_at <= now())
-    ORDER BY retry_at LIMIT 500`)) as unknown as { rows: { queue: string; job_id: string; name: string; data: unknown; status: string }[] };
+      AND (status = 'retrying' OR (status = 'failed' AND retry_at <= now()))
+    ORDER BY retry_at LIMIT 500`)) as unknown as { rows: { queue: string; job_id: string; name: string; data: unknown; opts: JobsOptions; status: string }[] };
   for (const d of due.rows) {
     const q = queueOf(deps, d.queue);
     if (!q) continue;
@@ -55,44 +60,58 @@ export async function livenessOnce(deps: LivenessDeps, opts: LivenessOptions = {
         await deps.db.execute(sql`UPDATE dead_jobs SET status = 'resolved', resolved_at = now(), updated_at = now() WHERE queue = ${d.queue} AND job_id = ${d.job_id} AND status = 'retrying'`);
         out.resolved++;
       } else if (state === 'missing' || state === 'unknown') {
-        await q.add(d.name, d.data, { jobId: d.job_id });
+        await q.add(d.name, d.data, { ...d.opts, jobId: d.job_id });
       }
       continue; // waiting / active / delayed: in progress; failed: step 1 recorded it (status is 'failed' now)
     }
     if (state === 'failed' || state === 'completed') await job!.remove().catch(() => {});
     else if (state !== 'missing' && state !== 'unknown') continue; // someone re-derived it already
-    await q.add(d.name, d.data, { jobId: d.job_id });
+    await q.add(d.name, d.data, { ...d.opts, jobId: d.job_id });
     await deps.db.execute(sql`UPDATE dead_jobs SET status = 'retrying', retried_at = now(), updated_at = now() WHERE queue = ${d.queue} AND job_id = ${d.job_id} AND status = 'failed'`);
     out.retried++;
   }
   return out;
 }
 
-async function record(deps: LivenessDeps, queue: string, job: Job, policy: BackoffPolicy): Promise<boolean> {
+const STALLED = /stalled more than allowable limit/;
+/** What a retry keeps of the original job's options (the queue's defaults fill the rest). */
+const retryOpts = (job: Job): JobsOptions => ({
+  ...(job.opts.attempts !== undefined ? { attempts: job.opts.attempts } : {}),
+  ...(job.opts.backoff !== undefined ? { backoff: job.opts.backoff } : {}),
+});
+
+async function record(deps: LivenessDeps, queue: string, job: Job, policy: BackoffPolicy): Promise<{ recorded: boolean; parked: boolean }> {
   const failedOn = String(job.finishedOn ?? job.processedOn ?? job.timestamp);
   const reason = (job.failedReason ?? 'unknown').slice(0, 2000);
+  // Stalled (its worker died) or out of attempts: worth retrying. Failed before its attempts ran out
+  // without stalling = the processor threw UnrecoverableError (malformed job, missing batch): the same data
+  // cannot succeed, so it is parked — counted and alerted, not retried.
+  const retriable = STALLED.test(reason) || job.attemptsMade >= (job.opts.attempts ?? 1);
+  const status = retriable ? 'failed' : 'parked';
   return deps.db.transaction(async (tx) => {
     const r = (await tx.execute(sql`
-      INSERT INTO dead_jobs AS d (queue, job_id, name, data, reason, failed_on, failures, status, retry_at)
-      VALUES (${queue}, ${job.id!}, ${job.name}, ${JSON.stringify(job.data ?? {})}::jsonb, ${reason}, ${failedOn}, 1, 'failed',
-        now() + make_interval(secs => ${retryDelayMs(1, policy) / 1000}))
+      INSERT INTO dead_jobs AS d (queue, job_id, name, data, opts, reason, failed_on, failures, status, retry_at)
+      VALUES (${queue}, ${job.id!}, ${job.name}, ${JSON.stringify(job.data ?? {})}::jsonb, ${JSON.stringify(retryOpts(job))}::jsonb, ${reason}, ${failedOn}, 1, ${status},
+        CASE WHEN ${retriable} THEN now() + make_interval(secs => ${retryDelayMs(1, policy) / 1000}) ELSE 'infinity'::timestamptz END)
       ON CONFLICT (queue, job_id) DO UPDATE SET
-        failures = d.failures + 1, name = excluded.name, data = excluded.data, reason = excluded.reason,
-        failed_on = excluded.failed_on, status = 'failed', updated_at = now(), resolved_at = NULL,
-        retry_at = now() + make_interval(secs => least(${policy.maxMs / 1000}, ${policy.baseMs / 1000} * power(2, least(d.failures, 30))))
+        failures = d.failures + 1, name = excluded.name, data = excluded.data, opts = excluded.opts, reason = excluded.reason,
+        failed_on = excluded.failed_on, status = excluded.status, updated_at = now(), resolved_at = NULL,
+        retry_at = CASE WHEN ${retriable}
+          THEN now() + make_interval(secs => least(${policy.maxMs / 1000}, ${policy.baseMs / 1000} * power(2, least(d.failures, 30))))
+          ELSE 'infinity'::timestamptz END
       WHERE d.failed_on IS DISTINCT FROM excluded.failed_on
       RETURNING failures, retry_at::text AS retry_at`)) as unknown as { rows: { failures: number; retry_at: string }[] };
     const row = r.rows[0];
-    if (!row) return false;
+    if (!row) return { recorded: false, parked: !retriable };
     // Alert on the 1st, 2nd, 4th, 8th … failure: a job that keeps failing (hourly retries once the backoff is
     // capped) stays visible without flooding the admins; /metrics counts every failure.
-    if (!isPowerOfTwo(row.failures)) return true;
+    if (!isPowerOfTwo(row.failures)) return { recorded: true, parked: !retriable };
     await emit(tx, {
       id: idFromKey(`dead-job:${queue}:${job.id}:${failedOn}`),
       type: EVENTS.jobFailedForGood,
-      payload: { queue, jobId: job.id, name: job.name, reason: reason.slice(0, 200), failures: row.failures, retryAt: row.retry_at },
+      payload: { queue, jobId: job.id, name: job.name, reason: reason.slice(0, 200), failures: row.failures, retryAt: retriable ? row.retry_at : 'never (unrecoverable: fix the cause, then re-add the job)' },
     });
-    return true;
+    return { recorded: true, parked: !retriable };
   });
 }
 
