@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadSmsConfig, type SmsConfig } from './modules/notify/notify.config.js';
 
 /** Typed, frozen configuration read once from the environment. */
 export interface Config {
@@ -29,6 +30,8 @@ export interface Config {
   readonly reconParallel: number;
   /** True when the admin key was generated here and should be printed once. */
   readonly generatedAdminKey: boolean;
+  /** SMS provider and its settings (SMS_PROVIDER, SMS_HTTP_*, SMS_ALIYUN_*). */
+  readonly sms: SmsConfig;
 }
 
 export class ConfigError extends Error {}
@@ -124,5 +127,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bankWebhookApply: oneOf(env, 'BANK_WEBHOOK_APPLY', nodeEnv === 'test' ? 'inline' : 'async', ['inline', 'async'] as const),
     reconParallel: int(env, 'RECON_PARALLEL', 2, 1, 16),
     generatedAdminKey,
+    sms: loadSmsConfig(env, (m) => {
+      throw new ConfigError(m);
+    }),
   });
 }

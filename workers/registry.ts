@@ -6,6 +6,7 @@ import bankInbox from './bank-inbox.js';
 import credit from './credit.js';
 import events from './events.js';
 import reconcile from './reconcile.js';
+import sms from './sms.js';
 import sweep from './sweep.js';
 
 export type Processor = (job: Job, deps: Deps) => Promise<unknown>;
@@ -18,6 +19,7 @@ export const PROCESSORS: [QueueName, Processor][] = [
   ['credit', credit],
   ['alert-delivery', alertDelivery],
   ['bank-inbox', bankInbox],
+  ['sms', sms],
 ];
 
 export function buildRegistry(list: [QueueName, Processor][] = PROCESSORS): Map<QueueName, Processor> {

@@ -15,6 +15,7 @@ export interface Schedule {
 export const SCHEDULES: Schedule[] = [
   { name: 'daily-sweep', cron: '15 1 * * *', queue: 'sweep', data: (asOf) => ({ asOf }) },
   { name: 'nightly-credit', cron: '45 2 * * *', queue: 'credit', data: (asOf) => ({ asOf, all: true }) },
+  { name: 'sms-requeue', cron: '30 3 * * *', queue: 'sms', data: () => ({ requeue: true }) },
 ];
 
 

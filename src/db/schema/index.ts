@@ -10,3 +10,5 @@ export * from './reconciliation.js';
 export * from './console.js';
 export * from './credit.js';
 export * from './enforcement.js';
+export * from './notify.js';
+export * from './workers-door.js';
