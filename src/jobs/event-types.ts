@@ -22,6 +22,8 @@ export const EVENTS = {
   // reconciliation
   lineStatusChanged: 'line.status_changed', // payload: { lineId, from, to, reasonCode? }
   bankRecordOrphan: 'bank_record.orphan',
+  // worker door (#18)
+  lineDisputed: 'line.disputed', // payload: { lineId, month, answer, bankStatus, bankPaid }
   // enforcement sweeps
   payrollNotSubmitted: 'sweep.payroll_not_submitted',
   allocationMissed: 'sweep.allocation_missed',

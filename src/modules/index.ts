@@ -12,6 +12,7 @@ import payrollRoutes from './payroll/payroll.routes.js';
 import reconciliationRoutes from './reconciliation/reconciliation.routes.js';
 import registryRoutes from './registry/registry.routes.js';
 import rosterRoutes from './roster/roster.routes.js';
+import workersDoorRoutes from './workers-door/workers-door.routes.js';
 
 type RoutePlugin = (app: FastifyInstance, opts: { deps: Deps }) => Promise<void>;
 
@@ -19,5 +20,5 @@ type RoutePlugin = (app: FastifyInstance, opts: { deps: Deps }) => Promise<void>
 export const MODULE_ROUTES: RoutePlugin[] = [
   authRoutes, auditRoutes, registryRoutes, rosterRoutes, escrowRoutes, payrollRoutes,
   disbursementRoutes, reconciliationRoutes, enforcementRoutes, creditRoutes, alertsRoutes,
-  consoleRoutes,
+  consoleRoutes, workersDoorRoutes,
 ];

@@ -27,6 +27,8 @@ const CASES: [string, Record<string, unknown>, string | null, string | null][] =
   [EVENTS.lineStatusChanged, { to: 'missing' }, 'line_missing', 'red'],
   [EVENTS.lineStatusChanged, { to: 'duplicate' }, 'line_duplicate', 'yellow'],
   [EVENTS.bankRecordOrphan, {}, 'bank_record_orphan', 'yellow'],
+  [EVENTS.lineDisputed, { bankPaid: false }, 'line.disputed', 'orange'],
+  [EVENTS.lineDisputed, { bankPaid: true }, 'line.disputed', 'red'],
   [EVENTS.payrollNotSubmitted, {}, 'payroll_not_submitted', 'orange'],
   [EVENTS.allocationMissed, {}, 'allocation_missed', 'red'],
   [EVENTS.wageBalanceLow, {}, 'wage_balance_low', 'orange'],
