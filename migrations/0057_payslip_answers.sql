@@ -15,3 +15,8 @@ CREATE TABLE "payslip_answers" (
 CREATE INDEX "payslip_answers_line_idx" ON "payslip_answers" USING btree ("line_id", "created_at");
 --> statement-breakpoint
 CREATE INDEX "payslip_answers_project_idx" ON "payslip_answers" USING btree ("project_id");
+--> statement-breakpoint
+-- Settled lines whose worker has no phone on file: remembered so the settle-notice query skips them.
+CREATE TABLE "payslip_sms_skips" (
+	"line_id" uuid PRIMARY KEY NOT NULL
+);

@@ -2,6 +2,8 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import pino from 'pino';
 import type { Deps } from '../src/deps.js';
 import { createNotifier, type SmsProvider } from '../src/modules/notify/notifier.js';
+import { chinaToday } from '../src/lib/calendar.js';
+import { notifySettledLines } from '../src/modules/workers-door/payslip-sms.handler.js';
 import { markSmsFailed, requeueUnsentSms, sendRecordedSms } from '../src/modules/notify/sms.service.js';
 
 // One provider per process configuration (the Aliyun client keeps its own connection pool).
@@ -17,11 +19,12 @@ function providerFor(deps: Deps): SmsProvider {
 
 /**
  * Processor for the `sms` queue: `{ id }` sends one recorded message (see sendRecordedSms for the
- * never-twice rule); `{ requeue: true }` re-derives the queue from Postgres.
+ * never-twice rule); `{ requeue: true }` re-derives the queue from Postgres; `{ settled }` sends settle notices.
  */
-export default async function process(job: Job<{ id?: string; requeue?: boolean }>, deps: Deps): Promise<unknown> {
+export default async function process(job: Job<{ id?: string; requeue?: boolean; settled?: { batchId?: string; asOf: string } }>, deps: Deps): Promise<unknown> {
   const d = job.data;
-  if (d?.requeue) return { requeued: await requeueUnsentSms(deps) };
+  if (d?.requeue) return { requeued: await requeueUnsentSms(deps), settled: await notifySettledLines(deps, { asOf: chinaToday(deps.now()), sinceDays: 7 }) };
+  if (d?.settled) return { settled: await notifySettledLines(deps, d.settled) };
   if (!d || typeof d.id !== 'string') throw new UnrecoverableError(`malformed sms job ${job.id}`);
   try {
     return await sendRecordedSms(deps, providerFor(deps), d.id);

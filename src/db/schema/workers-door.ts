@@ -51,3 +51,6 @@ export const payslipAnswers = pgTable('payslip_answers', {
   clearedBy: text('cleared_by'),
   createdAt: ts('created_at').notNull().defaultNow(),
 }, (t) => [index('payslip_answers_line_idx').on(t.lineId, t.createdAt), index('payslip_answers_project_idx').on(t.projectId)]);
+
+/** Settled lines whose worker has no phone on file (the settle-notice query skips them). */
+export const payslipSmsSkips = pgTable('payslip_sms_skips', { lineId: uuid('line_id').primaryKey() });

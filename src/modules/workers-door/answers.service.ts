@@ -43,7 +43,7 @@ export async function answerPayslip(db: DbOrTx, workerId: string, lineId: string
 export async function disputedLineCount(db: DbOrTx, projectId: string): Promise<number> {
   const r = (await db.execute(sql`
     SELECT count(*)::int AS n FROM (
-      SELECT DISTINCT ON (line_id) answer, cleared_at FROM payslip_answers WHERE project_id = ${projectId} ORDER BY line_id, created_at DESC
+      SELECT DISTINCT ON (line_id) answer, cleared_at FROM payslip_answers WHERE project_id = ${projectId} ORDER BY line_id, created_at DESC, id DESC
     ) a WHERE a.answer IN ('not_received', 'amount_wrong') AND a.cleared_at IS NULL`)) as unknown as { rows: { n: number }[] };
   return r.rows[0]?.n ?? 0;
 }

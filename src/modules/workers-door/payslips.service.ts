@@ -7,7 +7,7 @@ const n = (v: string | number | null): number => (v === null ? 0 : Number(v));
 
 /** The line status every reader sees: a live dispute overrides the bank status (reconciliation never touches it). */
 export const DISPUTED_SQL = (lineAlias: string) => sql.raw(`(SELECT a.answer IN ('not_received', 'amount_wrong') AND a.cleared_at IS NULL
-  FROM payslip_answers a WHERE a.line_id = ${lineAlias}.id ORDER BY a.created_at DESC LIMIT 1)`);
+  FROM payslip_answers a WHERE a.line_id = ${lineAlias}.id ORDER BY a.created_at DESC, a.id DESC LIMIT 1)`);
 
 /** Bank reason codes in the words a worker understands. */
 export const REASON_TEXT: Record<string, { zh: string; en: string }> = {
@@ -52,7 +52,7 @@ export async function myPayslips(db: DbOrTx, workerId: string, filter: { month?:
     JOIN companies c ON c.id = l.employer_id
     JOIN companies gc ON gc.id = p.general_contractor_id
     LEFT JOIN LATERAL (SELECT card_masked FROM instructions WHERE payroll_line_id = l.id ORDER BY updated_at DESC LIMIT 1) i ON true
-    LEFT JOIN LATERAL (SELECT answer, created_at FROM payslip_answers WHERE line_id = l.id ORDER BY created_at DESC LIMIT 1) a ON true
+    LEFT JOIN LATERAL (SELECT answer, created_at FROM payslip_answers WHERE line_id = l.id ORDER BY created_at DESC, id DESC LIMIT 1) a ON true
     WHERE l.worker_id = ${workerId}
       ${filter.month ? sql`AND l.month = ${filter.month}` : sql``}
       ${filter.lineId ? sql`AND l.id = ${filter.lineId}` : sql``}
