@@ -12,3 +12,4 @@ export * from './credit.js';
 export * from './enforcement.js';
 export * from './notify.js';
 export * from './workers-door.js';
+export * from './complaints.js';
