@@ -13,6 +13,7 @@ import { myEngagements, myPayslip, myPayslips } from './payslips.service.js';
 import { requestSignInCode, signInWithCode } from './worker-auth.service.js';
 import { revokeWorkerSessions, WORKER_COOKIE, workerCookie } from './worker-session.service.js';
 import * as S from './workers-door.schemas.js';
+import { workerPageRoutes } from './worker-page.routes.js';
 
 const tags = ['workers'];
 const CODE_MESSAGE = '如果该手机号已登记在此身份证下，验证码已发送，5分钟内有效。 If this phone is on file for this ID, a code has been sent.';
@@ -20,6 +21,7 @@ const CODE_MESSAGE = '如果该手机号已登记在此身份证下，验证码�
 /** The worker's own door: sign-in by SMS code and `/v1/me/*` (their engagements, slips, answers). */
 export default async function workersDoorRoutes(app: FastifyInstance, { deps }: { deps: Deps }) {
   const { db } = deps;
+  await workerPageRoutes(app);
 
   app.post('/v1/worker-auth/codes', {
     schema: { operationId: 'requestWorkerCode', tags, summary: 'Ask for a sign-in code by SMS (public; same answer whether or not the phone is on file)', security: [], body: S.CodeRequest, response: { 202: S.CodeAccepted, ...problems(400, 422, 429) } },
@@ -76,10 +78,10 @@ export default async function workersDoorRoutes(app: FastifyInstance, { deps }: 
   }, async (req) => ({ items: await myPayslips(db, requireRole(req, 'worker').workerId!, { month: (req.query as { month?: string }).month }) }));
 
   app.get('/v1/me/payslips/:lineId', {
-    schema: { operationId: 'getMyPayslip', tags, summary: 'One pay slip; `Accept: application/pdf` for the PDF', params: S.LineParams, produces: ['application/json', 'application/pdf'], response: { 200: S.PayslipItem, ...problems(400, 401, 403, 404) } },
+    schema: { operationId: 'getMyPayslip', tags, summary: 'One pay slip; `Accept: application/pdf` (or `?format=pdf`, for a plain link) for the PDF', params: S.LineParams, querystring: Type.Object({ format: Type.Optional(Type.Literal('pdf')) }, { additionalProperties: false }), produces: ['application/json', 'application/pdf'], response: { 200: S.PayslipItem, ...problems(400, 401, 403, 404) } },
   }, async (req, reply) => {
     const s = await myPayslip(db, requireRole(req, 'worker').workerId!, (req.params as { lineId: string }).lineId);
-    if ((req.headers.accept ?? '').includes('application/pdf')) {
+    if ((req.headers.accept ?? '').includes('application/pdf') || (req.query as { format?: string }).format === 'pdf') {
       const pdf = await payslipPdf(s, deps.now());
       return reply.type('application/pdf').header('content-disposition', `attachment; filename="payslip-${s.month}.pdf"`).send(pdf);
     }
