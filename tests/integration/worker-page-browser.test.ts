@@ -14,6 +14,9 @@ import { createTestContext, type TestContext } from '../helpers/context.js';
 import { all, fundWage, instructionsOf, NET, sendWebhook, submitAndApprove } from '../helpers/disbursement.js';
 import { seedProject, type SeededProject } from '../helpers/seed.js';
 import { lastCodeFor, masked } from './worker-door.fixtures.js';
+import { relayAll } from './alert-fixtures.js';
+import { setPolicy } from '../../src/modules/policy/policy.service.js';
+import { createWorkerSession } from '../../src/modules/workers-door/worker-session.service.js';
 
 if (!hasChromium) console.warn(`worker-page-browser: SKIPPED — ${CHROMIUM} not found`);
 
@@ -33,6 +36,7 @@ describe.skipIf(!hasChromium)('worker page in Chromium at 360×740', () => {
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     ctx = await createTestContext();
+    await setPolicy(ctx.deps.db, 'default', 'alerts', { heartbeatMs: 1_000, streamPollMs: 500 });
     base = await ctx.app.listen({ host: '127.0.0.1', port: 0 });
     s = await seedProject(ctx, { workers: 2, sub2: false });
     await fundWage(ctx, s, 2 * NET);
@@ -139,5 +143,34 @@ describe.skipIf(!hasChromium)('worker page in Chromium at 360×740', () => {
     await page.getByText('已受理，监察员将于3日内到现场核查。').waitFor();
     await noSerious('my complaints');
     await shot('complaint-reply');
+  });
+
+  it('the inspector sees the complaint alert live in the console and decides it on the complaints page', async () => {
+    await page.setViewportSize({ width: 1366, height: 900 });
+    await page.goto(`${base}/console/`);
+    await page.locator('#sign-in').waitFor();
+    await page.fill('#api-key', s.headers.inspector.authorization.slice('Bearer '.length));
+    await page.click('#sign-in button[type=submit]');
+    await page.locator('#fig-clearance').waitFor();
+    await page.goto(`${base}/console/alerts`);
+    await page.locator('#stream-status[data-state="live"]').waitFor();
+    const w = await createWorkerSession(ctx.deps.db, s.workers[1]!.id, ctx.deps.now());
+    const filed = await ctx.app.inject({ method: 'POST', url: '/v1/complaints', headers: { authorization: `Bearer ${w.token}` }, payload: { projectId: s.projectId, months: ['2026-10'], amountClaimedFen: 600_000, workersAffected: 1, description: '十月工资没到账' } });
+    expect(filed.statusCode).toBe(201);
+    await relayAll(ctx);
+    const row = page.locator(`#alert-rows tr[data-alert-id="${filed.json().id}"]`);
+    await row.waitFor({ timeout: 15_000 });
+    expect(await row.textContent()).toContain('欠薪线索');
+    expect(await row.textContent()).not.toContain(s.workers[1]!.name); // the alert never names the complainant
+    await page.goto(`${base}/console/complaints`);
+    const tr = page.locator(`#complaints-table tr[data-complaint-id="${filed.json().id}"]`);
+    await tr.waitFor();
+    expect(await tr.textContent()).toContain(s.workers[1]!.name); // inspectors do see who complained
+    await noSerious('console complaints');
+    await page.screenshot({ path: join(ARTIFACTS, 'worker-console-complaints.png'), fullPage: true });
+    await tr.locator('select').selectOption('reject');
+    await tr.locator('textarea').fill('该月工资已于11月10日发放，请核对银行卡。');
+    await tr.locator('button').click();
+    await page.locator(`#complaints-table tr[data-complaint-id="${filed.json().id}"]`, { hasText: '不予受理' }).waitFor();
   });
 });
