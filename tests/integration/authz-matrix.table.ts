@@ -197,6 +197,10 @@ export const TABLE: Record<string, Row> = {
   listComplaints: { expect: { none: 401, admin: 'ok', inspectorOwn: 'ok', inspectorOther: 'ok' }, rest: 403 },
   decideComplaint: { expect: { none: 401, admin: 'ok', inspectorOwn: 'ok', inspectorOther: 404 }, rest: 403, body: () => ({ action: 'accept', reply: 'matrix' }) },
   listMyComplaints: { expect: { workerOwn: 'ok', workerOther: 'ok' }, rest: 403 },
+  // a file of another county's projects is accepted as a file, its rows rejected (404 per row): still a 200
+  importComplaints: { expect: { none: 401, admin: 'ok', inspectorOwn: 'ok', inspectorOther: 'ok' }, rest: 403 },
+  // the line of worker A has no open dispute in the world: 409 for the inspector of A (a rule answer), 404 for others
+  clearLineDispute: { expect: { none: 401, admin: 'ok', inspectorOwn: 'ok', inspectorOther: 404 }, rest: 403, body: () => ({ reason: 'matrix' }) },
   getComplianceMetrics: { expect: { none: 401, admin: 'ok', inspectorOwn: 'ok', inspectorOther: 404 }, rest: 403, query: () => ({ countyCode: '220702', month: '2026-10' }) },
 };
 

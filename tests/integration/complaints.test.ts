@@ -150,3 +150,33 @@ describe('complaints: public intake, routing, cases', () => {
     expect(await openComplaintCount(ctx.deps.db, s.projectId)).toBe(0);
   });
 });
+
+describe('complaints: inspectors import a file', () => {
+  it('CSV and xlsx: each good row is filed and routed, bad rows are listed; only inspectors may import', async () => {
+    const csv = ['项目编号,欠薪单位,欠薪月份,欠薪金额(元),涉及人数,情况说明,投诉人,投诉人电话,来源',
+      `${s.projectId},某劳务队,2026-09;2026-10,"36,000",8,十二三三来电反映,王来电,13712345678,12333`,
+      `${s.projectId},,2026年10月,1200.50,1,来访,,,来访`,
+      `${s.projectId},,2026-13,abc,0,,,,`].join('\n');
+    const r = await ctx.app.inject({ method: 'POST', url: '/v1/complaints/import', headers: { ...s.headers.inspector, 'content-type': 'text/csv' }, payload: csv });
+    expect(r.statusCode).toBe(200);
+    const b = r.json();
+    expect(b.accepted).toBe(2);
+    expect(b.rejected).toEqual([{ row: 4, errors: expect.arrayContaining([expect.objectContaining({ path: 'months' }), expect.objectContaining({ path: 'amount' })]) }]);
+    const rows = await all<{ channel: string; amount_claimed_fen: string; severity: string; months: string[] }>(ctx, sql`SELECT channel, amount_claimed_fen, severity, months FROM complaints WHERE id IN (${b.items[0].id}, ${b.items[1].id}) ORDER BY amount_claimed_fen DESC`);
+    expect(rows.map((x) => [x.channel, Number(x.amount_claimed_fen), x.severity, x.months])).toEqual([['phone_12333', 3_600_000, 'red', ['2026-09', '2026-10']], ['walk_in', 120_050, 'orange', ['2026-10']]]);
+
+    const ExcelJS = (await import('exceljs')).default;
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('线索');
+    ws.addRow(['项目编号', '欠薪月份', '欠薪金额(元)', '涉及人数', '情况说明', '来源']);
+    ws.addRow([s.projectId, '2026-10', 5000, 2, '全国平台转来', '全国平台']);
+    const xlsx = Buffer.from(await wb.xlsx.writeBuffer());
+    const x = await ctx.app.inject({ method: 'POST', url: '/v1/complaints/import', headers: { ...s.headers.inspector, 'content-type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' }, payload: xlsx });
+    expect(x.json()).toMatchObject({ accepted: 1, rejected: [] });
+    expect((await one<{ channel: string }>(ctx, sql`SELECT channel FROM complaints WHERE id = ${x.json().items[0].id}`)).channel).toBe('national_platform');
+
+    expect((await ctx.app.inject({ method: 'POST', url: '/v1/complaints/import', headers: { ...s.headers.otherInspector, 'content-type': 'text/csv' }, payload: csv })).json().accepted).toBe(0);
+    expect((await ctx.app.inject({ method: 'POST', url: '/v1/complaints/import', headers: { ...s.headers.gc, 'content-type': 'text/csv' }, payload: csv })).statusCode).toBe(403);
+    expect((await ctx.app.inject({ method: 'POST', url: '/v1/complaints/import', headers: { ...s.headers.inspector, 'content-type': 'text/csv' }, payload: 'a,b\n1,2' })).statusCode).toBe(400);
+  });
+});

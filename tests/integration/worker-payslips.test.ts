@@ -138,6 +138,21 @@ describe('answers and disputes', () => {
     expect(await disputedLineCount(ctx.deps.db, other.projectId)).toBe(0);
   });
 
+  it('an inspector of the county clears a dispute; the line reads its bank status again', async () => {
+    const lineId = lineOf[s.workers[0]!.id]!;
+    const url = `/v1/payroll-lines/${lineId}/dispute-clearance`;
+    expect((await ctx.app.inject({ method: 'POST', url, headers: s.headers.otherInspector, payload: { reason: 'x' } })).statusCode).toBe(404);
+    expect((await ctx.app.inject({ method: 'POST', url, headers: s.headers.gc, payload: { reason: 'x' } })).statusCode).toBe(403);
+    const ok = await ctx.app.inject({ method: 'POST', url, headers: s.headers.inspector, payload: { reason: '银行流水核实已到账' } });
+    expect(ok.statusCode).toBe(200);
+    expect((await ctx.app.inject({ method: 'POST', url, headers: s.headers.inspector, payload: { reason: 'again' } })).statusCode).toBe(409);
+    expect((await ctx.app.inject({ method: 'GET', url: `/v1/me/payslips/${lineId}`, headers: paidWorker.headers })).json().status).toBe('paid');
+    expect(await disputedLineCount(ctx.deps.db, s.projectId)).toBe(0);
+    // Disputing again re-opens it.
+    await ctx.app.inject({ method: 'POST', url: `/v1/me/payslips/${lineId}/answer`, headers: paidWorker.headers, payload: { answer: 'amount_wrong' } });
+    expect(await disputedLineCount(ctx.deps.db, s.projectId)).toBe(1);
+  });
+
   it('"received" is recorded and does not dispute; a later "received" ends the worker\'s own dispute', async () => {
     const lineId = lineOf[s.workers[1]!.id]!;
     const r = await ctx.app.inject({ method: 'POST', url: `/v1/me/payslips/${lineId}/answer`, headers: rejectedWorker.headers, payload: { answer: 'amount_wrong' } });

@@ -2,11 +2,15 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { Deps } from '../../deps.js';
 import { requireRole } from '../auth/auth.plugin.js';
+import { BadRequestError } from '../../lib/errors.js';
 import { CountyCode, Fen, IsoMonth, problems, Str, Uuid } from '../platform/common.schemas.js';
 import { requestComplaintCode } from './complaint-codes.service.js';
 import { decideComplaint, listComplaints, myComplaints, searchProjects } from './complaint-decisions.service.js';
 import { CHANNELS, DECISIONS, type Decision } from './complaints.rules.js';
 import { fileComplaint, type ComplaintInput } from './complaints.service.js';
+import { importComplaints } from './complaint-import.js';
+
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 const tags = ['complaints'];
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
@@ -40,6 +44,22 @@ const DecisionBody = Type.Object({ action: lit(DECISIONS), caseId: Type.Optional
 
 /** Arrears complaints (欠薪线索): intake from the public, workers and inspectors; inspectors' queue and decisions. */
 export default async function complaintsRoutes(app: FastifyInstance, { deps }: { deps: Deps }) {
+  // This plugin's own parsers (encapsulated): complaint files are small, read whole.
+  app.addContentTypeParser(['text/csv', 'application/csv', XLSX], { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  app.post('/v1/complaints/import', {
+    schema: {
+      operationId: 'importComplaints', tags, summary: 'Inspectors: register many complaints from a CSV or xlsx file (12333, walk-in, national platform)',
+      description: 'Columns: 项目编号, 欠薪单位, 欠薪月份 (2026-09;2026-10), 欠薪金额(元), 涉及人数, 情况说明, 投诉人, 投诉人电话, 来源 (12333 | 来访 | 全国平台). Each row is filed on its own; bad rows are listed.',
+      consumes: ['text/csv', XLSX],
+      response: { 200: Type.Object({ accepted: Type.Integer(), rejected: Type.Array(Type.Object({ row: Type.Integer(), errors: Type.Array(Type.Object({ path: Type.String(), message: Type.String() })) })), items: Type.Array(Type.Object({ row: Type.Integer(), id: Uuid(), ref: Type.String(), caseId: Nullable(Type.String()) })) }), ...problems(400, 401, 403, 415) },
+    },
+  }, async (req) => {
+    const p = requireRole(req, 'inspector', 'admin');
+    const ct = String(req.headers['content-type'] ?? '');
+    if (!Buffer.isBuffer(req.body)) throw new BadRequestError('Send text/csv or an xlsx file');
+    return importComplaints(deps, p, ct.startsWith(XLSX) ? 'xlsx' : 'csv', req.body, deps.now());
+  });
   app.get('/v1/projects/search', {
     schema: { operationId: 'searchProjects', tags, summary: 'Public: find a project by name within a county (names only)', security: [], querystring: Type.Object({ countyCode: Type.Optional(CountyCode()), q: Type.Optional(Type.String({ maxLength: 100 })) }, { additionalProperties: false }), response: { 200: Type.Object({ items: Type.Array(Type.Object({ projectId: Uuid(), projectName: Type.String(), countyCode: Type.String(), countyName: Type.String() })) }), ...problems(400, 422) } },
   }, async (req) => searchProjects(deps.db, req.query as { countyCode?: string; q?: string }));

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { EVENTS } from '../../jobs/event-types.js';
+import { ConflictError, NotFoundError } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { emit } from '../alerts/outbox.service.js';
 import { appendAudit } from '../audit/audit.service.js';
@@ -46,4 +47,22 @@ export async function disputedLineCount(db: DbOrTx, projectId: string): Promise<
       SELECT DISTINCT ON (line_id) answer, cleared_at FROM payslip_answers WHERE project_id = ${projectId} ORDER BY line_id, created_at DESC, id DESC
     ) a WHERE a.answer IN ('not_received', 'amount_wrong') AND a.cleared_at IS NULL`)) as unknown as { rows: { n: number }[] };
   return r.rows[0]?.n ?? 0;
+}
+
+/**
+ * An inspector clears a worker's dispute after looking into it (the money was found, or the worker was
+ * paid again); the line then reads its bank status again. A new dispute by the worker re-opens it.
+ */
+export async function clearDispute(db: DbOrTx, actor: { id: string; role: string; countyCodes: string[] }, lineId: string, reason: string, now: Date) {
+  return db.transaction(async (tx) => {
+    const r = (await tx.execute(sql`
+      SELECT a.id, a.answer, a.cleared_at, p.county_code, a.project_id FROM payslip_answers a JOIN projects p ON p.id = a.project_id
+      WHERE a.line_id = ${lineId} ORDER BY a.created_at DESC, a.id DESC LIMIT 1 FOR UPDATE OF a`)) as unknown as { rows: { id: string; answer: string; cleared_at: Date | null; county_code: string; project_id: string }[] };
+    const a = r.rows[0];
+    if (!a || (actor.role === 'inspector' && !actor.countyCodes.includes(a.county_code))) throw new NotFoundError('Dispute');
+    if (!isDispute(a.answer) || a.cleared_at) throw new ConflictError('This line has no open dispute', 'no_dispute');
+    await tx.execute(sql`UPDATE payslip_answers SET cleared_at = ${now.toISOString()}, cleared_by = ${actor.id} WHERE id = ${a.id}`);
+    await appendAudit(tx, { actor: actor.id, action: 'payslip.dispute_cleared', entityType: 'payroll_line', entityId: lineId, projectId: a.project_id, data: { reason }, at: now });
+    return { lineId, cleared: true };
+  });
 }

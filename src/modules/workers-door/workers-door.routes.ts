@@ -6,7 +6,7 @@ import { NotFoundError } from '../../lib/errors.js';
 import { appendAudit } from '../audit/audit.service.js';
 import { requireRole } from '../auth/auth.plugin.js';
 import { problems } from '../platform/common.schemas.js';
-import { answerPayslip } from './answers.service.js';
+import { answerPayslip, clearDispute } from './answers.service.js';
 import { confirmCardProposal } from './card-proposals.adapter.js';
 import { payslipPdf } from './payslip-pdf.js';
 import { myEngagements, myPayslip, myPayslips } from './payslips.service.js';
@@ -94,6 +94,13 @@ export default async function workersDoorRoutes(app: FastifyInstance, { deps }: 
     const p = requireRole(req, 'worker');
     const out = await answerPayslip(db, p.workerId!, (req.params as { lineId: string }).lineId, req.body as { answer: 'received' | 'not_received' | 'amount_wrong'; note?: string }, deps.now());
     return reply.code(201).send(out);
+  });
+
+  app.post('/v1/payroll-lines/:lineId/dispute-clearance', {
+    schema: { operationId: 'clearLineDispute', tags, summary: 'Inspector: clear a worker\'s dispute after looking into it (the line reads its bank status again)', params: S.LineParams, body: Type.Object({ reason: Type.String({ minLength: 1, maxLength: 1000 }) }, { additionalProperties: false }), response: { 200: Type.Object({ lineId: Type.String(), cleared: Type.Boolean() }), ...problems(400, 401, 403, 404, 409) } },
+  }, async (req) => {
+    const p = requireRole(req, 'inspector', 'admin');
+    return clearDispute(db, p, (req.params as { lineId: string }).lineId, (req.body as { reason: string }).reason, deps.now());
   });
 
   app.post('/v1/me/card-proposals/:proposalId/confirm', {
