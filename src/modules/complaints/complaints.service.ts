@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client.js';
 import type { Deps } from '../../deps.js';
 import { EVENTS } from '../../jobs/event-types.js';
 import { chinaToday } from '../../lib/calendar.js';
@@ -108,7 +109,7 @@ export async function fileComplaint(deps: Pick<Deps, 'db' | 'pii' | 'queues'>, p
 }
 
 /** Unanswered complaints of a project (#19 deposit return, #20 completion blockers use it at merge). */
-export async function openComplaintCount(db: Deps['db'] | Parameters<Parameters<Deps['db']['transaction']>[0]>[0], projectId: string): Promise<number> {
+export async function openComplaintCount(db: DbOrTx, projectId: string): Promise<number> {
   const r = (await db.execute(sql`SELECT count(*)::int AS n FROM complaints WHERE project_id = ${projectId} AND status = 'received'`)) as unknown as Rows<{ n: number }>;
   return r.rows[0]?.n ?? 0;
 }
