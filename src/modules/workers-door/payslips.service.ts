@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { NotFoundError } from '../../lib/errors.js';
+import { countyName } from '../complaints/complaints.rules.js';
 
 type Rows<T> = { rows: T[] };
 const n = (v: string | number | null): number => (v === null ? 0 : Number(v));
@@ -20,14 +21,14 @@ export const REASON_TEXT: Record<string, { zh: string; en: string }> = {
   DUPL: { zh: '重复付款', en: 'duplicate payment' },
 };
 
-export interface Engagement { engagementId: string; projectId: string; projectName: string; employerName: string; countyCode: string; entryDate: string; exitDate: string | null }
+export interface Engagement { engagementId: string; projectId: string; projectName: string; employerName: string; countyCode: string; countyName: string; entryDate: string; exitDate: string | null }
 
 export async function myEngagements(db: DbOrTx, workerId: string): Promise<Engagement[]> {
   const r = (await db.execute(sql`
     SELECT e.id, e.project_id, p.name AS project_name, c.name AS employer_name, p.county_code, e.entry_date::text, e.exit_date::text
     FROM engagements e JOIN projects p ON p.id = e.project_id JOIN companies c ON c.id = e.employer_id
     WHERE e.worker_id = ${workerId} ORDER BY e.entry_date DESC, e.id`)) as unknown as Rows<{ id: string; project_id: string; project_name: string; employer_name: string; county_code: string; entry_date: string; exit_date: string | null }>;
-  return r.rows.map((x) => ({ engagementId: x.id, projectId: x.project_id, projectName: x.project_name, employerName: x.employer_name, countyCode: x.county_code, entryDate: x.entry_date, exitDate: x.exit_date }));
+  return r.rows.map((x) => ({ engagementId: x.id, projectId: x.project_id, projectName: x.project_name, employerName: x.employer_name, countyCode: x.county_code, countyName: countyName(x.county_code), entryDate: x.entry_date, exitDate: x.exit_date }));
 }
 
 export interface Payslip {

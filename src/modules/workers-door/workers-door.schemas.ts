@@ -18,7 +18,7 @@ export const SessionCreated = Type.Object({
 export const Me = Type.Object({ workerId: Uuid(), name: Type.String(), idNumberMasked: Type.String(), phoneMasked: Nullable(Type.String()) });
 
 export const EngagementItem = Type.Object({
-  engagementId: Uuid(), projectId: Uuid(), projectName: Type.String(), employerName: Type.String(), countyCode: Type.String(),
+  engagementId: Uuid(), projectId: Uuid(), projectName: Type.String(), employerName: Type.String(), countyCode: Type.String(), countyName: Type.String(),
   entryDate: Type.String(), exitDate: Nullable(Type.String()),
 });
 export const EngagementList = Type.Object({ items: Type.Array(EngagementItem) });
