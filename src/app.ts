@@ -86,7 +86,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}): Promise<Fas
       security: [{ bearer: [] }],
       tags: [
         { name: 'ops' }, { name: 'auth' }, { name: 'audit' }, { name: 'registry' }, { name: 'roster' }, { name: 'escrow' },
-        { name: 'payroll' }, { name: 'bank' }, { name: 'reconciliation' }, { name: 'enforcement' }, { name: 'credit' }, { name: 'alerts' }, { name: 'lifecycle' }, { name: 'reports' },
+        { name: 'payroll' }, { name: 'bank' }, { name: 'reconciliation' }, { name: 'enforcement' }, { name: 'credit' }, { name: 'alerts' }, { name: 'lifecycle' }, { name: 'reports' }, { name: 'workers' }, { name: 'complaints' },
       ],
     },
     refResolver: { buildLocalReference: (json, _base, _frag, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },

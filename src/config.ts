@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseClusterUrl } from './lib/redis.js';
+import { loadSmsConfig, type SmsConfig } from './modules/notify/notify.config.js';
 
 /** Typed, frozen configuration read once from the environment. */
 export interface Config {
@@ -48,6 +49,8 @@ export interface Config {
   /** Liveness loop (failed-for-good jobs): pass interval and first retry backoff (doubling, capped at 1 h). */
   readonly livenessEveryMs: number;
   readonly livenessBackoffMs: number;
+  /** SMS provider and its settings (SMS_PROVIDER, SMS_HTTP_*, SMS_ALIYUN_*). */
+  readonly sms: SmsConfig;
 }
 
 export class ConfigError extends Error {}
@@ -164,6 +167,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     stalledIntervalMs: int(env, 'STALLED_INTERVAL_MS', 30_000, 200, 3_600_000),
     livenessEveryMs: int(env, 'LIVENESS_EVERY_MS', 10_000, 100, 3_600_000),
     livenessBackoffMs: int(env, 'LIVENESS_BACKOFF_MS', 60_000, 0, 3_600_000),
+    sms: loadSmsConfig(env, (m) => {
+      throw new ConfigError(m);
+    }),
   });
 }
 

@@ -28,6 +28,8 @@ export function startWorkers(deps: Deps, log: { error(o: unknown, m?: string): v
       concurrency: opts.concurrency ?? (q === 'events' || q === 'alert-delivery' ? 8 : 2),
       lockDuration: deps.config.jobLockMs,
       stalledInterval: deps.config.stalledIntervalMs,
+      // SMS: a job whose process died is taken over after the message's send lease (SMS_LOCK_MS).
+      ...(q === 'sms' ? { lockDuration: deps.config.sms.lockMs, stalledInterval: deps.config.sms.lockMs } : {}),
     });
     w.on('error', (e) => log.error({ err: e, queue: q }, 'worker error'));
     w.on('failed', (job, e) => log.error({ err: e, queue: q, jobId: job?.id }, 'job failed'));

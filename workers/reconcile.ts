@@ -8,6 +8,7 @@ import {
   reconcileBatch, reconcileMonth, reconcileProjectMonth, type ReconcileOptions, type ReconcileSummary,
 } from '../src/modules/reconciliation/reconciliation.service.js';
 import { chinaToday } from '../src/lib/calendar.js';
+import { jobId } from '../src/jobs/queues.js';
 
 /**
  * Build a `reconcile` processor. Options exist for tests and benchmarks (chunk size, a hook after
@@ -32,6 +33,8 @@ export function createReconcileProcessor(opts: ReconcileOptions = {}) {
         const t0 = ((await deps.db.execute(sql`SELECT now()::text AS t`)) as unknown as { rows: { t: string }[] }).rows[0]!.t;
         const out = await reconcileBatch(deps, d.batchId, asOf, o);
         await markBatchReconciled(deps, d.batchId, t0);
+        // Workers hear of settled pay by SMS (#18): a separate job, so a slow SMS path never holds reconciliation.
+        await deps.queues.sms.add('settled', { settled: { batchId: d.batchId, asOf } }, { jobId: jobId('settled', d.batchId, asOf) });
         return out;
       }
       if (d.kind === 'project_month') return await reconcileProjectMonth(deps, d.projectId, d.month, asOf, o);

@@ -8,6 +8,7 @@ import events from './events.js';
 import maintenance from './maintenance.js';
 import lifecycle from './lifecycle.js';
 import reconcile from './reconcile.js';
+import sms from './sms.js';
 import sweep from './sweep.js';
 
 export type Processor = (job: Job, deps: Deps) => Promise<unknown>;
@@ -22,6 +23,7 @@ export const PROCESSORS: [QueueName, Processor][] = [
   ['bank-inbox', bankInbox],
   ['maintenance', maintenance],
   ['lifecycle', lifecycle],
+  ['sms', sms],
 ];
 
 export function buildRegistry(list: [QueueName, Processor][] = PROCESSORS): Map<QueueName, Processor> {

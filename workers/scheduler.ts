@@ -21,6 +21,7 @@ export const SCHEDULES: Schedule[] = [
   { name: 'key-rotation', cron: '37 * * * *', queue: 'maintenance', data: () => ({}), hourly: true },
   // Project life: signals, retention and erasure, county monthly reports on the 1st working day.
   { name: 'nightly-lifecycle', cron: '30 3 * * *', queue: 'lifecycle', data: (asOf) => ({ asOf }) },
+  { name: 'sms-requeue', cron: '30 3 * * *', queue: 'sms', data: () => ({ requeue: true }) },
 ];
 
 

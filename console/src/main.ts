@@ -6,6 +6,7 @@ import { getLang, setLang, t } from './i18n.js';
 import { renderAlerts } from './pages/alerts.js';
 import { renderBlacklist } from './pages/blacklist.js';
 import { renderCase, renderCases } from './pages/cases.js';
+import { renderComplaints } from './pages/complaints.js';
 import { renderCountyProjects } from './pages/county-projects.js';
 import { renderOverview } from './pages/overview.js';
 import { renderProject } from './pages/project.js';
@@ -23,6 +24,7 @@ const ROUTES: [RegExp, Page][] = [
   [/^\/console\/projects\/?$/, renderCountyProjects],
   [/^\/console\/projects\/([\w-]+)\/?$/, renderProject],
   [/^\/console\/blacklist\/?$/, renderBlacklist],
+  [/^\/console\/complaints\/?$/, renderComplaints],
 ];
 
 let cleanup: (() => void) | null = null;
@@ -43,7 +45,8 @@ function header(): HTMLElement {
       link('/console/', t('overview'), /^\/console\/?$/),
       link('/console/alerts', t('alerts'), /^\/console\/alerts/),
       link('/console/cases', t('cases'), /^\/console\/cases/),
-      link('/console/blacklist', t('blacklist'), /^\/console\/blacklist/)) : null,
+      link('/console/blacklist', t('blacklist'), /^\/console\/blacklist/),
+      link('/console/complaints', getLang() === 'zh' ? '欠薪线索' : 'Complaints', /^\/console\/complaints/)) : null,
     h('div', { class: 'who' },
       s ? h('span', { class: 'muted' }, `${s.label} · ${s.role}${s.countyCodes.length ? ' · ' + s.countyCodes.map(countyLabel).join('、') : ''}`) : null,
       h('button', { type: 'button', class: 'link', id: 'lang', lang: getLang() === 'zh' ? 'en' : 'zh', onclick: () => { setLang(getLang() === 'zh' ? 'en' : 'zh'); void route(); } }, t('switchLang')),

@@ -1,6 +1,7 @@
 import type { Deps } from '../deps.js';
 import { alertWebhookHandler } from '../modules/alerts/alert-events.handler.js';
 import { creditEventHandler } from '../modules/credit/credit.events.js';
+import { payslipSmsHandler } from '../modules/workers-door/payslip-sms.handler.js';
 
 /** An outbox event as the `events` queue carries it. */
 export interface RelayedEvent {
@@ -23,4 +24,4 @@ export interface EventHandler {
 }
 
 /** Consumers of outbox events (reactions that enqueue work, recompute grades…). Modules append here. */
-export const EVENT_HANDLERS: EventHandler[] = [alertWebhookHandler, creditEventHandler];
+export const EVENT_HANDLERS: EventHandler[] = [alertWebhookHandler, creditEventHandler, payslipSmsHandler];

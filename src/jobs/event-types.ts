@@ -27,6 +27,10 @@ export const EVENTS = {
   // reconciliation
   lineStatusChanged: 'line.status_changed', // payload: { lineId, from, to, reasonCode? }
   bankRecordOrphan: 'bank_record.orphan',
+  // worker door (#18)
+  lineDisputed: 'line.disputed', // payload: { lineId, month, answer, bankStatus, bankPaid }
+  complaintReceived: 'complaint.received', // payload: { complaintId, ref, severity, workersAffected, amountClaimedFen, caseId } (never the complainant)
+  complaintOverdue: 'complaint.overdue', // payload: { complaintId, ref, dueOn, asOf }: once per working day until answered
   // enforcement sweeps
   payrollNotSubmitted: 'sweep.payroll_not_submitted',
   allocationMissed: 'sweep.allocation_missed',

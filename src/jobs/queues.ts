@@ -4,7 +4,7 @@ import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
  * Queue names shared by API (producers) and workers (consumers). Every worker process can run
  * every queue. Job ids are business ids, so a duplicate enqueue collapses into one job.
  */
-export const QUEUE_NAMES = ['events', 'reconcile', 'sweep', 'credit', 'alert-delivery', 'bank-inbox', 'maintenance', 'lifecycle'] as const;
+export const QUEUE_NAMES = ['events', 'reconcile', 'sweep', 'credit', 'alert-delivery', 'bank-inbox', 'maintenance', 'lifecycle', 'sms'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 export const DEFAULT_JOB_OPTS: JobsOptions = {

@@ -15,6 +15,8 @@ import reconciliationRoutes from './reconciliation/reconciliation.routes.js';
 import directoryRoutes from './registry/directory.routes.js';
 import registryRoutes from './registry/registry.routes.js';
 import rosterRoutes from './roster/roster.routes.js';
+import workersDoorRoutes from './workers-door/workers-door.routes.js';
+import complaintsRoutes from './complaints/complaints.routes.js';
 
 type RoutePlugin = (app: FastifyInstance, opts: { deps: Deps }) => Promise<void>;
 
@@ -22,5 +24,5 @@ type RoutePlugin = (app: FastifyInstance, opts: { deps: Deps }) => Promise<void>
 export const MODULE_ROUTES: RoutePlugin[] = [
   authRoutes, auditRoutes, registryRoutes, rosterRoutes, escrowRoutes, payrollRoutes,
   disbursementRoutes, reconciliationRoutes, enforcementRoutes, creditRoutes, alertsRoutes,
-  consoleRoutes, directoryRoutes, lifecycleRoutes, reportsRoutes,
+  consoleRoutes, directoryRoutes, lifecycleRoutes, reportsRoutes, workersDoorRoutes, complaintsRoutes,
 ];

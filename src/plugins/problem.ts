@@ -40,7 +40,12 @@ function isDependencyOutage(err: unknown): boolean {
 /** One error handler for the whole app: RFC 9457 problem+json, 5xx never leaks internals. */
 export const problemPlugin = fp(async (app: FastifyInstance) => {
   app.setErrorHandler((err: FastifyError & { validationContext?: string }, req: FastifyRequest, reply: FastifyReply) => {
-    if (err instanceof AppError) return sendProblem(reply, err.status, err.code, err.message, err.errors);
+    if (err instanceof AppError) {
+      // An error that knows when to come back (sign-in limits) says so.
+      const wait = (err as { retryAfterSec?: unknown }).retryAfterSec;
+      if (typeof wait === 'number') reply.header('retry-after', String(wait));
+      return sendProblem(reply, err.status, err.code, err.message, err.errors);
+    }
     if (err.validation) {
       const errors = err.validation.map((v) => ({ path: ajvPath(v as never, err.validationContext), message: v.message ?? 'invalid' }));
       return sendProblem(reply, 400, 'validation', 'The request is not valid', errors);

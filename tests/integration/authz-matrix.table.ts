@@ -8,6 +8,7 @@
  *   bankOwn       = bank of A      bankOther       = bank of B
  *   inspectorOwn  = 220702         inspectorOther  = 220721
  *   regulator     = industry 'housing' (both projects are housing)
+ *   workerOwn     = a worker of A (signed in by SMS code)   workerOther = a worker of B
  * Expected answers:
  *   'ok'  – the caller may act: 2xx, or a validation/rule/conflict answer (400, 409, 422) about the body
  *   401   – no credentials          403 – a forbidden action         404 – another tenant's resource
@@ -17,8 +18,9 @@ import type { TestContext } from '../helpers/context.js';
 import { mintKey } from '../helpers/fixtures.js';
 import { seedProject, type SeededProject } from '../helpers/seed.js';
 import { fundWage, signedHeaders, submitAndApprove } from '../helpers/disbursement.js';
+import { createWorkerSession } from '../../src/modules/workers-door/worker-session.service.js';
 
-export const ROLES = ['none', 'admin', 'contractorOwn', 'contractorOther', 'bankOwn', 'bankOther', 'inspectorOwn', 'inspectorOther', 'regulator'] as const;
+export const ROLES = ['none', 'admin', 'contractorOwn', 'contractorOther', 'bankOwn', 'bankOther', 'inspectorOwn', 'inspectorOther', 'regulator', 'workerOwn', 'workerOther'] as const;
 export type RoleName = (typeof ROLES)[number];
 export type Expect = 'ok' | 401 | 403 | 404;
 
@@ -28,7 +30,7 @@ export interface World {
   headers: Record<RoleName, Record<string, string>>;
   ids: {
     payrollId: string; batchId: string; caseId: string; proposalId: string; subscriptionId: string;
-    throwawayKeyId: string; exitWorkerId: string; lineId: string;
+    throwawayKeyId: string; exitWorkerId: string; lineId: string; complaintId: string;
   };
 }
 
@@ -51,6 +53,19 @@ async function freshSubscription(ctx: TestContext, w: World): Promise<void> {
   w.ids.subscriptionId = (r.json() as { id: string }).id;
 }
 
+/** Worker sessions are made directly (the sign-in code route is rate limited per ID: 1 a minute). */
+async function freshWorkerSessions(ctx: TestContext, w: World): Promise<void> {
+  const own = await createWorkerSession(ctx.deps.db, w.a.workerIds[0]!, ctx.deps.now());
+  const other = await createWorkerSession(ctx.deps.db, w.b.workerIds[0]!, ctx.deps.now());
+  w.headers.workerOwn = { authorization: `Bearer ${own.token}` };
+  w.headers.workerOther = { authorization: `Bearer ${other.token}` };
+}
+
+function complaintBody(w: World) {
+  return { projectId: w.a.projectId, months: ['2026-10'], amountClaimedFen: 100_000, workersAffected: 1, description: 'matrix', channel: 'phone_12333' };
+}
+let complaintPhone = 0;
+
 function projectBody(w: World) {
   return {
     name: '矩阵项目', countyCode: '220702', industry: 'housing', constructionUnitId: w.a.constructionUnitId, generalContractorId: w.a.gcId,
@@ -62,6 +77,7 @@ function projectBody(w: World) {
 const ANY_ROLE: Partial<Record<RoleName, Expect>> = { admin: 'ok', contractorOwn: 'ok', contractorOther: 'ok', bankOwn: 'ok', bankOther: 'ok', inspectorOwn: 'ok', inspectorOther: 'ok', regulator: 'ok' };
 const only = (...r: RoleName[]): Partial<Record<RoleName, Expect>> => Object.fromEntries(r.map((x) => [x, 'ok' as Expect]));
 const PUBLIC: Row = { expect: { none: 'ok', ...ANY_ROLE }, rest: 'ok' };
+const PUBLIC_ALL = (): Row => ({ expect: {}, rest: 'ok' });
 /**
  * An operation on project A. `allowed` may act; `relationForbidden` are related to A but their
  * relation may not do this (403); `roleForbidden` roles may never do this anywhere (403 for own and
@@ -161,7 +177,7 @@ export const TABLE: Record<string, Row> = {
   decideBlacklistRemoval: { expect: { none: 401, admin: 404, inspectorOwn: 404, inspectorOther: 404 }, rest: 403 },
   listBlacklist: { expect: { none: 401, ...ANY_ROLE }, rest: 'ok' },
   exportBlacklist: { expect: { none: 401, admin: 'ok', bankOwn: 'ok', bankOther: 'ok', regulator: 'ok' }, rest: 403 },
-  searchProjects: { expect: { none: 401, ...ANY_ROLE }, rest: 'ok' },
+  pickProjects: { expect: { none: 401, ...ANY_ROLE }, rest: 'ok' },
   searchCompanies: { expect: { none: 401, admin: 'ok', inspectorOwn: 'ok', inspectorOther: 'ok', regulator: 'ok' }, rest: 403 },
   listAlerts: { expect: { none: 401, admin: 'ok', inspectorOwn: 'ok', inspectorOther: 'ok', regulator: 'ok' }, rest: 403 },
   streamAlerts: { expect: { none: 401, admin: 'ok', inspectorOwn: 'ok', inspectorOther: 'ok', regulator: 'ok' }, rest: 403 },
@@ -171,6 +187,28 @@ export const TABLE: Record<string, Row> = {
   deleteAlertSubscription: { expect: { ...SUB_OWNER }, rest: 403, fresh: freshSubscription },
   listAlertDeliveries: { expect: { ...SUB_OWNER } , rest: 403 },
   replayAlertSubscription: { expect: { ...SUB_OWNER } , rest: 403 },
+  // the worker's own door (#18): `workerOwn` is a worker of A, `workerOther` of B
+  requestWorkerCode: PUBLIC_ALL(),
+  createWorkerSession: PUBLIC_ALL(),
+  deleteWorkerSession: { expect: { none: 401, workerOwn: 'ok', workerOther: 'ok' }, rest: 403, fresh: freshWorkerSessions },
+  revokeWorkerSessions: { expect: { none: 401, admin: 'ok' }, rest: 403 },
+  getMe: { expect: { none: 401, workerOwn: 'ok', workerOther: 'ok' }, rest: 403 },
+  listMyEngagements: { expect: { none: 401, workerOwn: 'ok', workerOther: 'ok' }, rest: 403 },
+  listMyPayslips: { expect: { none: 401, workerOwn: 'ok', workerOther: 'ok' }, rest: 403 },
+  getMyPayslip: { expect: { none: 401, workerOwn: 'ok', workerOther: 404 }, rest: 403 },
+  answerMyPayslip: { expect: { none: 401, workerOwn: 'ok', workerOther: 404 }, rest: 403 },
+  // WIRE(#17): no proposals exist before card custody lands, so every worker gets 404 here.
+  confirmMyCardProposal: { expect: { none: 401, workerOwn: 404, workerOther: 404 }, rest: 403 },
+  searchProjects: PUBLIC_ALL(),
+  requestComplaintCode: { ...PUBLIC_ALL(), body: () => ({ phone: `137${String(++complaintPhone).padStart(8, '0')}` }) },
+  fileComplaint: { expect: { none: 401, admin: 'ok', inspectorOwn: 'ok', inspectorOther: 404, workerOwn: 'ok', workerOther: 'ok' }, rest: 403, body: (w) => complaintBody(w) },
+  listComplaints: { expect: { none: 401, admin: 'ok', inspectorOwn: 'ok', inspectorOther: 'ok' }, rest: 403 },
+  decideComplaint: { expect: { none: 401, admin: 'ok', inspectorOwn: 'ok', inspectorOther: 404 }, rest: 403, body: () => ({ action: 'accept', reply: 'matrix' }) },
+  listMyComplaints: { expect: { workerOwn: 'ok', workerOther: 'ok' }, rest: 403 },
+  // a file of another county's projects is accepted as a file, its rows rejected (404 per row): still a 200
+  importComplaints: { expect: { none: 401, admin: 'ok', inspectorOwn: 'ok', inspectorOther: 'ok' }, rest: 403 },
+  // the line of worker A has no open dispute in the world: 409 for the inspector of A (a rule answer), 404 for others
+  clearLineDispute: { expect: { none: 401, admin: 'ok', inspectorOwn: 'ok', inspectorOther: 404 }, rest: 403, body: () => ({ reason: 'matrix' }) },
   getComplianceMetrics: { expect: { none: 401, admin: 'ok', inspectorOwn: 'ok', inspectorOther: 404 }, rest: 403, query: () => ({ countyCode: '220702', month: '2026-10' }) },
   // project life: the GC declares and closes; inspectors excuse lines and hold data; a future date changes nothing
   getCompletion: projectOp(['admin', 'contractorOwn', 'inspectorOwn'], ['bankOwn', 'regulator']),
@@ -187,6 +225,14 @@ export const TABLE: Record<string, Row> = {
   listCountyMonthlyReports: { expect: { none: 401, admin: 'ok', inspectorOwn: 'ok', inspectorOther: 404 }, rest: 403, query: () => ({ countyCode: '220702' }) },
 };
 
+/**
+ * Operations that refuse the worker role before looking at the project (403, as for banks): the
+ * contractors' roster and payroll writes and reads. Everywhere else a worker is an outsider (404).
+ */
+for (const id of ['createSubcontract', 'registerWorker', 'listWorkers', 'exitWorker', 'recordAttendance', 'getAttendance', 'importWorkers', 'submitPayroll', 'approvePayroll']) {
+  TABLE[id]!.expect = { ...TABLE[id]!.expect, workerOwn: 403, workerOther: 403 };
+}
+
 /** Path parameter values: every one names a resource of tenant A. */
 export function pathFor(path: string, w: World): string {
   const id = (() => {
@@ -200,6 +246,7 @@ export function pathFor(path: string, w: World): string {
     if (path.startsWith('/v1/api-keys/')) return w.ids.throwawayKeyId;
     if (path.startsWith('/v1/banks/')) return w.a.bankId;
     if (path.startsWith('/v1/workers/')) return w.a.workerIds[0]!;
+    if (path.startsWith('/v1/complaints/')) return w.ids.complaintId;
     return '01900000-0000-7000-8000-000000000000';
   })();
   return path
@@ -207,6 +254,7 @@ export function pathFor(path: string, w: World): string {
     .replace('{workerId}', w.ids.exitWorkerId)
     .replace('{lineId}', w.ids.lineId)
     .replace('{holdId}', '01900000-0000-7000-8000-000000000002')
+    .replace('{proposalId}', '01900000-0000-7000-8000-000000000002')
     .replace('{rid}', '01900000-0000-7000-8000-000000000001')
     .replace('{scope}', '220702')
     .replace('{key}', 'payday')
@@ -242,10 +290,18 @@ export async function buildWorld(ctx: TestContext): Promise<World> {
     headers: {
       none: {}, admin: ctx.admin, contractorOwn: a.headers.gc, contractorOther: b.headers.gc, bankOwn: a.headers.bank, bankOther: b.headers.bank,
       inspectorOwn: a.headers.inspector, inspectorOther: a.headers.otherInspector, regulator: { authorization: regulator.authorization },
+      workerOwn: {}, workerOther: {},
     },
-    ids: { payrollId, batchId, caseId: c.id, proposalId: (prop.json() as { id: string }).id, subscriptionId: '', throwawayKeyId: throwaway.id, exitWorkerId: a.workerIds[2]!,
-      lineId: rows<{ id: string }>(await ctx.deps.db.execute(sql`SELECT id FROM payroll_lines WHERE payroll_id = ${payrollId} LIMIT 1`))[0]!.id },
+    ids: {
+      payrollId, batchId, caseId: c.id, proposalId: (prop.json() as { id: string }).id, subscriptionId: '', throwawayKeyId: throwaway.id, exitWorkerId: a.workerIds[2]!,
+      lineId: rows<{ id: string }>(await ctx.deps.db.execute(sql`SELECT id FROM payroll_lines WHERE payroll_id = ${payrollId} AND worker_id = ${a.workerIds[0]!}`))[0]!.id,
+      complaintId: '',
+    },
   };
+  await freshWorkerSessions(ctx, w);
+  const complaint = await ctx.app.inject({ method: 'POST', url: '/v1/complaints', headers: a.headers.inspector, payload: complaintBody(w) });
+  if (complaint.statusCode !== 201) throw new Error(`complaint: ${complaint.statusCode} ${complaint.body}`);
+  w.ids.complaintId = (complaint.json() as { id: string }).id;
   await freshSubscription(ctx, w);
   return w;
 }

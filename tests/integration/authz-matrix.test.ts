@@ -33,6 +33,9 @@ export async function call(ctx: TestContext, w: World, op: Operation, role: Role
     if (op.operationId === 'importWorkers') {
       payload = '[]';
       headers['content-type'] = 'application/json';
+    } else if (op.operationId === 'importComplaints') {
+      payload = `项目编号,欠薪月份,欠薪金额(元),涉及人数,情况说明\n${w.a.projectId},2026-10,100,1,matrix\n`;
+      headers['content-type'] = 'text/csv';
     } else if (op.operationId === 'importBankStatement') {
       payload = 'endToEndId,amountFen,status,valueDate\n';
       headers['content-type'] = 'text/csv';

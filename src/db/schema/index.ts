@@ -12,3 +12,6 @@ export * from './credit.js';
 export * from './enforcement.js';
 export * from './liveness.js';
 export * from './lifecycle.js';
+export * from './notify.js';
+export * from './workers-door.js';
+export * from './complaints.js';

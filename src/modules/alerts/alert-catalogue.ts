@@ -97,6 +97,9 @@ export const ALERT_TYPES: Record<string, AlertType> = Object.fromEntries(
     t('line_wrong_account', 'red', '项目「{project}」{month} 工资付至非本人登记银行卡', 'Project "{project}" {month}: wages paid to a card that is not the worker\'s own', 'payroll'),
     t('line_missing', 'red', '项目「{project}」{month} 工资到期未付', 'Project "{project}" {month}: wages unpaid after pay day', 'payroll'),
     t('line_duplicate', 'yellow', '项目「{project}」{month} 工资重复支付', 'Project "{project}" {month}: duplicate wage payment', 'payroll'),
+    t('line.disputed', 'orange', '项目「{project}」{month} 工人对工资发放提出异议（{answer}）', 'Project "{project}" {month}: a worker disputes a wage payment ({answer})', 'payroll'),
+    t('complaint.received', 'orange', '项目「{project}」收到欠薪线索（{workersAffected} 人，{amountYuan} 元），请于 {dueOn} 前答复', 'Project "{project}": arrears complaint received ({workersAffected} workers, CNY {amountYuan}); answer by {dueOn}', 'project'),
+    t('complaint.overdue', 'orange', '项目「{project}」欠薪线索 {ref} 逾期未答复（应于 {dueOn} 前答复）', 'Project "{project}": arrears complaint {ref} unanswered past {dueOn}', 'project'),
     t('bank_record_orphan', 'yellow', '银行流水无法匹配到工资行', 'A bank record matches no wage line', 'project'),
     // sweeps (early warning)
     t('payroll_not_submitted', 'orange', '项目「{project}」{month} 工资表发薪日前未提交', 'Project "{project}" {month}: wage sheet not submitted by pay day', 'project'),
@@ -250,6 +253,15 @@ export function classifyEvent(type: string, payload: Record<string, unknown>): A
     const to = str(payload.to) ?? '';
     // AM04 = insufficient funds: the employer failed to fund the account, not a worker's card problem.
     alertType = to === 'rejected' && payload.reasonCode === 'AM04' ? 'line_funding_failed' : LINE_TYPES[to];
+  }
+  if (type === EVENTS.lineDisputed) {
+    const def = ALERT_TYPES['line.disputed']!;
+    // The bank said paid, the worker says not received: the strongest sign of a card that is not theirs.
+    return payload.bankPaid === true ? { ...def, severity: 'red', zh: '项目「{project}」{month} 银行报告已付，工人称未收到（疑似非本人银行卡），已提交劳动监察', en: 'Project "{project}" {month}: the bank reports paid but the worker says not received (card may not be theirs); raised to inspectors' } : def;
+  }
+  if (type === EVENTS.complaintReceived || type === EVENTS.complaintOverdue) {
+    const def = ALERT_TYPES[type]!;
+    return payload.severity === 'red' ? { ...def, severity: 'red' } : def;
   }
   if (type === EVENTS.caseEscalated) {
     const stage = str(payload.stage) ?? '';

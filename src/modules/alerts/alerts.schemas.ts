@@ -3,7 +3,7 @@ import { CountyCode, IsoMonth, Str, Uuid } from '../platform/common.schemas.js';
 import { ALERT_TYPES, SEVERITIES } from './alert-catalogue.js';
 
 const SeverityEnum = Type.Union(SEVERITIES.map((s) => Type.Literal(s)), { description: 'red (act now) | orange (rule broken) | yellow (worth a look)' });
-const TypeName = Type.String({ maxLength: 64, pattern: '^[a-z_]+(\.[a-z_]+)?$', description: `Alert type, one of: ${Object.keys(ALERT_TYPES).join(', ')}` });
+const TypeName = Type.String({ maxLength: 64, pattern: '^[a-z_][a-z_.]*$', description: `Alert type, one of: ${Object.keys(ALERT_TYPES).join(', ')}` });
 const NullableStr = (description: string) => Type.Union([Type.String(), Type.Null()], { description });
 
 export const AlertSchema = Type.Object(

@@ -5,9 +5,15 @@ import type { Deps } from '../../deps.js';
 import { safeEqual, sha256Hex } from '../../lib/crypto.js';
 import { ForbiddenError, UnauthorizedError } from '../../lib/errors.js';
 import type { Principal, Role } from './auth.types.js';
-import { CSRF_HEADER, readSessionCookie, resolveSession } from '../console/session.service.js';
+import { CSRF_HEADER, readCookie, readSessionCookie, resolveSession } from '../console/session.service.js';
+import { resolveWorkerSession, WORKER_COOKIE, WORKER_CSRF_HEADER, WORKER_TOKEN_PREFIX } from '../workers-door/worker-session.service.js';
 
-const PUBLIC_V1 = [/^\/v1\/openapi\.json$/, /^\/v1\/webhooks\//, /^\/v1\/projects\/:id\/notice-board(\.html)?$/];
+const PUBLIC_V1 = [/^\/v1\/openapi\.json$/, /^\/v1\/webhooks\//, /^\/v1\/projects\/:id\/notice-board(\.html)?$/, ...WORKER_PUBLIC_V1()];
+
+/** The worker door's public routes (#18): sign-in codes, complaint codes, project search, complaint intake. */
+function WORKER_PUBLIC_V1(): RegExp[] {
+  return [/^\/v1\/worker-auth\//, /^\/v1\/complaint-codes$/, /^\/v1\/projects\/search$/, /^\/v1\/complaints$/, /^\/v1\/me\/complaints$/];
+}
 
 const BOOTSTRAP: Omit<Principal, 'label'> = { id: 'bootstrap-admin', role: 'admin', companyId: null, bankId: null, countyCodes: [], industries: [] };
 
@@ -20,6 +26,10 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { deps: Deps }) 
     if (!h || !h.startsWith('Bearer ')) return consoleSession(req);
     const key = h.slice(7).trim();
     if (!key || key.length > 200) return;
+    if (key.startsWith(WORKER_TOKEN_PREFIX)) {
+      req.principal = await resolveWorkerSession(db, key, opts.deps.now());
+      return;
+    }
     if (safeEqual(key, config.adminApiKey)) {
       req.principal = { ...BOOTSTRAP, label: 'bootstrap admin' };
       return;
@@ -48,7 +58,7 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { deps: Deps }) 
   // Cookies ride along on cross-site requests, so a state change must also echo the session's CSRF token.
   async function consoleSession(req: FastifyRequest) {
     const token = readSessionCookie(req.headers.cookie);
-    if (!token) return;
+    if (!token) return workerCookie(req);
     const s = await resolveSession(db, token, config.adminApiKey, opts.deps.now());
     if (!s) return;
     if (!['GET', 'HEAD', 'OPTIONS'].includes(req.method)) {
@@ -56,6 +66,17 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { deps: Deps }) 
       if (typeof sent !== 'string' || !safeEqual(sent, s.csrfToken)) throw new ForbiddenError('Missing or invalid CSRF token');
     }
     req.principal = s.principal;
+  }
+
+  // The worker page (/w/): an HttpOnly, SameSite=Strict cookie; a state change must also carry a
+  // custom header, which a cross-site form cannot send.
+  async function workerCookie(req: FastifyRequest) {
+    const token = readCookie(req.headers.cookie, WORKER_COOKIE);
+    if (!token) return;
+    const p = await resolveWorkerSession(db, token, opts.deps.now());
+    if (!p) return;
+    if (!['GET', 'HEAD', 'OPTIONS'].includes(req.method) && req.headers[WORKER_CSRF_HEADER] !== '1') throw new ForbiddenError(`Missing ${WORKER_CSRF_HEADER} header`);
+    req.principal = p;
   }
 }, { name: 'auth' });
 

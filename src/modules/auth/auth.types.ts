@@ -1,5 +1,8 @@
+/** Roles an API key can carry. */
 export const ROLES = ['admin', 'contractor', 'bank', 'inspector', 'regulator'] as const;
-export type Role = (typeof ROLES)[number];
+export type KeyRole = (typeof ROLES)[number];
+/** `worker`: a person signed in by SMS code (no API key), scoped to their own engagements. */
+export type Role = KeyRole | 'worker';
 
 /** Who is calling. `id` identifies the key (idempotency and audit use it). */
 export interface Principal {
@@ -10,6 +13,9 @@ export interface Principal {
   countyCodes: string[];
   industries: string[];
   label: string;
+  /** Set for the `worker` role: the person (workers.id) and their session. */
+  workerId?: string;
+  sessionId?: string;
 }
 
 declare module 'fastify' {

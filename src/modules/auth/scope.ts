@@ -63,7 +63,9 @@ export function visibleProjectsSql(p: Principal) {
       return sql`(p.wage_bank_id = ${p.bankId} OR p.deposit_bank_id = ${p.bankId})`;
     case 'contractor':
       return sql`(p.general_contractor_id = ${p.companyId} OR p.construction_unit_id = ${p.companyId}
-        OR EXISTS (SELECT 1 FROM subcontracts s WHERE s.project_id = p.id AND s.subcontractor_id = ${p.companyId}))`;
+        OR EXISTS (SELECT 1 FROM subcontracts s WHERE s.project_id = p.id AND s.subcontractor_id = ${p.companyId}))`;    case 'worker':
+      // A worker sees the projects they are (or were) engaged on, nothing else.
+      return sql`EXISTS (SELECT 1 FROM engagements e WHERE e.project_id = p.id AND e.worker_id = ${p.workerId ?? null})`;
   }
 }
 

@@ -3,6 +3,7 @@ import type { Db } from '../../db/client.js';
 import { evaluateBlacklist } from '../credit/blacklist-evaluate.js';
 import { recomputeCredit } from '../credit/credit.service.js';
 import { runSweep, type SweepOptions } from './sweep.service.js';
+import { sweepOverdueComplaints } from '../complaints/complaint-decisions.service.js';
 
 /**
  * The daily sweep of the API contract: pay-day / escalation / deposit (enforcement), then credit —
@@ -14,6 +15,8 @@ export async function runFullSweep(deps: { db: Db }, asOf: string, opts: SweepOp
   const enforcement = await runSweep(deps, asOf, opts);
   await evaluateBlacklist(deps, asOf, { companyIds: opts.companyIds });
   await recomputeCredit(deps.db, opts.companyIds?.length ? opts.companyIds : null, asOf, 'sweep');
+  // Complaints unanswered past the county's deadline: an overdue alert every working day (#18).
+  const complaintsOverdue = await sweepOverdueComplaints(deps.db, asOf);
   const r = (await deps.db.execute(sql`
     SELECT
       (SELECT count(*)::int FROM blacklist_entries WHERE proposed_on = ${asOf}::date) AS proposed,
@@ -23,5 +26,5 @@ export async function runFullSweep(deps: { db: Db }, asOf: string, opts: SweepOp
     rows: { proposed: number; listed: number; expired: number; grades_changed: number }[];
   };
   const c = r.rows[0]!;
-  return { ...enforcement, credit: { proposed: c.proposed, listed: c.listed, expired: c.expired, gradesChanged: c.grades_changed } };
+  return { ...enforcement, credit: { proposed: c.proposed, listed: c.listed, expired: c.expired, gradesChanged: c.grades_changed }, complaints: { overdue: complaintsOverdue } };
 }

@@ -9,6 +9,7 @@ import { projectScope, requireRelation } from '../auth/scope.js';
 import { createBatch } from '../disbursement/batch.service.js';
 import { projectAccounts } from '../escrow/ledger.service.js';
 import { encodeCursor, readCursor, uuidCursor } from '../platform/common.schemas.js';
+import { DISPUTED_SQL } from '../workers-door/payslips.service.js';
 
 type Rows<T> = { rows: T[] };
 /** Raw `execute` may hand timestamps back as strings or Dates depending on the driver setup. */
@@ -66,14 +67,15 @@ export async function getPayroll(db: DbOrTx, actor: Principal, payrollId: string
   if (!scope.relations.some((r) => r === 'gc' || r === 'inspector' || r === 'admin' || r === 'regulator') && actor.companyId !== p.employer_id) throw new NotFoundError('Payroll');
   const [lines, findings, summary] = await Promise.all([
     db.execute(sql`
-      SELECT l.id, l.worker_id, w.name AS worker_name, l.days_worked, l.gross_fen, l.deductions_fen, l.net_fen, l.end_to_end_id, l.status,
+      SELECT l.id, l.worker_id, w.name AS worker_name, l.days_worked, l.gross_fen, l.deductions_fen, l.net_fen, l.end_to_end_id,
+        CASE WHEN ${DISPUTED_SQL('l')} THEN 'disputed' ELSE l.status END AS status, l.status AS bank_status,
         l.paid_fen, l.paid_on::text AS paid_on, l.reason_code
       FROM payroll_lines l JOIN workers w ON w.id = l.worker_id WHERE l.payroll_id = ${payrollId} ORDER BY l.id`),
     db.execute(sql`SELECT id, code, severity, worker_id, line_id, message, data FROM payroll_findings WHERE payroll_id = ${payrollId} ORDER BY id`),
     db.execute(sql`SELECT status, count(*)::int AS count, COALESCE(SUM(net_fen), 0) AS net_fen, COALESCE(SUM(paid_fen), 0) AS paid_fen
       FROM payroll_lines WHERE payroll_id = ${payrollId} GROUP BY status ORDER BY status`),
   ]);
-  type L = { id: string; worker_id: string; worker_name: string; days_worked: number; gross_fen: string; deductions_fen: string; net_fen: string; end_to_end_id: string; status: string; paid_fen: string; paid_on: string | null; reason_code: string | null };
+  type L = { id: string; worker_id: string; worker_name: string; days_worked: number; gross_fen: string; deductions_fen: string; net_fen: string; end_to_end_id: string; status: string; bank_status: string; paid_fen: string; paid_on: string | null; reason_code: string | null };
   type F = { id: string; code: string; severity: string; worker_id: string | null; line_id: string | null; message: string; data: Record<string, unknown> };
   type S = { status: string; count: number; net_fen: string; paid_fen: string };
   return {
@@ -83,7 +85,7 @@ export async function getPayroll(db: DbOrTx, actor: Principal, payrollId: string
     batchId: (p.batch_id as string | null) ?? null, allocationShortfallFen: Number(p.allocation_shortfall_fen),
     lines: (lines as unknown as Rows<L>).rows.map((l) => ({
       id: l.id, workerId: l.worker_id, workerName: l.worker_name, daysWorked: l.days_worked, grossFen: Number(l.gross_fen), deductionsFen: Number(l.deductions_fen),
-      netFen: Number(l.net_fen), endToEndId: l.end_to_end_id, status: l.status, paidFen: Number(l.paid_fen), paidOn: l.paid_on, reasonCode: l.reason_code,
+      netFen: Number(l.net_fen), endToEndId: l.end_to_end_id, status: l.status, bankStatus: l.bank_status, paidFen: Number(l.paid_fen), paidOn: l.paid_on, reasonCode: l.reason_code,
     })),
     findings: (findings as unknown as Rows<F>).rows.map((f) => ({ id: f.id, code: f.code, severity: f.severity, workerId: f.worker_id, lineId: f.line_id, message: f.message, data: f.data })),
     summary: (summary as unknown as Rows<S>).rows.map((s) => ({ status: s.status, count: s.count, netFen: Number(s.net_fen), paidFen: Number(s.paid_fen) })),

@@ -50,7 +50,8 @@ export const SubmitPayrollResponse = Type.Object({
 export const PayrollLineOut = Type.Object({
   id: Uuid(), workerId: Uuid(), workerName: Type.String(), daysWorked: Type.Integer(), grossFen: Fen(), deductionsFen: Fen(), netFen: Fen(),
   endToEndId: Type.String({ description: 'ISO 20022 EndToEndId (the line id without hyphens)' }),
-  status: Type.String({ description: 'pending | paid | paid_late | underpaid | overpaid | rejected | wrong_account | missing | duplicate' }),
+  status: Type.String({ description: 'pending | paid | paid_late | underpaid | overpaid | rejected | wrong_account | missing | duplicate | disputed (the worker disputes it; bankStatus keeps the bank\'s view)' }),
+  bankStatus: Type.Optional(Type.String({ description: 'The reconciliation status, also while the line is disputed' })),
   paidFen: Fen(), paidOn: Type.Union([Type.String(), Type.Null()]), reasonCode: Type.Union([Type.String(), Type.Null()]),
 });
 

@@ -33,6 +33,11 @@ export const POLICY_DEFAULTS = {
     gcPayFirstWorkingDays: 5,
     depositNoticeWorkingDays: 5,
   },
+  complaints: {
+    answerWorkingDays: 5, // 劳动保障监察条例: decide within 5 working days whether to open a case
+    redWorkers: 10, // a complaint for ≥ 10 workers or ≥ CNY 30,000 is a red alert
+    redAmountFen: 3_000_000,
+  },
   payroll: {
     monthlyCapFen: 5_000_000, // CNY 50,000 in a month (vendor rule: suspicious)
     yearlyCapFen: 30_000_000, // CNY 300,000 in a year

@@ -33,7 +33,7 @@ export default async function directoryRoutes(app: FastifyInstance, { deps }: { 
   const { db } = deps;
   app.get('/v1/directory/projects', {
     schema: {
-      operationId: 'searchProjects', tags: ['registry'], summary: 'Projects visible to the caller whose name contains `q` (for pickers)',
+      operationId: 'pickProjects', tags: ['registry'], summary: 'Projects visible to the caller whose name contains `q` (for pickers)',
       querystring: Query, response: { 200: Type.Object({ items: Type.Array(ProjectItem) }), ...problems(400, 401, 403) },
     },
   }, async (req) => {

@@ -1,0 +1,79 @@
+import { sql } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client.js';
+import { NotFoundError } from '../../lib/errors.js';
+import { countyName } from '../complaints/complaints.rules.js';
+
+type Rows<T> = { rows: T[] };
+const n = (v: string | number | null): number => (v === null ? 0 : Number(v));
+
+/** The line status every reader sees: a live dispute overrides the bank status (reconciliation never touches it). */
+export const DISPUTED_SQL = (lineAlias: string) => sql.raw(`(SELECT a.answer IN ('not_received', 'amount_wrong') AND a.cleared_at IS NULL
+  FROM payslip_answers a WHERE a.line_id = ${lineAlias}.id ORDER BY a.created_at DESC, a.id DESC LIMIT 1)`);
+
+/** Bank reason codes in the words a worker understands. */
+export const REASON_TEXT: Record<string, { zh: string; en: string }> = {
+  AC01: { zh: '银行卡号有误', en: 'wrong card number' },
+  AC04: { zh: '银行卡已销户', en: 'card account closed' },
+  AC06: { zh: '银行卡被冻结', en: 'card account blocked' },
+  BE01: { zh: '户名与证件不符', en: 'name does not match the account' },
+  AM04: { zh: '工资专户资金不足', en: 'insufficient funds in the wage account' },
+  AM05: { zh: '重复付款', en: 'duplicate payment' },
+  DUPL: { zh: '重复付款', en: 'duplicate payment' },
+};
+
+export interface Engagement { engagementId: string; projectId: string; projectName: string; employerName: string; countyCode: string; countyName: string; entryDate: string; exitDate: string | null }
+
+export async function myEngagements(db: DbOrTx, workerId: string): Promise<Engagement[]> {
+  const r = (await db.execute(sql`
+    SELECT e.id, e.project_id, p.name AS project_name, c.name AS employer_name, p.county_code, e.entry_date::text, e.exit_date::text
+    FROM engagements e JOIN projects p ON p.id = e.project_id JOIN companies c ON c.id = e.employer_id
+    WHERE e.worker_id = ${workerId} ORDER BY e.entry_date DESC, e.id`)) as unknown as Rows<{ id: string; project_id: string; project_name: string; employer_name: string; county_code: string; entry_date: string; exit_date: string | null }>;
+  return r.rows.map((x) => ({ engagementId: x.id, projectId: x.project_id, projectName: x.project_name, employerName: x.employer_name, countyCode: x.county_code, countyName: countyName(x.county_code), entryDate: x.entry_date, exitDate: x.exit_date }));
+}
+
+export interface Payslip {
+  lineId: string; projectId: string; projectName: string; employerName: string; generalContractorName: string; month: string;
+  daysWorked: number; grossFen: number; deductionsFen: number; netFen: number; paidFen: number; paidOn: string | null;
+  cardMasked: string | null; status: string; bankStatus: string; reasonCode: string | null; reasonText: string | null;
+  answer: string | null; answeredAt: string | null;
+}
+
+/**
+ * A worker's pay slips: one per wage line of a live (not superseded) sheet. Amounts are the ledger's
+ * (the sheet) and the bank's (`paid_fen`, `paid_on`, set by reconciliation) exactly as stored, in fen.
+ */
+export async function myPayslips(db: DbOrTx, workerId: string, filter: { month?: string; lineId?: string } = {}): Promise<Payslip[]> {
+  const r = (await db.execute(sql`
+    SELECT l.id, l.project_id, p.name AS project_name, c.name AS employer_name, gc.name AS gc_name, l.month, l.days_worked,
+      l.gross_fen, l.deductions_fen, l.net_fen, l.paid_fen, l.paid_on::text, l.status, l.reason_code, i.card_masked,
+      a.answer, a.created_at AS answered_at, COALESCE(${DISPUTED_SQL('l')}, false) AS disputed
+    FROM payroll_lines l
+    JOIN payrolls pr ON pr.id = l.payroll_id AND pr.status <> 'superseded'
+    JOIN projects p ON p.id = l.project_id
+    JOIN companies c ON c.id = l.employer_id
+    JOIN companies gc ON gc.id = p.general_contractor_id
+    LEFT JOIN LATERAL (SELECT card_masked FROM instructions WHERE payroll_line_id = l.id ORDER BY updated_at DESC LIMIT 1) i ON true
+    LEFT JOIN LATERAL (SELECT answer, created_at FROM payslip_answers WHERE line_id = l.id ORDER BY created_at DESC, id DESC LIMIT 1) a ON true
+    WHERE l.worker_id = ${workerId}
+      ${filter.month ? sql`AND l.month = ${filter.month}` : sql``}
+      ${filter.lineId ? sql`AND l.id = ${filter.lineId}` : sql``}
+    ORDER BY l.month DESC, p.name, l.id
+    LIMIT 500`)) as unknown as Rows<{
+    id: string; project_id: string; project_name: string; employer_name: string; gc_name: string; month: string; days_worked: number;
+    gross_fen: string; deductions_fen: string; net_fen: string; paid_fen: string; paid_on: string | null; status: string; reason_code: string | null;
+    card_masked: string | null; answer: string | null; answered_at: Date | string | null; disputed: boolean;
+  }>;
+  return r.rows.map((x) => ({
+    lineId: x.id, projectId: x.project_id, projectName: x.project_name, employerName: x.employer_name, generalContractorName: x.gc_name, month: x.month,
+    daysWorked: x.days_worked, grossFen: n(x.gross_fen), deductionsFen: n(x.deductions_fen), netFen: n(x.net_fen), paidFen: n(x.paid_fen), paidOn: x.paid_on,
+    cardMasked: x.card_masked, status: x.disputed ? 'disputed' : x.status, bankStatus: x.status, reasonCode: x.reason_code,
+    reasonText: x.reason_code ? (REASON_TEXT[x.reason_code]?.zh ?? x.reason_code) : null,
+    answer: x.answer, answeredAt: x.answered_at ? new Date(x.answered_at).toISOString() : null,
+  }));
+}
+
+export async function myPayslip(db: DbOrTx, workerId: string, lineId: string): Promise<Payslip> {
+  const [s] = await myPayslips(db, workerId, { lineId });
+  if (!s) throw new NotFoundError('Pay slip');
+  return s;
+}
