@@ -27,6 +27,7 @@ export const EVENTS = {
   allocationMissed: 'sweep.allocation_missed',
   wageBalanceLow: 'sweep.wage_balance_low',
   noLaborManager: 'sweep.no_labor_manager',
+  approvalMissing: 'sweep.approval_missing', // a submitted sheet the GC has not approved, from pay day − 2 working days
   depositShort: 'deposit.short',
   guaranteeExpiring: 'guarantee.expiring',
   depositDrawn: 'deposit.drawn',
@@ -38,6 +39,7 @@ export const EVENTS = {
   caseOpened: 'case.opened',
   caseEscalated: 'case.escalated', // payload.stage: overdue_notice | gc_order | deposit_notice | replenishment_due | replenishment_overdue
   caseClosed: 'case.closed',
+  caseOrderIgnored: 'case.order_ignored', // the GC's pay-first order expired unpaid and the deposit could not pay (shortfall in payload)
   caseMassIncident: 'case.mass_incident', // an inspector flagged a mass or extreme incident (credit reads it)
   linesOverdue: 'sweep.lines_overdue', // payload: { month, lines, amountFen } per project/employer/month
   // credit / blacklist

@@ -45,6 +45,17 @@ export function addWorkingDays(date: string, n: number, cal: WorkCalendar): stri
   return d;
 }
 
+/** The n-th working day before `date` (n ≥ 1); n = 0 returns `date` itself. */
+export function subtractWorkingDays(date: string, n: number, cal: WorkCalendar): string {
+  let d = date;
+  let left = n;
+  while (left > 0) {
+    d = addDays(d, -1);
+    if (isWorkingDay(d, cal)) left--;
+  }
+  return d;
+}
+
 /** Pay day rule (条例 Art. 12): a pay day on a rest day or holiday moves earlier. */
 export function previousWorkingDayOnOrBefore(date: string, cal: WorkCalendar): string {
   let d = date;

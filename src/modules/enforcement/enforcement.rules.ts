@@ -1,4 +1,4 @@
-import { addDays, addMonths, addWorkingDays, effectivePayDate, isIsoDate, monthOf, type WorkCalendar } from '../../lib/calendar.js';
+import { addDays, addMonths, addWorkingDays, effectivePayDate, isIsoDate, monthOf, subtractWorkingDays, type WorkCalendar } from '../../lib/calendar.js';
 import type { Policy } from '../policy/policy.defaults.js';
 
 /** The ladder, in order. A case moves one stage per sweep (or per inspector action). */
@@ -51,7 +51,12 @@ export interface PayDateRow {
   due: string;
   /** Within the shorter look-back for missing wage sheets. */
   sheet_check: boolean;
+  /** From this day an unapproved sheet of the month is signalled to the GC (pay day − N working days). */
+  approval_from: string;
 }
+
+/** Working days before the pay day from which a sheet the GC has not approved is signalled. */
+export const APPROVAL_SIGNAL_WORKING_DAYS = 2;
 
 /**
  * Pay dates for every (county, payday) pair in use and every wage month of the look-back whose
@@ -62,11 +67,14 @@ export function payDateRows(county: string, cal: WorkCalendar, graceDays: number
   const out: PayDateRow[] = [];
   const current = monthOf(asOf);
   for (const payday of paydays) {
-    for (let back = 1; back <= LINE_LOOKBACK_MONTHS; back++) {
+    for (let back = 0; back <= LINE_LOOKBACK_MONTHS; back++) {
       const month = addMonths(current, -back);
       const payDate = effectivePayDate(month, payday, cal);
-      if (payDate > asOf) continue;
-      out.push({ county_code: county, payday, month, pay_date: payDate, due: addDays(payDate, graceDays), sheet_check: back <= SHEET_LOOKBACK_MONTHS + 1 });
+      const approvalFrom = subtractWorkingDays(payDate, APPROVAL_SIGNAL_WORKING_DAYS, cal);
+      // A pay date still ahead is listed only for the approval signal (every other reader compares
+      // its pay date or due date with asOf).
+      if (approvalFrom > asOf) continue;
+      out.push({ county_code: county, payday, month, pay_date: payDate, due: addDays(payDate, graceDays), sheet_check: back <= SHEET_LOOKBACK_MONTHS + 1, approval_from: approvalFrom });
     }
   }
   return out;

@@ -42,7 +42,7 @@ async function sweepParams(db: DbOrTx, asOf: string): Promise<{ cp: CountyParams
     const dates = payDateRows(c.county_code, cal, policy.enforcement.graceDays, c.paydays, asOf);
     // Missing sheets are checked for the most recent due month of each payday (the sheet the pay day just passed for).
     const byPayday = new Map<number, PayDateRow[]>();
-    for (const d of dates) byPayday.set(d.payday, [...(byPayday.get(d.payday) ?? []), d]);
+    for (const d of dates) if (d.pay_date <= asOf) byPayday.set(d.payday, [...(byPayday.get(d.payday) ?? []), d]);
     for (const list of byPayday.values()) {
       list.sort((a, b) => (a.month < b.month ? 1 : -1));
       list.forEach((d, i) => (d.sheet_check = i < 1));

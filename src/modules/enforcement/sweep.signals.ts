@@ -34,6 +34,16 @@ export function signalStatements(i: SignalInputs): [string, SQL][] {
         c.id IS NOT NULL AND (c.status <> 'open' OR c.workers_unpaid <> o.n OR c.amount_outstanding_fen <> o.amt) AS changed
       FROM sweep_owed_agg o
       LEFT JOIN arrears_cases c ON c.project_id = o.project_id AND c.employer_id = o.employer_id AND c.month = o.month`, sql`s.changed`)],
+    // The GC's approval is missing (条例 Art. 30-31: the GC pays on the subcontractor's behalf, so an
+    // unapproved sheet is unpaid wages in the making): from pay day − 2 working days, daily, to the GC.
+    ['sweep.approval_missing', signalSql(sql`
+      SELECT 'sig:approval_missing:' || r.id || ':' || ${asOf} AS key, 'sweep.approval_missing' AS type,
+        r.project_id, p.general_contractor_id AS company_id, p.county_code,
+        jsonb_build_object('payrollId', r.id, 'employerId', r.employer_id, 'month', r.month, 'payDate', pd.pay_date, 'lines', r.line_count,
+          'amountFen', r.total_net_fen, 'generalContractorId', p.general_contractor_id, 'asOf', ${asOf}::text) AS payload
+      FROM payrolls r JOIN projects p ON p.id = r.project_id
+      JOIN sweep_pd pd ON pd.county_code = p.county_code AND pd.payday = p.payday AND pd.month = r.month
+      WHERE r.status = 'submitted' AND pd.approval_from <= ${asOf}::date`)],
     ['sweep.allocation_missed', signalSql(sql`
       SELECT 'sig:allocation_missed:' || m.project_id || ':' || m.cycle_from || ':' || ${asOf} AS key, 'sweep.allocation_missed' AS type,
         m.project_id, p.construction_unit_id AS company_id, p.county_code,
