@@ -38,6 +38,20 @@ beforeAll(async () => {
     await ctx.deps.db.execute(sql`INSERT INTO arrears_case_workers (case_id, project_id, worker_id, amount_owed_fen, amount_paid_fen, since_month)
       VALUES (${caseId}, ${s.projectId}, ${w}, 600000, 0, '2026-08')`);
   }
+  // September and October are unpaid too (their cases not yet past the notice): three wage months owed,
+  // the single-worker rule's "3 months of wages" (法释〔2013〕3号 Art. 3 counts months owed, not elapsed).
+  for (const month of ['2026-09', '2026-10']) {
+    const id = newId();
+    await ctx.deps.db.execute(sql`
+      INSERT INTO arrears_cases (id, project_id, employer_id, general_contractor_id, construction_unit_id, county_code, industry, month, stage, status,
+        workers_owed, amount_owed_fen, amount_cleared_fen, amount_outstanding_fen, workers_unpaid, pay_date, opened_on)
+      VALUES (${id}, ${s.projectId}, ${s.subId}, ${s.gcId}, ${s.constructionUnitId}, ${s.countyCode}, 'housing', ${month}, 'overdue_notice', 'open',
+        5, ${owed}, 0, ${owed}, 5, '2026-11-10', '2026-11-16')`);
+    for (const w of s.workerIds) {
+      await ctx.deps.db.execute(sql`INSERT INTO arrears_case_workers (case_id, project_id, worker_id, amount_owed_fen, amount_paid_fen, since_month)
+        VALUES (${id}, ${s.projectId}, ${w}, 600000, 0, ${month})`);
+    }
+  }
 });
 afterAll(async () => ctx?.close());
 
