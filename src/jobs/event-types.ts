@@ -35,6 +35,7 @@ export const EVENTS = {
   replenishmentOverdue: 'deposit.replenishment_overdue',
   depositReturnRequested: 'deposit.return_requested',
   depositReturned: 'deposit.returned',
+  depositReturnBlocked: 'deposit.return_blocked', // a pending return held up (open case, complaint, draw, project not completed)
   // arrears cases
   caseOpened: 'case.opened',
   caseEscalated: 'case.escalated', // payload.stage: overdue_notice | gc_order | deposit_notice | replenishment_due | replenishment_overdue

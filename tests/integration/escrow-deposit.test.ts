@@ -5,7 +5,7 @@ import { mintKey } from '../helpers/fixtures.js';
 import { newId } from '../../src/lib/ids.js';
 import { getBalance, projectAccounts, recomputeBalances, settleTransaction } from '../../src/modules/escrow/ledger.service.js';
 import { overdueReplenishments, recordDepositCredit } from '../../src/modules/escrow/deposit.service.js';
-import { blockDepositReturn, releaseDueReturns } from '../../src/modules/escrow/deposit-return.service.js';
+import { blockDepositReturn } from '../../src/modules/escrow/deposit-return.service.js';
 import { missedAllocations, recordWageAccountCredit, wageBalanceBelowPayroll } from '../../src/modules/escrow/wage-account.service.js';
 import { rawProject, rawWorkers } from './escrow-fixtures.js';
 
@@ -127,35 +127,37 @@ describe('draw-down', () => {
   });
 });
 
-describe('return', () => {
-  it('promise → 30-day notice → review windows → released; arrears during the notice block it', async () => {
+describe('return request', () => {
+  it('a contractor cannot date its own request (server China date); an admin may; a draw blocks the notice', async () => {
     const { projectId, gcId } = await rawProject(ctx, { requiredFen: 10_000 });
     const gc = await mintKey(ctx, 'contractor', { companyId: gcId });
     await credit(projectId, 10_000);
-    const r = await ctx.app.inject({ method: 'POST', url: `/v1/projects/${projectId}/deposit/return-requests`, headers: gc, payload: { promise: '本公司承诺无拖欠', asOf: '2026-12-01' } });
-    expect(r.statusCode).toBe(201);
-    expect(r.json()).toMatchObject({ status: 'notice', noticeEndsOn: '2026-12-31', heldFen: 10_000 });
-    const dup = await ctx.app.inject({ method: 'POST', url: `/v1/projects/${projectId}/deposit/return-requests`, headers: gc, payload: { promise: 'again', asOf: '2026-12-02' } });
+    const bad = await ctx.app.inject({ method: 'POST', url: `/v1/projects/${projectId}/deposit/return-requests`, headers: gc, payload: { promise: '本公司承诺无拖欠', asOf: '2026-01-01' } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors).toContainEqual(expect.objectContaining({ path: 'body.asOf' }));
+    expect(await count(sql`SELECT count(*) AS n FROM deposit_returns WHERE project_id = ${projectId}`)).toBe(0);
+    const realNow = ctx.deps.now;
+    try {
+      ctx.deps.now = () => new Date('2026-11-30T17:00:00Z'); // 01:00 on 1 December in Beijing
+      const r = await ctx.app.inject({ method: 'POST', url: `/v1/projects/${projectId}/deposit/return-requests`, headers: gc, payload: { promise: '本公司承诺无拖欠' } });
+      expect(r.statusCode, r.body).toBe(201);
+      // Nothing is held: the cash stays available for a case's draw until the release day.
+      expect(r.json()).toMatchObject({ status: 'notice', requestedOn: '2026-12-01', noticeEndsOn: '2026-12-31', heldFen: 0 });
+    } finally {
+      ctx.deps.now = realNow;
+    }
+    const dup = await ctx.app.inject({ method: 'POST', url: `/v1/projects/${projectId}/deposit/return-requests`, headers: ctx.admin, payload: { promise: 'again', asOf: '2026-12-02' } });
     expect(dup.statusCode).toBe(409);
     expect((await ctx.app.inject({ url: `/v1/projects/${projectId}/deposit?asOf=2026-12-05`, headers: gc })).json().status).toBe('returning');
-    const releaseOn = r.json().releaseOn;
-    expect(await releaseDueReturns(ctx.deps.db, '2026-12-31')).not.toContain(r.json().id);
-    const released = await ctx.deps.db.transaction((tx) => releaseDueReturns(tx, releaseOn));
-    expect(released).toContain(r.json().id);
     const acc = await projectAccounts(ctx.deps.db, projectId);
-    expect(await getBalance(ctx.deps.db, acc.depositCash)).toMatchObject({ postedFen: 0, pendingOutFen: 0 });
-    expect((await ctx.app.inject({ url: `/v1/projects/${projectId}/deposit?asOf=${releaseOn}`, headers: gc })).json().status).toBe('returned');
-    expect(await count(sql`SELECT count(*) AS n FROM audit_log WHERE project_id = ${projectId} AND action LIKE 'deposit.return%'`)).toBe(2);
+    expect(await getBalance(ctx.deps.db, acc.depositCash)).toMatchObject({ postedFen: 10_000, pendingOutFen: 0, availableFen: 10_000 });
 
     const p2 = await rawProject(ctx, { requiredFen: 10_000 });
-    const gc2 = await mintKey(ctx, 'contractor', { companyId: p2.gcId });
     await credit(p2.projectId, 10_000);
-    const r2 = await ctx.app.inject({ method: 'POST', url: `/v1/projects/${p2.projectId}/deposit/return-requests`, headers: gc2, payload: { promise: 'p', asOf: '2026-12-01' } });
+    const r2 = await ctx.app.inject({ method: 'POST', url: `/v1/projects/${p2.projectId}/deposit/return-requests`, headers: ctx.admin, payload: { promise: 'p', asOf: '2026-12-01' } });
+    expect(r2.json()).toMatchObject({ requestedOn: '2026-12-01' });
     expect(await ctx.deps.db.transaction((tx) => blockDepositReturn(tx, p2.projectId, 'arrears case opened'))).toBe(true);
-    expect(await releaseDueReturns(ctx.deps.db, '2027-06-01')).not.toContain(r2.json().id);
-    const acc2 = await projectAccounts(ctx.deps.db, p2.projectId);
-    expect(await getBalance(ctx.deps.db, acc2.depositCash)).toMatchObject({ postedFen: 10_000, pendingOutFen: 0 });
-    const v = (await ctx.app.inject({ url: `/v1/projects/${p2.projectId}/deposit?asOf=2027-06-01`, headers: gc2 })).json();
+    const v = (await ctx.app.inject({ url: `/v1/projects/${p2.projectId}/deposit?asOf=2027-06-01`, headers: ctx.admin })).json();
     expect(v).toMatchObject({ status: 'covered', returnRequest: { status: 'blocked', blockedReason: 'arrears case opened' } });
   });
 });

@@ -60,6 +60,7 @@ export const ALERT_TYPES: Record<string, AlertType> = Object.fromEntries(
     t('deposit_drawn', 'red', '项目「{project}」已动用工资保证金支付工资', 'Project "{project}": the wage deposit was drawn to pay wages', 'deposit'),
     t('deposit_replenishment_due', 'orange', '项目「{project}」工资保证金需在期限内补足', 'Project "{project}": the deposit must be replenished', 'deposit'),
     t('deposit_replenishment_overdue', 'red', '项目「{project}」工资保证金逾期未补足', 'Project "{project}": deposit replenishment overdue', 'deposit'),
+    t('deposit_return_blocked', 'orange', '项目「{project}」工资保证金返还暂停：{reason}', 'Project "{project}": deposit return on hold: {reason}', 'deposit'),
     t('deposit_return_requested', 'yellow', '项目「{project}」申请返还工资保证金，待审核', 'Project "{project}": deposit return requested, awaiting review', 'deposit'),
     // arrears cases
     t('case_opened', 'red', '项目「{project}」立案：拖欠工资', 'Project "{project}": wage-arrears case opened', 'case'),
@@ -127,6 +128,7 @@ const DIRECT: Record<string, string> = {
   [EVENTS.replenishmentDue]: 'deposit_replenishment_due',
   [EVENTS.replenishmentOverdue]: 'deposit_replenishment_overdue',
   [EVENTS.depositReturnRequested]: 'deposit_return_requested',
+  [EVENTS.depositReturnBlocked]: 'deposit_return_blocked',
   [EVENTS.caseOpened]: 'case_opened',
   [EVENTS.caseClosed]: 'case_closed',
   [EVENTS.caseMassIncident]: 'case_mass_incident',

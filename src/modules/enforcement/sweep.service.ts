@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../db/client.js';
+import { processDepositReturns } from '../escrow/deposit-return.service.js';
 import { missedAllocations, wageBalanceBelowPayroll } from '../escrow/wage-account.service.js';
 import { getCalendar, getPolicy } from '../policy/policy.service.js';
 import { escalateToDeposit } from './case-actions.service.js';
@@ -57,7 +58,8 @@ async function sweepParams(db: DbOrTx, asOf: string): Promise<{ cp: CountyParams
  * transaction, each idempotent, so a crash between them and a re-run converge on the same state):
  *   detect  — signals, open cases, members, amounts, who paid, who is responsible;
  *   ladder  — close / GC order / replenishment due / replenishment overdue, one stage per case;
- *   deposit — per case whose GC order expired unpaid: draw the deposit for what is still owed.
+ *   deposit — per case whose GC order expired unpaid: draw the deposit for what is still owed;
+ *   returns — block, resume or release pending deposit returns (after the draws: they come first).
  */
 export async function runSweep(deps: { db: Db }, asOf: string, opts: SweepOptions = {}): Promise<SweepResult> {
   const { db } = deps;
@@ -131,6 +133,10 @@ export async function runSweep(deps: { db: Db }, asOf: string, opts: SweepOption
     await db.transaction((tx) => escalateToDeposit(tx, c.id, asOf, { actor: 'sweep', manual: false }));
     await opts.afterStep?.(`deposit:${c.id}`);
   }
+  // Deposit returns last: a case opened or drawn on today blocks a return due today (draws first).
+  await processDepositReturns(db, asOf);
+  lap('deposit returns');
+  await opts.afterStep?.('returns');
   return sweepSummary(db, asOf, signals);
 }
 

@@ -43,7 +43,7 @@ export const ReplenishBody = Type.Object({
 }, { additionalProperties: false });
 export const ReplenishResult = Type.Object({ ledgerTransactionId: Uuid(), replayed: Type.Boolean(), replenishedDraws: Type.Integer() });
 
-export const ReturnBody = Type.Object({ promise: Str(4000, 'Written no-arrears promise'), asOf: Type.Optional(IsoDate()) }, { additionalProperties: false });
+export const ReturnBody = Type.Object({ promise: Str(4000, 'Written no-arrears promise'), asOf: Type.Optional(IsoDate('Admin only: the business date (contractors act on the server\'s China date)')) }, { additionalProperties: false });
 export const ReturnView = Type.Object({
   id: Uuid(), status: Type.String(), requestedOn: IsoDate(), noticeEndsOn: IsoDate(), reviewDueOn: IsoDate(), releaseOn: IsoDate(), heldFen: Fen(),
   blockedReason: Type.Union([Type.String(), Type.Null()]),
