@@ -50,6 +50,8 @@ export const EVENTS = {
   blacklistObjectionDecided: 'blacklist.objection_decided',
   blacklistListed: 'blacklist.listed',
   blacklistRemoved: 'blacklist.removed',
+  // platform
+  calendarYearUncovered: 'calendar.year_uncovered', // a deadline falls in a year without a holiday schedule (once per year, to admins)
   // alerts
   subscriptionPaused: 'alerts.subscription_paused',
 } as const;

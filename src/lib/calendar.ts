@@ -6,6 +6,19 @@
 export interface WorkCalendar {
   holidays: ReadonlySet<string>;
   makeUpWorkdays: ReadonlySet<string>;
+  /**
+   * Years whose holiday schedule is known (national schedule or rows entered by an admin). A date in
+   * another year is judged by weekends only, and the sweep raises one admin alert per such year.
+   * Absent = no claim (tests' hand-made calendars).
+   */
+  coveredYears?: ReadonlySet<number>;
+}
+
+/** Years among `dates` that the calendar does not cover (none when it makes no claim). */
+export function uncoveredYears(dates: readonly string[], cal: WorkCalendar): number[] {
+  if (!cal.coveredYears) return [];
+  const ys = new Set(dates.map((d) => Number(d.slice(0, 4))));
+  return [...ys].filter((y) => !cal.coveredYears!.has(y)).sort();
 }
 
 export const EMPTY_CALENDAR: WorkCalendar = { holidays: new Set(), makeUpWorkdays: new Set() };

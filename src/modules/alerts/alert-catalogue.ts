@@ -81,6 +81,8 @@ export const ALERT_TYPES: Record<string, AlertType> = Object.fromEntries(
     t('blacklist_objection_decided', 'yellow', '企业「{company}」陈述申辩已处理（{decision}）', 'Company "{company}": objection decided ({decision})', 'credit'),
     t('blacklist_listed', 'red', '企业「{company}」已列入拖欠工资失信名单', 'Company "{company}": listed on the wage-arrears blacklist', 'credit'),
     t('blacklist_removed', 'yellow', '企业「{company}」已移出失信名单', 'Company "{company}": removed from the blacklist', 'credit'),
+    // platform
+    t('calendar_year_uncovered', 'orange', '{year} 年节假日安排尚未录入：工作日暂按周末计算', 'No holiday schedule for {year}: working days count weekends only until it is entered', 'none'),
     // alert delivery
     t('subscription_paused', 'orange', '告警推送订阅 {subscriptionId} 连续失败 {failures} 次，已暂停', 'Alert subscription {subscriptionId} paused after {failures} consecutive failures', 'subscription'),
   ].map((x) => [x.type, x]),
@@ -140,6 +142,7 @@ const DIRECT: Record<string, string> = {
   [EVENTS.blacklistListed]: 'blacklist_listed',
   [EVENTS.blacklistRemoved]: 'blacklist_removed',
   [EVENTS.subscriptionPaused]: 'subscription_paused',
+  [EVENTS.calendarYearUncovered]: 'calendar_year_uncovered',
 };
 
 /** Events deliberately silent (facts of normal operation); listed so the docs and tests can show them. */
