@@ -31,18 +31,30 @@ describe('deposit view and guarantee letters', () => {
     v = (await ctx.app.inject({ url: `${url}?asOf=2026-03-01`, headers: gc })).json();
     expect(v).toMatchObject({ cashBalanceFen: 400_000, shortfallFen: 600_000, status: 'short' });
 
-    const g = { issuingBankId: bankId, amountFen: 600_000, validFrom: '2026-01-01', validTo: '2026-12-31', reference: 'BG-1' };
-    const short = await ctx.app.inject({ method: 'POST', url: `${url}/guarantees`, headers: gc, payload: g });
+    // The project runs 2026-01-01 – 2026-12-31. A letter must be irrevocable and payable on first demand.
+    const g = { issuingBankId: bankId, amountFen: 300_000, validFrom: '2026-01-01', validTo: '2026-12-31', reference: 'BG-1' };
+    const noTerms = await ctx.app.inject({ method: 'POST', url: `${url}/guarantees`, headers: gc, payload: g });
+    expect(noTerms.statusCode).toBe(422);
+    expect(noTerms.json().errors.map((e: { path: string }) => e.path).sort()).toEqual(['body.irrevocable', 'body.payableOnDemand']);
+    const terms = { irrevocable: true, payableOnDemand: true };
+    // 364 days counted inclusively is short of a year; 2026-01-01 – 2026-12-31 is a whole year (365 days).
+    const short = await ctx.app.inject({ method: 'POST', url: `${url}/guarantees`, headers: gc, payload: { ...g, ...terms, validFrom: '2026-01-02' } });
     expect(short.statusCode).toBe(422);
     expect(short.json().errors[0].path).toBe('body.validTo');
-    const notContract = await ctx.app.inject({ method: 'POST', url: `${url}/guarantees`, headers: gc, payload: { ...g, validFrom: '2026-02-01', validTo: '2027-02-15' } });
-    expect(notContract.statusCode).toBe(422);
-    const ok = await ctx.app.inject({ method: 'POST', url: `${url}/guarantees`, headers: gc, payload: { ...g, validTo: '2027-03-31' } });
-    expect(ok.statusCode).toBe(201);
+    const endsEarly = await ctx.app.inject({ method: 'POST', url: `${url}/guarantees`, headers: gc, payload: { ...g, ...terms, validFrom: '2025-06-01', validTo: '2026-06-30' } });
+    expect(endsEarly.statusCode).toBe(422);
+    const year = await ctx.app.inject({ method: 'POST', url: `${url}/guarantees`, headers: gc, payload: { ...g, ...terms } });
+    expect(year.statusCode, year.body).toBe(201);
+    expect(year.json()).toMatchObject({ irrevocable: true, payableOnDemand: true });
+    // A replacement letter filed mid-project covers from its own start: valid.
+    const ok = await ctx.app.inject({ method: 'POST', url: `${url}/guarantees`, headers: gc, payload: { ...g, ...terms, validFrom: '2026-02-01', validTo: '2027-03-31', reference: 'BG-2' } });
+    expect(ok.statusCode, ok.body).toBe(201);
     expect(ok.json()).toMatchObject({ reminderDate: '2027-02-28', status: 'active' });
     v = (await ctx.app.inject({ url: `${url}?asOf=2026-03-01`, headers: gc })).json();
     expect(v).toMatchObject({ cashBalanceFen: 400_000, guaranteeCoverFen: 600_000, shortfallFen: 0, status: 'covered' });
-    // An expired letter no longer counts.
+    // An expired letter no longer counts; the replacement still does until its own end.
+    v = (await ctx.app.inject({ url: `${url}?asOf=2027-01-15`, headers: gc })).json();
+    expect(v).toMatchObject({ guaranteeCoverFen: 300_000, shortfallFen: 300_000, status: 'short' });
     v = (await ctx.app.inject({ url: `${url}?asOf=2027-04-01`, headers: gc })).json();
     expect(v).toMatchObject({ guaranteeCoverFen: 0, status: 'short' });
     // Another tenant sees nothing.
@@ -93,7 +105,7 @@ describe('draw-down', () => {
     const gc = await mintKey(ctx, 'contractor', { companyId: gcId });
     await credit(projectId, 20_000);
     await ctx.app.inject({ method: 'POST', url: `/v1/projects/${projectId}/deposit/guarantees`, headers: gc,
-      payload: { issuingBankId: bankId, amountFen: 30_000, validFrom: '2026-01-01', validTo: '2027-06-30', reference: 'BG-9' } });
+      payload: { issuingBankId: bankId, amountFen: 30_000, validFrom: '2026-01-01', validTo: '2027-06-30', reference: 'BG-9', irrevocable: true, payableOnDemand: true } });
     // National Day 2026 holidays on the calendar (admin route).
     const cal = await ctx.app.inject({ method: 'POST', url: '/v1/admin/calendar', headers: ctx.admin, payload: { days: [
       { day: '2026-10-01', kind: 'holiday' }, { day: '2026-10-02', kind: 'holiday' }, { day: '2026-10-05', kind: 'holiday' },
@@ -197,7 +209,7 @@ describe('wage account and allocations', () => {
     const { projectId, gcId, bankId } = await rawProject(ctx, { countyCode: '220723' });
     const gc = await mintKey(ctx, 'contractor', { companyId: gcId });
     const g = await ctx.app.inject({ method: 'POST', url: `/v1/projects/${projectId}/deposit/guarantees`, headers: gc,
-      payload: { issuingBankId: bankId, amountFen: 1, validFrom: '2026-01-01', validTo: '2027-06-30', reference: 'x' } });
+      payload: { issuingBankId: bankId, amountFen: 1, validFrom: '2026-01-01', validTo: '2027-06-30', reference: 'x', irrevocable: true, payableOnDemand: true } });
     expect(g.statusCode).toBe(422);
     expect((await ctx.app.inject({ method: 'PUT', url: '/v1/admin/policy/22/deposit', headers: gc, payload: { guaranteeMinDays: 1 } })).statusCode).toBe(403);
   });

@@ -57,7 +57,8 @@ export function signalStatements(i: SignalInputs): [string, SQL][] {
       FROM jsonb_to_recordset(${i.lowBalance}::jsonb) AS b(project_id uuid, month text, payroll bigint, available bigint)
       JOIN projects p ON p.id = b.project_id`)],
     // Cover = cash available + unused value of letters valid today. Before any deposit was provided
-    // the deposit is "due" (not short) for the first 28 days of the project (≈ 20 working days).
+    // the deposit is "due" (not short) until its due date: dueWorkingDays after the construction
+    // permit, else after the start (projects.deposit_due_on, computed at registration).
     ['deposit.short', signalSql(sql`
       SELECT 'sig:deposit_short:' || p.id || ':' || ${asOf} AS key, 'deposit.short' AS type, p.id AS project_id, p.general_contractor_id AS company_id, p.county_code,
         jsonb_build_object('requiredFen', p.deposit_required_fen, 'cashFen', COALESCE(a.posted - a.pending_out, 0), 'guaranteeCoverFen', COALESCE(g.cover, 0),
@@ -68,7 +69,7 @@ export function signalStatements(i: SignalInputs): [string, SQL][] {
                  WHERE status = 'active' AND valid_from <= ${asOf}::date AND valid_to >= ${asOf}::date GROUP BY project_id) g ON g.project_id = p.id
       WHERE p.status = 'active' AND p.deposit_required_fen > 0
         AND p.deposit_required_fen > COALESCE(a.posted - a.pending_out, 0) + COALESCE(g.cover, 0)
-        AND (p.start_date + 28 < ${asOf}::date OR COALESCE(a.posted, 0) > 0 OR g.n > 0)
+        AND (COALESCE(p.deposit_due_on, p.start_date + 28) < ${asOf}::date OR COALESCE(a.posted, 0) > 0 OR g.n > 0)
         -- A drawn deposit awaiting replenishment is "drawn" (escrow's status), not short: its own
         -- signal is the overdue replenishment. This also keeps a sweep's own draw from changing a re-run.
         AND NOT EXISTS (SELECT 1 FROM deposit_draws d WHERE d.project_id = p.id AND d.replenished_on IS NULL)`)],

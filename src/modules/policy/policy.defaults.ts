@@ -7,7 +7,8 @@ export const POLICY_DEFAULTS = {
     ratioBp: 200, // 2% of the contract price (band 1%–3%)
     minRatioBp: 100,
     maxRatioBp: 300,
-    multiProjectRatioBp: 50, // ≥0.5% when the GC has several live projects in the area
+    multiProjectRatioBp: 50, // ≥0.5% when the GC has several live projects in the province
+    floorRatioBp: 50, // all reductions combined never go under 0.5% (人社部发〔2021〕65号), unless exempt
     capFen: null as number | null, // some provinces cap at CNY 5M or 10M
     waiverBelowFen: 300_000_000, // CNY 3,000,000
     cleanYearsHalve: 2, // −50% after 2 consecutive clean years
@@ -15,7 +16,7 @@ export const POLICY_DEFAULTS = {
     arrearsIncreaseBp: 5000, // +50% if arrears in the previous 2 years
     blacklistIncreaseBp: 10000, // +100% if blacklisted
     dueWorkingDays: 20,
-    guaranteeMinDays: 365,
+    guaranteeMinDays: 365, // counted inclusively: 2026-01-01 to 2026-12-31 is 365 days
     guaranteeReminderDays: 30,
     drawPayWorkingDays: 5,
     replenishWorkingDays: 10,
