@@ -35,6 +35,7 @@ export const EVENTS = {
   replenishmentOverdue: 'deposit.replenishment_overdue',
   depositReturnRequested: 'deposit.return_requested',
   depositReturned: 'deposit.returned',
+  depositPaymentOverdue: 'deposit.payment_overdue', // the bank did not pay a deposit payment notice by its deadline (once per case)
   depositReturnBlocked: 'deposit.return_blocked', // a pending return held up (open case, complaint, draw, project not completed)
   // arrears cases
   caseOpened: 'case.opened',

@@ -134,3 +134,26 @@ describe('item 7: no deposit, the pay-first order is ignored all the same', () =
     expect(JSON.stringify(cr.json())).toMatch(/gc_order_ignored/);
   });
 });
+
+describe('item 9: the bank must pay a deposit payment notice within 5 working days', () => {
+  it('a missed payment date is an alert and a case timeline entry, once', async () => {
+    const p = await seedProject(ctx, { workers: 2, month: MONTH, payday: 10, sub2: false });
+    const dep = await ctx.app.inject({ method: 'POST', url: `/v1/projects/${p.projectId}/deposit/replenishments`, headers: ctx.admin,
+      payload: { amountFen: p.depositRequiredFen, valueDate: '2026-03-10', reference: `DEP-${p.projectId.slice(-8)}` } });
+    expect(dep.statusCode, dep.body).toBe(201);
+    const lines = await sheet(ctx, p.projectId, p.subId, MONTH, p.workerIds.map((workerId) => ({ workerId, netFen: 500_000 })));
+    for (const id of lines.values()) await setLine(ctx, id, 'missing');
+    for (const d of ['2026-11-16', '2026-11-23', '2026-12-01']) await sweep(d);
+    const c = (await caseOf(ctx, p.projectId, MONTH))!;
+    expect(c).toMatchObject({ stage: 'deposit_notice', stage_deadline: '2026-12-08' });
+    await sweep('2026-12-08');
+    expect((await outboxOf(ctx, p.projectId)).filter((e) => e.type === 'deposit.payment_overdue')).toHaveLength(0);
+    await sweep('2026-12-09');
+    await sweep('2026-12-10');
+    const late = (await outboxOf(ctx, p.projectId)).filter((e) => e.type === 'deposit.payment_overdue');
+    expect(late).toHaveLength(1);
+    expect(late[0]!.payload).toMatchObject({ caseId: c.id, deadline: '2026-12-08', amountFen: 1_000_000 });
+    const timeline = await ctx.app.inject({ url: `/v1/cases/${c.id}`, headers: p.headers.inspector });
+    expect(timeline.json().timeline.filter((t: { note: string }) => /did not pay the deposit payment notice/.test(t.note))).toHaveLength(1);
+  });
+});

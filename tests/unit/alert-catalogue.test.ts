@@ -46,6 +46,7 @@ const CASES: [string, Record<string, unknown>, string | null, string | null][] =
   [EVENTS.caseEscalated, { stage: 'replenishment_overdue' }, 'case_replenishment_overdue', 'red'],
   [EVENTS.caseEscalated, { stage: 'new_stage' }, 'case_escalated', 'orange'],
   [EVENTS.caseMassIncident, {}, 'case_mass_incident', 'red'],
+  [EVENTS.depositPaymentOverdue, { deadline: '2026-12-08' }, 'deposit_payment_overdue', 'red'],
   [EVENTS.calendarYearUncovered, { year: 2027 }, 'calendar_year_uncovered', 'orange'],
   [EVENTS.depositReturnBlocked, { reason: 'x' }, 'deposit_return_blocked', 'orange'],
   [EVENTS.caseOrderIgnored, { shortfallFen: 100 }, 'case_order_ignored', 'red'],

@@ -60,6 +60,7 @@ export const ALERT_TYPES: Record<string, AlertType> = Object.fromEntries(
     t('deposit_drawn', 'red', '项目「{project}」已动用工资保证金支付工资', 'Project "{project}": the wage deposit was drawn to pay wages', 'deposit'),
     t('deposit_replenishment_due', 'orange', '项目「{project}」工资保证金需在期限内补足', 'Project "{project}": the deposit must be replenished', 'deposit'),
     t('deposit_replenishment_overdue', 'red', '项目「{project}」工资保证金逾期未补足', 'Project "{project}": deposit replenishment overdue', 'deposit'),
+    t('deposit_payment_overdue', 'red', '项目「{project}」银行未在期限（{deadline}）内执行保证金支付通知', 'Project "{project}": the bank did not pay the deposit payment notice by {deadline}', 'case'),
     t('deposit_return_blocked', 'orange', '项目「{project}」工资保证金返还暂停：{reason}', 'Project "{project}": deposit return on hold: {reason}', 'deposit'),
     t('deposit_return_requested', 'yellow', '项目「{project}」申请返还工资保证金，待审核', 'Project "{project}": deposit return requested, awaiting review', 'deposit'),
     // arrears cases
@@ -131,6 +132,7 @@ const DIRECT: Record<string, string> = {
   [EVENTS.replenishmentOverdue]: 'deposit_replenishment_overdue',
   [EVENTS.depositReturnRequested]: 'deposit_return_requested',
   [EVENTS.depositReturnBlocked]: 'deposit_return_blocked',
+  [EVENTS.depositPaymentOverdue]: 'deposit_payment_overdue',
   [EVENTS.caseOpened]: 'case_opened',
   [EVENTS.caseClosed]: 'case_closed',
   [EVENTS.caseMassIncident]: 'case_mass_incident',

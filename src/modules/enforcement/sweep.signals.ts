@@ -86,6 +86,28 @@ export function signalStatements(i: SignalInputs): [string, SQL][] {
       FROM deposit_draws d JOIN projects p ON p.id = d.project_id
       LEFT JOIN arrears_cases c ON c.project_id = d.project_id AND c.deposit_notice_id = d.notice_id
       WHERE d.replenished_on IS NULL AND d.replenish_due < ${asOf}::date`)],
+    // The bank must pay a deposit payment notice within drawPayWorkingDays (人社部发〔2021〕65号 Art. 11:
+    // 5 working days); the case holds that date as its deadline. Missed: once per case, an alert to the
+    // inspectors (and the bank's GC) and a timeline entry, while any instruction of the draw is unsettled.
+    ['deposit.payment_overdue', sql`
+      WITH s AS (
+        SELECT c.id AS case_id, c.project_id, c.county_code, c.general_contractor_id, c.stage_deadline, d.notice_id, d.batch_id, d.total_fen, b.bank_id
+        FROM arrears_cases c JOIN deposit_draws d ON d.project_id = c.project_id AND d.notice_id = c.deposit_notice_id
+        JOIN batches b ON b.id = d.batch_id
+        WHERE c.status = 'open' AND c.stage = 'deposit_notice' AND c.stage_deadline < ${asOf}::date
+          AND EXISTS (SELECT 1 FROM instructions i WHERE i.batch_id = d.batch_id AND i.status <> 'settled')),
+      ev AS (
+        INSERT INTO arrears_case_events (id, case_id, project_id, stage, "on", deadline, actor, note)
+        SELECT wg_id_from_key('case_event:' || case_id || ':deposit_payment_overdue'), case_id, project_id, 'deposit_notice', ${asOf}::date, stage_deadline, 'sweep',
+          'the bank did not pay the deposit payment notice ' || notice_id || ' by ' || stage_deadline
+        FROM s ON CONFLICT (id) DO NOTHING RETURNING 1),
+      ob AS (
+        INSERT INTO outbox (id, type, project_id, company_id, county_code, payload)
+        SELECT wg_id_from_key('evt:deposit_payment_overdue:' || case_id), 'deposit.payment_overdue', project_id, general_contractor_id, county_code,
+          jsonb_build_object('caseId', case_id, 'noticeId', notice_id, 'batchId', batch_id, 'bankId', bank_id, 'amountFen', total_fen,
+            'deadline', stage_deadline, 'asOf', ${asOf}::text)
+        FROM s ON CONFLICT (id) DO NOTHING RETURNING 1)
+      SELECT (SELECT count(*) FROM s)::int AS found, (SELECT count(*) FROM ev)::int AS events, (SELECT count(*) FROM ob)::int AS emitted`],
     ['sweep.no_labor_manager', signalSql(sql`
       SELECT 'sig:no_labor_manager:' || p.id || ':' || ${asOf} AS key, 'sweep.no_labor_manager' AS type, p.id AS project_id,
         p.general_contractor_id AS company_id, p.county_code, jsonb_build_object('asOf', ${asOf}::text) AS payload
