@@ -41,3 +41,33 @@ it('a worker owed only August (September and October paid) is owed 1 month, neve
   for (const d of ['2026-12-02', '2026-12-09', '2026-12-21']) await sweep(d);
   expect(await entries(p.subId)).toEqual([{ rule: 'single_worker', max: '900000' }]);
 });
+
+it('the legal representative and the directly responsible persons are listed with the company and exported (item 10)', async () => {
+  const p = await seedProject(ctx, { workers: 1, sub2: false });
+  const r = await ctx.app.inject({ method: 'POST', url: '/v1/blacklist/proposals', headers: p.headers.inspector, payload: {
+    companyId: p.subId, countyCode: p.countyCode, reason: 'mass_incident', reasonDetail: '拖欠工资引发群体性事件',
+    responsiblePersons: [{ name: '周经理', role: 'principal_in_charge' }] } });
+  expect(r.statusCode, r.body).toBe(201);
+  const entry = r.json() as { id: string; legalRepresentative: string; responsiblePersons: { name: string; role: string }[] };
+  expect(entry.responsiblePersons).toEqual([{ name: entry.legalRepresentative, role: 'legal_representative' }, { name: '周经理', role: 'principal_in_charge' }]);
+  // Another county's inspector cannot touch it; the county's inspector adds a directly responsible person.
+  const other = await ctx.app.inject({ method: 'PUT', url: `/v1/blacklist/proposals/${entry.id}/responsible-persons`, headers: p.headers.otherInspector, payload: { persons: [] } });
+  expect(other.statusCode).toBe(404);
+  const put = await ctx.app.inject({ method: 'PUT', url: `/v1/blacklist/proposals/${entry.id}/responsible-persons`, headers: p.headers.inspector,
+    payload: { persons: [{ name: '周经理', role: 'principal_in_charge' }, { name: '吴工长', role: 'directly_responsible' }] } });
+  expect(put.statusCode, put.body).toBe(200);
+  expect(put.json().responsiblePersons.map((x: { name: string }) => x.name)).toEqual([entry.legalRepresentative, '周经理', '吴工长']);
+  const realNow = ctx.deps.now;
+  ctx.deps.now = () => new Date('2027-06-01T04:00:00Z');
+  try {
+    const listed = await ctx.app.inject({ method: 'POST', url: `/v1/blacklist/proposals/${entry.id}/list`, headers: ctx.admin, payload: {} });
+    expect(listed.statusCode, listed.body).toBe(200);
+    const csv = await ctx.app.inject({ url: '/v1/blacklist/export?format=csv', headers: ctx.admin });
+    expect(csv.statusCode).toBe(200);
+    expect(csv.body.split('\r\n')[0]).toContain('responsiblePersons');
+    expect(csv.body).toContain(`${entry.legalRepresentative}（法定代表人）；周经理（直接负责的主管人员）；吴工长（其他直接责任人员）`);
+    expect(decodeURIComponent(String(csv.headers['content-disposition']))).toContain('拖欠农民工工资失信联合惩戒对象名单');
+  } finally {
+    ctx.deps.now = realNow;
+  }
+});

@@ -77,11 +77,11 @@ export const ALERT_TYPES: Record<string, AlertType> = Object.fromEntries(
     t('case_closed', 'yellow', '项目「{project}」欠薪案件已结案', 'Project "{project}": arrears case closed', 'case'),
     // credit and blacklist
     t('credit_downgraded', 'yellow', '企业「{company}」信用等级由 {from} 降为 {to}', 'Company "{company}": credit grade lowered from {from} to {to}', 'credit'),
-    t('blacklist_proposed', 'orange', '企业「{company}」拟列入拖欠工资失信名单', 'Company "{company}": proposed for the wage-arrears blacklist', 'credit'),
-    t('blacklist_objection_filed', 'yellow', '企业「{company}」对拟列入失信名单提出陈述申辩', 'Company "{company}": objection to blacklisting filed', 'credit'),
+    t('blacklist_proposed', 'orange', '企业「{company}」拟列入拖欠农民工工资失信联合惩戒对象名单', 'Company "{company}": proposed for the wage-arrears blacklist', 'credit'),
+    t('blacklist_objection_filed', 'yellow', '企业「{company}」对拟列入拖欠农民工工资失信联合惩戒对象名单提出陈述申辩', 'Company "{company}": objection to blacklisting filed', 'credit'),
     t('blacklist_objection_decided', 'yellow', '企业「{company}」陈述申辩已处理（{decision}）', 'Company "{company}": objection decided ({decision})', 'credit'),
-    t('blacklist_listed', 'red', '企业「{company}」已列入拖欠工资失信名单', 'Company "{company}": listed on the wage-arrears blacklist', 'credit'),
-    t('blacklist_removed', 'yellow', '企业「{company}」已移出失信名单', 'Company "{company}": removed from the blacklist', 'credit'),
+    t('blacklist_listed', 'red', '企业「{company}」已列入拖欠农民工工资失信联合惩戒对象名单', 'Company "{company}": listed on the wage-arrears blacklist', 'credit'),
+    t('blacklist_removed', 'yellow', '企业「{company}」已移出拖欠农民工工资失信联合惩戒对象名单', 'Company "{company}": removed from the blacklist', 'credit'),
     // platform
     t('calendar_year_uncovered', 'orange', '{year} 年节假日安排尚未录入：工作日暂按周末计算', 'No holiday schedule for {year}: working days count weekends only until it is entered', 'none'),
     // alert delivery
