@@ -8,6 +8,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { seedProject, type SeededProject } from '../helpers/seed.js';
 import { caseOf, outboxOf, setLine, sheet, snapshot } from './enforcement.fixtures.js';
+import { relayAll } from './alert-fixtures.js';
+
+/** Alert types in a contractor's own feed (GET /v1/alerts with its key), for one project. */
+async function feedTypes(headers: Record<string, string>, projectId: string): Promise<string[]> {
+  await relayAll(ctx);
+  const r = await ctx.app.inject({ url: `/v1/alerts?projectId=${projectId}&limit=500`, headers });
+  expect(r.statusCode, r.body).toBe(200);
+  return (r.json() as { items: { type: string }[] }).items.map((a) => a.type);
+}
 
 let ctx: TestContext;
 const MONTH = '2026-10'; // payday 10 → pay date Tue 2026-11-10; grace 3 days → owed from 2026-11-14
@@ -127,6 +136,16 @@ describe('item 7: no deposit, the pay-first order is ignored all the same', () =
     await sweep('2026-12-02');
     expect((await outboxOf(ctx, p.projectId)).filter((e) => e.type === 'case.order_ignored')).toHaveLength(1); // once
     expect((await proposals([p.gcId])).map((x) => x.companyId)).toEqual([p.gcId]);
+    // The GC hears its order, the ignored order and its blacklist proposal in its own feed; the employer
+    // hears the case; another tenant's GC hears nothing of this project.
+    const gcFeed = await feedTypes(p.headers.gc, p.projectId);
+    expect(gcFeed).toEqual(expect.arrayContaining(['case_opened', 'case_gc_order', 'case_order_ignored']));
+    const bl = await ctx.app.inject({ url: '/v1/alerts?type=blacklist_proposed', headers: p.headers.gc });
+    expect((bl.json() as { items: { companyId: string }[] }).items.map((a) => a.companyId)).toEqual([p.gcId]); // its own proposal, not the employer's
+    const subFeed = await feedTypes(p.headers.sub, p.projectId);
+    expect(subFeed).toEqual(expect.arrayContaining(['case_opened']));
+    const other = await seedProject(ctx, { workers: 0, sub2: false, countyCode: '220721' });
+    expect(await feedTypes(other.headers.gc, p.projectId)).toEqual([]);
     // Credit counts the ignored order against the GC.
     const rc = await ctx.app.inject({ method: 'POST', url: '/v1/admin/credit/recompute', headers: ctx.admin, payload: { asOf: '2026-12-03', companyId: p.gcId } });
     expect(rc.statusCode, rc.body).toBe(200);

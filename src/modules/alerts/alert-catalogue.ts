@@ -17,9 +17,25 @@ export interface AlertType {
   en: string;
   /** Which resource the alert links to. */
   link: 'project' | 'payroll' | 'deposit' | 'case' | 'credit' | 'subscription' | 'workers' | 'none';
+  /**
+   * Who hears it besides inspectors (their counties), regulators (their industries) and admins (all):
+   * `project` — the project's general contractor, the company the alert names (its `companyId`: the
+   *   employer, the construction unit, the GC) and the employer named in its data;
+   * `company` — only the company the alert names (a blacklist proposal goes to the company concerned);
+   * `none` — no contractor (platform and bank matters). Alerts addressed to one key go to that key.
+   */
+  contractors: ContractorAudience;
 }
 
-const t = (type: string, severity: Severity, zh: string, en: string, link: AlertType['link'] = 'project'): AlertType => ({ type, severity, zh, en, link });
+export type ContractorAudience = 'project' | 'company' | 'none';
+
+/** Platform and bank matters no contractor hears; company-only matters; the rest goes to the project's parties. */
+const NO_CONTRACTOR = new Set(['bank_result_contradiction', 'bank_record_orphan', 'calendar_year_uncovered', 'subscription_paused']);
+const COMPANY_ONLY = new Set(['credit_downgraded', 'blacklist_proposed', 'blacklist_objection_filed', 'blacklist_objection_decided', 'blacklist_listed', 'blacklist_removed']);
+
+const t = (type: string, severity: Severity, zh: string, en: string, link: AlertType['link'] = 'project'): AlertType => ({
+  type, severity, zh, en, link, contractors: NO_CONTRACTOR.has(type) ? 'none' : COMPANY_ONLY.has(type) ? 'company' : 'project',
+});
 
 /** Keyed by alert type. */
 export const ALERT_TYPES: Record<string, AlertType> = Object.fromEntries(
@@ -88,6 +104,10 @@ export const ALERT_TYPES: Record<string, AlertType> = Object.fromEntries(
     t('subscription_paused', 'orange', '告警推送订阅 {subscriptionId} 连续失败 {failures} 次，已暂停', 'Alert subscription {subscriptionId} paused after {failures} consecutive failures', 'subscription'),
   ].map((x) => [x.type, x]),
 );
+
+/** Alert types a contractor may hear at all, and those it hears as a party of the project. */
+export const CONTRACTOR_TYPES: string[] = Object.values(ALERT_TYPES).filter((a) => a.contractors !== 'none').map((a) => a.type);
+export const CONTRACTOR_PROJECT_TYPES: string[] = Object.values(ALERT_TYPES).filter((a) => a.contractors === 'project').map((a) => a.type);
 
 /** payroll.finding payload.code → alert type (unknown codes fall back to `payroll_finding`). */
 const FINDING_TYPES: Record<string, string> = {
