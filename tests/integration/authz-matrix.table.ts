@@ -118,6 +118,8 @@ export const TABLE: Record<string, Row> = {
   recordAllocation: projectOp(['admin', 'contractorOwn'], ['bankOwn', 'inspectorOwn', 'regulator']),
   getWageAccount: projectOp(['admin', 'contractorOwn', 'bankOwn', 'inspectorOwn'], ['regulator']),
   setPolicySetting: { expect: { none: 401, admin: 'ok' }, rest: 403, body: () => ({}) },
+  setMinimumWage: { expect: { none: 401, admin: 'ok' }, rest: 403, body: () => ({ scope: '220702', effectiveFrom: '2030-01-01', monthlyFen: 200_000, hourlyFen: 2_000, source: 'matrix' }) },
+  getMinimumWage: { expect: { none: 401, ...ANY_ROLE }, rest: 'ok' },
   getEffectivePolicy: { expect: { none: 401, admin: 'ok', inspectorOwn: 'ok', inspectorOther: 'ok' }, rest: 403 },
   setCalendarDays: { expect: { none: 401, admin: 'ok' }, rest: 403 },
   submitPayroll: contractorWrite(),

@@ -8,7 +8,7 @@ const CASES: [string, Record<string, unknown>, string | null, string | null][] =
   [EVENTS.dispatchedOverCap, {}, 'dispatched_over_cap', 'yellow'],
   [EVENTS.payrollFinding, { code: 'no_attendance' }, 'payroll_no_attendance', 'orange'],
   [EVENTS.payrollFinding, { code: 'days_over_present' }, 'payroll_days_over_present', 'orange'],
-  [EVENTS.payrollFinding, { code: 'below_minimum_wage' }, 'payroll_below_minimum_wage', 'orange'],
+  [EVENTS.payrollFinding, { code: 'below_minimum_wage' }, 'payroll_below_minimum_wage', 'red'],
   [EVENTS.payrollFinding, { code: 'equal_pay' }, 'payroll_equal_pay', 'yellow'],
   [EVENTS.payrollFinding, { code: 'monthly_cap' }, 'payroll_monthly_cap', 'orange'],
   [EVENTS.payrollFinding, { code: 'yearly_cap' }, 'payroll_yearly_cap', 'orange'],

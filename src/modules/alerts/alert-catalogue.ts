@@ -46,10 +46,12 @@ export const ALERT_TYPES: Record<string, AlertType> = Object.fromEntries(
     // payroll findings
     t('payroll_no_attendance', 'orange', '项目「{project}」{month} 工资表有无考勤记录的工资行', 'Project "{project}" {month}: wage lines for workers with no attendance', 'payroll'),
     t('payroll_days_over_present', 'orange', '项目「{project}」{month} 计薪天数超过出勤天数', 'Project "{project}" {month}: days paid exceed days present', 'payroll'),
-    t('payroll_below_minimum_wage', 'orange', '项目「{project}」{month} 工人工资低于当地最低工资标准', 'Project "{project}" {month}: pay below the local minimum wage', 'payroll'),
+    // Red everywhere (the payroll rule says red): pay under the legal minimum is wages unpaid.
+    t('payroll_below_minimum_wage', 'red', '项目「{project}」{month} 工人工资低于当地最低工资标准（月 {minimumYuan} 元）', 'Project "{project}" {month}: pay below the local minimum wage (CNY {minimumYuan} a month)', 'payroll'),
     t('payroll_equal_pay', 'yellow', '项目「{project}」{month} 同工种工人工资明显偏低（同工同酬）', 'Project "{project}" {month}: a worker paid clearly less than others in the same trade', 'payroll'),
-    t('payroll_monthly_cap', 'orange', '项目「{project}」{month} 工人月工资超过 5 万元（可疑）', 'Project "{project}" {month}: a worker paid more than the monthly cap (suspicious)', 'payroll'),
-    t('payroll_yearly_cap', 'orange', '项目「{project}」{month} 工人年度工资超过 30 万元（可疑）', 'Project "{project}" {month}: a worker paid more than the yearly cap (suspicious)', 'payroll'),
+    // The county's own thresholds (policy payroll.monthlyCapFen / yearlyCapFen), from the finding.
+    t('payroll_monthly_cap', 'orange', '项目「{project}」{month} 工人月工资超过 {capYuan} 元（可疑）', 'Project "{project}" {month}: a worker paid more than CNY {capYuan} in a month (suspicious)', 'payroll'),
+    t('payroll_yearly_cap', 'orange', '项目「{project}」{month} 工人年度工资超过 {capYuan} 元（可疑）', 'Project "{project}" {month}: a worker paid more than CNY {capYuan} in a year (suspicious)', 'payroll'),
     t('payroll_attended_missing', 'red', '项目「{project}」{month} 有出勤工人未列入工资表', 'Project "{project}" {month}: attended workers have no wage line', 'payroll'),
     t('payroll_finding', 'yellow', '项目「{project}」{month} 工资表校验发现问题（{code}）', 'Project "{project}" {month}: wage sheet finding ({code})', 'payroll'),
     t('allocation_shortfall', 'red', '项目「{project}」工资专用账户余额不足以支付 {month} 工资', 'Project "{project}": wage-account balance below the {month} payroll', 'project'),

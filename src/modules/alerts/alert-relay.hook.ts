@@ -48,7 +48,11 @@ export async function materialiseAlerts(tx: Tx, events: RelayedEvent[]): Promise
     const companyId = e.companyId ?? p?.general_contractor_id ?? null;
     const payload = e.payload ?? {};
     const shortfall = typeof payload.shortfallFen === 'number' ? (payload.shortfallFen / 100).toFixed(2) : undefined;
-    const vars = { ...payload, project: p?.name, company: companyId ? companies.get(companyId) : undefined, shortfallYuan: shortfall };
+    // Thresholds are the county's own (policy), carried by the finding's data: shown in whole yuan.
+    const data = (payload.data ?? {}) as Record<string, unknown>;
+    const yuanOf = (v: unknown) => (typeof v === 'number' ? (v / 100).toFixed(v % 100 === 0 ? 0 : 2) : undefined);
+    const vars = { ...payload, project: p?.name, company: companyId ? companies.get(companyId) : undefined, shortfallYuan: shortfall,
+      capYuan: yuanOf(data.capFen ?? payload.capFen), minimumYuan: yuanOf(data.minimumMonthlyFen ?? payload.minimumMonthlyFen) };
     const owner = typeof payload.ownerKeyId === 'string' && /^[0-9a-f-]{36}$/i.test(payload.ownerKeyId) ? payload.ownerKeyId : null;
     return {
       id: e.id,

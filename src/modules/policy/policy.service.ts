@@ -2,11 +2,11 @@ import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import type { WorkCalendar } from '../../lib/calendar.js';
 import { nationalCalendar } from '../../lib/national-holidays.js';
-import { POLICY_DEFAULTS, type Policy } from './policy.defaults.js';
+import { COUNTY_DEFAULTS, POLICY_DEFAULTS, type Policy } from './policy.defaults.js';
 
-/** Scopes from least to most specific: default < province (2 digits) < county (6 digits). */
+/** Scopes from least to most specific: default < province (2 digits) < city (4 digits) < county (6 digits). */
 export const scopesFor = (countyCode?: string | null): string[] =>
-  countyCode ? ['default', countyCode.slice(0, 2), countyCode] : ['default'];
+  countyCode ? ['default', countyCode.slice(0, 2), countyCode.slice(0, 4), countyCode] : ['default'];
 
 function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
@@ -30,7 +30,17 @@ export async function getPolicy(db: DbOrTx, countyCode?: string | null): Promise
   const rows = (r as unknown as { rows: { scope: string; key: string; value: Record<string, unknown> }[] }).rows;
   rows.sort((a, b) => scopes.indexOf(a.scope) - scopes.indexOf(b.scope));
   let p = POLICY_DEFAULTS as unknown as Record<string, unknown>;
-  for (const row of rows) p = deepMerge(p, { [row.key]: row.value });
+  const shipped = countyCode ? COUNTY_DEFAULTS[countyCode] : undefined;
+  let shippedApplied = !shipped;
+  for (const row of rows) {
+    // Shipped county values sit just below the county's own rows.
+    if (!shippedApplied && row.scope === countyCode) {
+      p = deepMerge(p, shipped!);
+      shippedApplied = true;
+    }
+    p = deepMerge(p, { [row.key]: row.value });
+  }
+  if (!shippedApplied) p = deepMerge(p, shipped!);
   return p as unknown as Policy;
 }
 
