@@ -176,3 +176,17 @@ describe('item 9: the bank must pay a deposit payment notice within 5 working da
     expect(timeline.json().timeline.filter((t: { note: string }) => /did not pay the deposit payment notice/.test(t.note))).toHaveLength(1);
   });
 });
+
+describe('item 0: a late approval does not pay twice', () => {
+  it('lines the deposit already paid are left out of the payroll batch of a sheet approved afterwards', async () => {
+    const p = await seedProject(ctx, { workers: 2, month: MONTH, payday: 10, sub2: false });
+    await ctx.app.inject({ method: 'POST', url: `/v1/projects/${p.projectId}/deposit/replenishments`, headers: ctx.admin,
+      payload: { amountFen: p.depositRequiredFen, valueDate: '2026-03-10', reference: `DEP-${p.projectId.slice(-8)}` } });
+    const payrollId = await submit(p, 500_000);
+    for (const d of ['2026-11-16', '2026-11-23', '2026-12-01']) await sweep(d);
+    expect((await caseOf(ctx, p.projectId, MONTH))!.stage).toBe('deposit_notice');
+    const ap = await ctx.app.inject({ method: 'POST', url: `/v1/payrolls/${payrollId}/approve`, headers: p.headers.gc });
+    expect(ap.statusCode, ap.body).toBe(200);
+    expect(ap.json()).toMatchObject({ batchId: null, batchStatus: 'none' });
+  });
+});
