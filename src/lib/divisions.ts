@@ -24,11 +24,6 @@ export function isKnownCounty(code: string): boolean {
   return counties!.has(code);
 }
 
-export function countyName(code: string): string | null {
-  load();
-  return counties!.get(code)?.name ?? null;
-}
-
 /** The county-level codes of a city (4 digits), sorted. */
 export function countiesOfCity(city: string): string[] {
   load();

@@ -67,7 +67,7 @@ export function signalStatements(i: SignalInputs): [string, SQL][] {
       LEFT JOIN ledger_accounts a ON a.code = 'deposit_cash:' || p.id::text
       LEFT JOIN (SELECT project_id, sum(amount_fen - called_fen) AS cover, count(*) AS n FROM deposit_guarantees
                  WHERE status = 'active' AND valid_from <= ${asOf}::date AND valid_to >= ${asOf}::date GROUP BY project_id) g ON g.project_id = p.id
-      WHERE p.status = 'active' AND p.deposit_required_fen > 0
+      WHERE p.status IN ('active', 'completing') AND p.deposit_required_fen > 0
         AND p.deposit_required_fen > COALESCE(a.posted - a.pending_out, 0) + COALESCE(g.cover, 0)
         AND (COALESCE(p.deposit_due_on, p.start_date + 28) < ${asOf}::date OR COALESCE(a.posted, 0) > 0 OR g.n > 0)
         -- A drawn deposit awaiting replenishment is "drawn" (escrow's status), not short: its own
@@ -111,6 +111,6 @@ export function signalStatements(i: SignalInputs): [string, SQL][] {
     ['sweep.no_labor_manager', signalSql(sql`
       SELECT 'sig:no_labor_manager:' || p.id || ':' || ${asOf} AS key, 'sweep.no_labor_manager' AS type, p.id AS project_id,
         p.general_contractor_id AS company_id, p.county_code, jsonb_build_object('asOf', ${asOf}::text) AS payload
-      FROM projects p WHERE p.status = 'active' AND COALESCE(btrim(p.labor_manager_name), '') = ''`)],
+      FROM projects p WHERE p.status IN ('active', 'completing') AND COALESCE(btrim(p.labor_manager_name), '') = ''`)],
   ];
 }

@@ -84,11 +84,11 @@ export const owedAggSql: SQL[] = [
 export const createNotSubmittedSql = (asOf: string): SQL => sql`
   CREATE TEMP TABLE sweep_ns ON COMMIT DROP AS
   WITH emp AS (
-    SELECT id AS project_id, general_contractor_id AS employer_id FROM projects WHERE status = 'active'
+    SELECT id AS project_id, general_contractor_id AS employer_id FROM projects WHERE status IN ('active', 'completing')
     UNION SELECT project_id, subcontractor_id FROM subcontracts),
   cand AS MATERIALIZED (
     SELECT p.id AS project_id, e.employer_id, pd.month, pd.pay_date, pd.due, p.county_code
-    FROM emp e JOIN projects p ON p.id = e.project_id AND p.status = 'active'
+    FROM emp e JOIN projects p ON p.id = e.project_id AND p.status IN ('active', 'completing')
     JOIN sweep_pd pd ON pd.county_code = p.county_code AND pd.payday = p.payday AND pd.sheet_check AND pd.pay_date < ${asOf}::date
     WHERE NOT EXISTS (SELECT 1 FROM payrolls r WHERE r.project_id = p.id AND r.month = pd.month AND r.employer_id = e.employer_id AND r.status <> 'superseded'))
   SELECT cand.*, att.workers FROM cand
