@@ -83,6 +83,14 @@ export function effectivePayDate(month: string, payday: number, cal: WorkCalenda
   return previousWorkingDayOnOrBefore(fmt(next), cal);
 }
 
+/**
+ * The pay date of a wage month under the project's contract: `previous` (the default, 次月发上月) pays
+ * month M on the payday of M+1; `current` (当月) pays it on the payday of M itself.
+ */
+export function wagePayDate(month: string, payday: number, payMonth: string, cal: WorkCalendar): string {
+  return effectivePayDate(payMonth === 'current' ? addMonths(month, -1) : month, payday, cal);
+}
+
 /** A real calendar day: the round trip rejects 2026-02-30; the parse check first keeps 2026-13-45 from throwing. */
 export const isIsoDate = (s: string): boolean =>
   /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && fmt(toDate(s)) === s;

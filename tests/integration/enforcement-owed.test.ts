@@ -190,3 +190,19 @@ describe('item 0: a late approval does not pay twice', () => {
     expect(ap.json()).toMatchObject({ batchId: null, batchStatus: 'none' });
   });
 });
+
+describe('item 15: the pay month of the contract', () => {
+  it('a project paying the current month (当月) owes October on 10 October: the case opens after its own grace period', async () => {
+    const p = await seedProject(ctx, { workers: 1, month: MONTH, payday: 10, sub2: false });
+    await ctx.deps.db.execute(sql`UPDATE projects SET pay_month = 'current' WHERE id = ${p.projectId}`); // as registered with payMonth: 'current'
+    const lines = await sheet(ctx, p.projectId, p.subId, MONTH, [{ workerId: p.workerIds[0]!, netFen: 500_000 }]);
+    await setLine(ctx, lines.get(p.workerIds[0]!)!, 'missing');
+    await sweep('2026-10-13'); // pay date Sat 10-10 is a make-up working day in 2026; due 10-13
+    expect(await caseOf(ctx, p.projectId, MONTH)).toBeUndefined();
+    await sweep('2026-10-14');
+    const c = (await caseOf(ctx, p.projectId, MONTH))!;
+    expect(c).toMatchObject({ stage: 'overdue_notice', workers_owed: 1 });
+    const pd = (await ctx.deps.db.execute(sql`SELECT pay_date::text FROM arrears_cases WHERE id = ${c.id}`)) as unknown as { rows: { pay_date: string }[] };
+    expect(pd.rows[0]!.pay_date).toBe('2026-10-10');
+  });
+});

@@ -45,6 +45,8 @@ export function countyParams(county: string, policy: Policy, cal: WorkCalendar, 
 export interface PayDateRow {
   county_code: string;
   payday: number;
+  /** The projects' contract: previous (次月发上月) or current (当月); `month` is the wage month either way. */
+  pay_month: 'previous' | 'current';
   month: string;
   pay_date: string;
   /** After this date an unpaid line is arrears and a missing sheet opens a case. */
@@ -74,7 +76,9 @@ export function payDateRows(county: string, cal: WorkCalendar, graceDays: number
       // A pay date still ahead is listed only for the approval signal (every other reader compares
       // its pay date or due date with asOf).
       if (approvalFrom > asOf) continue;
-      out.push({ county_code: county, payday, month, pay_date: payDate, due: addDays(payDate, graceDays), sheet_check: back <= SHEET_LOOKBACK_MONTHS + 1, approval_from: approvalFrom });
+      const row = { county_code: county, payday, pay_date: payDate, due: addDays(payDate, graceDays), sheet_check: back <= SHEET_LOOKBACK_MONTHS + 1, approval_from: approvalFrom };
+      // The same date pays month M under `previous` and month M+1 under `current`.
+      out.push({ ...row, pay_month: 'previous', month }, { ...row, pay_month: 'current', month: addMonths(month, 1) });
     }
   }
   return out;

@@ -49,8 +49,8 @@ async function sweepParams(db: DbOrTx, asOf: string): Promise<{ cp: CountyParams
     for (const y of uncoveredYears([asOf, params.notice_deadline, params.gc_deadline, params.bank_deadline], cal)) uncovered.add(y);
     const dates = payDateRows(c.county_code, cal, policy.enforcement.graceDays, c.paydays, asOf);
     // Missing sheets are checked for the most recent due month of each payday (the sheet the pay day just passed for).
-    const byPayday = new Map<number, PayDateRow[]>();
-    for (const d of dates) if (d.pay_date <= asOf) byPayday.set(d.payday, [...(byPayday.get(d.payday) ?? []), d]);
+    const byPayday = new Map<string, PayDateRow[]>();
+    for (const d of dates) if (d.pay_date <= asOf) byPayday.set(`${d.payday}:${d.pay_month}`, [...(byPayday.get(`${d.payday}:${d.pay_month}`) ?? []), d]);
     for (const list of byPayday.values()) {
       list.sort((a, b) => (a.month < b.month ? 1 : -1));
       list.forEach((d, i) => (d.sheet_check = i < 1));

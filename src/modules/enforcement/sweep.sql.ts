@@ -17,14 +17,14 @@ export const overdueLinesSql = (asOf: string): SQL => sql`
     (CASE WHEN l.status = 'underpaid' THEN GREATEST(l.net_fen - l.paid_fen, 0) ELSE l.net_fen END) AS owed, pd.pay_date
   FROM payroll_lines l
   JOIN projects p ON p.id = l.project_id
-  JOIN sweep_pd pd ON pd.county_code = p.county_code AND pd.payday = p.payday AND pd.month = l.month
+  JOIN sweep_pd pd ON pd.county_code = p.county_code AND pd.payday = p.payday AND pd.pay_month = p.pay_month AND pd.month = l.month
   WHERE l.status IN ${OWED} AND pd.due < ${asOf}::date`;
 
 export const createTempTables = (cp: string, pd: string): SQL[] => [
   sql`CREATE TEMP TABLE sweep_cp ON COMMIT DROP AS SELECT * FROM jsonb_to_recordset(${cp}::jsonb)
       AS x(county_code text, grace_days int, notice_deadline date, gc_deadline date, bank_deadline date, reminder_until date)`,
   sql`CREATE TEMP TABLE sweep_pd ON COMMIT DROP AS SELECT * FROM jsonb_to_recordset(${pd}::jsonb)
-      AS x(county_code text, payday int, month text, pay_date date, due date, sheet_check boolean, approval_from date)`,
+      AS x(county_code text, payday int, pay_month text, month text, pay_date date, due date, sheet_check boolean, approval_from date)`,
   sql`ANALYZE sweep_pd`,
   sql`CREATE TEMP TABLE sweep_new (case_id uuid PRIMARY KEY) ON COMMIT DROP`,
   sql`CREATE TEMP TABLE sweep_touched (case_id uuid) ON COMMIT DROP`,
@@ -49,14 +49,14 @@ export const createOwedSql = (asOf: string): SQL => sql`
     FROM payroll_lines l
     JOIN payrolls r ON r.id = l.payroll_id AND r.status <> 'superseded'
     JOIN projects p ON p.id = l.project_id
-    JOIN sweep_pd pd ON pd.county_code = p.county_code AND pd.payday = p.payday AND pd.month = l.month
+    JOIN sweep_pd pd ON pd.county_code = p.county_code AND pd.payday = p.payday AND pd.pay_month = p.pay_month AND pd.month = l.month
     WHERE l.status IN ${OWED} AND pd.due < ${asOf}::date
     UNION ALL
     SELECT l.project_id, l.employer_id, l.month, l.worker_id, l.id, l.net_fen, pd.pay_date,
       CASE WHEN r.status = 'submitted' THEN 'unapproved' WHEN b.status = 'awaiting_funds' THEN 'unfunded' ELSE 'unsent' END
     FROM payrolls r
     JOIN projects p ON p.id = r.project_id
-    JOIN sweep_pd pd ON pd.county_code = p.county_code AND pd.payday = p.payday AND pd.month = r.month AND pd.due < ${asOf}::date
+    JOIN sweep_pd pd ON pd.county_code = p.county_code AND pd.payday = p.payday AND pd.pay_month = p.pay_month AND pd.month = r.month AND pd.due < ${asOf}::date
     LEFT JOIN batches b ON b.id = r.batch_id
     JOIN payroll_lines l ON l.payroll_id = r.id AND l.status = 'pending'
     WHERE r.status IN ('submitted', 'approved') AND (r.status = 'submitted' OR b.id IS NULL OR b.status IN ('awaiting_funds', 'ready'))) o
@@ -89,7 +89,7 @@ export const createNotSubmittedSql = (asOf: string): SQL => sql`
   cand AS MATERIALIZED (
     SELECT p.id AS project_id, e.employer_id, pd.month, pd.pay_date, pd.due, p.county_code
     FROM emp e JOIN projects p ON p.id = e.project_id AND p.status IN ('active', 'completing')
-    JOIN sweep_pd pd ON pd.county_code = p.county_code AND pd.payday = p.payday AND pd.sheet_check AND pd.pay_date < ${asOf}::date
+    JOIN sweep_pd pd ON pd.county_code = p.county_code AND pd.payday = p.payday AND pd.pay_month = p.pay_month AND pd.sheet_check AND pd.pay_date < ${asOf}::date
     WHERE NOT EXISTS (SELECT 1 FROM payrolls r WHERE r.project_id = p.id AND r.month = pd.month AND r.employer_id = e.employer_id AND r.status <> 'superseded'))
   SELECT cand.*, att.workers FROM cand
   CROSS JOIN LATERAL (SELECT count(*)::int AS workers FROM attendance a WHERE a.project_id = cand.project_id AND a.month = cand.month AND a.employer_id = cand.employer_id) att
