@@ -10,7 +10,8 @@ import { getCalendar, getPolicy } from '../policy/policy.service.js';
 import { escalateToDeposit } from './case-actions.service.js';
 import { countyParams, payDateRows, type CountyParams, type PayDateRow } from './enforcement.rules.js';
 import { signalStatements } from './sweep.signals.js';
-import { createNotSubmittedSql, createOwedSql, createTempTables, ladderSql, membersSql, openCasesSql, owedAggSql, totalsSql } from './sweep.sql.js';
+import { createOwedSql, owedAggSql } from './sweep-owed.sql.js';
+import { createNotSubmittedSql, createTempTables, ladderSql, membersSql, openCasesSql, totalsSql } from './sweep.sql.js';
 
 const rows = <T>(r: unknown): T[] => (r as { rows: T[] }).rows;
 
