@@ -107,3 +107,16 @@ it('a project not completed keeps its deposit until completion (or replacement);
   await sweep(addDays(rd.releaseOn, 1));
   expect((await ret(rd.id)).status).toBe('released');
 });
+
+it('a cash deposit replaced by a guarantee letter covering the amount due is returned before completion; the letter stays in force', async () => {
+  const e = await project();
+  const letter = await ctx.app.inject({ method: 'POST', url: `/v1/projects/${e.projectId}/deposit/guarantees`, headers: e.headers.gc,
+    payload: { issuingBankId: e.bankId, amountFen: e.depositRequiredFen, validFrom: '2026-11-01', validTo: '2028-06-30', reference: `BG-${e.projectId.slice(-6)}`, irrevocable: true, payableOnDemand: true } });
+  expect(letter.statusCode, letter.body).toBe(201);
+  const re = await requestReturn(e, '2026-11-02');
+  await sweep(re.releaseOn);
+  expect(await ret(re.id)).toMatchObject({ status: 'released', released_fen: String(e.depositRequiredFen) });
+  expect(await balance(ctx, `deposit_cash:${e.projectId}`)).toEqual({ posted: 0, pendingOut: 0 });
+  const v = (await ctx.app.inject({ url: `/v1/projects/${e.projectId}/deposit?asOf=${re.releaseOn}`, headers: e.headers.gc })).json();
+  expect(v.guarantees[0]).toMatchObject({ status: 'active', coverFen: e.depositRequiredFen });
+});
