@@ -36,6 +36,7 @@ export const EVENTS = {
   allocationMissed: 'sweep.allocation_missed',
   wageBalanceLow: 'sweep.wage_balance_low',
   noLaborManager: 'sweep.no_labor_manager',
+  approvalMissing: 'sweep.approval_missing', // a submitted sheet the GC has not approved, from pay day − 2 working days
   depositShort: 'deposit.short',
   guaranteeExpiring: 'guarantee.expiring',
   depositDrawn: 'deposit.drawn',
@@ -43,10 +44,13 @@ export const EVENTS = {
   replenishmentOverdue: 'deposit.replenishment_overdue',
   depositReturnRequested: 'deposit.return_requested',
   depositReturned: 'deposit.returned',
+  depositPaymentOverdue: 'deposit.payment_overdue', // the bank did not pay a deposit payment notice by its deadline (once per case)
+  depositReturnBlocked: 'deposit.return_blocked', // a pending return held up (open case, complaint, draw, project not completed)
   // arrears cases
   caseOpened: 'case.opened',
   caseEscalated: 'case.escalated', // payload.stage: overdue_notice | gc_order | deposit_notice | replenishment_due | replenishment_overdue
   caseClosed: 'case.closed',
+  caseOrderIgnored: 'case.order_ignored', // the GC's pay-first order expired unpaid and the deposit could not pay (shortfall in payload)
   caseMassIncident: 'case.mass_incident', // an inspector flagged a mass or extreme incident (credit reads it)
   linesOverdue: 'sweep.lines_overdue', // payload: { month, lines, amountFen } per project/employer/month
   // credit / blacklist
@@ -65,6 +69,8 @@ export const EVENTS = {
   finalLineMissing: 'roster.final_line_missing', // a worker exited without a final wage line in time
   retentionErased: 'retention.erased',
   countyReportGenerated: 'report.county_monthly',
+  // platform
+  calendarYearUncovered: 'calendar.year_uncovered', // a deadline falls in a year without a holiday schedule (once per year, to admins)
   // alerts
   subscriptionPaused: 'alerts.subscription_paused',
   // An observer (the sweep, the dispatched-cap check) looked at some state-raising event types as of a

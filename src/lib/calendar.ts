@@ -6,6 +6,19 @@
 export interface WorkCalendar {
   holidays: ReadonlySet<string>;
   makeUpWorkdays: ReadonlySet<string>;
+  /**
+   * Years whose holiday schedule is known (national schedule or rows entered by an admin). A date in
+   * another year is judged by weekends only, and the sweep raises one admin alert per such year.
+   * Absent = no claim (tests' hand-made calendars).
+   */
+  coveredYears?: ReadonlySet<number>;
+}
+
+/** Years among `dates` that the calendar does not cover (none when it makes no claim). */
+export function uncoveredYears(dates: readonly string[], cal: WorkCalendar): number[] {
+  if (!cal.coveredYears) return [];
+  const ys = new Set(dates.map((d) => Number(d.slice(0, 4))));
+  return [...ys].filter((y) => !cal.coveredYears!.has(y)).sort();
 }
 
 export const EMPTY_CALENDAR: WorkCalendar = { holidays: new Set(), makeUpWorkdays: new Set() };
@@ -45,6 +58,17 @@ export function addWorkingDays(date: string, n: number, cal: WorkCalendar): stri
   return d;
 }
 
+/** The n-th working day before `date` (n ≥ 1); n = 0 returns `date` itself. */
+export function subtractWorkingDays(date: string, n: number, cal: WorkCalendar): string {
+  let d = date;
+  let left = n;
+  while (left > 0) {
+    d = addDays(d, -1);
+    if (isWorkingDay(d, cal)) left--;
+  }
+  return d;
+}
+
 /** Pay day rule (条例 Art. 12): a pay day on a rest day or holiday moves earlier. */
 export function previousWorkingDayOnOrBefore(date: string, cal: WorkCalendar): string {
   let d = date;
@@ -57,6 +81,14 @@ export function effectivePayDate(month: string, payday: number, cal: WorkCalenda
   const [y, m] = month.split('-').map(Number) as [number, number];
   const next = new Date(Date.UTC(y, m, payday)); // month index m = following month
   return previousWorkingDayOnOrBefore(fmt(next), cal);
+}
+
+/**
+ * The pay date of a wage month under the project's contract: `previous` (the default, 次月发上月) pays
+ * month M on the payday of M+1; `current` (当月) pays it on the payday of M itself.
+ */
+export function wagePayDate(month: string, payday: number, payMonth: string, cal: WorkCalendar): string {
+  return effectivePayDate(payMonth === 'current' ? addMonths(month, -1) : month, payday, cal);
 }
 
 /** A real calendar day: the round trip rejects 2026-02-30; the parse check first keeps 2026-13-45 from throwing. */

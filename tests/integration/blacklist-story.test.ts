@@ -38,6 +38,20 @@ beforeAll(async () => {
     await ctx.deps.db.execute(sql`INSERT INTO arrears_case_workers (case_id, project_id, worker_id, amount_owed_fen, amount_paid_fen, since_month)
       VALUES (${caseId}, ${s.projectId}, ${w}, 600000, 0, '2026-08')`);
   }
+  // September and October are unpaid too (their cases not yet past the notice): three wage months owed,
+  // the single-worker rule's "3 months of wages" (法释〔2013〕3号 Art. 3 counts months owed, not elapsed).
+  for (const month of ['2026-09', '2026-10']) {
+    const id = newId();
+    await ctx.deps.db.execute(sql`
+      INSERT INTO arrears_cases (id, project_id, employer_id, general_contractor_id, construction_unit_id, county_code, industry, month, stage, status,
+        workers_owed, amount_owed_fen, amount_cleared_fen, amount_outstanding_fen, workers_unpaid, pay_date, opened_on)
+      VALUES (${id}, ${s.projectId}, ${s.subId}, ${s.gcId}, ${s.constructionUnitId}, ${s.countyCode}, 'housing', ${month}, 'overdue_notice', 'open',
+        5, ${owed}, 0, ${owed}, 5, '2026-11-10', '2026-11-16')`);
+    for (const w of s.workerIds) {
+      await ctx.deps.db.execute(sql`INSERT INTO arrears_case_workers (case_id, project_id, worker_id, amount_owed_fen, amount_paid_fen, since_month)
+        VALUES (${id}, ${s.projectId}, ${w}, 600000, 0, ${month})`);
+    }
+  }
 });
 afterAll(async () => ctx?.close());
 
@@ -88,7 +102,7 @@ it('arrears → proposal → objection dismissed → listed → published → de
   expect(csv.statusCode).toBe(200);
   expect(csv.headers['content-type']).toContain('text/csv');
   expect(csv.body).toContain(gcCompany.credit_code);
-  expect(csv.body.split('\r\n')[0]).toBe('\uFEFFcompanyId,companyName,creditCode,legalRepresentative,reason,reasonDetail,listedOn,expiresOn');
+  expect(csv.body.split('\r\n')[0]).toBe('\uFEFFcompanyId,companyName,creditCode,legalRepresentative,responsiblePersons,reason,reasonDetail,listedOn,expiresOn');
   expect((await get('/v1/blacklist/export', h.gc)).statusCode).toBe(403);
   const credit = await get(`/v1/companies/${s.gcId}/credit`, h.bank);
   expect(credit.json()).toMatchObject({ grade: 'D', blacklisted: true, entries: [expect.objectContaining({ id: gcEntry, status: 'listed' })] });
@@ -110,12 +124,13 @@ it('arrears → proposal → objection dismissed → listed → published → de
   expect(hist.at(-1)!.reasons.map((r) => r.code)).toEqual(expect.arrayContaining(['gc_order_ignored', 'open_arrears', 'blacklisted']));
   expect(await q(sql`SELECT id FROM outbox WHERE type = 'credit.grade_changed' AND company_id = ${s.gcId}`)).toHaveLength(1);
 
-  // 6. Deposit: a new project of the listed GC costs twice a clean GC's (same price, county with no other project).
+  // 6. Deposit: a new project of the listed GC costs twice a clean GC's (same price, a province where it has no
+  // other project: the multi-project ratio counts within the province; the blacklist counts everywhere).
   const cleanGc = await createCompany(ctx, `守信总包 ${nextSeed()}`);
   const newProject = async (gc: string) => {
     const n = nextSeed();
     const r = await post('/v1/projects', h.admin, {
-      name: `新项目 ${n}`, countyCode: '220781', industry: 'housing', constructionUnitId: s.constructionUnitId, generalContractorId: gc, contractPriceFen: 1_000_000_000,
+      name: `新项目 ${n}`, countyCode: '110101', industry: 'housing', constructionUnitId: s.constructionUnitId, generalContractorId: gc, contractPriceFen: 1_000_000_000,
       startDate: '2027-01-01', plannedEndDate: '2028-06-30', payday: 10, laborManager: { name: '赵', phone: '13800000009' }, wageAccount: { bankId: s.bankId, accountNumber: `62${n}77` },
     });
     expect(r.statusCode, r.body).toBe(201);

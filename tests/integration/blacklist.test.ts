@@ -18,21 +18,37 @@ interface CaseSpec {
   employerId: string; gcId: string; countyCode: string; month?: string; stage?: string; gcOrderIgnored?: boolean; massIncident?: boolean;
   workers: { owedFen: number; paidFen?: number; sinceMonth: string }[];
 }
-async function insertCase(s: CaseSpec): Promise<string> {
-  const id = newId();
-  const owed = s.workers.reduce((a, w) => a + w.owedFen, 0);
-  const paid = s.workers.reduce((a, w) => a + (w.paidFen ?? 0), 0);
-  await ctx.deps.db.execute(sql`
-    INSERT INTO arrears_cases (id, project_id, employer_id, general_contractor_id, construction_unit_id, county_code, industry, month, stage, status,
-      workers_owed, amount_owed_fen, amount_cleared_fen, amount_outstanding_fen, workers_unpaid, pay_date, opened_on, gc_order_issued_on, gc_order_ignored, mass_incident)
-    VALUES (${id}, ${newId()}, ${s.employerId}, ${s.gcId}, ${s.gcId}, ${s.countyCode}, 'housing', ${s.month ?? '2026-09'}, ${s.stage ?? 'gc_order'}, 'open',
-      ${s.workers.length}, ${owed}, ${paid}, ${owed - paid}, ${s.workers.length}, '2026-10-10', '2026-10-14', '2026-10-20', ${s.gcOrderIgnored ?? true}, ${s.massIncident ?? false})`);
-  for (const w of s.workers) {
+/**
+ * The arrears as enforcement records them: one case per wage month. A worker owed "since" a month is
+ * owed every wage month from it to 2026-11 (the last one due before the 2026-12-01 sweep), the amount
+ * spread over those months: months owed are distinct wage months (法释〔2013〕3号), so a single case
+ * could never stand for three.
+ */
+async function insertCase(s: CaseSpec): Promise<string[]> {
+  const workerIds = s.workers.map(() => newId());
+  const monthsOf = (since: string) => ['2026-09', '2026-10', '2026-11'].filter((m) => m >= since);
+  const months = [...new Set(s.workers.flatMap((w) => monthsOf(w.sinceMonth)))].sort();
+  const split = (fen: number, k: number, i: number) => Math.floor(fen / k) + (i === 0 ? fen % k : 0);
+  const ids: string[] = [];
+  for (const month of months) {
+    const members = s.workers.map((w, i) => ({ w, id: workerIds[i]!, ms: monthsOf(w.sinceMonth) })).filter((x) => x.ms.includes(month))
+      .map((x) => ({ id: x.id, owed: split(x.w.owedFen, x.ms.length, x.ms.indexOf(month)), paid: split(x.w.paidFen ?? 0, x.ms.length, x.ms.indexOf(month)) }));
+    const id = newId();
+    const owed = members.reduce((a, w) => a + w.owed, 0);
+    const paid = members.reduce((a, w) => a + w.paid, 0);
     await ctx.deps.db.execute(sql`
-      INSERT INTO arrears_case_workers (case_id, project_id, worker_id, amount_owed_fen, amount_paid_fen, since_month)
-      VALUES (${id}, ${newId()}, ${newId()}, ${w.owedFen}, ${w.paidFen ?? 0}, ${w.sinceMonth})`);
+      INSERT INTO arrears_cases (id, project_id, employer_id, general_contractor_id, construction_unit_id, county_code, industry, month, stage, status,
+        workers_owed, amount_owed_fen, amount_cleared_fen, amount_outstanding_fen, workers_unpaid, pay_date, opened_on, gc_order_issued_on, gc_order_ignored, mass_incident)
+      VALUES (${id}, ${newId()}, ${s.employerId}, ${s.gcId}, ${s.gcId}, ${s.countyCode}, 'housing', ${month}, ${s.stage ?? 'gc_order'}, 'open',
+        ${members.length}, ${owed}, ${paid}, ${owed - paid}, ${members.length}, '2026-10-10', '2026-10-14', '2026-10-20', ${s.gcOrderIgnored ?? true}, ${s.massIncident ?? false})`);
+    for (const w of members) {
+      await ctx.deps.db.execute(sql`
+        INSERT INTO arrears_case_workers (case_id, project_id, worker_id, amount_owed_fen, amount_paid_fen, since_month)
+        VALUES (${id}, ${newId()}, ${w.id}, ${w.owed}, ${w.paid}, ${month})`);
+    }
+    ids.push(id);
   }
-  return id;
+  return ids;
 }
 const evaluate = async (asOf: string) => {
   const r = await ctx.app.inject({ method: 'POST', url: '/v1/admin/blacklist/evaluate', headers: ctx.admin, payload: { asOf } });

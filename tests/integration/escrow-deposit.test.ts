@@ -5,7 +5,7 @@ import { mintKey } from '../helpers/fixtures.js';
 import { newId } from '../../src/lib/ids.js';
 import { getBalance, projectAccounts, recomputeBalances, settleTransaction } from '../../src/modules/escrow/ledger.service.js';
 import { overdueReplenishments, recordDepositCredit } from '../../src/modules/escrow/deposit.service.js';
-import { blockDepositReturn, releaseDueReturns } from '../../src/modules/escrow/deposit-return.service.js';
+import { blockDepositReturn } from '../../src/modules/escrow/deposit-return.service.js';
 import { missedAllocations, recordWageAccountCredit, wageBalanceBelowPayroll } from '../../src/modules/escrow/wage-account.service.js';
 import { rawProject, rawWorkers } from './escrow-fixtures.js';
 
@@ -31,18 +31,30 @@ describe('deposit view and guarantee letters', () => {
     v = (await ctx.app.inject({ url: `${url}?asOf=2026-03-01`, headers: gc })).json();
     expect(v).toMatchObject({ cashBalanceFen: 400_000, shortfallFen: 600_000, status: 'short' });
 
-    const g = { issuingBankId: bankId, amountFen: 600_000, validFrom: '2026-01-01', validTo: '2026-12-31', reference: 'BG-1' };
-    const short = await ctx.app.inject({ method: 'POST', url: `${url}/guarantees`, headers: gc, payload: g });
+    // The project runs 2026-01-01 – 2026-12-31. A letter must be irrevocable and payable on first demand.
+    const g = { issuingBankId: bankId, amountFen: 300_000, validFrom: '2026-01-01', validTo: '2026-12-31', reference: 'BG-1' };
+    const noTerms = await ctx.app.inject({ method: 'POST', url: `${url}/guarantees`, headers: gc, payload: g });
+    expect(noTerms.statusCode).toBe(422);
+    expect(noTerms.json().errors.map((e: { path: string }) => e.path).sort()).toEqual(['body.irrevocable', 'body.payableOnDemand']);
+    const terms = { irrevocable: true, payableOnDemand: true };
+    // 364 days counted inclusively is short of a year; 2026-01-01 – 2026-12-31 is a whole year (365 days).
+    const short = await ctx.app.inject({ method: 'POST', url: `${url}/guarantees`, headers: gc, payload: { ...g, ...terms, validFrom: '2026-01-02' } });
     expect(short.statusCode).toBe(422);
     expect(short.json().errors[0].path).toBe('body.validTo');
-    const notContract = await ctx.app.inject({ method: 'POST', url: `${url}/guarantees`, headers: gc, payload: { ...g, validFrom: '2026-02-01', validTo: '2027-02-15' } });
-    expect(notContract.statusCode).toBe(422);
-    const ok = await ctx.app.inject({ method: 'POST', url: `${url}/guarantees`, headers: gc, payload: { ...g, validTo: '2027-03-31' } });
-    expect(ok.statusCode).toBe(201);
+    const endsEarly = await ctx.app.inject({ method: 'POST', url: `${url}/guarantees`, headers: gc, payload: { ...g, ...terms, validFrom: '2025-06-01', validTo: '2026-06-30' } });
+    expect(endsEarly.statusCode).toBe(422);
+    const year = await ctx.app.inject({ method: 'POST', url: `${url}/guarantees`, headers: gc, payload: { ...g, ...terms } });
+    expect(year.statusCode, year.body).toBe(201);
+    expect(year.json()).toMatchObject({ irrevocable: true, payableOnDemand: true });
+    // A replacement letter filed mid-project covers from its own start: valid.
+    const ok = await ctx.app.inject({ method: 'POST', url: `${url}/guarantees`, headers: gc, payload: { ...g, ...terms, validFrom: '2026-02-01', validTo: '2027-03-31', reference: 'BG-2' } });
+    expect(ok.statusCode, ok.body).toBe(201);
     expect(ok.json()).toMatchObject({ reminderDate: '2027-02-28', status: 'active' });
     v = (await ctx.app.inject({ url: `${url}?asOf=2026-03-01`, headers: gc })).json();
     expect(v).toMatchObject({ cashBalanceFen: 400_000, guaranteeCoverFen: 600_000, shortfallFen: 0, status: 'covered' });
-    // An expired letter no longer counts.
+    // An expired letter no longer counts; the replacement still does until its own end.
+    v = (await ctx.app.inject({ url: `${url}?asOf=2027-01-15`, headers: gc })).json();
+    expect(v).toMatchObject({ guaranteeCoverFen: 300_000, shortfallFen: 300_000, status: 'short' });
     v = (await ctx.app.inject({ url: `${url}?asOf=2027-04-01`, headers: gc })).json();
     expect(v).toMatchObject({ guaranteeCoverFen: 0, status: 'short' });
     // Another tenant sees nothing.
@@ -93,7 +105,7 @@ describe('draw-down', () => {
     const gc = await mintKey(ctx, 'contractor', { companyId: gcId });
     await credit(projectId, 20_000);
     await ctx.app.inject({ method: 'POST', url: `/v1/projects/${projectId}/deposit/guarantees`, headers: gc,
-      payload: { issuingBankId: bankId, amountFen: 30_000, validFrom: '2026-01-01', validTo: '2027-06-30', reference: 'BG-9' } });
+      payload: { issuingBankId: bankId, amountFen: 30_000, validFrom: '2026-01-01', validTo: '2027-06-30', reference: 'BG-9', irrevocable: true, payableOnDemand: true } });
     // National Day 2026 holidays on the calendar (admin route).
     const cal = await ctx.app.inject({ method: 'POST', url: '/v1/admin/calendar', headers: ctx.admin, payload: { days: [
       { day: '2026-10-01', kind: 'holiday' }, { day: '2026-10-02', kind: 'holiday' }, { day: '2026-10-05', kind: 'holiday' },
@@ -127,35 +139,37 @@ describe('draw-down', () => {
   });
 });
 
-describe('return', () => {
-  it('promise → 30-day notice → review windows → released; arrears during the notice block it', async () => {
+describe('return request', () => {
+  it('a contractor cannot date its own request (server China date); an admin may; a draw blocks the notice', async () => {
     const { projectId, gcId } = await rawProject(ctx, { requiredFen: 10_000 });
     const gc = await mintKey(ctx, 'contractor', { companyId: gcId });
     await credit(projectId, 10_000);
-    const r = await ctx.app.inject({ method: 'POST', url: `/v1/projects/${projectId}/deposit/return-requests`, headers: gc, payload: { promise: '本公司承诺无拖欠', asOf: '2026-12-01' } });
-    expect(r.statusCode).toBe(201);
-    expect(r.json()).toMatchObject({ status: 'notice', noticeEndsOn: '2026-12-31', heldFen: 10_000 });
-    const dup = await ctx.app.inject({ method: 'POST', url: `/v1/projects/${projectId}/deposit/return-requests`, headers: gc, payload: { promise: 'again', asOf: '2026-12-02' } });
+    const bad = await ctx.app.inject({ method: 'POST', url: `/v1/projects/${projectId}/deposit/return-requests`, headers: gc, payload: { promise: '本公司承诺无拖欠', asOf: '2026-01-01' } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors).toContainEqual(expect.objectContaining({ path: 'body.asOf' }));
+    expect(await count(sql`SELECT count(*) AS n FROM deposit_returns WHERE project_id = ${projectId}`)).toBe(0);
+    const realNow = ctx.deps.now;
+    try {
+      ctx.deps.now = () => new Date('2026-11-30T17:00:00Z'); // 01:00 on 1 December in Beijing
+      const r = await ctx.app.inject({ method: 'POST', url: `/v1/projects/${projectId}/deposit/return-requests`, headers: gc, payload: { promise: '本公司承诺无拖欠' } });
+      expect(r.statusCode, r.body).toBe(201);
+      // Nothing is held: the cash stays available for a case's draw until the release day.
+      expect(r.json()).toMatchObject({ status: 'notice', requestedOn: '2026-12-01', noticeEndsOn: '2026-12-31', heldFen: 0 });
+    } finally {
+      ctx.deps.now = realNow;
+    }
+    const dup = await ctx.app.inject({ method: 'POST', url: `/v1/projects/${projectId}/deposit/return-requests`, headers: ctx.admin, payload: { promise: 'again', asOf: '2026-12-02' } });
     expect(dup.statusCode).toBe(409);
     expect((await ctx.app.inject({ url: `/v1/projects/${projectId}/deposit?asOf=2026-12-05`, headers: gc })).json().status).toBe('returning');
-    const releaseOn = r.json().releaseOn;
-    expect(await releaseDueReturns(ctx.deps.db, '2026-12-31')).not.toContain(r.json().id);
-    const released = await ctx.deps.db.transaction((tx) => releaseDueReturns(tx, releaseOn));
-    expect(released).toContain(r.json().id);
     const acc = await projectAccounts(ctx.deps.db, projectId);
-    expect(await getBalance(ctx.deps.db, acc.depositCash)).toMatchObject({ postedFen: 0, pendingOutFen: 0 });
-    expect((await ctx.app.inject({ url: `/v1/projects/${projectId}/deposit?asOf=${releaseOn}`, headers: gc })).json().status).toBe('returned');
-    expect(await count(sql`SELECT count(*) AS n FROM audit_log WHERE project_id = ${projectId} AND action LIKE 'deposit.return%'`)).toBe(2);
+    expect(await getBalance(ctx.deps.db, acc.depositCash)).toMatchObject({ postedFen: 10_000, pendingOutFen: 0, availableFen: 10_000 });
 
     const p2 = await rawProject(ctx, { requiredFen: 10_000 });
-    const gc2 = await mintKey(ctx, 'contractor', { companyId: p2.gcId });
     await credit(p2.projectId, 10_000);
-    const r2 = await ctx.app.inject({ method: 'POST', url: `/v1/projects/${p2.projectId}/deposit/return-requests`, headers: gc2, payload: { promise: 'p', asOf: '2026-12-01' } });
+    const r2 = await ctx.app.inject({ method: 'POST', url: `/v1/projects/${p2.projectId}/deposit/return-requests`, headers: ctx.admin, payload: { promise: 'p', asOf: '2026-12-01' } });
+    expect(r2.json()).toMatchObject({ requestedOn: '2026-12-01' });
     expect(await ctx.deps.db.transaction((tx) => blockDepositReturn(tx, p2.projectId, 'arrears case opened'))).toBe(true);
-    expect(await releaseDueReturns(ctx.deps.db, '2027-06-01')).not.toContain(r2.json().id);
-    const acc2 = await projectAccounts(ctx.deps.db, p2.projectId);
-    expect(await getBalance(ctx.deps.db, acc2.depositCash)).toMatchObject({ postedFen: 10_000, pendingOutFen: 0 });
-    const v = (await ctx.app.inject({ url: `/v1/projects/${p2.projectId}/deposit?asOf=2027-06-01`, headers: gc2 })).json();
+    const v = (await ctx.app.inject({ url: `/v1/projects/${p2.projectId}/deposit?asOf=2027-06-01`, headers: ctx.admin })).json();
     expect(v).toMatchObject({ status: 'covered', returnRequest: { status: 'blocked', blockedReason: 'arrears case opened' } });
   });
 });
@@ -195,7 +209,7 @@ describe('wage account and allocations', () => {
     const { projectId, gcId, bankId } = await rawProject(ctx, { countyCode: '220723' });
     const gc = await mintKey(ctx, 'contractor', { companyId: gcId });
     const g = await ctx.app.inject({ method: 'POST', url: `/v1/projects/${projectId}/deposit/guarantees`, headers: gc,
-      payload: { issuingBankId: bankId, amountFen: 1, validFrom: '2026-01-01', validTo: '2027-06-30', reference: 'x' } });
+      payload: { issuingBankId: bankId, amountFen: 1, validFrom: '2026-01-01', validTo: '2027-06-30', reference: 'x', irrevocable: true, payableOnDemand: true } });
     expect(g.statusCode).toBe(422);
     expect((await ctx.app.inject({ method: 'PUT', url: '/v1/admin/policy/22/deposit', headers: gc, payload: { guaranteeMinDays: 1 } })).statusCode).toBe(403);
   });

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { addDays, chinaToday } from '../../src/lib/calendar.js';
-import { releaseDueReturns } from '../../src/modules/escrow/deposit-return.service.js';
 import { ERASED } from '../../src/modules/lifecycle/lifecycle.rules.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { all, fundWage, one, sendAndApply } from '../helpers/disbursement.js';
@@ -95,12 +94,13 @@ describe('a project from employment to erasure', () => {
   });
 
   it('the deposit becomes returnable and is returned; the bank closes the wage account; the project closes', async () => {
-    // WIRE(#19): branch issue-19 owns the return flow (completion gate, the bank's return payment).
-    // Here: completed → the GC's request is accepted and the release posts after the windows.
+    // Completed → the GC's request is accepted, and the daily sweep releases it once the notice, review
+    // and bank windows have passed (the return flow of docs/legal-duties.md).
     await sendAndApply(ctx, s.bankCode, s.webhookSecret, { type: 'account.credited', data: { accountNumber: s.depositAccountNumber, amountFen: 200_000, valueDate: '2026-03-05', reference: 'DEP-1', payerName: '总包' } });
     const ret = await post(`/v1/projects/${s.projectId}/deposit/return-requests`, s.headers.gc, { promise: '本项目无拖欠农民工工资' });
     expect(ret.statusCode, ret.body).toBe(201);
-    await releaseDueReturns(ctx.deps.db, ret.json().releaseOn);
+    const sweep = await post('/v1/admin/sweeps', ctx.admin, { asOf: ret.json().releaseOn });
+    expect(sweep.statusCode, sweep.body).toBeLessThan(300);
     expect((await one<{ status: string }>(ctx, sql`SELECT status FROM deposit_returns WHERE project_id = ${s.projectId}`)).status).toBe('released');
 
     const early = await post(`/v1/projects/${s.projectId}/closure`, s.headers.gc);

@@ -171,7 +171,7 @@ describe('notice board', () => {
     expect(b.parties.map((p: { role: string }) => p.role).slice(0, 4)).toEqual(['construction_unit', 'general_contractor', 'subcontractor', 'subcontractor']);
     expect(b.parties[1].laborContact).toEqual({ name: '王专管', phone: '13800000001' });
     expect(b.parties[3]).toMatchObject({ companyId: s.sub2Id, parentCompanyId: s.subId });
-    expect(b.minimumWage.monthlyFen).toBe(188_000);
+    expect(b.minimumWage).toMatchObject({ monthlyFen: 176_000, hourlyFen: 1_800, effectiveFrom: '2021-12-01' }); // Ningjiang: Jilin's 2021 standard for the city of Songyuan
     expect(b.channels.complaintHotline).toBe('12333');
     for (const w of s.workers) expect(r.body).not.toContain(w.idNumber);
     expect((await ctx.app.inject({ url: `/v1/projects/${newId()}/notice-board` })).statusCode).toBe(404);
@@ -185,7 +185,7 @@ describe('notice board', () => {
     expect(r.body).toContain('农民工维权信息告示牌');
     expect(r.body).toContain('0438-12333');
     expect(r.body).toContain('每月 10 日');
-    expect(r.body).toContain('月 1880.00 元');
+    expect(r.body).toContain('月 1760.00 元');
     expect(r.body).toContain('王专管 13800000001');
     expect(r.body).toContain('&lt;script&gt;');
     expect(r.body).not.toContain('<script>alert');

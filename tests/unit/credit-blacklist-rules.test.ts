@@ -54,10 +54,12 @@ describe('listing preconditions and periods', () => {
     for (const [stage, gcOrderIgnored, want] of t) expect(orderIgnored({ stage, gcOrderIgnored }), stage).toBe(want);
   });
 
-  it('months unpaid count whole wage months up to the month of asOf', () => {
-    expect(monthsUnpaid('2026-08', '2026-11-29')).toBe(3);
-    expect(monthsUnpaid('2026-11', '2026-11-01')).toBe(0);
-    expect(monthsUnpaid('2025-12', '2026-02-10')).toBe(2);
+  it('months unpaid are distinct wage months owed (法释〔2013〕3号), not months elapsed since the oldest', () => {
+    // Owed only August (September and October paid): 1 month on 1 November and later.
+    expect(monthsUnpaid(['2026-08'])).toBe(1);
+    expect(monthsUnpaid(['2026-08', '2026-09', '2026-10'])).toBe(3);
+    expect(monthsUnpaid(['2026-08', '2026-08', '2026-10'])).toBe(2); // two employers' cases of the same month
+    expect(monthsUnpaid([])).toBe(0);
   });
 
   it('objection deadline is 5 working days by default, holidays skipped', () => {

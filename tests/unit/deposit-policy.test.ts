@@ -25,7 +25,10 @@ describe('requiredDeposit', () => {
     ['blacklisted gets no exemption', 10 * M, {}, { blacklisted: true, cleanYears: 4 }, 40 * M / 100, ['ratio', 'blacklist_increase']],
     ['cap', 1000 * M, { capFen: 5 * M }, {}, 5 * M, ['ratio', 'cap']],
     ['cap after the increase', 400 * M, { capFen: 10 * M }, { blacklisted: true }, 10 * M, ['ratio', 'blacklist_increase', 'cap']],
-    ['multi-project floor then halving', 10 * M, {}, { otherLiveProjects: 1, cleanYears: 2 }, 25_000_000 / 10, ['ratio', 'clean_history_halving']],
+    // ¥10M, another live project, two clean years: 0.5% halved would be 0.25%; reductions never go under 0.5%.
+    ['multi-project ratio then halving stops at the 0.5% floor', 10 * M, {}, { otherLiveProjects: 1, cleanYears: 2 }, 5 * M / 100, ['ratio', 'clean_history_halving', 'floor']],
+    ['halving of the 1% ratio stops at the floor', 10 * M, { ratioBp: 100 }, { cleanYears: 2 }, 5 * M / 100, ['ratio', 'clean_history_halving']],
+    ['a county floor of 0.8%', 10 * M, { floorRatioBp: 80 }, { otherLiveProjects: 1 }, 8 * M / 100, ['ratio', 'floor']],
     ['county overrides: ratio 1.5%, waiver under CNY 5M', 4 * M, { ratioBp: 150, waiverBelowFen: 5 * M }, {}, 0, ['small_project_waiver']],
   ])('%s', (_n, price, pol, hist, want, rules) => {
     const r = requiredDeposit(price, { ...P, ...pol }, h(hist));

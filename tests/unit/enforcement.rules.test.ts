@@ -45,10 +45,15 @@ describe('payDateRows', () => {
     const rows = payDateRows('220702', EMPTY_CALENDAR, 3, [10, 28], '2026-11-16');
     const oct10 = rows.find((r) => r.month === '2026-10' && r.payday === 10)!;
     expect(oct10).toMatchObject({ pay_date: '2026-11-10', due: '2026-11-13' });
-    expect(rows.find((r) => r.month === '2026-10' && r.payday === 28)).toBeUndefined(); // pays 2026-11-27
+    expect(rows.find((r) => r.month === '2026-10' && r.payday === 28 && r.pay_month === 'previous')).toBeUndefined(); // pays 2026-11-27
     const sep28 = rows.find((r) => r.month === '2026-09' && r.payday === 28)!;
     expect(sep28.pay_date).toBe('2026-10-28');
-    expect(rows.filter((r) => r.payday === 10)).toHaveLength(LINE_LOOKBACK_MONTHS);
+    expect(rows.filter((r) => r.payday === 10 && r.pay_month === 'previous')).toHaveLength(LINE_LOOKBACK_MONTHS);
+  });
+  it('a project paying the current month (当月) is paid on the payday of the wage month itself', () => {
+    const rows = payDateRows('220702', EMPTY_CALENDAR, 3, [10], '2026-11-16');
+    expect(rows.find((r) => r.pay_month === 'current' && r.month === '2026-11')).toMatchObject({ pay_date: '2026-11-10', due: '2026-11-13' });
+    expect(rows.find((r) => r.pay_month === 'previous' && r.month === '2026-10')).toMatchObject({ pay_date: '2026-11-10' });
   });
   it('a pay day on a holiday moves to the previous working day', () => {
     const rows = payDateRows('220702', cal(['2026-11-10', '2026-11-09']), 3, [10], '2026-11-20');

@@ -23,13 +23,26 @@ describe('depositStatus', () => {
 
 describe('guarantee letters', () => {
   const project = { startDate: '2026-01-01', plannedEndDate: '2026-12-31' };
+  const terms = { irrevocable: true, payableOnDemand: true };
   it.each([
     [{ validFrom: '2026-01-01', validTo: '2027-01-01' }, []],
-    [{ validFrom: '2026-01-01', validTo: '2026-12-31' }, ['body.validTo']], // 364 days
+    [{ validFrom: '2026-01-01', validTo: '2026-12-31' }, []], // 365 days counted inclusively: one year
+    [{ validFrom: '2026-01-02', validTo: '2026-12-31' }, ['body.validTo']], // 364 days
     [{ validFrom: '2026-01-01', validTo: '2026-06-30' }, ['body.validTo', 'body.validTo']],
-    [{ validFrom: '2026-02-01', validTo: '2027-03-01' }, ['body.validTo']], // starts after the contract
+    [{ validFrom: '2026-02-01', validTo: '2027-03-01' }, []], // a replacement letter covers from its own start
+    [{ validFrom: '2026-06-01', validTo: '2027-05-31' }, []], // replacement: a year from its start, past the planned end
     [{ validFrom: '2026-01-01', validTo: '2025-01-01' }, ['body.validTo', 'body.validTo']],
-  ])('%j', (g, paths) => expect(guaranteeErrors({ ...g, amountFen: 1 }, project, 365).map((e) => e.path)).toEqual(paths));
+  ])('%j', (g, paths) => expect(guaranteeErrors({ ...g, ...terms, amountFen: 1 }, project, 365).map((e) => e.path)).toEqual(paths));
+  it('a letter must be irrevocable and payable on first demand (见索即付)', () => {
+    const g = { validFrom: '2026-01-01', validTo: '2026-12-31', amountFen: 1 };
+    expect(guaranteeErrors(g, project, 365).map((e) => e.path)).toEqual(['body.irrevocable', 'body.payableOnDemand']);
+    expect(guaranteeErrors({ ...g, irrevocable: true, payableOnDemand: false }, project, 365).map((e) => e.path)).toEqual(['body.payableOnDemand']);
+  });
+  it('the same dates pass in every year: days are counted inclusively', () => {
+    for (const y of [2026, 2027, 2028]) {
+      expect(guaranteeErrors({ validFrom: `${y}-01-01`, validTo: `${y}-12-31`, amountFen: 1, ...terms }, { startDate: `${y}-01-01`, plannedEndDate: `${y}-12-31` }, 365)).toEqual([]);
+    }
+  });
   it.each([
     ['2027-01-01', '2026-12-01'],
     ['2027-03-31', '2027-02-28'],

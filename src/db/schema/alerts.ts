@@ -39,6 +39,7 @@ export const alerts = pgTable(
     index('alerts_event_id_idx').on(t.eventId),
     index('alerts_county_seq_idx').on(t.countyCode, t.seq),
     index('alerts_industry_seq_idx').on(t.industry, t.seq),
+    index('alerts_company_seq_idx').on(t.companyId, t.seq),
     index('alerts_project_seq_idx').on(t.projectId, t.seq),
     index('alerts_owner_seq_idx').on(t.ownerKeyId, t.seq).where(sql`owner_key_id IS NOT NULL`),
   ],
@@ -57,6 +58,8 @@ export const alertSubscriptions = pgTable(
     ownerRole: text('owner_role').notNull(),
     ownerCountyCodes: text('owner_county_codes').array().notNull().default(sql`'{}'::text[]`),
     ownerIndustries: text('owner_industries').array().notNull().default(sql`'{}'::text[]`),
+    /** A contractor owner's company, copied at creation: deliveries follow the contractors' alert scope. */
+    ownerCompanyId: uuid('owner_company_id'),
     url: text('url').notNull(),
     /** `whsec_…` encrypted with the PII cipher (it must be recoverable to sign). */
     secretEnc: text('secret_enc').notNull(),

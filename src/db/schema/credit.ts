@@ -51,6 +51,8 @@ export const blacklistEntries = pgTable(
     reason: text('reason').notNull(), // arrears_threshold | mass_incident
     reasonDetail: text('reason_detail').notNull(),
     basis: jsonb('basis').notNull().default({}),
+    /** 人社部令45号 Art. 5: the legal representative and the directly responsible persons listed with the company. */
+    responsiblePersons: jsonb('responsible_persons').notNull().default([]),
     caseIds: uuid('case_ids').array().notNull().default(sql`'{}'::uuid[]`),
     countyCode: text('county_code').notNull(),
     proposedOn: day('proposed_on').notNull(),

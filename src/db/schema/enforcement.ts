@@ -36,6 +36,12 @@ export const arrearsCases = pgTable(
     stageDeadline: date('stage_deadline', { mode: 'string' }),
     gcOrderIssuedOn: date('gc_order_issued_on', { mode: 'string' }),
     gcOrderIgnored: boolean('gc_order_ignored').notNull().default(false),
+    /** The day the pay-first order was found ignored (its deadline passed unpaid), whatever the deposit. */
+    gcOrderIgnoredOn: date('gc_order_ignored_on', { mode: 'string' }),
+    /** What the deposit could not cover when the order was ignored (0 once drawn). */
+    depositShortfallFen: fen('deposit_shortfall_fen').notNull().default(0),
+    /** Why lines are owed besides bank outcomes: unapproved | unfunded | unsent. */
+    causes: text('causes').array().notNull().default(sql`'{}'::text[]`),
     depositNoticeId: text('deposit_notice_id'),
     depositNoticeOn: date('deposit_notice_on', { mode: 'string' }),
     replenishmentOverdueOn: date('replenishment_overdue_on', { mode: 'string' }),

@@ -115,6 +115,9 @@ export const depositGuarantees = pgTable(
     issuingBankId: uuid('issuing_bank_id').notNull(),
     amountFen: fen('amount_fen').notNull(),
     calledFen: fen('called_fen').notNull().default(0),
+    /** The letter's own terms, recorded as filed: irrevocable, and payable on first demand (见索即付). */
+    irrevocable: boolean('irrevocable').notNull().default(false),
+    payableOnDemand: boolean('payable_on_demand').notNull().default(false),
     validFrom: date('valid_from', { mode: 'string' }).notNull(),
     validTo: date('valid_to', { mode: 'string' }).notNull(),
     reminderDate: date('reminder_date', { mode: 'string' }).notNull(),

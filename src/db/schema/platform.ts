@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, boolean, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -114,3 +114,17 @@ export const jobRuns = pgTable('job_runs', {
   at: ts('at').notNull().defaultNow(),
   attempts: integer('attempts').notNull().default(0),
 });
+
+/** Minimum wages as dated values per scope (county, 4-digit city, province, default); code ships Songyuan's. */
+export const minimumWages = pgTable(
+  'minimum_wages',
+  {
+    scope: text('scope').notNull(),
+    effectiveFrom: date('effective_from', { mode: 'string' }).notNull(),
+    monthlyFen: bigint('monthly_fen', { mode: 'number' }).notNull(),
+    hourlyFen: bigint('hourly_fen', { mode: 'number' }).notNull(),
+    source: text('source').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.effectiveFrom] })],
+);

@@ -44,6 +44,12 @@ export const projects = pgTable(
     startDate: date('start_date', { mode: 'string' }).notNull(),
     plannedEndDate: date('planned_end_date', { mode: 'string' }).notNull(),
     payday: integer('payday').notNull(),
+    /** Which month's wages the pay day pays: 'previous' (次月发上月) or 'current' (当月). */
+    payMonth: text('pay_month').notNull().default('previous'),
+    /** Construction permit (施工许可证) date: the deposit is due within the policy's working days of it. */
+    permitDate: date('permit_date', { mode: 'string' }),
+    /** permitDate (else startDate) + deposit.dueWorkingDays, computed at registration. */
+    depositDueOn: date('deposit_due_on', { mode: 'string' }),
     laborManagerName: text('labor_manager_name'),
     laborManagerPhoneEnc: text('labor_manager_phone_enc'),
     laborManagerPhoneMasked: text('labor_manager_phone_masked'),

@@ -25,11 +25,16 @@ export interface AlertType {
   en: string;
   /** Which resource the alert links to. */
   link: 'project' | 'payroll' | 'deposit' | 'case' | 'credit' | 'subscription' | 'workers' | 'none';
+  /**
+   * Who hears it besides inspectors (their counties), regulators (their industries) and admins (all):
+   * `project` — the project's general contractor, the company the alert names (its `companyId`: the
+   *   employer, the construction unit, the GC) and the employer named in its data;
+   * `company` — only the company the alert names (a blacklist proposal goes to the company concerned);
+   * `none` — no contractor (platform and bank matters). Alerts addressed to one key go to that key.
+   */
+  contractors: ContractorAudience;
 }
 
-const t = (type: string, severity: Severity, zh: string, en: string, link: AlertType['link'] = 'project'): AlertType => ({
-  type, severity, kind: STATE_SPECS[type] ? 'state' : 'event', zh, en, link,
-});
 
 /** An event as the state rules see it. */
 export interface RaisedEvent { projectId: string | null; companyId: string | null; payload: Record<string, unknown> }
@@ -67,6 +72,16 @@ export const GROUPED_TYPES = new Set(['line_paid_late', 'line_underpaid', 'line_
 export const RESOLVED_SUFFIX = '_resolved';
 export const DIGEST_TYPE = 'state_digest';
 
+export type ContractorAudience = 'project' | 'company' | 'none';
+
+/** Platform and bank matters no contractor hears; company-only matters; the rest goes to the project's parties. */
+const NO_CONTRACTOR = new Set(['bank_result_contradiction', 'bank_record_orphan', 'calendar_year_uncovered', 'subscription_paused', 'job_failed_for_good', 'state_digest']);
+const COMPANY_ONLY = new Set(['credit_downgraded', 'blacklist_proposed', 'blacklist_objection_filed', 'blacklist_objection_decided', 'blacklist_listed', 'blacklist_removed']);
+
+const t = (type: string, severity: Severity, zh: string, en: string, link: AlertType['link'] = 'project'): AlertType => ({
+  type, severity, kind: STATE_SPECS[type] ? 'state' : 'event', zh, en, link, contractors: NO_CONTRACTOR.has(type) ? 'none' : COMPANY_ONLY.has(type) ? 'company' : 'project',
+});
+
 /** Keyed by alert type. */
 export const ALERT_TYPES: Record<string, AlertType> = Object.fromEntries(
   [
@@ -80,10 +95,12 @@ export const ALERT_TYPES: Record<string, AlertType> = Object.fromEntries(
     // payroll findings
     t('payroll_no_attendance', 'orange', '项目「{project}」{month} 工资表有无考勤记录的工资行', 'Project "{project}" {month}: wage lines for workers with no attendance', 'payroll'),
     t('payroll_days_over_present', 'orange', '项目「{project}」{month} 计薪天数超过出勤天数', 'Project "{project}" {month}: days paid exceed days present', 'payroll'),
-    t('payroll_below_minimum_wage', 'orange', '项目「{project}」{month} 工人工资低于当地最低工资标准', 'Project "{project}" {month}: pay below the local minimum wage', 'payroll'),
+    // Red everywhere (the payroll rule says red): pay under the legal minimum is wages unpaid.
+    t('payroll_below_minimum_wage', 'red', '项目「{project}」{month} 工人工资低于当地最低工资标准（月 {minimumYuan} 元）', 'Project "{project}" {month}: pay below the local minimum wage (CNY {minimumYuan} a month)', 'payroll'),
     t('payroll_equal_pay', 'yellow', '项目「{project}」{month} 同工种工人工资明显偏低（同工同酬）', 'Project "{project}" {month}: a worker paid clearly less than others in the same trade', 'payroll'),
-    t('payroll_monthly_cap', 'orange', '项目「{project}」{month} 工人月工资超过 5 万元（可疑）', 'Project "{project}" {month}: a worker paid more than the monthly cap (suspicious)', 'payroll'),
-    t('payroll_yearly_cap', 'orange', '项目「{project}」{month} 工人年度工资超过 30 万元（可疑）', 'Project "{project}" {month}: a worker paid more than the yearly cap (suspicious)', 'payroll'),
+    // The county's own thresholds (policy payroll.monthlyCapFen / yearlyCapFen), from the finding.
+    t('payroll_monthly_cap', 'orange', '项目「{project}」{month} 工人月工资超过 {capYuan} 元（可疑）', 'Project "{project}" {month}: a worker paid more than CNY {capYuan} in a month (suspicious)', 'payroll'),
+    t('payroll_yearly_cap', 'orange', '项目「{project}」{month} 工人年度工资超过 {capYuan} 元（可疑）', 'Project "{project}" {month}: a worker paid more than CNY {capYuan} in a year (suspicious)', 'payroll'),
     t('payroll_attended_missing', 'red', '项目「{project}」{month} 有出勤工人未列入工资表', 'Project "{project}" {month}: attended workers have no wage line', 'payroll'),
     t('payroll_finding', 'yellow', '项目「{project}」{month} 工资表校验发现问题（{code}）', 'Project "{project}" {month}: wage sheet finding ({code})', 'payroll'),
     t('allocation_shortfall', 'red', '项目「{project}」工资专用账户余额不足以支付 {month} 工资', 'Project "{project}": wage-account balance below the {month} payroll', 'project'),
@@ -103,6 +120,7 @@ export const ALERT_TYPES: Record<string, AlertType> = Object.fromEntries(
     t('bank_record_orphan', 'yellow', '银行流水无法匹配到工资行', 'A bank record matches no wage line', 'project'),
     // sweeps (early warning)
     t('payroll_not_submitted', 'orange', '项目「{project}」{month} 工资表发薪日前未提交', 'Project "{project}" {month}: wage sheet not submitted by pay day', 'project'),
+    t('approval_missing', 'orange', '项目「{project}」{month} 工资表未经总包审核，发薪日 {payDate} 将至或已过', 'Project "{project}" {month}: wage sheet not approved by the general contractor; pay day {payDate}', 'payroll'),
     t('allocation_missed', 'red', '项目「{project}」建设单位未按期拨付人工费用', 'Project "{project}": labour-cost allocation missed for a cycle', 'project'),
     t('wage_balance_low', 'orange', '项目「{project}」工资专用账户余额低于当月工资', 'Project "{project}": wage-account balance below the month\'s payroll', 'project'),
     t('no_labor_manager', 'yellow', '项目「{project}」未设劳资专管员', 'Project "{project}": no labour-wage officer appointed', 'project'),
@@ -112,6 +130,8 @@ export const ALERT_TYPES: Record<string, AlertType> = Object.fromEntries(
     t('deposit_drawn', 'red', '项目「{project}」已动用工资保证金支付工资', 'Project "{project}": the wage deposit was drawn to pay wages', 'deposit'),
     t('deposit_replenishment_due', 'orange', '项目「{project}」工资保证金需在期限内补足', 'Project "{project}": the deposit must be replenished', 'deposit'),
     t('deposit_replenishment_overdue', 'red', '项目「{project}」工资保证金逾期未补足', 'Project "{project}": deposit replenishment overdue', 'deposit'),
+    t('deposit_payment_overdue', 'red', '项目「{project}」银行未在期限（{deadline}）内执行保证金支付通知', 'Project "{project}": the bank did not pay the deposit payment notice by {deadline}', 'case'),
+    t('deposit_return_blocked', 'orange', '项目「{project}」工资保证金返还暂停：{reason}', 'Project "{project}": deposit return on hold: {reason}', 'deposit'),
     t('deposit_return_requested', 'yellow', '项目「{project}」申请返还工资保证金，待审核', 'Project "{project}": deposit return requested, awaiting review', 'deposit'),
     // arrears cases
     t('case_opened', 'red', '项目「{project}」立案：拖欠工资', 'Project "{project}": wage-arrears case opened', 'case'),
@@ -121,6 +141,7 @@ export const ALERT_TYPES: Record<string, AlertType> = Object.fromEntries(
     t('case_replenishment_due', 'orange', '项目「{project}」欠薪案件：保证金待补足', 'Project "{project}": arrears case — deposit replenishment due', 'case'),
     t('case_replenishment_overdue', 'red', '项目「{project}」欠薪案件：保证金逾期未补足', 'Project "{project}": arrears case — deposit replenishment overdue', 'case'),
     t('case_escalated', 'orange', '项目「{project}」欠薪案件升级（{stage}）', 'Project "{project}": arrears case escalated ({stage})', 'case'),
+    t('case_order_ignored', 'red', '项目「{project}」欠薪案件：总包逾期未先行清偿，保证金不足以支付（差额 {shortfallYuan} 元）', 'Project "{project}": arrears case — the general contractor ignored the pay-first order and the deposit cannot pay (short by CNY {shortfallYuan})', 'case'),
     t('case_mass_incident', 'red', '项目「{project}」欠薪引发群体性或极端事件', 'Project "{project}": wage arrears caused a mass or extreme incident', 'case'),
     t('lines_overdue', 'red', '项目「{project}」{month} 有 {lines} 笔工资逾期未付', 'Project "{project}" {month}: {lines} wage lines overdue', 'payroll'),
     // project life
@@ -129,11 +150,13 @@ export const ALERT_TYPES: Record<string, AlertType> = Object.fromEntries(
     t('case_closed', 'yellow', '项目「{project}」欠薪案件已结案', 'Project "{project}": arrears case closed', 'case'),
     // credit and blacklist
     t('credit_downgraded', 'yellow', '企业「{company}」信用等级由 {from} 降为 {to}', 'Company "{company}": credit grade lowered from {from} to {to}', 'credit'),
-    t('blacklist_proposed', 'orange', '企业「{company}」拟列入拖欠工资失信名单', 'Company "{company}": proposed for the wage-arrears blacklist', 'credit'),
-    t('blacklist_objection_filed', 'yellow', '企业「{company}」对拟列入失信名单提出陈述申辩', 'Company "{company}": objection to blacklisting filed', 'credit'),
+    t('blacklist_proposed', 'orange', '企业「{company}」拟列入拖欠农民工工资失信联合惩戒对象名单', 'Company "{company}": proposed for the wage-arrears blacklist', 'credit'),
+    t('blacklist_objection_filed', 'yellow', '企业「{company}」对拟列入拖欠农民工工资失信联合惩戒对象名单提出陈述申辩', 'Company "{company}": objection to blacklisting filed', 'credit'),
     t('blacklist_objection_decided', 'yellow', '企业「{company}」陈述申辩已处理（{decision}）', 'Company "{company}": objection decided ({decision})', 'credit'),
-    t('blacklist_listed', 'red', '企业「{company}」已列入拖欠工资失信名单', 'Company "{company}": listed on the wage-arrears blacklist', 'credit'),
-    t('blacklist_removed', 'yellow', '企业「{company}」已移出失信名单', 'Company "{company}": removed from the blacklist', 'credit'),
+    t('blacklist_listed', 'red', '企业「{company}」已列入拖欠农民工工资失信联合惩戒对象名单', 'Company "{company}": listed on the wage-arrears blacklist', 'credit'),
+    t('blacklist_removed', 'yellow', '企业「{company}」已移出拖欠农民工工资失信联合惩戒对象名单', 'Company "{company}": removed from the blacklist', 'credit'),
+    // platform
+    t('calendar_year_uncovered', 'orange', '{year} 年节假日安排尚未录入：工作日暂按周末计算', 'No holiday schedule for {year}: working days count weekends only until it is entered', 'none'),
     // alert delivery
     t('subscription_paused', 'orange', '告警推送订阅 {subscriptionId} 连续失败 {failures} 次，已暂停', 'Alert subscription {subscriptionId} paused after {failures} consecutive failures', 'subscription'),
     // platform operations (no county or industry: admins only)
@@ -144,12 +167,12 @@ export const ALERT_TYPES: Record<string, AlertType> = Object.fromEntries(
 for (const st of Object.keys(STATE_SPECS)) {
   const base = ALERT_TYPES[st]!;
   ALERT_TYPES[st + RESOLVED_SUFFIX] = {
-    type: st + RESOLVED_SUFFIX, severity: base.severity, kind: 'state', link: base.link,
+    type: st + RESOLVED_SUFFIX, severity: base.severity, kind: 'state', link: base.link, contractors: base.contractors,
     zh: '项目「{project}」已解除：{label}（自 {openedOn} 起）', en: 'Project "{project}": resolved — {label} (since {openedOn})',
   };
 }
 ALERT_TYPES[DIGEST_TYPE] = {
-  type: DIGEST_TYPE, severity: 'yellow', kind: 'digest', link: 'none',
+  type: DIGEST_TYPE, severity: 'yellow', kind: 'digest', link: 'none', contractors: 'none',
   zh: '{county} {on} 持续中的预警 {total} 项：{summaryZh}', en: '{county} {on}: {total} states still open: {summaryEn}',
 };
 /** Grouped line alerts with more than one line use these instead of the single-line message. */
@@ -174,6 +197,10 @@ export function stateTypesOfEvents(eventTypes: string[]): string[] {
   }
   return [...out];
 }
+
+/** Alert types a contractor may hear at all, and those it hears as a party of the project. */
+export const CONTRACTOR_TYPES: string[] = Object.values(ALERT_TYPES).filter((a) => a.contractors !== 'none').map((a) => a.type);
+export const CONTRACTOR_PROJECT_TYPES: string[] = Object.values(ALERT_TYPES).filter((a) => a.contractors === 'project').map((a) => a.type);
 
 /** payroll.finding payload.code → alert type (unknown codes fall back to `payroll_finding`). */
 const FINDING_TYPES: Record<string, string> = {
@@ -214,15 +241,19 @@ const DIRECT: Record<string, string> = {
   [EVENTS.allocationMissed]: 'allocation_missed',
   [EVENTS.wageBalanceLow]: 'wage_balance_low',
   [EVENTS.noLaborManager]: 'no_labor_manager',
+  [EVENTS.approvalMissing]: 'approval_missing',
   [EVENTS.depositShort]: 'deposit_short',
   [EVENTS.guaranteeExpiring]: 'guarantee_expiring',
   [EVENTS.depositDrawn]: 'deposit_drawn',
   [EVENTS.replenishmentDue]: 'deposit_replenishment_due',
   [EVENTS.replenishmentOverdue]: 'deposit_replenishment_overdue',
   [EVENTS.depositReturnRequested]: 'deposit_return_requested',
+  [EVENTS.depositReturnBlocked]: 'deposit_return_blocked',
+  [EVENTS.depositPaymentOverdue]: 'deposit_payment_overdue',
   [EVENTS.caseOpened]: 'case_opened',
   [EVENTS.caseClosed]: 'case_closed',
   [EVENTS.caseMassIncident]: 'case_mass_incident',
+  [EVENTS.caseOrderIgnored]: 'case_order_ignored',
   [EVENTS.linesOverdue]: 'lines_overdue',
   [EVENTS.blacklistProposed]: 'blacklist_proposed',
   [EVENTS.blacklistObjectionFiled]: 'blacklist_objection_filed',
@@ -233,6 +264,7 @@ const DIRECT: Record<string, string> = {
   [EVENTS.jobFailedForGood]: 'job_failed_for_good',
   [EVENTS.completionOverdue]: 'completion_overdue',
   [EVENTS.finalLineMissing]: 'final_line_missing',
+  [EVENTS.calendarYearUncovered]: 'calendar_year_uncovered',
 };
 
 /** Events deliberately silent (facts of normal operation); listed so the docs and tests can show them. */

@@ -54,8 +54,12 @@ export async function materialiseAlerts(tx: Tx, events: RelayedEvent[]): Promise
     const fen = (v: unknown) => (typeof v === 'number' ? (v / 100).toFixed(2) : undefined);
     const summary = (lang: 'zh' | 'en') =>
       Array.isArray(payload.byType) ? (payload.byType as { type: string; count: number }[]).map((x) => `${alertLabel(x.type, lang)} ${x.count}`).join(lang === 'zh' ? '，' : ', ') : undefined;
+    // Thresholds are the county's own (policy), carried by the finding's data: shown in whole yuan.
+    const data = (payload.data ?? {}) as Record<string, unknown>;
+    const yuanOf = (v: unknown) => (typeof v === 'number' ? (v / 100).toFixed(v % 100 === 0 ? 0 : 2) : undefined);
     const vars = (lang: 'zh' | 'en') => ({
       ...payload, project: p?.name, company: d.companyId ? companies.get(d.companyId) : undefined, shortfallYuan: fen(payload.shortfallFen), amountYuan: fen(payload.amountFen),
+      capYuan: yuanOf(data.capFen ?? payload.capFen), minimumYuan: yuanOf(data.minimumMonthlyFen ?? payload.minimumMonthlyFen),
       label: alertLabel(typeof payload.stateType === 'string' ? payload.stateType : d.def.type, lang),
       county: d.countyCode ? countyName(d.countyCode, lang) : undefined, summaryZh: summary('zh'), summaryEn: summary('en'),
     });

@@ -19,6 +19,8 @@ export interface StreamClient {
   /** While replaying from the table, live batches wait here (then only seq > cursor is sent). */
   pending: AlertRow[] | null;
   closed: boolean;
+  /** A contractor's GC projects, read at connect (alertVisible). */
+  gcProjects?: ReadonlySet<string>;
 }
 
 const FETCH_LIMIT = 2000;
@@ -177,7 +179,7 @@ export class AlertHub {
     let out = '';
     for (const r of rows) {
       if (Number(r.seq) <= after) continue;
-      if (!alertVisible(c.principal, r) || !filterMatches(c.filter, r, c.sinceMs)) continue;
+      if (!alertVisible(c.principal, r, c.gcProjects) || !filterMatches(c.filter, r, c.sinceMs)) continue;
       const key = c.lang === 'zh' ? cache : null; // cache the default language only
       let json = key?.get(r);
       if (json === undefined) {

@@ -7,7 +7,7 @@ import { encodeCursor, problems, readCursor, seqCursor } from '../platform/commo
 import { getAlertSettings } from './alert-settings.js';
 import { AlertHub, type StreamClient } from './alert-stream.js';
 import { FeedPage, FeedQuery, StreamQuery } from './alerts.schemas.js';
-import { assertAlertReader, listAlerts, toView, type AlertFilter } from './alerts.service.js';
+import { assertAlertReader, gcProjectIds, listAlerts, toView, type AlertFilter } from './alerts.service.js';
 import metricsRoutes from './metrics.routes.js';
 import subscriptionRoutes from './subscriptions.routes.js';
 
@@ -31,7 +31,7 @@ export default async function alertsRoutes(app: FastifyInstance, { deps }: { dep
 
   app.get('/v1/alerts', {
     schema: {
-      operationId: 'listAlerts', tags: ['alerts'], summary: 'Alert feed, oldest first after the cursor (inspector: own counties; regulator: own industries; admin: all)',
+      operationId: 'listAlerts', tags: ['alerts'], summary: 'Alert feed, oldest first after the cursor (inspector: own counties; regulator: own industries; contractor: its company and its projects, by alert audience; admin: all)',
       querystring: FeedQuery, response: { 200: FeedPage, ...problems(400, 401, 403) },
     },
   }, async (req) => {
@@ -68,6 +68,7 @@ export default async function alertsRoutes(app: FastifyInstance, { deps }: { dep
     const rawLast = (typeof header === 'string' && header !== '' ? header : undefined) ?? q.lastEventId;
     if (rawLast !== undefined && !/^\d{1,18}$/.test(rawLast)) throw new BadRequestError('Last-Event-ID must be an alert seq', [{ path: 'headers.last-event-id', message: 'expected a non-negative integer' }]);
     const settings = await getAlertSettings(deps.db);
+    const gcProjects = p.role === 'contractor' && p.companyId ? await gcProjectIds(deps.db, p.companyId) : undefined;
     // With neither a resume point nor `since`, the stream starts live from now.
     const replayFrom = rawLast !== undefined ? Number(rawLast) : q.since ? 0 : null;
 
@@ -84,7 +85,7 @@ export default async function alertsRoutes(app: FastifyInstance, { deps }: { dep
     res.write(`retry: 2000\n: connected\n\n`);
     const client: StreamClient = {
       principal: p, filter: toFilter(q), sinceMs: q.since ? Date.parse(q.since) : undefined, lang: q.lang ?? 'zh',
-      res, cursor: 0, pending: null, closed: false,
+      res, cursor: 0, pending: null, closed: false, gcProjects,
     };
     const hb = setInterval(() => res.write(': heartbeat\n\n'), settings.heartbeatMs);
     req.raw.socket.setNoDelay(true);

@@ -3,7 +3,7 @@ import type { DbOrTx } from '../../db/client.js';
 import { ForbiddenError } from '../../lib/errors.js';
 import { countyName } from '../../lib/county-names.js';
 import type { Principal } from '../auth/auth.types.js';
-import { stateTypeOf } from './alert-catalogue.js';
+import { ALERT_TYPES, CONTRACTOR_PROJECT_TYPES, CONTRACTOR_TYPES, stateTypeOf } from './alert-catalogue.js';
 import { alertLabel } from './alert-labels.js';
 
 /** Alert as the API shows it (pull feed, SSE `data:`, webhook `data`). */
@@ -104,9 +104,28 @@ export interface AlertFilter {
 
 const arr = (xs: string[]) => `{${xs.join(',')}}`;
 
-/** Who may read alerts: inspector (its counties), regulator (its industries), admin (all). */
+/** Who may read alerts: inspector (its counties), regulator (its industries), contractor (its company and projects), admin (all). */
 export function assertAlertReader(p: Principal): void {
-  if (!['admin', 'inspector', 'regulator'].includes(p.role)) throw new ForbiddenError('Only inspectors, regulators and admins read alerts');
+  if (p.role === 'contractor' && p.companyId) return;
+  if (!['admin', 'inspector', 'regulator'].includes(p.role)) throw new ForbiddenError('Only inspectors, regulators, contractors and admins read alerts');
+}
+
+/**
+ * What a contractor hears (alias `a`, company id SQL `c`): alert types whose audience includes
+ * contractors (catalogue `contractors`), about its own company, or — for project-audience types — on a
+ * project where it is the general contractor, or naming it as the employer. Never another company's
+ * blacklist or credit matters, never platform or bank matters.
+ */
+export function contractorScopeSql(c: SQL): SQL {
+  return sql`(a.type = ANY(${arr(CONTRACTOR_TYPES)}::text[]) AND (a.company_id = ${c}
+    OR (a.type = ANY(${arr(CONTRACTOR_PROJECT_TYPES)}::text[]) AND (a.data->>'employerId' = (${c})::text
+      OR EXISTS (SELECT 1 FROM projects pr WHERE pr.id = a.project_id AND pr.general_contractor_id = ${c})))))`;
+}
+
+/** The projects where a company is the general contractor (the SSE fan-out filters in memory). */
+export async function gcProjectIds(db: DbOrTx, companyId: string): Promise<Set<string>> {
+  const r = (await db.execute(sql`SELECT id FROM projects WHERE general_contractor_id = ${companyId}`)) as unknown as { rows: { id: string }[] };
+  return new Set(r.rows.map((x) => x.id));
 }
 
 /** SQL predicate (alias `a`) for the alerts a principal may see; owner-addressed alerts go to that key. */
@@ -119,17 +138,29 @@ export function alertScopeSql(p: Principal): SQL {
       return sql`(a.county_code = ANY(${arr(p.countyCodes)}::text[]) OR ${owner})`;
     case 'regulator':
       return sql`(a.industry = ANY(${arr(p.industries)}::text[]) OR ${owner})`;
+    case 'contractor':
+      return p.companyId ? sql`(${contractorScopeSql(sql`${p.companyId}::uuid`)} OR ${owner})` : owner;
     default:
       return sql`FALSE`;
   }
 }
 
-/** The same scope, in memory, for the SSE fan-out (which filters rows it already has). */
-export function alertVisible(p: Principal, a: AlertRow): boolean {
+/**
+ * The same scope, in memory, for the SSE fan-out (which filters rows it already has). A contractor's
+ * GC projects are read when its stream connects (`gcProjectIds`); a project registered later reaches
+ * the stream after a reconnect (the feed and subscriptions see it at once).
+ */
+export function alertVisible(p: Principal, a: AlertRow, gcProjects?: ReadonlySet<string>): boolean {
   if (a.owner_key_id && a.owner_key_id === p.id) return true;
   if (p.role === 'admin') return true;
   if (p.role === 'inspector') return a.county_code !== null && p.countyCodes.includes(a.county_code);
   if (p.role === 'regulator') return a.industry !== null && p.industries.includes(a.industry);
+  if (p.role === 'contractor' && p.companyId) {
+    const audience = ALERT_TYPES[a.type]?.contractors ?? 'none';
+    if (audience === 'none') return false;
+    if (a.company_id === p.companyId) return true;
+    return audience === 'project' && (a.data?.employerId === p.companyId || (a.project_id !== null && (gcProjects?.has(a.project_id) ?? false)));
+  }
   return false;
 }
 

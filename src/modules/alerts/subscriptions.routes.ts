@@ -14,7 +14,7 @@ export default async function subscriptionRoutes(app: FastifyInstance, { deps }:
       body: SubscriptionBody, response: { 201: SubscriptionCreated, ...problems(400, 401, 403, 409, 422) },
     },
   }, async (req, reply) => {
-    const p = requireRole(req, 'admin', 'inspector', 'regulator');
+    const p = requireRole(req, 'admin', 'inspector', 'regulator', 'contractor');
     return reply.code(201).send(await createSubscription(deps, p, req.body as SubscriptionInput));
   });
 

@@ -7,7 +7,7 @@ import { NotFoundError, UnprocessableError, type FieldError } from '../../lib/er
 import { newId } from '../../lib/ids.js';
 import type { Principal } from '../auth/auth.types.js';
 import { ALERT_TYPES } from './alert-catalogue.js';
-import { assertAlertReader, maxAlertSeq } from './alerts.service.js';
+import { assertAlertReader, contractorScopeSql, maxAlertSeq } from './alerts.service.js';
 import { webhookTargetProblem } from './webhook-target.js';
 
 export interface SubscriptionInput {
@@ -60,7 +60,8 @@ export const SUBSCRIPTION_MATCH: SQL = sql`
   AND (cardinality(s.severities) = 0 OR a.severity = ANY(s.severities))
   AND (a.owner_key_id::text = s.owner_key_id OR s.owner_role = 'admin'
        OR (a.owner_key_id IS NULL AND s.owner_role = 'inspector' AND a.county_code = ANY(s.owner_county_codes))
-       OR (a.owner_key_id IS NULL AND s.owner_role = 'regulator' AND a.industry = ANY(s.owner_industries)))`;
+       OR (a.owner_key_id IS NULL AND s.owner_role = 'regulator' AND a.industry = ANY(s.owner_industries))
+       OR (a.owner_key_id IS NULL AND s.owner_role = 'contractor' AND s.owner_company_id IS NOT NULL AND ${contractorScopeSql(sql`s.owner_company_id`)}))`;
 
 export async function createSubscription(deps: Pick<Deps, 'db' | 'pii' | 'config'>, p: Principal, input: SubscriptionInput): Promise<SubscriptionView & { secret: string }> {
   assertAlertReader(p);
@@ -84,8 +85,8 @@ export async function createSubscription(deps: Pick<Deps, 'db' | 'pii' | 'config
   const secret = newWebhookSecret();
   const start = await maxAlertSeq(deps.db);
   const r = rows<SubRow>(await deps.db.execute(sql`
-    INSERT INTO alert_subscriptions (id, owner_key_id, owner_role, owner_county_codes, owner_industries, url, secret_enc, types, county_codes, severities, start_seq)
-    VALUES (${id}, ${p.id}, ${p.role}, ${arr(p.countyCodes)}::text[], ${arr(p.industries)}::text[], ${input.url}, ${deps.pii.encrypt(secret)},
+    INSERT INTO alert_subscriptions (id, owner_key_id, owner_role, owner_county_codes, owner_industries, owner_company_id, url, secret_enc, types, county_codes, severities, start_seq)
+    VALUES (${id}, ${p.id}, ${p.role}, ${arr(p.countyCodes)}::text[], ${arr(p.industries)}::text[], ${p.role === 'contractor' ? p.companyId : null}, ${input.url}, ${deps.pii.encrypt(secret)},
       ${arr([...new Set(input.types ?? [])])}::text[], ${arr(countyCodes)}::text[], ${arr([...new Set(input.severities ?? [])])}::text[], ${start})
     RETURNING *`));
   return { ...toSubView(r[0]!), secret };

@@ -1,3 +1,4 @@
+import { expandCountyScope } from '../../lib/divisions.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { sql } from 'drizzle-orm';
@@ -41,7 +42,7 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { deps: Deps }) 
     };
     const k = r.rows[0];
     if (k) {
-      req.principal = { id: k.id, role: k.role, companyId: k.company_id, bankId: k.bank_id, countyCodes: k.county_codes, industries: k.industries, label: k.label };
+      req.principal = { id: k.id, role: k.role, companyId: k.company_id, bankId: k.bank_id, countyCodes: expandCountyScope(k.county_codes), industries: k.industries, label: k.label };
     }
   });
 

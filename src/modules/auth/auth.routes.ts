@@ -10,7 +10,7 @@ const CreateKey = Type.Object({
   role: Type.Union(ROLES.map((r) => Type.Literal(r)), { description: 'admin | contractor | bank | inspector | regulator' }),
   companyId: Type.Optional(Uuid('Required for contractor keys')),
   bankId: Type.Optional(Uuid('Required for bank keys')),
-  countyCodes: Type.Optional(Type.Array(Type.String({ pattern: '^\\d{6}$' }), { maxItems: 200, description: 'Required for inspector keys' })),
+  countyCodes: Type.Optional(Type.Array(Type.String({ pattern: '^(\\d{4}|\\d{6})$' }), { maxItems: 200, description: 'Required for inspector keys: counties (6 digits) or cities (4 digits: every county of the city, e.g. 2207 = Songyuan)' })),
   industries: Type.Optional(Type.Array(Type.String({ maxLength: 20 }), { maxItems: 10, description: 'Required for regulator keys' })),
   label: Str(200, 'Who holds the key'),
 }, { additionalProperties: false });

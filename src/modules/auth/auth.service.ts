@@ -1,3 +1,4 @@
+import { countiesOfCity, isKnownCounty } from '../../lib/divisions.js';
 import { sql } from 'drizzle-orm';
 import type { Deps } from '../../deps.js';
 import { randomToken, sha256Hex } from '../../lib/crypto.js';
@@ -20,6 +21,8 @@ export async function createApiKey(deps: Pick<Deps, 'db'>, actor: Principal, inp
   if (input.role === 'contractor' && !input.companyId) throw new UnprocessableError('A contractor key needs companyId', [{ path: 'body.companyId', message: 'required for role contractor' }]);
   if (input.role === 'bank' && !input.bankId) throw new UnprocessableError('A bank key needs bankId', [{ path: 'body.bankId', message: 'required for role bank' }]);
   if (input.role === 'inspector' && !input.countyCodes?.length) throw new UnprocessableError('An inspector key needs countyCodes', [{ path: 'body.countyCodes', message: 'required for role inspector' }]);
+  const badCounty = (input.countyCodes ?? []).map((c, i) => ({ c, i })).filter(({ c }) => (c.length === 4 ? countiesOfCity(c).length === 0 : !isKnownCounty(c)));
+  if (badCounty.length) throw new UnprocessableError('Unknown division code', badCounty.map(({ i, c }) => ({ path: `body.countyCodes[${i}]`, message: `${c} is not a county or city of the national division list (GB/T 2260)` })));
   if (input.role === 'regulator' && !input.industries?.length) throw new UnprocessableError('A regulator key needs industries', [{ path: 'body.industries', message: 'required for role regulator' }]);
   const id = newId();
   const key = `wg_${input.role.slice(0, 4)}_${randomToken(24)}`;

@@ -1,3 +1,4 @@
+import { expandCountyScope } from '../../lib/divisions.js';
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { randomToken, safeEqual, sha256Hex } from '../../lib/crypto.js';
@@ -36,7 +37,7 @@ function bootstrapPrincipal(): Principal {
   return { id: BOOTSTRAP_ID, role: 'admin', companyId: null, bankId: null, countyCodes: [], industries: [], label: 'bootstrap admin' };
 }
 function toPrincipal(k: KeyRow): Principal {
-  return { id: k.id, role: k.role, companyId: k.company_id, bankId: k.bank_id, countyCodes: k.county_codes, industries: k.industries, label: k.label };
+  return { id: k.id, role: k.role, companyId: k.company_id, bankId: k.bank_id, countyCodes: expandCountyScope(k.county_codes), industries: k.industries, label: k.label };
 }
 
 /** Create a session for an already-resolved principal; returns the cookie token (shown once) and the CSRF token. */

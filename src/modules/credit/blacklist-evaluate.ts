@@ -26,7 +26,7 @@ interface CandidateRow {
   county_code: string;
   case_ids: string[];
   mass_incident: boolean;
-  workers: { workerId: string; unpaidFen: number | string; sinceMonth: string }[] | null;
+  workers: { workerId: string; unpaidFen: number | string; months: string[] }[] | null;
 }
 
 /**
@@ -48,16 +48,25 @@ export async function blacklistCandidates(db: DbOrTx, asOf: string, companyIds?:
         ${filter}
     ), w AS (
       SELECT q.company_id, left(q.county_code, 2) AS province, cw.worker_id,
-        sum(greatest(cw.amount_owed_fen - cw.amount_paid_fen, 0)) AS unpaid_fen, min(cw.since_month) AS since_month
+        sum(greatest(cw.amount_owed_fen - cw.amount_paid_fen, 0)) AS unpaid_fen
       FROM q JOIN arrears_case_workers cw ON cw.case_id = q.case_id
+      GROUP BY 1, 2, 3
+    ), wm AS (
+      -- Months of wages the worker is still owed by this company in the province, over all its open
+      -- cases (a month owed is owed whatever stage its own case has reached).
+      SELECT w.company_id, w.province, w.worker_id, array_agg(DISTINCT a.month ORDER BY a.month) AS months
+      FROM w JOIN arrears_case_workers cw ON cw.worker_id = w.worker_id
+      JOIN arrears_cases a ON a.id = cw.case_id AND a.status = 'open' AND left(a.county_code, 2) = w.province
+        AND (a.employer_id = w.company_id OR a.general_contractor_id = w.company_id)
+      WHERE cw.line_id IS NULL OR cw.amount_paid_fen < cw.amount_owed_fen
       GROUP BY 1, 2, 3
     ), g AS (
       SELECT q.company_id, left(q.county_code, 2) AS province, min(q.county_code) AS county_code,
         array_agg(DISTINCT q.case_id)::text[] AS case_ids, bool_or(q.mass_incident) AS mass_incident
       FROM q GROUP BY 1, 2
     ), wj AS (
-      SELECT company_id, province, jsonb_agg(jsonb_build_object('workerId', worker_id, 'unpaidFen', unpaid_fen, 'sinceMonth', since_month)) AS workers
-      FROM w GROUP BY 1, 2
+      SELECT w.company_id, w.province, jsonb_agg(jsonb_build_object('workerId', w.worker_id, 'unpaidFen', w.unpaid_fen, 'months', COALESCE(wm.months, '{}'))) AS workers
+      FROM w LEFT JOIN wm ON wm.company_id = w.company_id AND wm.province = w.province AND wm.worker_id = w.worker_id GROUP BY 1, 2
     )
     SELECT g.*, wj.workers FROM g LEFT JOIN wj ON wj.company_id = g.company_id AND wj.province = g.province`);
 }
@@ -71,8 +80,8 @@ export interface Decision {
 }
 
 /** Apply the province band (pure once the policy is loaded). */
-export function decide(c: CandidateRow, asOf: string, policy: Parameters<typeof meetsThreshold>[1]): Decision | null {
-  const workers: WorkerArrears[] = (c.workers ?? []).map((w) => ({ workerId: w.workerId, unpaidFen: Number(w.unpaidFen), monthsUnpaid: monthsUnpaid(w.sinceMonth, asOf) }));
+export function decide(c: CandidateRow, policy: Parameters<typeof meetsThreshold>[1]): Decision | null {
+  const workers: WorkerArrears[] = (c.workers ?? []).map((w) => ({ workerId: w.workerId, unpaidFen: Number(w.unpaidFen), monthsUnpaid: monthsUnpaid(w.months) }));
   const t = meetsThreshold(workers, policy);
   if (!t.met && !c.mass_incident) return null;
   return { companyId: c.company_id, countyCode: c.county_code, caseIds: c.case_ids, reason: t.met ? 'arrears_threshold' : 'mass_incident', threshold: t };
@@ -117,7 +126,7 @@ export async function evaluateBlacklist(
   for (const c of candidates) {
     const policy = policyCache.get(c.county_code) ?? (await getPolicy(db, c.county_code));
     policyCache.set(c.county_code, policy);
-    const d = decide(c, asOf, policy.credit);
+    const d = decide(c, policy.credit);
     if (!d) continue;
     const entry = await db.transaction((tx) => propose(tx, actor, {
       companyId: d.companyId, countyCode: d.countyCode, reason: d.reason, caseIds: d.caseIds,

@@ -15,7 +15,7 @@ export async function entryDetail(db: DbOrTx, id: string) {
     FROM blacklist_objections WHERE entry_id = ${id}`))[0] ?? null;
   return {
     id: e.id, companyId: e.company_id, companyName: e.company_name, creditCode: e.credit_code, legalRepresentative: e.legal_representative,
-    status: e.status, reason: e.reason, reasonDetail: e.reason_detail, basis: e.basis, caseIds: e.case_ids, countyCode: e.county_code,
+    responsiblePersons: e.responsible_persons ?? [], status: e.status, reason: e.reason, reasonDetail: e.reason_detail, basis: e.basis, caseIds: e.case_ids, countyCode: e.county_code,
     proposedOn: e.proposed_on, proposedBy: e.proposed_by, objectionDeadline: e.objection_deadline, listedOn: e.listed_on, expiresOn: e.expires_on,
     endedOn: e.ended_on, endReason: e.end_reason, objection, removalRequests: (await removalRequests(db, id)).map(({ entryId: _e, ...r }) => r),
   };
@@ -33,11 +33,11 @@ export async function companyProposals(db: DbOrTx, companyId: string, countyCode
 
 export interface PublishedEntry {
   id: string; companyId: string; companyName: string; creditCode: string; legalRepresentative: string;
-  reason: string; reasonDetail: string; listedOn: string; expiresOn: string;
+  responsiblePersons: { name: string; role: string }[]; reason: string; reasonDetail: string; listedOn: string; expiresOn: string;
 }
 
 const PUBLISHED = sql`SELECT id, company_id AS "companyId", company_name AS "companyName", credit_code AS "creditCode",
-  legal_representative AS "legalRepresentative", reason, reason_detail AS "reasonDetail", listed_on::text AS "listedOn", expires_on::text AS "expiresOn"
+  legal_representative AS "legalRepresentative", responsible_persons AS "responsiblePersons", reason, reason_detail AS "reasonDetail", listed_on::text AS "listedOn", expires_on::text AS "expiresOn"
   FROM blacklist_entries`;
 const CURRENT = (asOf: string) => sql`status = 'listed' AND listed_on <= ${asOf}::date AND expires_on > ${asOf}::date`;
 
@@ -57,7 +57,13 @@ export async function allCurrentListings(db: DbOrTx, asOf: string): Promise<Publ
   return rows<PublishedEntry>(db, sql`${PUBLISHED} WHERE ${CURRENT(asOf)} ORDER BY listed_on, id`);
 }
 
-const CSV_COLUMNS: (keyof PublishedEntry)[] = ['companyId', 'companyName', 'creditCode', 'legalRepresentative', 'reason', 'reasonDetail', 'listedOn', 'expiresOn'];
+const CSV_COLUMNS: (keyof PublishedEntry)[] = ['companyId', 'companyName', 'creditCode', 'legalRepresentative', 'responsiblePersons', 'reason', 'reasonDetail', 'listedOn', 'expiresOn'];
+const ROLE_ZH: Record<string, string> = { legal_representative: '法定代表人', principal_in_charge: '直接负责的主管人员', directly_responsible: '其他直接责任人员' };
+/** 张三（法定代表人）；李四（其他直接责任人员） */
+const personsCell = (ps: { name: string; role: string }[]): string => ps.map((p) => `${p.name}（${ROLE_ZH[p.role] ?? p.role}）`).join('；');
+
+/** The list's official name (人社部令45号): used in Chinese texts and the export's file name. */
+export const OFFICIAL_LIST_NAME = '拖欠农民工工资失信联合惩戒对象名单';
 
 /** RFC 4180 CSV; cells that a spreadsheet would run as a formula are prefixed with a quote. */
 export function toCsv(items: PublishedEntry[]): string {
@@ -66,6 +72,6 @@ export function toCsv(items: PublishedEntry[]): string {
     return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
   const lines = [CSV_COLUMNS.join(',')];
-  for (const it of items) lines.push(CSV_COLUMNS.map((c) => cell(String(it[c] ?? ''))).join(','));
+  for (const it of items) lines.push(CSV_COLUMNS.map((c) => cell(c === 'responsiblePersons' ? personsCell(it.responsiblePersons ?? []) : String(it[c] ?? ''))).join(','));
   return '\uFEFF' + lines.join('\r\n') + '\r\n';
 }

@@ -4,11 +4,13 @@ import type { Deps } from '../../deps.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { requireRole } from '../auth/auth.plugin.js';
 import { IdParams, Page, PageQuery, Uuid, problems } from '../platform/common.schemas.js';
-import { allCurrentListings, companyProposals, currentListings, entryDetail, toCsv } from './blacklist.query.js';
+import { OFFICIAL_LIST_NAME, allCurrentListings, companyProposals, currentListings, entryDetail, toCsv } from './blacklist.query.js';
 import { actorOf, assertInspectorScope, decideObjection, fileObjection, listEntry, loadEntry, proposeManually, type ObjectionDecision, type ObjectionInput, type ProposeInput } from './blacklist.service.js';
 import {
-  DecisionBody, Entry, ListBody, ObjectionBody, ObjectionFiled, ProposeBody, PublishedEntry, RemovalBody, RemovalDecisionBody, RemovalRequest,
+  DecisionBody, Entry, ListBody, ObjectionBody, ObjectionFiled, ProposeBody, PublishedEntry, RemovalBody, RemovalDecisionBody, RemovalRequest, ResponsiblePersonsBody,
 } from './credit.schemas.js';
+import { setResponsiblePersons } from './blacklist-persons.service.js';
+import type { ResponsiblePerson } from './blacklist.service.js';
 import { decideRemoval, requestRemoval } from './removal.service.js';
 import { chinaToday } from '../../lib/calendar.js';
 
@@ -27,6 +29,15 @@ export default async function blacklistRoutes(app: FastifyInstance, { deps }: { 
     const body = req.body as ProposeInput;
     const e = await db.transaction((tx) => proposeManually(tx, p, { ...body, note: body.reasonDetail }, asOf()));
     return reply.code(201).send(await entryDetail(db, e.id));
+  });
+
+  app.put('/v1/blacklist/proposals/:id/responsible-persons', {
+    schema: { operationId: 'setBlacklistResponsiblePersons', tags: ['credit'], summary: 'Name the directly responsible persons listed with the company (人社部令45号 Art. 5; inspector of the county, admin)',
+      params: IdParams, body: ResponsiblePersonsBody, response: { 200: Entry, ...problems(400, 401, 403, 404, 409) } },
+  }, async (req) => {
+    const p = requireRole(req, 'inspector', 'admin');
+    await db.transaction((tx) => setResponsiblePersons(tx, p, idOf(req), (req.body as { persons: ResponsiblePerson[] }).persons));
+    return entryDetail(db, idOf(req));
   });
 
   app.get('/v1/blacklist/proposals/:id', {
@@ -114,7 +125,9 @@ export default async function blacklistRoutes(app: FastifyInstance, { deps }: { 
     const day = asOf();
     const items = await allCurrentListings(db, day);
     if ((req.query as { format?: string }).format === 'csv') {
-      return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="blacklist-${day}.csv"`).send(toCsv(items));
+      // The official name of the list (人社部令45号) in the file name, RFC 5987-encoded; an ASCII fallback first.
+      const name = encodeURIComponent(`${OFFICIAL_LIST_NAME}-${day}.csv`);
+      return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="blacklist-${day}.csv"; filename*=UTF-8''${name}`).send(toCsv(items));
     }
     return { asOf: day, items };
   });

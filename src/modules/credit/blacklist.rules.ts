@@ -4,7 +4,7 @@
  * Every number comes from the policy section `credit` of the province (or county) concerned.
  */
 import type { Policy } from '../policy/policy.defaults.js';
-import { addWorkingDays, monthOf, type WorkCalendar } from '../../lib/calendar.js';
+import { addWorkingDays, type WorkCalendar } from '../../lib/calendar.js';
 
 export type CreditPolicy = Policy['credit'];
 
@@ -14,11 +14,13 @@ const BEYOND_GC_ORDER = new Set(['deposit_notice', 'replenishment_due', 'repleni
 /** A payment order was ignored: flagged by the inspector, or the case escalated past the order. */
 export const orderIgnored = (c: { stage: string; gcOrderIgnored: boolean }): boolean => c.gcOrderIgnored || BEYOND_GC_ORDER.has(c.stage);
 
-/** Whole wage months unpaid as of `asOf`: wages of `sinceMonth` are owed, so 2026-08 → 2026-11 is 3 months. */
-export function monthsUnpaid(sinceMonth: string, asOf: string): number {
-  const [ys, ms] = sinceMonth.split('-').map(Number) as [number, number];
-  const [ya, ma] = monthOf(asOf).split('-').map(Number) as [number, number];
-  return Math.max(0, (ya - ys) * 12 + (ma - ms));
+/**
+ * Months of wages owed (法释〔2013〕3号 Art. 3 "拒不支付…三个月以上劳动报酬"): the number of distinct
+ * wage months still unpaid, never the months elapsed since the oldest one. A worker owed only
+ * August's wages, September and October paid, is owed 1 month on 1 November and on any later day.
+ */
+export function monthsUnpaid(unpaidMonths: readonly string[]): number {
+  return new Set(unpaidMonths.filter((m) => /^\d{4}-\d{2}$/.test(m))).size;
 }
 
 export interface WorkerArrears {

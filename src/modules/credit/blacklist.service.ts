@@ -32,11 +32,24 @@ export interface EntryRow {
   county_code: string; proposed_on: string; proposed_by: string; objection_deadline: string;
   listed_on: string | null; expires_on: string | null; ended_on: string | null; end_reason: string | null;
   objection_dismissed: boolean;
+  responsible_persons: ResponsiblePerson[];
+}
+
+export interface ResponsiblePerson {
+  name: string;
+  role: 'legal_representative' | 'principal_in_charge' | 'directly_responsible';
+}
+
+/** The legal representative first, then the others, each (name, role) once. */
+export function withLegalRepresentative(legalRep: string, persons: ResponsiblePerson[] = []): ResponsiblePerson[] {
+  const all = [...(legalRep.trim() ? [{ name: legalRep.trim(), role: 'legal_representative' as const }] : []), ...persons.map((p) => ({ name: p.name.trim(), role: p.role }))];
+  const seen = new Set<string>();
+  return all.filter((p) => p.name && !seen.has(`${p.role}:${p.name}`) && seen.add(`${p.role}:${p.name}`));
 }
 
 const ENTRY_COLUMNS = sql`b.id, b.company_id, b.company_name, b.credit_code, b.legal_representative, b.status, b.reason, b.reason_detail,
   b.basis, b.case_ids::text[] AS case_ids, b.county_code, b.proposed_on::text, b.proposed_by, b.objection_deadline::text,
-  b.listed_on::text, b.expires_on::text, b.ended_on::text, b.end_reason,
+  b.listed_on::text, b.expires_on::text, b.ended_on::text, b.end_reason, b.responsible_persons,
   EXISTS (SELECT 1 FROM blacklist_objections o WHERE o.entry_id = b.id AND o.decision = 'dismiss_objection') AS objection_dismissed`;
 
 /** Load an entry (locked for update inside a transaction) or 404. */
@@ -70,6 +83,7 @@ export interface ProposeInput {
   reason: ProposalReason;
   reasonDetail: string;
   caseIds?: string[];
+  responsiblePersons?: ResponsiblePerson[];
   basis?: Record<string, unknown>;
   /** Why the proposer proposes (audit). */
   note?: string;
@@ -91,10 +105,10 @@ export async function propose(tx: DbOrTx, actor: Actor, input: ProposeInput, asO
   const deadline = objectionDeadline(asOf, policy.credit, cal);
   const ins = await rows<{ id: string }>(tx, sql`
     INSERT INTO blacklist_entries (id, company_id, company_name, credit_code, legal_representative, status, reason, reason_detail,
-      basis, case_ids, county_code, proposed_on, proposed_by, objection_deadline)
+      basis, case_ids, county_code, proposed_on, proposed_by, objection_deadline, responsible_persons)
     VALUES (${id}, ${input.companyId}, ${company.name}, ${company.credit_code}, ${company.legal_representative}, 'proposed',
       ${input.reason}, ${input.reasonDetail}, ${JSON.stringify(input.basis ?? {})}::jsonb, ${`{${caseIds.join(',')}}`}::uuid[],
-      ${input.countyCode}, ${asOf}, ${actor.id}, ${deadline})
+      ${input.countyCode}, ${asOf}, ${actor.id}, ${deadline}, ${JSON.stringify(withLegalRepresentative(company.legal_representative, input.responsiblePersons))}::jsonb)
     ON CONFLICT DO NOTHING RETURNING id`);
   if (!ins[0]) return null;
   await emit(tx, {

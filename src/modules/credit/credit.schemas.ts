@@ -39,12 +39,23 @@ export const CompanyCredit = Type.Object({
   }), { description: 'Grade changes, newest first' }),
 });
 
+/** 人社部令45号 Art. 5: the company is listed with its legal representative and the directly responsible persons. */
+export const ResponsiblePerson = Type.Object({
+  name: Str(50, 'Full name as on the identity document'),
+  role: Type.Union([Type.Literal('legal_representative'), Type.Literal('principal_in_charge'), Type.Literal('directly_responsible')], {
+    description: 'legal_representative 法定代表人 | principal_in_charge 直接负责的主管人员 | directly_responsible 其他直接责任人员' }),
+}, { additionalProperties: false });
+export const ResponsiblePersonsBody = Type.Object({
+  persons: Type.Array(ResponsiblePerson, { maxItems: 20, description: 'Directly responsible persons; the legal representative is always listed' }),
+}, { additionalProperties: false });
+
 export const Entry = Type.Object({
   id: Uuid(),
   companyId: Uuid(),
   companyName: Type.String(),
   creditCode: Type.String(),
   legalRepresentative: Type.String({ description: 'Legal representative listed with the company (copied at proposal)' }),
+  responsiblePersons: Type.Array(ResponsiblePerson, { description: 'Persons listed with the company (人社部令45号 Art. 5)' }),
   status: StatusT,
   reason: ReasonT,
   reasonDetail: Type.String(),
@@ -76,6 +87,7 @@ export const ProposeBody = Type.Object(
     reason: ReasonT,
     reasonDetail: Str(2000, 'Facts behind the proposal'),
     caseIds: Type.Optional(Type.Array(Uuid(), { maxItems: 200, description: 'Arrears cases behind the proposal' })),
+    responsiblePersons: Type.Optional(Type.Array(ResponsiblePerson, { maxItems: 20, description: 'Directly responsible persons (the legal representative is added by itself)' })),
   },
   { additionalProperties: false },
 );
@@ -120,6 +132,7 @@ export const PublishedEntry = Type.Object({
   companyName: Type.String(),
   creditCode: Type.String(),
   legalRepresentative: Type.String(),
+  responsiblePersons: Type.Array(ResponsiblePerson),
   reason: Type.String(),
   reasonDetail: Type.String(),
   listedOn: Type.String(),

@@ -28,12 +28,13 @@ export interface CaseRow {
   gc_order_issued_on: string | null;
   deposit_notice_id: string | null;
   origin: string;
+  gc_order_ignored: boolean;
 }
 
 export async function lockCase(tx: DbOrTx, caseId: string): Promise<CaseRow> {
   const c = rows<CaseRow>(await tx.execute(sql`
     SELECT id, project_id, employer_id, general_contractor_id, county_code, month, stage, status, stage_deadline::text,
-      gc_order_issued_on::text, deposit_notice_id, origin
+      gc_order_issued_on::text, deposit_notice_id, origin, gc_order_ignored
     FROM arrears_cases WHERE id = ${caseId} FOR UPDATE`))[0];
   if (!c) throw new NotFoundError('Case');
   return c;
@@ -73,6 +74,31 @@ async function escalated(tx: DbOrTx, c: CaseRow, stage: string, asOf: string, de
   });
 }
 
+/** What the deposit can pay today: cash not yet held, plus the unused value of letters valid today. */
+async function depositCover(tx: DbOrTx, projectId: string, asOf: string): Promise<number> {
+  return Number(rows<{ cover: string }>(await tx.execute(sql`
+    SELECT COALESCE((SELECT GREATEST(posted - pending_out, 0) FROM ledger_accounts WHERE code = ${'deposit_cash:' + projectId}), 0)
+      + COALESCE((SELECT sum(amount_fen - called_fen) FROM deposit_guarantees WHERE project_id = ${projectId} AND status = 'active'
+          AND valid_from <= ${asOf}::date AND valid_to >= ${asOf}::date), 0) AS cover`))[0]!.cover);
+}
+
+/**
+ * The GC's pay-first order expired unpaid and the deposit could not pay: the order is recorded as
+ * ignored once (case event + `case.order_ignored` to the GC and the inspectors), and the shortfall
+ * (what the deposit cannot cover; null when the amounts are unknown) is kept current on the case.
+ */
+async function orderIgnored(tx: DbOrTx, c: CaseRow, asOf: string, actor: string, shortfallFen: number | null): Promise<void> {
+  const shortfall = shortfallFen == null ? 0 : Math.max(0, shortfallFen);
+  await tx.execute(sql`UPDATE arrears_cases SET gc_order_ignored = true, gc_order_ignored_on = COALESCE(gc_order_ignored_on, ${asOf}::date),
+    deposit_shortfall_fen = ${shortfall} WHERE id = ${c.id}`);
+  if (c.gc_order_ignored) return;
+  await caseEvent(tx, c, 'gc_order_ignored', c.stage, asOf, c.stage_deadline, actor,
+    shortfallFen == null ? 'pay-first order ignored: no wage sheet, the deposit cannot be drawn' : `pay-first order ignored: the deposit is short by ${shortfall} fen`);
+  await emit(tx, { id: idFromKey(`evt:case:${c.id}:order_ignored`), type: EVENTS.caseOrderIgnored, projectId: c.project_id, companyId: c.general_contractor_id,
+    countyCode: c.county_code, payload: { caseId: c.id, month: c.month, employerId: c.employer_id, generalContractorId: c.general_contractor_id,
+      deadline: c.stage_deadline, shortfallFen: shortfall, asOf } });
+}
+
 export interface ActionOpts {
   actor: string;
   /** An inspector's decision: errors are the caller's (409/422); the sweep skips and notes instead. */
@@ -91,11 +117,16 @@ export async function escalateToDeposit(tx: DbOrTx, caseId: string, asOf: string
     return { stage: c.stage };
   }
   const payments = await payableMembers(tx, caseId);
+  // The order is ignored when its deadline passed unpaid, whatever the deposit can do about it
+  // (条例 Art. 30/32, 人社部令45号 Art. 5): a waived, exempt or short deposit changes who pays, not the GC's failure.
+  const ignored = c.stage_deadline != null && asOf > c.stage_deadline;
   if (payments.length === 0) {
     if (o.manual) throw new ConflictError('Nothing left to pay from the deposit for this case', 'nothing_owed');
     // Not-submitted cases have no amounts until the sheet arrives; in-flight payments settle first.
     await caseEvent(tx, c, c.origin === 'not_submitted' ? 'no_draw' : `no_draw:${asOf}`, c.stage, asOf, c.stage_deadline, o.actor,
       c.origin === 'not_submitted' ? 'no wage sheet: amounts unknown, the deposit cannot be drawn yet' : 'payments already on their way: no draw');
+    // Payments on their way are the GC acting on the order; a sheet that never came is the order unpaid.
+    if (ignored && c.origin === 'not_submitted') await orderIgnored(tx, c, asOf, o.actor, null);
     return { stage: c.stage };
   }
   const noticeId = `case:${c.id}`;
@@ -108,13 +139,15 @@ export async function escalateToDeposit(tx: DbOrTx, caseId: string, asOf: string
     await caseEvent(tx, c, `deposit_insufficient:${asOf}`, c.stage, asOf, c.stage_deadline, o.actor, `deposit cannot cover the arrears: ${e.message}`);
     await emit(tx, { id: idFromKey(`evt:case:${c.id}:deposit_insufficient:${asOf}`), type: EVENTS.depositShort, projectId: c.project_id,
       companyId: c.general_contractor_id, countyCode: c.county_code, payload: { caseId: c.id, reason: 'draw_failed', message: e.message, asOf } });
+    // The case stays at gc_order so the next sweep draws once the deposit is topped up, but the
+    // order counts as ignored now (credit, blacklist) and the shortfall is on the case.
+    if (ignored) await orderIgnored(tx, c, asOf, o.actor, payments.reduce((s, p) => s + p.amountFen, 0) - (await depositCover(tx, c.project_id, asOf)));
     return { stage: c.stage };
   }
   const [policy, cal] = await Promise.all([getPolicy(tx, c.county_code), getCalendar(tx, c.county_code)]);
   const deadline = addWorkingDays(asOf, policy.deposit.drawPayWorkingDays, cal);
-  const ignored = c.stage_deadline != null && asOf > c.stage_deadline;
   await tx.execute(sql`
-    UPDATE arrears_cases SET stage = 'deposit_notice', stage_deadline = ${deadline}, gc_order_ignored = ${ignored},
+    UPDATE arrears_cases SET stage = 'deposit_notice', stage_deadline = ${deadline}, gc_order_ignored = ${ignored || c.gc_order_ignored}, deposit_shortfall_fen = 0,
       deposit_notice_id = ${noticeId}, deposit_notice_on = ${asOf} WHERE id = ${c.id}`);
   await escalated(tx, c, 'deposit_notice', asOf, deadline, o.actor,
     `deposit payment notice ${noticeId}: ${draw.totalFen} fen to ${payments.length} worker(s), bank to pay by ${deadline}`,

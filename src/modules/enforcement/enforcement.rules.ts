@@ -1,4 +1,4 @@
-import { addDays, addMonths, addWorkingDays, effectivePayDate, isIsoDate, monthOf, type WorkCalendar } from '../../lib/calendar.js';
+import { addDays, addMonths, addWorkingDays, effectivePayDate, isIsoDate, monthOf, subtractWorkingDays, type WorkCalendar } from '../../lib/calendar.js';
 import type { Policy } from '../policy/policy.defaults.js';
 
 /** The ladder, in order. A case moves one stage per sweep (or per inspector action). */
@@ -45,13 +45,20 @@ export function countyParams(county: string, policy: Policy, cal: WorkCalendar, 
 export interface PayDateRow {
   county_code: string;
   payday: number;
+  /** The projects' contract: previous (次月发上月) or current (当月); `month` is the wage month either way. */
+  pay_month: 'previous' | 'current';
   month: string;
   pay_date: string;
   /** After this date an unpaid line is arrears and a missing sheet opens a case. */
   due: string;
   /** Within the shorter look-back for missing wage sheets. */
   sheet_check: boolean;
+  /** From this day an unapproved sheet of the month is signalled to the GC (pay day − N working days). */
+  approval_from: string;
 }
+
+/** Working days before the pay day from which a sheet the GC has not approved is signalled. */
+export const APPROVAL_SIGNAL_WORKING_DAYS = 2;
 
 /**
  * Pay dates for every (county, payday) pair in use and every wage month of the look-back whose
@@ -62,11 +69,16 @@ export function payDateRows(county: string, cal: WorkCalendar, graceDays: number
   const out: PayDateRow[] = [];
   const current = monthOf(asOf);
   for (const payday of paydays) {
-    for (let back = 1; back <= LINE_LOOKBACK_MONTHS; back++) {
+    for (let back = 0; back <= LINE_LOOKBACK_MONTHS; back++) {
       const month = addMonths(current, -back);
       const payDate = effectivePayDate(month, payday, cal);
-      if (payDate > asOf) continue;
-      out.push({ county_code: county, payday, month, pay_date: payDate, due: addDays(payDate, graceDays), sheet_check: back <= SHEET_LOOKBACK_MONTHS + 1 });
+      const approvalFrom = subtractWorkingDays(payDate, APPROVAL_SIGNAL_WORKING_DAYS, cal);
+      // A pay date still ahead is listed only for the approval signal (every other reader compares
+      // its pay date or due date with asOf).
+      if (approvalFrom > asOf) continue;
+      const row = { county_code: county, payday, pay_date: payDate, due: addDays(payDate, graceDays), sheet_check: back <= SHEET_LOOKBACK_MONTHS + 1, approval_from: approvalFrom };
+      // The same date pays month M under `previous` and month M+1 under `current`.
+      out.push({ ...row, pay_month: 'previous', month }, { ...row, pay_month: 'current', month: addMonths(month, 1) });
     }
   }
   return out;

@@ -1,14 +1,17 @@
 import { sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../db/client.js';
+import { processDepositReturns } from '../escrow/deposit-return.service.js';
 import { missedAllocations, wageBalanceBelowPayroll } from '../escrow/wage-account.service.js';
-import { EVENTS } from '../../jobs/event-types.js';
+import { uncoveredYears } from '../../lib/calendar.js';
 import { idFromKey } from '../../lib/ids.js';
+import { EVENTS } from '../../jobs/event-types.js';
 import { emit } from '../alerts/outbox.service.js';
 import { getCalendar, getPolicy } from '../policy/policy.service.js';
 import { escalateToDeposit } from './case-actions.service.js';
 import { countyParams, payDateRows, type CountyParams, type PayDateRow } from './enforcement.rules.js';
 import { signalStatements } from './sweep.signals.js';
-import { createNotSubmittedSql, createOwedSql, createTempTables, ladderSql, membersSql, openCasesSql, owedAggSql, totalsSql } from './sweep.sql.js';
+import { createOwedSql, owedAggSql } from './sweep-owed.sql.js';
+import { createNotSubmittedSql, createTempTables, ladderSql, membersSql, openCasesSql, totalsSql } from './sweep.sql.js';
 
 const rows = <T>(r: unknown): T[] => (r as { rows: T[] }).rows;
 
@@ -36,25 +39,28 @@ const STATE_SIGNALS = [EVENTS.payrollNotSubmitted, EVENTS.allocationMissed, EVEN
 const SWEEP_LOCK = sql`SELECT pg_advisory_xact_lock(hashtextextended('wageguard:sweep', 0))`;
 
 /** Per-county deadlines and pay dates, computed once per sweep from policy and holiday calendars. */
-async function sweepParams(db: DbOrTx, asOf: string): Promise<{ cp: CountyParams[]; pd: PayDateRow[] }> {
+async function sweepParams(db: DbOrTx, asOf: string): Promise<{ cp: CountyParams[]; pd: PayDateRow[]; uncovered: number[] }> {
   const counties = rows<{ county_code: string; paydays: number[] }>(await db.execute(sql`
     SELECT county_code, array_agg(DISTINCT payday ORDER BY payday) AS paydays FROM projects GROUP BY county_code`));
   const cp: CountyParams[] = [];
   const pd: PayDateRow[] = [];
+  const uncovered = new Set<number>();
   for (const c of counties) {
     const [policy, cal] = [await getPolicy(db, c.county_code), await getCalendar(db, c.county_code)];
-    cp.push(countyParams(c.county_code, policy, cal, asOf));
+    const params = countyParams(c.county_code, policy, cal, asOf);
+    cp.push(params);
+    for (const y of uncoveredYears([asOf, params.notice_deadline, params.gc_deadline, params.bank_deadline], cal)) uncovered.add(y);
     const dates = payDateRows(c.county_code, cal, policy.enforcement.graceDays, c.paydays, asOf);
     // Missing sheets are checked for the most recent due month of each payday (the sheet the pay day just passed for).
-    const byPayday = new Map<number, PayDateRow[]>();
-    for (const d of dates) byPayday.set(d.payday, [...(byPayday.get(d.payday) ?? []), d]);
+    const byPayday = new Map<string, PayDateRow[]>();
+    for (const d of dates) if (d.pay_date <= asOf) byPayday.set(`${d.payday}:${d.pay_month}`, [...(byPayday.get(`${d.payday}:${d.pay_month}`) ?? []), d]);
     for (const list of byPayday.values()) {
       list.sort((a, b) => (a.month < b.month ? 1 : -1));
       list.forEach((d, i) => (d.sheet_check = i < 1));
     }
     pd.push(...dates);
   }
-  return { cp, pd };
+  return { cp, pd, uncovered: [...uncovered].sort() };
 }
 
 /**
@@ -62,7 +68,8 @@ async function sweepParams(db: DbOrTx, asOf: string): Promise<{ cp: CountyParams
  * transaction, each idempotent, so a crash between them and a re-run converge on the same state):
  *   detect  — signals, open cases, members, amounts, who paid, who is responsible;
  *   ladder  — close / GC order / replenishment due / replenishment overdue, one stage per case;
- *   deposit — per case whose GC order expired unpaid: draw the deposit for what is still owed.
+ *   deposit — per case whose GC order expired unpaid: draw the deposit for what is still owed;
+ *   returns — block, resume or release pending deposit returns (after the draws: they come first).
  */
 export async function runSweep(deps: { db: Db }, asOf: string, opts: SweepOptions = {}): Promise<SweepResult> {
   const { db } = deps;
@@ -89,6 +96,11 @@ export async function runSweep(deps: { db: Db }, asOf: string, opts: SweepOption
     const params = await sweepParams(tx, asOf);
     cp = params.cp;
     const pd = params.pd;
+    // Deadlines in a year the holiday schedule does not cover count weekends only: one admin alert per year.
+    for (const year of params.uncovered) {
+      await emit(tx, { id: idFromKey(`evt:calendar_uncovered:${year}`), type: EVENTS.calendarYearUncovered,
+        payload: { year, asOf, message: `no holiday schedule for ${year}: working days count weekends only until it is entered (POST /v1/admin/calendar)` } });
+    }
     lap('params');
     for (const s of createTempTables(JSON.stringify(cp), JSON.stringify(pd))) await tx.execute(s);
     await tx.execute(createOwedSql(asOf));
@@ -138,6 +150,10 @@ export async function runSweep(deps: { db: Db }, asOf: string, opts: SweepOption
     await db.transaction((tx) => escalateToDeposit(tx, c.id, asOf, { actor: 'sweep', manual: false }));
     await opts.afterStep?.(`deposit:${c.id}`);
   }
+  // Deposit returns last: a case opened or drawn on today blocks a return due today (draws first).
+  await processDepositReturns(db, asOf);
+  lap('deposit returns');
+  await opts.afterStep?.('returns');
   return sweepSummary(db, asOf, signals);
 }
 

@@ -34,6 +34,16 @@ export function signalStatements(i: SignalInputs): [string, SQL][] {
         c.id IS NOT NULL AND (c.status <> 'open' OR c.workers_unpaid <> o.n OR c.amount_outstanding_fen <> o.amt) AS changed
       FROM sweep_owed_agg o
       LEFT JOIN arrears_cases c ON c.project_id = o.project_id AND c.employer_id = o.employer_id AND c.month = o.month`, sql`s.changed`)],
+    // The GC's approval is missing (条例 Art. 30-31: the GC pays on the subcontractor's behalf, so an
+    // unapproved sheet is unpaid wages in the making): from pay day − 2 working days, daily, to the GC.
+    ['sweep.approval_missing', signalSql(sql`
+      SELECT 'sig:approval_missing:' || r.id || ':' || ${asOf} AS key, 'sweep.approval_missing' AS type,
+        r.project_id, p.general_contractor_id AS company_id, p.county_code,
+        jsonb_build_object('payrollId', r.id, 'employerId', r.employer_id, 'month', r.month, 'payDate', pd.pay_date, 'lines', r.line_count,
+          'amountFen', r.total_net_fen, 'generalContractorId', p.general_contractor_id, 'asOf', ${asOf}::text) AS payload
+      FROM payrolls r JOIN projects p ON p.id = r.project_id
+      JOIN sweep_pd pd ON pd.county_code = p.county_code AND pd.payday = p.payday AND pd.pay_month = p.pay_month AND pd.month = r.month
+      WHERE r.status = 'submitted' AND pd.approval_from <= ${asOf}::date`)],
     ['sweep.allocation_missed', signalSql(sql`
       SELECT 'sig:allocation_missed:' || m.project_id || ':' || m.cycle_from || ':' || ${asOf} AS key, 'sweep.allocation_missed' AS type,
         m.project_id, p.construction_unit_id AS company_id, p.county_code,
@@ -47,7 +57,8 @@ export function signalStatements(i: SignalInputs): [string, SQL][] {
       FROM jsonb_to_recordset(${i.lowBalance}::jsonb) AS b(project_id uuid, month text, payroll bigint, available bigint)
       JOIN projects p ON p.id = b.project_id`)],
     // Cover = cash available + unused value of letters valid today. Before any deposit was provided
-    // the deposit is "due" (not short) for the first 28 days of the project (≈ 20 working days).
+    // the deposit is "due" (not short) until its due date: dueWorkingDays after the construction
+    // permit, else after the start (projects.deposit_due_on, computed at registration).
     ['deposit.short', signalSql(sql`
       SELECT 'sig:deposit_short:' || p.id || ':' || ${asOf} AS key, 'deposit.short' AS type, p.id AS project_id, p.general_contractor_id AS company_id, p.county_code,
         jsonb_build_object('requiredFen', p.deposit_required_fen, 'cashFen', COALESCE(a.posted - a.pending_out, 0), 'guaranteeCoverFen', COALESCE(g.cover, 0),
@@ -58,7 +69,7 @@ export function signalStatements(i: SignalInputs): [string, SQL][] {
                  WHERE status = 'active' AND valid_from <= ${asOf}::date AND valid_to >= ${asOf}::date GROUP BY project_id) g ON g.project_id = p.id
       WHERE p.status IN ('active', 'completing') AND p.deposit_required_fen > 0
         AND p.deposit_required_fen > COALESCE(a.posted - a.pending_out, 0) + COALESCE(g.cover, 0)
-        AND (p.start_date + 28 < ${asOf}::date OR COALESCE(a.posted, 0) > 0 OR g.n > 0)
+        AND (COALESCE(p.deposit_due_on, p.start_date + 28) < ${asOf}::date OR COALESCE(a.posted, 0) > 0 OR g.n > 0)
         -- A drawn deposit awaiting replenishment is "drawn" (escrow's status), not short: its own
         -- signal is the overdue replenishment. This also keeps a sweep's own draw from changing a re-run.
         AND NOT EXISTS (SELECT 1 FROM deposit_draws d WHERE d.project_id = p.id AND d.replenished_on IS NULL)`)],
@@ -75,6 +86,28 @@ export function signalStatements(i: SignalInputs): [string, SQL][] {
       FROM deposit_draws d JOIN projects p ON p.id = d.project_id
       LEFT JOIN arrears_cases c ON c.project_id = d.project_id AND c.deposit_notice_id = d.notice_id
       WHERE d.replenished_on IS NULL AND d.replenish_due < ${asOf}::date`)],
+    // The bank must pay a deposit payment notice within drawPayWorkingDays (人社部发〔2021〕65号 Art. 11:
+    // 5 working days); the case holds that date as its deadline. Missed: once per case, an alert to the
+    // inspectors (and the bank's GC) and a timeline entry, while any instruction of the draw is unsettled.
+    ['deposit.payment_overdue', sql`
+      WITH s AS (
+        SELECT c.id AS case_id, c.project_id, c.county_code, c.general_contractor_id, c.stage_deadline, d.notice_id, d.batch_id, d.total_fen, b.bank_id
+        FROM arrears_cases c JOIN deposit_draws d ON d.project_id = c.project_id AND d.notice_id = c.deposit_notice_id
+        JOIN batches b ON b.id = d.batch_id
+        WHERE c.status = 'open' AND c.stage = 'deposit_notice' AND c.stage_deadline < ${asOf}::date
+          AND EXISTS (SELECT 1 FROM instructions i WHERE i.batch_id = d.batch_id AND i.status <> 'settled')),
+      ev AS (
+        INSERT INTO arrears_case_events (id, case_id, project_id, stage, "on", deadline, actor, note)
+        SELECT wg_id_from_key('case_event:' || case_id || ':deposit_payment_overdue'), case_id, project_id, 'deposit_notice', ${asOf}::date, stage_deadline, 'sweep',
+          'the bank did not pay the deposit payment notice ' || notice_id || ' by ' || stage_deadline
+        FROM s ON CONFLICT (id) DO NOTHING RETURNING 1),
+      ob AS (
+        INSERT INTO outbox (id, type, project_id, company_id, county_code, payload)
+        SELECT wg_id_from_key('evt:deposit_payment_overdue:' || case_id), 'deposit.payment_overdue', project_id, general_contractor_id, county_code,
+          jsonb_build_object('caseId', case_id, 'noticeId', notice_id, 'batchId', batch_id, 'bankId', bank_id, 'amountFen', total_fen,
+            'deadline', stage_deadline, 'asOf', ${asOf}::text)
+        FROM s ON CONFLICT (id) DO NOTHING RETURNING 1)
+      SELECT (SELECT count(*) FROM s)::int AS found, (SELECT count(*) FROM ev)::int AS events, (SELECT count(*) FROM ob)::int AS emitted`],
     ['sweep.no_labor_manager', signalSql(sql`
       SELECT 'sig:no_labor_manager:' || p.id || ':' || ${asOf} AS key, 'sweep.no_labor_manager' AS type, p.id AS project_id,
         p.general_contractor_id AS company_id, p.county_code, jsonb_build_object('asOf', ${asOf}::text) AS payload

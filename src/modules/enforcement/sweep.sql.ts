@@ -5,7 +5,7 @@ import { sql, type SQL } from 'drizzle-orm';
  * tables: `sweep_cp` (per-county deadlines for stages starting on asOf) and `sweep_pd` (pay dates
  * per county, payday and wage month), so no statement needs the holiday calendar.
  */
-const OWED = sql.raw(`('missing','rejected','underpaid','wrong_account')`);
+export const OWED = sql.raw(`('missing','rejected','underpaid','wrong_account')`);
 const PAID = sql.raw(`('paid','paid_late','overpaid','duplicate')`);
 
 /** What a line still owes (mirrors enforcement.rules outstandingFen). Alias `l` = payroll_lines. */
@@ -17,46 +17,17 @@ export const overdueLinesSql = (asOf: string): SQL => sql`
     (CASE WHEN l.status = 'underpaid' THEN GREATEST(l.net_fen - l.paid_fen, 0) ELSE l.net_fen END) AS owed, pd.pay_date
   FROM payroll_lines l
   JOIN projects p ON p.id = l.project_id
-  JOIN sweep_pd pd ON pd.county_code = p.county_code AND pd.payday = p.payday AND pd.month = l.month
+  JOIN sweep_pd pd ON pd.county_code = p.county_code AND pd.payday = p.payday AND pd.pay_month = p.pay_month AND pd.month = l.month
   WHERE l.status IN ${OWED} AND l.excused_at IS NULL AND pd.due < ${asOf}::date`;
 
 export const createTempTables = (cp: string, pd: string): SQL[] => [
   sql`CREATE TEMP TABLE sweep_cp ON COMMIT DROP AS SELECT * FROM jsonb_to_recordset(${cp}::jsonb)
       AS x(county_code text, grace_days int, notice_deadline date, gc_deadline date, bank_deadline date, reminder_until date)`,
   sql`CREATE TEMP TABLE sweep_pd ON COMMIT DROP AS SELECT * FROM jsonb_to_recordset(${pd}::jsonb)
-      AS x(county_code text, payday int, month text, pay_date date, due date, sheet_check boolean)`,
+      AS x(county_code text, payday int, pay_month text, month text, pay_date date, due date, sheet_check boolean, approval_from date)`,
   sql`ANALYZE sweep_pd`,
   sql`CREATE TEMP TABLE sweep_new (case_id uuid PRIMARY KEY) ON COMMIT DROP`,
   sql`CREATE TEMP TABLE sweep_touched (case_id uuid) ON COMMIT DROP`,
-];
-
-/** Overdue lines of live sheets, one row per worker and case key (the larger debt wins). */
-export const createOwedSql = (asOf: string): SQL => sql`
-  CREATE TEMP TABLE sweep_owed ON COMMIT DROP AS
-  SELECT DISTINCT ON (o.project_id, o.employer_id, o.month, o.worker_id) o.*
-  FROM (
-    -- The floor's selection, restricted to live sheets by a hash join on payrolls (not two index
-    -- probes per overdue line).
-    SELECT l.project_id, l.employer_id, l.month, l.worker_id, l.id AS line_id,
-      (CASE WHEN l.status = 'underpaid' THEN GREATEST(l.net_fen - l.paid_fen, 0) ELSE l.net_fen END) AS owed, pd.pay_date
-    FROM payroll_lines l
-    JOIN payrolls r ON r.id = l.payroll_id AND r.status <> 'superseded'
-    JOIN projects p ON p.id = l.project_id
-    JOIN sweep_pd pd ON pd.county_code = p.county_code AND pd.payday = p.payday AND pd.month = l.month
-    WHERE l.status IN ${OWED} AND l.excused_at IS NULL AND pd.due < ${asOf}::date) o
-  ORDER BY o.project_id, o.employer_id, o.month, o.worker_id, o.owed DESC, o.line_id`;
-
-/**
- * The overdue lines per case key, computed once and shared by the `sweep.lines_overdue` signal and
- * case opening (both used to aggregate `sweep_owed` and join projects separately). Analysed so the
- * planner sees real row counts for every later join against the temp tables.
- */
-export const owedAggSql: SQL[] = [
-  sql`ANALYZE sweep_owed`,
-  sql`CREATE TEMP TABLE sweep_owed_agg ON COMMIT DROP AS
-    SELECT o.project_id, o.employer_id, o.month, max(o.pay_date) AS pay_date, count(*)::int AS n, sum(o.owed)::bigint AS amt, p.county_code
-    FROM sweep_owed o JOIN projects p ON p.id = o.project_id GROUP BY o.project_id, o.employer_id, o.month, p.county_code`,
-  sql`ANALYZE sweep_owed_agg`,
 ];
 
 /**
@@ -67,12 +38,12 @@ export const owedAggSql: SQL[] = [
 export const createNotSubmittedSql = (asOf: string): SQL => sql`
   CREATE TEMP TABLE sweep_ns ON COMMIT DROP AS
   WITH emp AS (
-    SELECT id AS project_id, general_contractor_id AS employer_id FROM projects WHERE status = 'active'
+    SELECT id AS project_id, general_contractor_id AS employer_id FROM projects WHERE status IN ('active', 'completing')
     UNION SELECT project_id, subcontractor_id FROM subcontracts),
   cand AS MATERIALIZED (
     SELECT p.id AS project_id, e.employer_id, pd.month, pd.pay_date, pd.due, p.county_code
-    FROM emp e JOIN projects p ON p.id = e.project_id AND p.status = 'active'
-    JOIN sweep_pd pd ON pd.county_code = p.county_code AND pd.payday = p.payday AND pd.sheet_check AND pd.pay_date < ${asOf}::date
+    FROM emp e JOIN projects p ON p.id = e.project_id AND p.status IN ('active', 'completing')
+    JOIN sweep_pd pd ON pd.county_code = p.county_code AND pd.payday = p.payday AND pd.pay_month = p.pay_month AND pd.sheet_check AND pd.pay_date < ${asOf}::date
     WHERE NOT EXISTS (SELECT 1 FROM payrolls r WHERE r.project_id = p.id AND r.month = pd.month AND r.employer_id = e.employer_id AND r.status <> 'superseded'))
   SELECT cand.*, att.workers FROM cand
   CROSS JOIN LATERAL (SELECT count(*)::int AS workers FROM attendance a WHERE a.project_id = cand.project_id AND a.month = cand.month AND a.employer_id = cand.employer_id) att
@@ -98,10 +69,12 @@ const missedCte = (missed: string): SQL => sql`SELECT * FROM jsonb_to_recordset(
  * the construction unit's missed cycles or null): the employer directly, the GC in total, and the
  * construction unit when an allocation due within the wage month up to its pay date was missed.
  */
-const RESPONSIBLE = sql`jsonb_strip_nulls(jsonb_build_object(
+const RESPONSIBLE = (causes: SQL): SQL => sql`jsonb_strip_nulls(jsonb_build_object(
   'direct', jsonb_build_object('companyId', c.employer_id, 'role', CASE WHEN c.employer_id = c.general_contractor_id THEN 'general_contractor' ELSE 'subcontractor' END),
   'total', jsonb_build_object('companyId', c.general_contractor_id, 'role', 'general_contractor'),
-  'constructionUnit', CASE WHEN cu.cycles IS NOT NULL THEN jsonb_build_object('companyId', c.construction_unit_id, 'capFen', cu.cap, 'missedCycles', cu.cycles) END))`;
+  'approvalMissing', CASE WHEN 'unapproved' = ANY(${causes}) THEN jsonb_build_object('companyId', c.general_contractor_id, 'role', 'general_contractor') END,
+  'constructionUnit', CASE WHEN cu.cycles IS NOT NULL OR 'unfunded' = ANY(${causes}) THEN jsonb_build_object('companyId', c.construction_unit_id, 'capFen', cu.cap,
+    'missedCycles', cu.cycles, 'allocationMissing', CASE WHEN 'unfunded' = ANY(${causes}) THEN true END) END))`;
 
 /** The construction unit's missed cycles per (project, wage month, pay date) of `base` (a relation with those columns). */
 const cuFor = (base: SQL): SQL => sql`
@@ -118,9 +91,9 @@ const cuFor = (base: SQL): SQL => sql`
 export const openCasesSql = (asOf: string, missed: string): SQL => sql`
   WITH missed AS (${missedCte(missed)}),
   src AS (
-    SELECT project_id, employer_id, month, pay_date, 'lines' AS origin, n AS workers, amt AS owed FROM sweep_owed_agg
+    SELECT project_id, employer_id, month, pay_date, 'lines' AS origin, n AS workers, amt AS owed, causes FROM sweep_owed_agg
     UNION ALL
-    SELECT project_id, employer_id, month, pay_date, 'not_submitted', workers, 0 FROM sweep_ns WHERE due < ${asOf}::date
+    SELECT project_id, employer_id, month, pay_date, 'not_submitted', workers, 0, '{}'::text[] FROM sweep_ns WHERE due < ${asOf}::date
   ), one AS (
     -- Existing cases are skipped before any id or JSON is computed: a daily re-run is a read.
     SELECT DISTINCT ON (project_id, employer_id, month) * FROM src
@@ -129,15 +102,15 @@ export const openCasesSql = (asOf: string, missed: string): SQL => sql`
   cu AS (${cuFor(sql`SELECT project_id, month, pay_date FROM one`)}),
   ins AS (
     INSERT INTO arrears_cases (id, project_id, employer_id, general_contractor_id, construction_unit_id, county_code, industry, month,
-      stage, status, origin, pay_date, opened_on, stage_deadline, workers_owed, workers_unpaid, amount_owed_fen, amount_outstanding_fen, responsible)
+      stage, status, origin, pay_date, opened_on, stage_deadline, workers_owed, workers_unpaid, amount_owed_fen, amount_outstanding_fen, responsible, causes)
     SELECT wg_id_from_key('case:' || one.project_id || ':' || one.employer_id || ':' || one.month), one.project_id, one.employer_id,
       p.general_contractor_id, p.construction_unit_id, p.county_code, p.industry, one.month, 'overdue_notice', 'open', one.origin,
       one.pay_date, ${asOf}::date, cp.notice_deadline, one.workers, one.workers, one.owed, one.owed,
-      (SELECT ${RESPONSIBLE} FROM (SELECT one.employer_id, p.general_contractor_id, p.construction_unit_id) c)
+      (SELECT ${RESPONSIBLE(sql`one.causes`)} FROM (SELECT one.employer_id, p.general_contractor_id, p.construction_unit_id) c), one.causes
     FROM one JOIN projects p ON p.id = one.project_id JOIN sweep_cp cp ON cp.county_code = p.county_code
     LEFT JOIN cu ON cu.project_id = one.project_id AND cu.month = one.month
     ON CONFLICT (project_id, employer_id, month) DO NOTHING
-    RETURNING id, project_id, employer_id, general_contractor_id, county_code, month, origin, stage_deadline, workers_owed, amount_owed_fen),
+    RETURNING id, project_id, employer_id, general_contractor_id, county_code, month, origin, stage_deadline, workers_owed, amount_owed_fen, causes),
   keep AS (INSERT INTO sweep_new (case_id) SELECT id FROM ins),
   -- Every member of a case opened now is new: inserted from the opening itself (no second join).
   mem AS (
@@ -148,13 +121,17 @@ export const openCasesSql = (asOf: string, missed: string): SQL => sql`
   ev AS (
     INSERT INTO arrears_case_events (id, case_id, project_id, stage, "on", deadline, actor, note)
     SELECT wg_id_from_key('case_event:' || id || ':overdue_notice'), id, project_id, 'overdue_notice', ${asOf}::date, stage_deadline, 'sweep',
-      CASE origin WHEN 'lines' THEN 'wage lines unpaid after the grace period' ELSE 'no wage sheet submitted by the pay day' END
+      CASE WHEN origin <> 'lines' THEN 'no wage sheet submitted by the pay day'
+        WHEN 'unapproved' = ANY(causes) THEN 'wage lines unpaid after the grace period: the sheet was never approved by the general contractor'
+        WHEN 'unfunded' = ANY(causes) THEN 'wage lines unpaid after the grace period: the construction unit did not fund the wage account'
+        WHEN 'unsent' = ANY(causes) THEN 'wage lines unpaid after the grace period: the payment never reached a bank'
+        ELSE 'wage lines unpaid after the grace period' END
     FROM ins RETURNING 1),
   ob AS (
     INSERT INTO outbox (id, type, project_id, company_id, county_code, payload)
     SELECT wg_id_from_key('evt:case:' || id || ':opened'), 'case.opened', project_id, employer_id, county_code,
       jsonb_build_object('caseId', id, 'employerId', employer_id, 'generalContractorId', general_contractor_id, 'month', month,
-        'stage', 'overdue_notice', 'deadline', stage_deadline, 'origin', origin, 'workersOwed', workers_owed, 'amountOwedFen', amount_owed_fen, 'asOf', ${asOf}::text)
+        'stage', 'overdue_notice', 'deadline', stage_deadline, 'origin', origin, 'causes', to_jsonb(causes), 'workersOwed', workers_owed, 'amountOwedFen', amount_owed_fen, 'asOf', ${asOf}::text)
     FROM ins RETURNING 1)
   SELECT (SELECT count(*) FROM ins)::int AS opened, (SELECT count(*) FROM mem)::int AS members, (SELECT count(*) FROM ev)::int AS events, (SELECT count(*) FROM ob)::int AS emitted`;
 
@@ -232,15 +209,20 @@ export const totalsSql = (missed: string): SQL => sql`
       SELECT x.case_id, x.paid_by, sum(x.amount_paid_fen) AS s FROM arrears_case_workers x
       WHERE x.case_id IN (SELECT id FROM todo) AND x.amount_paid_fen > 0 GROUP BY 1, 2) w GROUP BY w.case_id),
   cu AS (${cuFor(sql`SELECT project_id, month, pay_date FROM arrears_cases WHERE id IN (SELECT id FROM todo)`)}),
+  -- Causes accumulate: a case the construction unit caused stays its, once paid too.
+  cz AS (
+    SELECT c.id, ARRAY(SELECT DISTINCT x FROM unnest(c.causes || COALESCE(oa.causes, '{}')) x ORDER BY x) AS causes
+    FROM arrears_cases c LEFT JOIN sweep_owed_agg oa ON oa.project_id = c.project_id AND oa.employer_id = c.employer_id AND oa.month = c.month
+    WHERE c.id IN (SELECT id FROM todo)),
   v AS (
-    SELECT c.id, a.n, a.owed, a.paid, a.unpaid, COALESCE(p.by, '{}'::jsonb) AS by, ${RESPONSIBLE} AS resp
-    FROM arrears_cases c JOIN agg a ON a.case_id = c.id LEFT JOIN payers p ON p.case_id = c.id
+    SELECT c.id, a.n, a.owed, a.paid, a.unpaid, COALESCE(p.by, '{}'::jsonb) AS by, ${RESPONSIBLE(sql`cz.causes`)} AS resp, cz.causes
+    FROM arrears_cases c JOIN agg a ON a.case_id = c.id JOIN cz ON cz.id = c.id LEFT JOIN payers p ON p.case_id = c.id
     LEFT JOIN cu ON cu.project_id = c.project_id AND cu.month = c.month
     WHERE c.status = 'open')
   UPDATE arrears_cases c SET workers_owed = v.n, amount_owed_fen = v.owed, amount_cleared_fen = v.paid, amount_outstanding_fen = v.owed - v.paid,
-    workers_unpaid = v.unpaid, cleared_by = v.by, responsible = v.resp
-  FROM v WHERE c.id = v.id AND (c.workers_owed, c.amount_owed_fen, c.amount_cleared_fen, c.workers_unpaid, c.cleared_by, c.responsible)
-    IS DISTINCT FROM (v.n, v.owed, v.paid, v.unpaid, v.by, v.resp)`;
+    workers_unpaid = v.unpaid, cleared_by = v.by, responsible = v.resp, causes = v.causes
+  FROM v WHERE c.id = v.id AND (c.workers_owed, c.amount_owed_fen, c.amount_cleared_fen, c.workers_unpaid, c.cleared_by, c.responsible, c.causes)
+    IS DISTINCT FROM (v.n, v.owed, v.paid, v.unpaid, v.by, v.resp, v.causes)`;
 
 /**
  * The ladder steps that need no money movement, one step per case per sweep: close when every

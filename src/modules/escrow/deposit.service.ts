@@ -23,6 +23,7 @@ export interface ProjectDepositRow {
   county_code: string;
   general_contractor_id: string;
   start_date: string;
+  deposit_due_on: string | null;
   planned_end_date: string;
   deposit_required_fen: string;
   deposit_account_number: string | null;
@@ -32,7 +33,7 @@ export interface ProjectDepositRow {
 
 export async function loadProject(tx: DbOrTx, projectId: string): Promise<ProjectDepositRow> {
   const r = rows<ProjectDepositRow>(await tx.execute(sql`
-    SELECT id, county_code, general_contractor_id, start_date::text, planned_end_date::text, deposit_required_fen,
+    SELECT id, county_code, general_contractor_id, start_date::text, planned_end_date::text, deposit_required_fen, deposit_due_on::text,
       deposit_account_number, deposit_bank_id, wage_bank_id FROM projects WHERE id = ${projectId}`))[0];
   if (!r) throw new NotFoundError('Project');
   return r;
@@ -48,11 +49,14 @@ export interface GuaranteeView {
   reminderDate: string;
   reference: string;
   status: string;
+  irrevocable: boolean;
+  payableOnDemand: boolean;
   coverFen: number;
 }
 
 export interface DepositView {
   projectId: string;
+  dueOn: string | null;
   requiredFen: number;
   cashBalanceFen: number;
   guaranteeCoverFen: number;
@@ -66,16 +70,17 @@ export interface DepositView {
   asOf: string;
 }
 
-type GRow = { id: string; issuing_bank_id: string; amount_fen: string; called_fen: string; valid_from: string; valid_to: string; reminder_date: string; reference: string; status: string };
+type GRow = { id: string; issuing_bank_id: string; amount_fen: string; called_fen: string; valid_from: string; valid_to: string; reminder_date: string; reference: string; status: string; irrevocable: boolean; payable_on_demand: boolean };
 
 export async function getDeposit(tx: DbOrTx, projectId: string, asOf: string): Promise<DepositView> {
   const p = await loadProject(tx, projectId);
   const acc = await projectAccounts(tx, projectId);
   const cash = (await getBalances(tx, [acc.depositCash])).get(acc.depositCash)!;
   const gs = rows<GRow>(await tx.execute(sql`
-    SELECT id, issuing_bank_id, amount_fen, called_fen, valid_from::text, valid_to::text, reminder_date::text, reference, status
+    SELECT id, issuing_bank_id, amount_fen, called_fen, valid_from::text, valid_to::text, reminder_date::text, reference, status, irrevocable, payable_on_demand
     FROM deposit_guarantees WHERE project_id = ${projectId} ORDER BY valid_to, id`)).map((g) => {
-    const v = { id: g.id, issuingBankId: g.issuing_bank_id, amountFen: fenFromDb(g.amount_fen), calledFen: fenFromDb(g.called_fen), validFrom: g.valid_from, validTo: g.valid_to, reminderDate: g.reminder_date, reference: g.reference, status: g.status };
+    const v = { id: g.id, issuingBankId: g.issuing_bank_id, amountFen: fenFromDb(g.amount_fen), calledFen: fenFromDb(g.called_fen), validFrom: g.valid_from, validTo: g.valid_to,
+      reminderDate: g.reminder_date, reference: g.reference, status: g.status, irrevocable: g.irrevocable, payableOnDemand: g.payable_on_demand };
     return { ...v, coverFen: guaranteeCover(v, asOf) };
   });
   const draws = rows<{ notice_id: string; total_fen: string; replenish_due: string }>(await tx.execute(sql`
@@ -93,7 +98,8 @@ export async function getDeposit(tx: DbOrTx, projectId: string, asOf: string): P
   const replenishDue = cashBalanceFen + guaranteeCoverFen >= requiredFen ? null : (draws[0]?.replenish_due ?? null);
   return {
     projectId, requiredFen, cashBalanceFen, guaranteeCoverFen, shortfallFen: shortfall(requiredFen, cashBalanceFen, guaranteeCoverFen),
-    status: depositStatus({ requiredFen, cashBalanceFen, guaranteeCoverFen, openDrawDue: replenishDue, returnStatus: (ret?.status ?? null) as never, everProvided: provided, asOf }),
+    status: depositStatus({ requiredFen, cashBalanceFen, guaranteeCoverFen, openDrawDue: replenishDue, returnStatus: (ret?.status ?? null) as never, everProvided: provided, dueOn: p.deposit_due_on, asOf }),
+    dueOn: p.deposit_due_on,
     accountNumber: p.deposit_account_number, replenishDue, guarantees: gs,
     openDraws: draws.map((d) => ({ noticeId: d.notice_id, totalFen: fenFromDb(d.total_fen), replenishDue: d.replenish_due })),
     returnRequest: ret ? { id: ret.id, status: ret.status, noticeEndsOn: ret.notice_ends_on, releaseOn: ret.release_on, blockedReason: ret.blocked_reason } : null,
@@ -115,6 +121,8 @@ export interface GuaranteeInput {
   validFrom: string;
   validTo: string;
   reference: string;
+  irrevocable?: boolean;
+  payableOnDemand?: boolean;
 }
 
 export async function addGuarantee(tx: DbOrTx, projectId: string, g: GuaranteeInput, actor: string, asOf: string): Promise<GuaranteeView> {
@@ -128,13 +136,13 @@ export async function addGuarantee(tx: DbOrTx, projectId: string, g: GuaranteeIn
   const id = idFromKey(`guarantee:${projectId}:${g.reference}`);
   const reminderDate = guaranteeReminderDate(g.validTo);
   const ins = rows(await tx.execute(sql`
-    INSERT INTO deposit_guarantees (id, project_id, issuing_bank_id, amount_fen, valid_from, valid_to, reminder_date, reference, status)
-    VALUES (${id}, ${projectId}, ${g.issuingBankId}, ${g.amountFen}, ${g.validFrom}, ${g.validTo}, ${reminderDate}, ${g.reference}, 'active')
+    INSERT INTO deposit_guarantees (id, project_id, issuing_bank_id, amount_fen, valid_from, valid_to, reminder_date, reference, status, irrevocable, payable_on_demand)
+    VALUES (${id}, ${projectId}, ${g.issuingBankId}, ${g.amountFen}, ${g.validFrom}, ${g.validTo}, ${reminderDate}, ${g.reference}, 'active', true, true)
     ON CONFLICT (project_id, reference) DO NOTHING RETURNING id`));
   if (!ins.length) throw new UnprocessableError('A guarantee letter with this reference is already on file', [{ path: 'body.reference', message: 'duplicate' }], 'guarantee_duplicate');
   await appendAudit(tx, { actor, action: 'deposit.guarantee_added', entityType: 'deposit_guarantee', entityId: id, projectId, data: { ...g, reminderDate } });
   await markReplenished(tx, projectId, asOf);
-  return { id, ...g, calledFen: 0, reminderDate, status: 'active', coverFen: guaranteeCover({ ...g, calledFen: 0, status: 'active' }, asOf) };
+  return { id, ...g, irrevocable: true, payableOnDemand: true, calledFen: 0, reminderDate, status: 'active', coverFen: guaranteeCover({ ...g, calledFen: 0, status: 'active' }, asOf) };
 }
 
 /**

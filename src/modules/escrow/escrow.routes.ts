@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { Deps } from '../../deps.js';
-import { NotFoundError } from '../../lib/errors.js';
+import { BadRequestError, NotFoundError } from '../../lib/errors.js';
 import { idFromKey } from '../../lib/ids.js';
 import { requireRole } from '../auth/auth.plugin.js';
 import { projectScope, requireRelation } from '../auth/scope.js';
@@ -75,6 +75,9 @@ export default async function escrowRoutes(app: FastifyInstance, { deps }: { dep
     const s = await scope(req);
     requireRelation(s, 'gc', 'admin');
     const b = req.body as { promise: string; asOf?: string };
+    // A contractor's action is dated by the server's China date: a GC must not choose when its own
+    // 30-day notice started. Only an admin (replaying or correcting) may give a date.
+    if (b.asOf !== undefined && req.principal!.role !== 'admin') throw new BadRequestError('asOf is not accepted from a contractor', [{ path: 'body.asOf', message: 'only an admin may date a return request; contractors act on the server date' }]);
     const out = await deps.db.transaction((tx) => requestDepositReturn(tx, { projectId: s.projectId, promise: b.promise, asOf: b.asOf ?? today(), actor: actorOf(req) }));
     return reply.code(201).send(out);
   });

@@ -12,6 +12,8 @@ export interface DepositFacts {
   returnStatus: 'notice' | 'blocked' | 'released' | null;
   /** Whether any deposit (cash or letter) was ever provided. */
   everProvided: boolean;
+  /** Last day to provide it (permit date + working days); null = no date known. */
+  dueOn?: string | null;
   asOf: string;
 }
 
@@ -21,7 +23,8 @@ export function depositStatus(f: DepositFacts): DepositStatus {
   if (f.openDrawDue) return f.asOf > f.openDrawDue ? 'replenish_overdue' : 'drawn';
   const cover = f.cashBalanceFen + f.guaranteeCoverFen;
   if (cover >= f.requiredFen) return 'covered';
-  return f.everProvided ? 'short' : 'due';
+  // Never provided: "due" until the due date, then short like any other missing cover.
+  return f.everProvided || (f.dueOn != null && f.asOf > f.dueOn) ? 'short' : 'due';
 }
 
 export const shortfall = (requiredFen: number, cashFen: number, guaranteeFen: number): number => Math.max(0, requiredFen - cashFen - guaranteeFen);
@@ -32,18 +35,29 @@ export function guaranteeCover(g: { amountFen: number; calledFen: number; validF
   return g.amountFen - g.calledFen;
 }
 
-/** Guarantee letter validity rule: ≥ minDays (default 365) and covering the whole contract period. */
+/** Whole days of a period counted inclusively: 2026-01-01 – 2026-12-31 is 365 days. */
+export const inclusiveDays = (from: string, to: string): number => daysBetween(from, to) + 1;
+
+/**
+ * Guarantee letter rules (人社部发〔2021〕65号 Art. 9–10): irrevocable and payable on first demand
+ * (见索即付); valid for at least `minDays` counted inclusively (default 365: one calendar year) and
+ * to at least the project's planned end. A letter covers from its own start, so a replacement filed
+ * mid-project is valid; its amount may be smaller than the amount due (it then covers only its
+ * amount, the rest stays a shortfall).
+ */
 export function guaranteeErrors(
-  g: { validFrom: string; validTo: string; amountFen: number },
+  g: { validFrom: string; validTo: string; amountFen: number; irrevocable?: boolean; payableOnDemand?: boolean },
   project: { startDate: string; plannedEndDate: string },
   minDays: number,
 ): { path: string; message: string }[] {
   const errs: { path: string; message: string }[] = [];
   if (g.validTo <= g.validFrom) errs.push({ path: 'body.validTo', message: 'validTo must be after validFrom' });
-  else if (daysBetween(g.validFrom, g.validTo) < minDays) errs.push({ path: 'body.validTo', message: `a guarantee letter must be valid for at least ${minDays} days` });
-  if (g.validFrom > project.startDate || g.validTo < project.plannedEndDate)
-    errs.push({ path: 'body.validTo', message: `a guarantee letter must cover the contract period ${project.startDate} – ${project.plannedEndDate}` });
+  else if (inclusiveDays(g.validFrom, g.validTo) < minDays) errs.push({ path: 'body.validTo', message: `a guarantee letter must be valid for at least ${minDays} days (counted inclusively)` });
+  if (g.validTo < project.plannedEndDate)
+    errs.push({ path: 'body.validTo', message: `a guarantee letter must stay valid to the planned end of the project (${project.plannedEndDate})` });
   if (g.amountFen <= 0) errs.push({ path: 'body.amountFen', message: 'amountFen must be positive' });
+  if (g.irrevocable !== true) errs.push({ path: 'body.irrevocable', message: 'a guarantee letter must be irrevocable' });
+  if (g.payableOnDemand !== true) errs.push({ path: 'body.payableOnDemand', message: 'a guarantee letter must be payable on first demand (见索即付)' });
   return errs;
 }
 

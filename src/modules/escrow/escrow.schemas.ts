@@ -5,13 +5,16 @@ export const GuaranteeBody = Type.Object({
   issuingBankId: Uuid('Bank that issued the letter'),
   amountFen: Fen('Amount guaranteed'),
   validFrom: IsoDate(),
-  validTo: IsoDate('Must be ≥ 1 year after validFrom and ≥ the contract end'),
+  validTo: IsoDate('Valid ≥ 365 days counted inclusively from validFrom, and to at least the planned end'),
   reference: Str(100, 'Letter number'),
+  irrevocable: Type.Optional(Type.Boolean({ description: 'The letter is irrevocable (required: false or missing is a 422)' })),
+  payableOnDemand: Type.Optional(Type.Boolean({ description: 'Payable on first demand, 见索即付 (required: false or missing is a 422)' })),
 }, { additionalProperties: false });
 
 export const Guarantee = Type.Object({
   id: Uuid(), issuingBankId: Uuid(), amountFen: Fen(), calledFen: Fen('Already paid in by the issuer on calls'),
   validFrom: IsoDate(), validTo: IsoDate(), reminderDate: IsoDate('validTo − 1 month'), reference: Type.String(), status: Type.String(),
+  irrevocable: Type.Boolean(), payableOnDemand: Type.Boolean(),
   coverFen: Fen('What still counts toward cover today'),
 });
 
@@ -19,7 +22,8 @@ export const DepositStatusSchema = Type.Union(['due', 'covered', 'short', 'drawn
 
 export const DepositView = Type.Object({
   projectId: Uuid(), requiredFen: Fen(), cashBalanceFen: Type.Integer({ description: 'Available cash in the deposit account' }),
-  guaranteeCoverFen: Fen(), shortfallFen: Fen(), status: DepositStatusSchema, accountNumber: Type.Union([Type.String(), Type.Null()]),
+  guaranteeCoverFen: Fen(), shortfallFen: Fen(), status: DepositStatusSchema,
+  dueOn: Type.Union([IsoDate('Deposit due by: construction permit date (else start) + deposit.dueWorkingDays working days'), Type.Null()]), accountNumber: Type.Union([Type.String(), Type.Null()]),
   replenishDue: Type.Union([IsoDate(), Type.Null()]), guarantees: Type.Array(Guarantee),
   openDraws: Type.Array(Type.Object({ noticeId: Type.String(), totalFen: Fen(), replenishDue: IsoDate() })),
   returnRequest: Type.Union([Type.Object({ id: Uuid(), status: Type.String(), noticeEndsOn: IsoDate(), releaseOn: IsoDate(), blockedReason: Type.Union([Type.String(), Type.Null()]) }), Type.Null()]),
@@ -43,7 +47,7 @@ export const ReplenishBody = Type.Object({
 }, { additionalProperties: false });
 export const ReplenishResult = Type.Object({ ledgerTransactionId: Uuid(), replayed: Type.Boolean(), replenishedDraws: Type.Integer() });
 
-export const ReturnBody = Type.Object({ promise: Str(4000, 'Written no-arrears promise'), asOf: Type.Optional(IsoDate()) }, { additionalProperties: false });
+export const ReturnBody = Type.Object({ promise: Str(4000, 'Written no-arrears promise'), asOf: Type.Optional(IsoDate('Admin only: the business date (contractors act on the server\'s China date)')) }, { additionalProperties: false });
 export const ReturnView = Type.Object({
   id: Uuid(), status: Type.String(), requestedOn: IsoDate(), noticeEndsOn: IsoDate(), reviewDueOn: IsoDate(), releaseOn: IsoDate(), heldFen: Fen(),
   blockedReason: Type.Union([Type.String(), Type.Null()]),

@@ -8,9 +8,12 @@ import { IsoDate, Str, problems } from '../platform/common.schemas.js';
 import { appendAudit } from '../audit/audit.service.js';
 import { POLICY_DEFAULTS } from '../policy/policy.defaults.js';
 import { getPolicy, setPolicy } from '../policy/policy.service.js';
+import { minimumWageFor } from '../policy/minimum-wage.js';
+import { chinaToday } from '../../lib/calendar.js';
 
 const TAGS = ['policy'];
-const Scope = Type.String({ pattern: '^(default|\\d{2}|\\d{6})$', description: '`default`, a 2-digit province or a 6-digit county code' });
+const MinimumWageView = Type.Object({ scope: Type.String(), effectiveFrom: Type.String(), monthlyFen: Type.Integer(), hourlyFen: Type.Integer(), source: Type.String() });
+const Scope = Type.String({ pattern: '^(default|\\d{2}|\\d{4}|\\d{6})$', description: '`default`, a 2-digit province, a 4-digit city or a 6-digit county code' });
 
 /** Admin settings: every number of the domain per province or county, and the working-day calendar. */
 export default async function policyRoutes(app: FastifyInstance, { deps }: { deps: Deps }) {
@@ -36,6 +39,30 @@ export default async function policyRoutes(app: FastifyInstance, { deps }: { dep
       await appendAudit(tx, { actor: `admin:${p.id}`, action: 'policy.set', entityType: 'policy_setting', entityId: `${scope}/${key}`, data: value });
     });
     return { scope, key, value };
+  });
+
+  app.post('/v1/admin/minimum-wages', {
+    schema: { operationId: 'setMinimumWage', tags: TAGS, summary: 'Enter a minimum-wage standard for a scope from a date (may be future-dated; same scope and date replaces)',
+      body: Type.Object({ scope: Scope, effectiveFrom: IsoDate(), monthlyFen: Type.Integer({ minimum: 1 }), hourlyFen: Type.Integer({ minimum: 1 }), source: Str(500, 'The published standard (document, date)') }, { additionalProperties: false }),
+      response: { 200: MinimumWageView, ...problems(400, 401, 403) } },
+  }, async (req) => {
+    const p = requireRole(req, 'admin');
+    const b = req.body as { scope: string; effectiveFrom: string; monthlyFen: number; hourlyFen: number; source: string };
+    await deps.db.transaction(async (tx) => {
+      await tx.execute(sql`INSERT INTO minimum_wages (scope, effective_from, monthly_fen, hourly_fen, source) VALUES (${b.scope}, ${b.effectiveFrom}, ${b.monthlyFen}, ${b.hourlyFen}, ${b.source})
+        ON CONFLICT (scope, effective_from) DO UPDATE SET monthly_fen = EXCLUDED.monthly_fen, hourly_fen = EXCLUDED.hourly_fen, source = EXCLUDED.source`);
+      await appendAudit(tx, { actor: `admin:${p.id}`, action: 'policy.minimum_wage', entityType: 'minimum_wage', entityId: `${b.scope}/${b.effectiveFrom}`, data: b });
+    });
+    return b;
+  });
+
+  app.get('/v1/minimum-wages/:countyCode', {
+    schema: { operationId: 'getMinimumWage', tags: TAGS, summary: 'The minimum wage in force in a county on a date (default today) or for a wage month, with its source',
+      params: Type.Object({ countyCode: Type.String({ pattern: '^\\d{6}$' }) }), querystring: Type.Object({ on: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}(-\\d{2})?$', description: 'YYYY-MM-DD or a wage month YYYY-MM' })) }),
+      response: { 200: MinimumWageView, ...problems(400, 401) } },
+  }, async (req) => {
+    requireRole(req);
+    return minimumWageFor(deps.db, (req.params as { countyCode: string }).countyCode, (req.query as { on?: string }).on ?? chinaToday(deps.now()));
   });
 
   app.get('/v1/admin/policy/:countyCode', {

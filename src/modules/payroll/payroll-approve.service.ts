@@ -34,10 +34,14 @@ export async function approvePayroll(tx: DbOrTx, actor: Principal, payrollId: st
   const proj = ((await tx.execute(sql`
     SELECT p.wage_bank_id, p.wage_account_number, c.name AS gc_name FROM projects p JOIN companies c ON c.id = p.general_contractor_id
     WHERE p.id = ${p.project_id}`)) as unknown as Rows<{ wage_bank_id: string; wage_account_number: string; gc_name: string }>).rows[0]!;
+  // Wages are owed on pay day whether or not the sheet was approved (issue 19): a late approval may find
+  // lines an arrears case already paid from the GC's funds or the deposit. Only the rest is paid again.
   const lines = ((await tx.execute(sql`
-    SELECT id, worker_id, net_fen, end_to_end_id FROM payroll_lines WHERE payroll_id = ${payrollId} AND net_fen > 0 ORDER BY id`)) as unknown as Rows<{
+    SELECT l.id, l.worker_id, l.net_fen - COALESCE((SELECT sum(i.amount_fen) FROM instructions i JOIN batches b ON b.id = i.batch_id
+        WHERE i.payroll_line_id = l.id AND b.kind <> 'payroll' AND i.status IN ('instructed', 'settled')), 0) AS net_fen, l.end_to_end_id
+    FROM payroll_lines l WHERE l.payroll_id = ${payrollId} AND l.net_fen > 0 ORDER BY l.id`)) as unknown as Rows<{
     id: string; worker_id: string; net_fen: string; end_to_end_id: string;
-  }>).rows;
+  }>).rows.filter((l) => Number(l.net_fen) > 0);
   const acc = await projectAccounts(tx, p.project_id);
   let batch: { batchId: string | null; status: string; shortfallFen: number; totalFen: number } = { batchId: null, status: 'none', shortfallFen: 0, totalFen: 0 };
   if (lines.length) {

@@ -91,7 +91,7 @@ export function evaluatePayroll(
       f('days_over_present', 'orange', `Days worked (${l.daysWorked}) exceed days present (${l.daysPresent})`, { daysWorked: l.daysWorked, daysPresent: l.daysPresent });
     }
     if (belowMinimumWage(l.grossFen, l.daysWorked, policy.minimumWageMonthlyFen, policy.workingDaysPerMonth)) {
-      f('below_minimum_wage', 'red', 'Pay per day is below the local minimum wage', { dailyFen: daily(l), minimumDailyFen: dailyMin });
+      f('below_minimum_wage', 'red', 'Pay per day is below the local minimum wage', { dailyFen: daily(l), minimumDailyFen: dailyMin, minimumMonthlyFen: policy.minimumWageMonthlyFen });
     }
     const d = daily(l);
     const group = byTrade.get(l.trade) ?? [];

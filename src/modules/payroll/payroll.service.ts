@@ -9,6 +9,7 @@ import { projectScope, requireRelation } from '../auth/scope.js';
 import { getPolicy } from '../policy/policy.service.js';
 import { assertOpenForMonth } from '../lifecycle/life-guard.js';
 import { itemErrors, storedItems, type LineItems } from './line-items.rules.js';
+import { minimumWageFor } from '../policy/minimum-wage.js';
 import { controlMismatch, evaluatePayroll, type Finding, type RuleLine } from './payroll.rules.js';
 
 type Rows<T> = { rows: T[] };
@@ -99,6 +100,8 @@ export async function submitPayroll(tx: DbOrTx, actor: Principal, projectId: str
       AND a.days_present > 0 AND NOT (a.worker_id = ANY(${arr(workerIds)}::uuid[]))`);
 
   const policy = await getPolicy(tx, scope.countyCode);
+  // The standard in force in the wage month, per county (dated; Songyuan's shipped by default).
+  const minimumWage = await minimumWageFor(tx, scope.countyCode, input.month);
   const ruleLines: RuleLine[] = input.lines.map((l) => {
     const w = byWorker.get(l.workerId)!;
     const o = otherBy.get(l.workerId);
@@ -109,7 +112,7 @@ export async function submitPayroll(tx: DbOrTx, actor: Principal, projectId: str
   });
   const findings = evaluatePayroll(ruleLines, {
     monthlyCapFen: policy.payroll.monthlyCapFen, yearlyCapFen: policy.payroll.yearlyCapFen, equalPayRatioBp: policy.payroll.equalPayRatioBp,
-    minimumWageMonthlyFen: policy.local.minimumWageMonthlyFen, workingDaysPerMonth: policy.local.workingDaysPerMonth,
+    minimumWageMonthlyFen: minimumWage.monthlyFen, workingDaysPerMonth: policy.local.workingDaysPerMonth,
   }, missing.map((r) => ({ workerId: r.worker_id, daysPresent: r.days_present })), peers.map((p) => ({ trade: p.trade, dailyFen: Number(p.daily) })));
 
   const id = newId();

@@ -7,7 +7,8 @@ export const POLICY_DEFAULTS = {
     ratioBp: 200, // 2% of the contract price (band 1%–3%)
     minRatioBp: 100,
     maxRatioBp: 300,
-    multiProjectRatioBp: 50, // ≥0.5% when the GC has several live projects in the area
+    multiProjectRatioBp: 50, // ≥0.5% when the GC has several live projects in the province
+    floorRatioBp: 50, // all reductions combined never go under 0.5% (人社部发〔2021〕65号), unless exempt
     capFen: null as number | null, // some provinces cap at CNY 5M or 10M
     waiverBelowFen: 300_000_000, // CNY 3,000,000
     cleanYearsHalve: 2, // −50% after 2 consecutive clean years
@@ -15,7 +16,7 @@ export const POLICY_DEFAULTS = {
     arrearsIncreaseBp: 5000, // +50% if arrears in the previous 2 years
     blacklistIncreaseBp: 10000, // +100% if blacklisted
     dueWorkingDays: 20,
-    guaranteeMinDays: 365,
+    guaranteeMinDays: 365, // counted inclusively: 2026-01-01 to 2026-12-31 is 365 days
     guaranteeReminderDays: 30,
     drawPayWorkingDays: 5,
     replenishWorkingDays: 10,
@@ -73,11 +74,36 @@ export const POLICY_DEFAULTS = {
     minimumWageHourlyFen: 1_800,
     workingDaysPerMonth: 21.75,
     complaintHotline: '12333',
-    arbitration: '松原市劳动人事争议仲裁院',
+    arbitration: '松原市劳动人事争议仲裁院', // each county has its own committee: see COUNTY_DEFAULTS
     legalAid: '12348',
     mediation: '松原市劳动争议调解中心',
   },
+  /**
+   * The industry regulator named on the notice board (条例 Art. 34 and 40: the competent department of
+   * the project's industry), "name phone" per industry; counties set their own departments and numbers.
+   */
+  regulators: {
+    housing: '住房和城乡建设主管部门',
+    transport: '交通运输主管部门',
+    water: '水利主管部门',
+    power: '电力主管部门',
+    utilities: '公用事业主管部门',
+    land: '自然资源主管部门',
+  },
 } as const;
+
+/**
+ * Shipped county values, applied above the national defaults and province rows and below a county's
+ * own rows: each Songyuan county's labour-dispute arbitration committee (劳动人事争议仲裁委员会,
+ * 劳动争议调解仲裁法 Art. 17: set up by counties, cities and districts).
+ */
+export const COUNTY_DEFAULTS: Record<string, Record<string, Record<string, unknown>>> = {
+  '220702': { local: { arbitration: '松原市宁江区劳动人事争议仲裁委员会' } },
+  '220721': { local: { arbitration: '前郭尔罗斯蒙古族自治县劳动人事争议仲裁委员会' } },
+  '220722': { local: { arbitration: '长岭县劳动人事争议仲裁委员会' } },
+  '220723': { local: { arbitration: '乾安县劳动人事争议仲裁委员会' } },
+  '220781': { local: { arbitration: '扶余市劳动人事争议仲裁委员会' } },
+};
 
 type Widen<T> = T extends number ? number : T extends string ? string : T extends null ? number | null : T extends object ? { -readonly [K in keyof T]: Widen<T[K]> } : T;
 export type Policy = Widen<typeof POLICY_DEFAULTS>;

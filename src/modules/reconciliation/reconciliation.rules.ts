@@ -1,4 +1,4 @@
-import { addDays, effectivePayDate, isIsoDate, isIsoMonth, type WorkCalendar } from '../../lib/calendar.js';
+import { addDays, isIsoDate, isIsoMonth, wagePayDate, type WorkCalendar } from '../../lib/calendar.js';
 import { isUuid } from '../../lib/ids.js';
 
 /** Every outcome a wage line can have. `pending` is the only one that is not a conclusion. */
@@ -37,8 +37,8 @@ export interface PayDates {
   deadline: string;
 }
 
-export function payDatesFor(month: string, payday: number, cal: WorkCalendar, graceDays: number): PayDates {
-  const payDate = effectivePayDate(month, payday, cal);
+export function payDatesFor(month: string, payday: number, cal: WorkCalendar, graceDays: number, payMonth = 'previous'): PayDates {
+  const payDate = wagePayDate(month, payday, payMonth, cal);
   return { payDate, deadline: addDays(payDate, graceDays) };
 }
 

@@ -43,7 +43,7 @@ const rowsOf = async <T>(p: Promise<unknown>): Promise<T[]> => ((await p) as Row
 /** Services accept the process deps, a Db or a caller's transaction (chunks then run as its savepoints). */
 const dbOf = (x: Pick<Deps, 'db'> | DbOrTx): DbOrTx => ('db' in x && 'pool' in x ? (x as Deps).db : (x as DbOrTx));
 
-interface PmRow { project_id: string; month: string; lines: number; payday: number; county_code: string; wage_bank_id: string; deposit_bank_id: string | null }
+interface PmRow { project_id: string; month: string; lines: number; payday: number; pay_month: string; county_code: string; wage_bank_id: string; deposit_bank_id: string | null }
 
 /** Attach pay dates (calendar + policy per county, cached) to project-months. */
 async function withDates(db: DbOrTx, rows: PmRow[]): Promise<(ChunkPm & { lines: number })[]> {
@@ -62,13 +62,13 @@ async function withDates(db: DbOrTx, rows: PmRow[]): Promise<(ChunkPm & { lines:
   const out: (ChunkPm & { lines: number })[] = [];
   for (const r of rows) {
     const c = await county(r.county_code);
-    const d = payDatesFor(r.month, r.payday, c.cal, c.grace);
+    const d = payDatesFor(r.month, r.payday, c.cal, c.grace, r.pay_month);
     out.push({ projectId: r.project_id, month: r.month, countyCode: r.county_code, payDate: d.payDate, deadline: d.deadline, windowDays: c.window, lines: r.lines });
   }
   return out;
 }
 
-const PM_SELECT = sql`SELECT x.project_id, x.month, x.lines, p.payday, p.county_code, p.wage_bank_id, p.deposit_bank_id
+const PM_SELECT = sql`SELECT x.project_id, x.month, x.lines, p.payday, p.pay_month, p.county_code, p.wage_bank_id, p.deposit_bank_id
   FROM x JOIN projects p ON p.id = x.project_id ORDER BY x.project_id, x.month`;
 
 /** Step timings are infrastructure telemetry, not business time. */

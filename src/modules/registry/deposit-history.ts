@@ -16,10 +16,14 @@ export async function depositHistory(tx: DbOrTx, companyId: string, asOf: string
   const reg = ((await tx.execute(sql`
     SELECT to_regclass('blacklist_entries') IS NOT NULL AS bl, to_regclass('arrears_cases') IS NOT NULL AS ac`)) as unknown as Rows<{ bl: boolean; ac: boolean }>).rows[0]!;
 
+  // "Several projects in the area" and the arrears history are counted within the province (the
+  // deposit rules are provincial: 人社部发〔2021〕65号 Art. 7), not nationwide and not per county.
+  // Live = not completed (project-life owns the statuses: completed | closed are done).
+  const province = countyCode ? countyCode.slice(0, 2) : null;
   const live = ((await tx.execute(sql`
     SELECT count(*)::int AS n, min(start_date)::text AS first_start FROM projects
-    WHERE general_contractor_id = ${companyId} AND status IN ('active', 'completing') -- live projects (lifecycle)
-      AND (${countyCode ?? null}::text IS NULL OR county_code = ${countyCode ?? null})`)) as unknown as Rows<{ n: number; first_start: string | null }>).rows[0]!;
+    WHERE general_contractor_id = ${companyId} AND status NOT IN ('completed', 'closed')
+      AND (${province}::text IS NULL OR left(county_code, 2) = ${province})`)) as unknown as Rows<{ n: number; first_start: string | null }>).rows[0]!;
 
   const h: DepositHistory = { ...NEUTRAL_HISTORY, otherLiveProjects: live.n };
 
@@ -30,8 +34,9 @@ export async function depositHistory(tx: DbOrTx, companyId: string, asOf: string
   }
   if (reg.ac) {
     // Raw SQL because the table is not part of this module's compiled schema; inputs are validated above.
+    const inProvince = province ? ` AND left(county_code, 2) = '${provinceOnly(province)}'` : '';
     const r = (await tx.execute(sql.raw(`SELECT max(opened_on)::text AS last FROM arrears_cases
-      WHERE general_contractor_id = '${uuidOnly(companyId)}' AND opened_on <= DATE '${dateOnly(asOf)}'`))) as unknown as Rows<{ last: string | null }>;
+      WHERE general_contractor_id = '${uuidOnly(companyId)}' AND opened_on <= DATE '${dateOnly(asOf)}'${inProvince}`))) as unknown as Rows<{ last: string | null }>;
     const last = r.rows[0]!.last;
     h.arrearsPastYear = last !== null && last > shiftYears(asOf, -1);
     h.arrearsPastTwoYears = last !== null && last > shiftYears(asOf, -2);
@@ -49,6 +54,10 @@ async function firstProjectStart(tx: DbOrTx, companyId: string): Promise<string 
 
 function uuidOnly(s: string): string {
   if (!/^[0-9a-f-]{36}$/i.test(s)) throw new Error('invalid uuid');
+  return s;
+}
+function provinceOnly(s: string): string {
+  if (!/^\d{2}$/.test(s)) throw new Error('invalid province');
   return s;
 }
 function dateOnly(s: string): string {

@@ -8,9 +8,9 @@ import type { Policy } from '../policy/policy.defaults.js';
 export type DepositPolicy = Policy['deposit'];
 
 export interface DepositHistory {
-  /** Other live projects of the GC in the same county (the "several projects in the area" floor). */
+  /** Other live (not completed) projects of the GC in the same province (the "several projects in the area" ratio). */
   otherLiveProjects: number;
-  /** Any arrears case against the GC opened in the 12 months before `asOf` (blocks the small-project waiver). */
+  /** Any arrears case against the GC in the province opened in the 12 months before `asOf` (blocks the small-project waiver). */
   arrearsPastYear: boolean;
   /** Any arrears case in the 2 years before `asOf` (+50%). */
   arrearsPastTwoYears: boolean;
@@ -33,6 +33,7 @@ export type DepositStep =
   | { rule: 'clean_history_halving'; cleanYears: number; amountFen: number }
   | { rule: 'arrears_increase'; increaseBp: number; amountFen: number }
   | { rule: 'blacklist_increase'; increaseBp: number; amountFen: number }
+  | { rule: 'floor'; floorBp: number; amountFen: number }
   | { rule: 'cap'; capFen: number; amountFen: number };
 
 export interface DepositResult {
@@ -76,6 +77,15 @@ export function requiredDeposit(contractPriceFen: number, policy: DepositPolicy,
   } else if (h.cleanYears >= policy.cleanYearsHalve) {
     amount = applyBp(amount, 5000);
     steps.push({ rule: 'clean_history_halving', cleanYears: h.cleanYears, amountFen: amount });
+  }
+
+  // Reductions combine (several projects, clean years) but never take the ratio under the floor
+  // (人社部发〔2021〕65号 Art. 7: not below 0.5%), unless the GC is exempt (handled above).
+  const floorBp = policy.floorRatioBp ?? 50;
+  const floor = applyBp(contractPriceFen, floorBp);
+  if (amount < floor) {
+    amount = floor;
+    steps.push({ rule: 'floor', floorBp, amountFen: amount });
   }
 
   if (policy.capFen !== null && policy.capFen !== undefined && amount > policy.capFen) {

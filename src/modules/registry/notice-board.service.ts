@@ -8,6 +8,8 @@ import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import type { PiiCipher } from '../../lib/crypto.js';
 import { NotFoundError } from '../../lib/errors.js';
+import { chinaToday } from '../../lib/calendar.js';
+import { minimumWageFor } from '../policy/minimum-wage.js';
 import { getPolicy } from '../policy/policy.service.js';
 
 type Rows<T> = { rows: T[] };
@@ -18,17 +20,21 @@ export interface NoticeBoard {
   projectName: string;
   countyCode: string;
   payday: number;
+  /** Which month's wages the pay day pays: previous (次月发上月) or current (当月). */
+  payMonth: 'previous' | 'current';
+  /** The industry's competent department (条例 Art. 34, 40), "name phone" from policy `regulators`. */
+  regulator: { industry: string; contact: string };
   parties: {
     role: PartyRole; companyId: string; name: string; creditCode: string; legalRepresentative: string;
     parentCompanyId: string | null; laborContact: { name: string; phone: string | null } | null;
   }[];
-  minimumWage: { monthlyFen: number; hourlyFen: number };
+  minimumWage: { monthlyFen: number; hourlyFen: number; effectiveFrom: string; source: string };
   channels: { complaintHotline: string; mediation: string; arbitration: string; legalAid: string };
 }
 
-export async function noticeBoard(db: DbOrTx, pii: PiiCipher, projectId: string): Promise<NoticeBoard> {
+export async function noticeBoard(db: DbOrTx, pii: PiiCipher, projectId: string, today = chinaToday(new Date())): Promise<NoticeBoard> {
   const pr = (await db.execute(sql`
-    SELECT id, name, county_code, payday, construction_unit_id, general_contractor_id, labor_manager_name, labor_manager_phone_enc
+    SELECT id, name, county_code, payday, pay_month, industry, construction_unit_id, general_contractor_id, labor_manager_name, labor_manager_phone_enc
     FROM projects WHERE id = ${projectId}`)) as unknown as Rows<Record<string, string | number | null>>;
   const p = pr.rows[0];
   if (!p) throw new NotFoundError('Project');
@@ -44,13 +50,17 @@ export async function noticeBoard(db: DbOrTx, pii: PiiCipher, projectId: string)
     ORDER BY ord, created_at`)) as unknown as Rows<{ role: PartyRole; id: string; name: string; credit_code: string; legal_representative: string; parent: string | null; lm_name: string | null; lm_phone: string | null }>;
   const policy = await getPolicy(db, p.county_code as string);
   const l = policy.local;
+  const mw = await minimumWageFor(db, p.county_code as string, today);
+  const industry = p.industry as string;
   return {
     projectId, projectName: p.name as string, countyCode: p.county_code as string, payday: Number(p.payday),
+    payMonth: p.pay_month === 'current' ? 'current' : 'previous',
+    regulator: { industry, contact: (policy.regulators as Record<string, string>)[industry] ?? '' },
     parties: parties.rows.map((x) => ({
       role: x.role, companyId: x.id, name: x.name, creditCode: x.credit_code, legalRepresentative: x.legal_representative, parentCompanyId: x.parent,
       laborContact: x.lm_name ? { name: x.lm_name, phone: x.lm_phone ? pii.decrypt(x.lm_phone) : null } : null,
     })),
-    minimumWage: { monthlyFen: l.minimumWageMonthlyFen, hourlyFen: l.minimumWageHourlyFen },
+    minimumWage: { monthlyFen: mw.monthlyFen, hourlyFen: mw.hourlyFen, effectiveFrom: mw.effectiveFrom, source: mw.source },
     channels: { complaintHotline: l.complaintHotline, mediation: l.mediation, arbitration: l.arbitration, legalAid: l.legalAid },
   };
 }
@@ -74,12 +84,13 @@ table{border-collapse:collapse;width:100%;margin:1em 0}td,th{border:1px solid #4
 <tbody>
 ${rows}
 </tbody></table>
-<p class="big">工资支付日：每月 ${esc(b.payday)} 日（遇休息日、法定节假日提前支付）</p>
-<p>当地最低工资标准：月 ${yuan(b.minimumWage.monthlyFen)} 元，小时 ${yuan(b.minimumWage.hourlyFen)} 元</p>
+<p class="big">工资支付日：每月 ${esc(b.payday)} 日支付${b.payMonth === 'current' ? '当月' : '上月'}工资（遇休息日、法定节假日提前支付）</p>
+<p>当地最低工资标准：月 ${yuan(b.minimumWage.monthlyFen)} 元，非全日制每小时 ${yuan(b.minimumWage.hourlyFen)} 元（${esc(b.minimumWage.effectiveFrom)} 起执行）</p>
 <table><tbody>
 <tr><th>劳动保障监察投诉举报电话</th><td class="big">${esc(b.channels.complaintHotline)}</td></tr>
 <tr><th>劳动争议调解</th><td>${esc(b.channels.mediation)}</td></tr>
 <tr><th>劳动人事争议仲裁</th><td>${esc(b.channels.arbitration)}</td></tr>
+<tr><th>行业主管部门</th><td>${esc(b.regulator.contact)}</td></tr>
 <tr><th>法律援助</th><td>${esc(b.channels.legalAid)}</td></tr>
 </tbody></table>
 <p>工资由施工总承包单位通过农民工工资专用账户直接发放至本人银行卡。任何单位和个人不得扣押或变相扣押农民工本人银行卡。</p>
