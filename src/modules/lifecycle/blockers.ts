@@ -1,5 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
+import { openComplaintCount } from '../complaints/complaints.service.js';
+import { disputedLineCount } from '../workers-door/answers.service.js';
 import type { Blocker } from './lifecycle.rules.js';
 
 type Rows<T> = { rows: T[] };
@@ -49,8 +51,10 @@ export async function completionBlockers(db: DbOrTx, projectId: string): Promise
     SELECT id, month, amount_outstanding_fen FROM arrears_cases WHERE project_id = ${projectId} AND status = 'open' ORDER BY month, id LIMIT ${PER_KIND}`);
   out.push(...cases.map((c) => ({ kind: 'case_open' as const, id: c.id, message: `arrears case for ${c.month} is open (${c.amount_outstanding_fen} fen outstanding)`, link: `/v1/cases/${c.id}` })));
 
-  // WIRE(#18): complaint and dispute blockers at merge —
-  //   if (await openComplaintCount(db, projectId)) out.push({ kind: 'complaint_unanswered', message: …, link: `/v1/complaints?projectId=${projectId}` });
-  //   if (await disputedLineCount(db, projectId)) out.push({ kind: 'line_disputed', message: …, link: `/v1/projects/${projectId}/payrolls` });
+  // The worker's door: a complaint nobody answered, or a payment a worker says did not reach them.
+  const complaints = await openComplaintCount(db, projectId);
+  if (complaints) out.push({ kind: 'complaint_unanswered', message: `${complaints} complaint(s) not yet answered by the county's inspectors`, link: `/v1/complaints?projectId=${projectId}` });
+  const disputed = await disputedLineCount(db, projectId);
+  if (disputed) out.push({ kind: 'line_disputed', message: `${disputed} wage line(s) disputed by the worker and not cleared by an inspector`, link: `/v1/projects/${projectId}/payrolls` });
   return out;
 }

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { openComplaintCount } from '../complaints/complaints.service.js';
 import type { Db, DbOrTx } from '../../db/client.js';
 import { idFromKey } from '../../lib/ids.js';
 import { EVENTS } from '../../jobs/event-types.js';
@@ -26,7 +27,7 @@ async function holdsOf(db: DbOrTx, projectId: string): Promise<string[]> {
   if (r.cases) out.push(`open arrears case (${r.cases})`);
   if (r.blacklist) out.push('blacklist entry');
   for (const h of r.holds ?? []) out.push(`inspector hold: ${h}`);
-  // WIRE(#18): if (await openComplaintCount(db, projectId)) out.push('unanswered complaint');
+  if (await openComplaintCount(db, projectId)) out.push('unanswered complaint');
   return out;
 }
 

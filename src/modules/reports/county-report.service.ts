@@ -78,8 +78,15 @@ export async function computeCountyReport(db: DbOrTx, countyCode: string, month:
     SELECT count(*) FILTER (WHERE listed_on BETWEEN ${start}::date AND ${end}::date) AS listed,
       count(*) FILTER (WHERE ended_on BETWEEN ${start}::date AND ${end}::date AND status IN ('removed', 'expired')) AS removed
     FROM blacklist_entries WHERE county_code = ${countyCode}`))[0];
+  // Complaints received in the month, and those of them answered by their deadline (China date).
+  const complaints = await q<Record<string, string>>(db, sql`
+    SELECT p.industry, count(*) AS received,
+      count(*) FILTER (WHERE c.answered_at IS NOT NULL AND (c.answered_at AT TIME ZONE 'Asia/Shanghai')::date <= c.due_on) AS in_time
+    FROM complaints c JOIN projects p ON p.id = c.project_id
+    WHERE c.county_code = ${countyCode} AND c.received_on BETWEEN ${start}::date AND ${end}::date GROUP BY p.industry`);
+  const complaintsBy = new Map(complaints.map((c) => [c.industry!, c]));
   const byInd = new Map(cases.map((c) => [c.industry!, c]));
-  const industries = [...new Set([...base.map((b) => b.industry!), ...cases.map((c) => c.industry!)])].sort();
+  const industries = [...new Set([...base.map((b) => b.industry!), ...cases.map((c) => c.industry!), ...complaints.map((c) => c.industry!)])].sort();
   const rows: CountyReportRow[] = industries.map((ind) => {
     const b = base.find((x) => x.industry === ind);
     const c = byInd.get(ind);
@@ -92,8 +99,7 @@ export async function computeCountyReport(db: DbOrTx, countyCode: string, month:
       depositRequiredFen: n(b?.deposit_required), depositHeldFen: n(b?.deposit_held), depositDrawnFen: n(b?.deposit_drawn), guaranteesExpiring: n(b?.guarantees_expiring),
       // Per company, not per industry: only on the total row.
       blacklistListed: null, blacklistRemoved: null,
-      // WIRE(#18): complaints received / answered in time per industry from the complaints table.
-      complaintsReceived: null, complaintsAnsweredInTime: null,
+      complaintsReceived: n(complaintsBy.get(ind)?.received), complaintsAnsweredInTime: n(complaintsBy.get(ind)?.in_time),
     };
   });
   const total = rows.reduce<CountyReportRow>((t, r) => {
@@ -104,7 +110,7 @@ export async function computeCountyReport(db: DbOrTx, countyCode: string, month:
   }, {
     industry: 'total', projects: 0, workers: 0, linesDue: 0, linesCleared: 0, clearanceBp: null, clearanceTargetBp: target, casesOpened: 0, casesClosed: 0, casesOverdue: 0,
     owedFen: 0, clearedFen: 0, depositRequiredFen: 0, depositHeldFen: 0, depositDrawnFen: 0, guaranteesExpiring: 0,
-    blacklistListed: n(bl?.listed), blacklistRemoved: n(bl?.removed), complaintsReceived: null, complaintsAnsweredInTime: null,
+    blacklistListed: n(bl?.listed), blacklistRemoved: n(bl?.removed), complaintsReceived: 0, complaintsAnsweredInTime: 0,
   });
   total.clearanceBp = total.linesDue ? Math.floor((total.linesCleared * 10_000) / total.linesDue) : null;
   return [...rows, total];

@@ -22,12 +22,14 @@ export class TooManyRequestsError extends AppError {
 }
 
 /**
- * The phone numbers on file for a person: today the `workers` row. WIRE(#17): once engagements carry
- * their own phone (`engagements.phone_enc` / `phone_bidx`), add those here; callers need not change.
+ * The phone numbers on file for a person: each engagement's own phone (card custody keeps phones per
+ * engagement) and the phone first registered on the person's row (data from before that change).
  */
 export async function phonesOnFile(db: DbOrTx, deps: Pick<Deps, 'pii'>, workerId: string): Promise<string[]> {
-  const r = (await db.execute(sql`SELECT phone_enc FROM workers WHERE id = ${workerId} AND phone_enc IS NOT NULL`)) as unknown as Rows<{ phone_enc: string }>;
-  return r.rows.map((x) => normalizePhone(deps.pii.decrypt(x.phone_enc)));
+  const r = (await db.execute(sql`
+    SELECT phone_enc FROM engagements WHERE worker_id = ${workerId} AND phone_enc IS NOT NULL
+    UNION SELECT phone_enc FROM workers WHERE id = ${workerId} AND phone_enc IS NOT NULL`)) as unknown as Rows<{ phone_enc: string }>;
+  return [...new Set(r.rows.map((x) => normalizePhone(deps.pii.decrypt(x.phone_enc))))];
 }
 
 interface Pair {
