@@ -1,11 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { OWNER_ROLE, RUNTIME_ROLE, withDatabase, withUser } from './db/roles.js';
 
 /** Typed, frozen configuration read once from the environment. */
 export interface Config {
   readonly nodeEnv: 'development' | 'production' | 'test';
+  /** The runtime role's connection: rows only, no DDL (docs/operations.md, "Database roles"). */
   readonly databaseUrl: string;
+  /** The owner role's connection, for migrations only; null = this process does not migrate. */
+  readonly migrationDatabaseUrl: string | null;
+  /** Development only: an administrator that may create the two roles and the database (null = do not try). */
+  readonly databaseAdminUrl: string | null;
   readonly redisUrl: string;
   readonly host: string;
   readonly port: number;
@@ -103,11 +109,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('DATA_ENCRYPTION_KEY must be 32 bytes encoded in base64');
   }
 
+  const databaseUrl = url(env, 'DATABASE_URL', `postgres://${RUNTIME_ROLE}@127.0.0.1:5432/wageguard`, ['postgres:', 'postgresql:']);
+  // Outside production the owner defaults to the same server and database as DATABASE_URL.
+  const migrationDatabaseUrl = env.MIGRATION_DATABASE_URL
+    ? url(env, 'MIGRATION_DATABASE_URL', '', ['postgres:', 'postgresql:'])
+    : prod ? null : withUser(databaseUrl, OWNER_ROLE);
+  const databaseAdminUrl = prod || env.DATABASE_ADMIN_URL === 'none'
+    ? null
+    : url(env, 'DATABASE_ADMIN_URL', withDatabase(withUser(databaseUrl, 'postgres'), 'postgres'), ['postgres:', 'postgresql:']);
+
   const port = int(env, 'PORT', 3000, 0, 65535);
   const host = env.HOST || '0.0.0.0';
   return Object.freeze({
     nodeEnv,
-    databaseUrl: url(env, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/wageguard', ['postgres:', 'postgresql:']),
+    databaseUrl,
+    migrationDatabaseUrl,
+    databaseAdminUrl,
     redisUrl: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
     host,
     port,

@@ -2,7 +2,7 @@ import closeWithGrace from 'close-with-grace';
 import pino from 'pino';
 import { buildApp, REDACT_PATHS } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
-import { ensureDatabase, runMigrations } from './db/migrate.js';
+import { prepareDatabase } from './db/migrate.js';
 import { createDeps } from './runtime.js';
 import { startWorkers, type WorkerHandle } from '../workers/main.js';
 
@@ -25,11 +25,10 @@ async function start() {
   }
   const log = pino({ level: config.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' } });
   try {
-    await ensureDatabase(config.databaseUrl);
-    await runMigrations(config.databaseUrl);
+    await prepareDatabase(config, (line) => process.stdout.write(`wageguard: ${line}\n`));
   } catch (e) {
     const err = e as Error & { code?: string };
-    fail(`cannot prepare the database from DATABASE_URL (${err.code ?? ''} ${err.message.split('\n')[0]})`);
+    fail(`cannot prepare the database (MIGRATION_DATABASE_URL, DATABASE_URL) (${err.code ?? ''} ${err.message.split('\n')[0]})`);
   }
   const deps = createDeps(config, { name: `wageguard-${mode}` });
   let workers: WorkerHandle | null = null;
