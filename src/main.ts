@@ -27,8 +27,8 @@ async function start() {
   try {
     await prepareDatabase(config, (line) => process.stdout.write(`wageguard: ${line}\n`));
   } catch (e) {
-    const err = e as Error & { code?: string };
-    fail(`cannot prepare the database (MIGRATION_DATABASE_URL, DATABASE_URL) (${err.code ?? ''} ${err.message.split('\n')[0]})`);
+    const err = e as Error & { code?: string; source?: string };
+    fail(`cannot prepare the database from ${err.source ?? 'DATABASE_URL'} (${err.code ?? ''} ${err.message.split('\n')[0]})`);
   }
   const deps = createDeps(config, { name: `wageguard-${mode}` });
   let workers: WorkerHandle | null = null;

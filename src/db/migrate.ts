@@ -82,13 +82,19 @@ export async function prepareDatabase(config: Config, say: (line: string) => voi
   if (!migrationUrl) {
     say('migrations not run by this process (no MIGRATION_DATABASE_URL): run `npm run db:migrate` with it');
   } else {
-    if (!created) await ensureDatabase(migrationUrl).catch((e: { code?: string }) => {
-      if (e.code !== '42501') throw e; // owner may not CREATEDB: the database must exist already
-    });
-    await runMigrations(migrationUrl, runtime);
+    try {
+      if (!created) await ensureDatabase(migrationUrl).catch((e: { code?: string }) => {
+        if (e.code !== '42501') throw e; // owner may not CREATEDB: the database must exist already
+      });
+      await runMigrations(migrationUrl, runtime);
+    } catch (e) {
+      throw Object.assign(e as Error, { source: 'MIGRATION_DATABASE_URL' });
+    }
   }
   const c = new pg.Client({ connectionString: config.databaseUrl, connectionTimeoutMillis: 5_000 });
-  await c.connect();
+  await c.connect().catch((e: Error) => {
+    throw Object.assign(e, { source: 'DATABASE_URL' });
+  });
   try {
     const r = await c.query<{ sup: boolean; srr: boolean }>(
       `SELECT rolsuper AS sup, has_parameter_privilege('session_replication_role', 'SET') AS srr FROM pg_roles WHERE rolname = current_user`,
