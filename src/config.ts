@@ -26,6 +26,8 @@ export interface Config {
   /** How long a request waits for a pooled connection before answering 503. */
   readonly pgConnectTimeoutMs: number;
   readonly rateLimitPerMinute: number;
+  /** Failed bank-webhook verifications allowed per source address per minute, then 429. */
+  readonly webhookFailuresPerMinute: number;
   /** SSRF guard for alert subscriptions: allow loopback/private targets (tests, on-prem). */
   readonly allowPrivateWebhookTargets: boolean;
   readonly publicBaseUrl: string;
@@ -136,6 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pgPoolMax: int(env, 'PG_POOL_MAX', 20, 1, 1000),
     pgConnectTimeoutMs: int(env, 'PG_CONNECT_TIMEOUT_MS', 5_000, 100, 600_000),
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 6000, 1, 10_000_000),
+    webhookFailuresPerMinute: int(env, 'WEBHOOK_FAILURES_PER_MINUTE', 60, 1, 1_000_000),
     allowPrivateWebhookTargets: env.ALLOW_PRIVATE_WEBHOOK_TARGETS === 'true',
     publicBaseUrl: env.PUBLIC_BASE_URL || `http://localhost:${port}`,
     bankWebhookApply: oneOf(env, 'BANK_WEBHOOK_APPLY', nodeEnv === 'test' ? 'inline' : 'async', ['inline', 'async'] as const),
