@@ -10,6 +10,7 @@ import { charsetOf, decodeText } from '../../lib/text.js';
 import { requireRole } from '../auth/auth.plugin.js';
 import { IdParams, Page, problems } from '../platform/common.schemas.js';
 import { applyFacts } from './bank-facts.service.js';
+import { appendAudit } from '../audit/audit.service.js';
 import { acknowledgeBatch, getBankBatch, listBankBatches } from './bank-batches.service.js';
 import { AckResponse, BatchDetail, BatchListQuery, BatchSummary, StatementResponse, WebhookBody, WebhookResponse } from './disbursement.schemas.js';
 import { buildPain001 } from './pain001.js';
@@ -95,9 +96,12 @@ export default async function disbursementRoutes(appIn: FastifyInstance, { deps 
       const parsed = /csv/.test(ct) || (!/xml/.test(ct) && !body.trimStart().startsWith('<')) ? parseStatementCsv(body) : parseCamt054(body);
       if (!parsed.facts.length && parsed.rejected.some((r) => r.entry === 0)) throw new BadRequestError(parsed.rejected[0]!.message, [{ path: 'body', message: parsed.rejected[0]!.message }]);
       const ref = 'sha256:' + sha256Hex(body);
-      const r = parsed.facts.length
-        ? await deps.db.transaction((tx) => applyFacts(tx, deps.pii, p.bankId!, parsed.facts, 'statement', ref))
-        : { accepted: 0, duplicates: 0, batchIds: [] as string[] };
+      const r = await deps.db.transaction(async (tx) => {
+        const out = parsed.facts.length ? await applyFacts(tx, deps.pii, p.bankId!, parsed.facts, 'statement', ref) : { accepted: 0, duplicates: 0, batchIds: [] as string[] };
+        await appendAudit(tx, { actor: p.id, action: 'bank.statement_imported', entityType: 'bank_statement', entityId: ref.slice(0, 71),
+          data: { bankId: p.bankId, facts: parsed.facts.length, accepted: out.accepted, duplicates: out.duplicates, rejected: parsed.rejected.length } });
+        return out;
+      });
       await enqueueReconcile(deps, r.batchIds, ref.slice(0, 40)).catch((e) => req.log.error(e, 'reconcile enqueue failed (sweeps will rebuild)'));
       return { accepted: r.accepted, duplicates: r.duplicates, rejected: parsed.rejected.length, errors: parsed.rejected.slice(0, 1000) };
     });
