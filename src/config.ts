@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { hkdfSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OWNER_ROLE, RUNTIME_ROLE, withDatabase, withUser } from './db/roles.js';
@@ -19,6 +19,8 @@ export interface Config {
   readonly adminApiKey: string;
   /** 32 raw bytes for AES-256-GCM and the HMAC blind index. */
   readonly dataEncryptionKey: Buffer;
+  /** HMAC key of the audit chain (AUDIT_CHAIN_KEY, else derived from the data key); never stored in the database. */
+  readonly auditChainKey: Buffer;
   /** BullMQ prefix; the hash tag keeps every key of a queue in one Redis Cluster slot. */
   readonly queuePrefix: string;
   readonly bodyLimitBytes: number;
@@ -120,6 +122,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ? null
     : url(env, 'DATABASE_ADMIN_URL', withDatabase(withUser(databaseUrl, 'postgres'), 'postgres'), ['postgres:', 'postgresql:']);
 
+  // The audit chain's key: its own setting, or derived from the data key (one secret fewer to manage;
+  // either way the database never sees it).
+  const auditChainKey = env.AUDIT_CHAIN_KEY
+    ? Buffer.from(env.AUDIT_CHAIN_KEY, 'base64')
+    : Buffer.from(hkdfSync('sha256', dataEncryptionKey, Buffer.alloc(0), 'wageguard audit chain v1', 32));
+  if (auditChainKey.length !== 32) throw new ConfigError('AUDIT_CHAIN_KEY must be 32 bytes encoded in base64');
+
   const port = int(env, 'PORT', 3000, 0, 65535);
   const host = env.HOST || '0.0.0.0';
   return Object.freeze({
@@ -133,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL || 'info',
     adminApiKey,
     dataEncryptionKey,
+    auditChainKey,
     queuePrefix: env.QUEUE_PREFIX || '{wageguard}',
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 10 * 1024 * 1024, 1024, 512 * 1024 * 1024),
     pgPoolMax: int(env, 'PG_POOL_MAX', 20, 1, 1000),

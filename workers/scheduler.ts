@@ -15,6 +15,8 @@ export interface Schedule {
 export const SCHEDULES: Schedule[] = [
   { name: 'daily-sweep', cron: '15 1 * * *', queue: 'sweep', data: (asOf) => ({ asOf }) },
   { name: 'nightly-credit', cron: '45 2 * * *', queue: 'credit', data: (asOf) => ({ asOf, all: true }) },
+  // The day's signed audit checkpoint (run by the sweep queue's processor, see workers/sweep.ts).
+  { name: 'audit-checkpoint', cron: '5 0 * * *', queue: 'sweep', data: (asOf) => ({ asOf }) },
 ];
 
 

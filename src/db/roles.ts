@@ -12,7 +12,7 @@ export const OWNER_ROLE = 'wageguard_owner';
 export const RUNTIME_ROLE = 'wageguard_app';
 
 /** Tables the runtime role may only append to (the triggers refuse changes too; this is the second wall). */
-export const APPEND_ONLY_TABLES = ['audit_log', 'ledger_entries'] as const;
+export const APPEND_ONLY_TABLES = ['audit_log', 'audit_checkpoints', 'audit_chain_meta', 'ledger_entries'] as const;
 
 const ident = (name: string): string => {
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`unusable role name "${name}"`);
