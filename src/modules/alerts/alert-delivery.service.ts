@@ -6,7 +6,7 @@ import { signWebhook } from '../../lib/crypto.js';
 import { getAlertSettings } from './alert-settings.js';
 import { ALERT_COLUMNS, toView, type AlertRow } from './alerts.service.js';
 import { emit } from './outbox.service.js';
-import type { DeliveryJob } from './subscriptions.service.js';
+import { SUBSCRIPTION_MATCH, type DeliveryJob } from './subscriptions.service.js';
 import { fetch } from 'undici';
 import { guardedDispatcher, webhookTargetProblem } from './webhook-target.js';
 
@@ -63,6 +63,15 @@ export async function deliverAlert(deps: Deps, job: Job<DeliveryJob>): Promise<{
     await deps.db.execute(sql`
       INSERT INTO alert_deliveries (subscription_id, alert_id, job_id, attempt, status, error)
       VALUES (${subscriptionId}, ${alertId}, ${job.id!}, ${attempt}, 'skipped', ${`subscription ${sub.status}`})`);
+    return { status: 'skipped', attempt };
+  }
+  // The owner key as it is now: revoked or narrowed since the job was queued → not sent.
+  const still = rows<{ ok: boolean }>(await deps.db.execute(sql`
+    SELECT EXISTS (SELECT 1 FROM alerts a JOIN alert_subscriptions s ON s.id = ${subscriptionId} AND ${SUBSCRIPTION_MATCH} WHERE a.id = ${alertId}) AS ok`))[0];
+  if (!still?.ok) {
+    await deps.db.execute(sql`
+      INSERT INTO alert_deliveries (subscription_id, alert_id, job_id, attempt, status, error)
+      VALUES (${subscriptionId}, ${alertId}, ${job.id!}, ${attempt}, 'skipped', 'owner key revoked or alert outside its current scope')`);
     return { status: 'skipped', attempt };
   }
   const settings = await getAlertSettings(deps.db);

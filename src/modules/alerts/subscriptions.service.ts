@@ -53,15 +53,21 @@ export const toSubView = (r: SubRow): SubscriptionView => ({
 
 /**
  * Which alerts a subscription receives (aliases `s` subscription, `a` alert): its own filters AND its
- * owner's scope as copied at creation; alerts addressed to one key go only to that key (or admin).
+ * owner key's CURRENT scope: a revoked key's subscriptions match nothing, a narrowed key's match only
+ * what the key may still see. Alerts addressed to one key go only to that key (or admin). The
+ * bootstrap admin has no key row and sees everything.
  */
 export const SUBSCRIPTION_MATCH: SQL = sql`
   (cardinality(s.types) = 0 OR a.type = ANY(s.types))
   AND (cardinality(s.county_codes) = 0 OR a.county_code = ANY(s.county_codes))
   AND (cardinality(s.severities) = 0 OR a.severity = ANY(s.severities))
-  AND (a.owner_key_id::text = s.owner_key_id OR s.owner_role = 'admin'
-       OR (a.owner_key_id IS NULL AND s.owner_role = 'inspector' AND a.county_code = ANY(s.owner_county_codes))
-       OR (a.owner_key_id IS NULL AND s.owner_role = 'regulator' AND a.industry = ANY(s.owner_industries)))`;
+  AND ((s.owner_key_id = 'bootstrap-admin' AND s.owner_role = 'admin')
+    OR EXISTS (SELECT 1 FROM api_keys k
+      WHERE k.id = CASE WHEN s.owner_key_id ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN s.owner_key_id::uuid END
+        AND k.revoked_at IS NULL
+        AND (a.owner_key_id::text = s.owner_key_id OR k.role = 'admin'
+          OR (a.owner_key_id IS NULL AND k.role = 'inspector' AND a.county_code = ANY(k.county_codes))
+          OR (a.owner_key_id IS NULL AND k.role = 'regulator' AND a.industry = ANY(k.industries)))))`;
 
 export async function createSubscription(deps: Pick<Deps, 'db' | 'pii' | 'config'>, p: Principal, input: SubscriptionInput): Promise<SubscriptionView & { secret: string }> {
   assertAlertReader(p);
