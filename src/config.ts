@@ -2,6 +2,7 @@ import { hkdfSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OWNER_ROLE, RUNTIME_ROLE, withDatabase, withUser } from './db/roles.js';
+import type { ImportLimits } from './modules/roster/import-limits.js';
 
 /** Typed, frozen configuration read once from the environment. */
 export interface Config {
@@ -21,6 +22,11 @@ export interface Config {
   readonly dataEncryptionKey: Buffer;
   /** HMAC key of the audit chain (AUDIT_CHAIN_KEY, else derived from the data key); never stored in the database. */
   readonly auditChainKey: Buffer;
+  /** Roster import limits (docs/security.md, "Uploads"). */
+  readonly importLimits: Readonly<ImportLimits>;
+  /** Per-connection server-side limits set on every pooled connection (0 = off). */
+  readonly pgStatementTimeoutMs: number;
+  readonly pgIdleInTransactionTimeoutMs: number;
   /** BullMQ prefix; the hash tag keeps every key of a queue in one Redis Cluster slot. */
   readonly queuePrefix: string;
   readonly bodyLimitBytes: number;
@@ -153,6 +159,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicBaseUrl: env.PUBLIC_BASE_URL || `http://localhost:${port}`,
     bankWebhookApply: oneOf(env, 'BANK_WEBHOOK_APPLY', nodeEnv === 'test' ? 'inline' : 'async', ['inline', 'async'] as const),
     reconParallel: int(env, 'RECON_PARALLEL', 2, 1, 16),
+    importLimits: Object.freeze({
+      maxBytes: int(env, 'IMPORT_MAX_BYTES', 200 * 1024 * 1024, 1024, 4 * 1024 * 1024 * 1024),
+      uploadSeconds: int(env, 'IMPORT_UPLOAD_SECONDS', 300, 1, 86_400),
+      maxRows: int(env, 'IMPORT_MAX_ROWS', 500_000, 1, 10_000_000),
+      perCompany: int(env, 'IMPORTS_PER_COMPANY', 2, 1, 1000),
+      xlsxMaxInflatedBytes: int(env, 'IMPORT_XLSX_MAX_INFLATED_BYTES', 512 * 1024 * 1024, 1024, 8 * 1024 * 1024 * 1024),
+      xlsxMaxCells: int(env, 'IMPORT_XLSX_MAX_CELLS', 20_000_000, 10, 1_000_000_000),
+      xlsxMaxSharedStrings: int(env, 'IMPORT_XLSX_MAX_SHARED_STRINGS', 5_000_000, 10, 1_000_000_000),
+    }),
+    pgStatementTimeoutMs: int(env, 'PG_STATEMENT_TIMEOUT_MS', 300_000, 0, 86_400_000),
+    pgIdleInTransactionTimeoutMs: int(env, 'PG_IDLE_IN_TRANSACTION_TIMEOUT_MS', 60_000, 0, 86_400_000),
     generatedAdminKey,
   });
 }

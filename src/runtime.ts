@@ -9,7 +9,8 @@ import { configureAuditKeys } from './modules/audit/audit-keys.js';
 /** Build the process-wide dependencies from config; `close` releases them in reverse order. */
 export function createDeps(config: Config, opts: { poolMax?: number; name?: string } = {}): Deps & { close(): Promise<void> } {
   configureAuditKeys(config.auditChainKey);
-  const database = createDatabase(config.databaseUrl, { max: opts.poolMax ?? config.pgPoolMax, applicationName: opts.name, connectTimeoutMs: config.pgConnectTimeoutMs });
+  const database = createDatabase(config.databaseUrl, { max: opts.poolMax ?? config.pgPoolMax, applicationName: opts.name, connectTimeoutMs: config.pgConnectTimeoutMs,
+    statementTimeoutMs: config.pgStatementTimeoutMs, idleInTransactionTimeoutMs: config.pgIdleInTransactionTimeoutMs });
   // maxRetriesPerRequest: null is what BullMQ needs; readiness uses its own short timeout.
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
   redis.on('error', () => {}); // reconnects by itself; /readyz reports the outage
