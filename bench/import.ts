@@ -3,7 +3,7 @@
  * Runs the real app IN A CHILD PROCESS on a scratch database (so its peak RSS and CPU are the API's
  * alone, not the bench client's), builds an N-row CSV on disk, POSTs it through real HTTP (fetch,
  * streamed), then COPYs the same file as plain text into a scratch table (three times, median). Prints
- * one JSON line last: rows, seconds, rowsPerSec, copySeconds, ratio, copyRuns, peakRssMb (= the API
+ * one JSON line last: role (the database role the API ran as), rows, seconds, rowsPerSec, copySeconds, ratio, copyRuns, peakRssMb (= the API
  * process), apiCpuSeconds.
  */
 import { createReadStream, createWriteStream, rmSync } from 'node:fs';
@@ -20,7 +20,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { createDeps } from '../src/runtime.js';
-import { createTestDatabase, ensureTemplate } from '../tests/helpers/db.js';
+import { PG_BASE, createTestDatabase, ensureTemplate } from '../tests/helpers/db.js';
 import { makeBankCard, makeResidentId, seedProject } from '../tests/helpers/seed.js';
 import type { TestContext } from '../tests/helpers/context.js';
 
@@ -41,7 +41,9 @@ if (process.argv.includes('--serve')) {
     if (m === 'stats') process.send!({ maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024), cpu: process.cpuUsage() });
     if (m === 'close') void app.close().then(() => deps.close()).then(() => process.exit(0));
   });
-  process.send!({ port: (app.server.address() as { port: number }).port });
+  // The role the API imports as (the runtime role: no trigger switched off, docs/security.md).
+  const role = (await deps.pool.query<{ u: string }>('SELECT current_user AS u')).rows[0]!.u;
+  process.send!({ port: (app.server.address() as { port: number }).port, role });
   await new Promise(() => {});
 }
 
@@ -129,8 +131,8 @@ async function main() {
   // WG_NODE_FLAGS='…': extra node/V8 flags for the API child only (experiments, e.g. --max-semi-space-size=32).
   const prof = [...(process.env.WG_NODE_FLAGS ? process.env.WG_NODE_FLAGS.split(' ') : []), ...(process.env.WG_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.WG_CPU_PROF}`] : [])];
   const child = fork(process.argv[1]!, ['--serve'], { execArgv: [...process.execArgv, ...prof], env: { ...process.env, WG_BENCH_CONFIG: JSON.stringify(env) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const addr = await new Promise<{ port: number }>((resolve, reject) => {
-    child.once('message', (m) => resolve(m as { port: number }));
+  const addr = await new Promise<{ port: number; role: string }>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as { port: number; role: string }));
     child.once('exit', (code) => reject(new Error(`API child exited with ${code}`)));
   });
   const csvPath = join(tmpdir(), `wg-import-${process.pid}.csv`);
@@ -163,9 +165,14 @@ async function main() {
     // A single COPY right after the import's commit measured 0.07–0.23 s between runs (the import's
     // dirty pages and autovacuum still at work), which swung the ratio 2–3× by itself. A CHECKPOINT
     // first gives the COPY the clean start the import had.
-    const client = new pg.Client({ connectionString: db.url });
+    // The baseline's scratch table is DDL: the owner's connection (the API's runtime role may not);
+    // CHECKPOINT needs the administrator.
+    const admin = new pg.Client({ connectionString: `${PG_BASE}/${db.name}` });
+    await admin.connect();
+    await admin.query('CHECKPOINT');
+    await admin.end();
+    const client = new pg.Client({ connectionString: db.ownerUrl });
     await client.connect();
-    await client.query('CHECKPOINT');
     const copyRuns: number[] = [];
     for (let i = 0; i < 3; i++) {
       await client.query(`DROP TABLE IF EXISTS bench_copy; CREATE TABLE bench_copy (name text, id_number text, phone text, card text, trade text, team text, contract_signed text, dispatched text, entry_date text)`);
@@ -183,7 +190,7 @@ async function main() {
     peakRss = Math.max(peakRss, process.resourceUsage().maxRSS * 1024);
     const r2 = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
     console.log(JSON.stringify({
-      bench: 'import', format: FORMAT, rows: N, seconds: r2(seconds), rowsPerSec: Math.round(N / seconds), copySeconds: r2(copySeconds, 3),
+      bench: 'import', format: FORMAT, role: addr.role, rows: N, seconds: r2(seconds), rowsPerSec: Math.round(N / seconds), copySeconds: r2(copySeconds, 3),
       ratio: r2(seconds / copySeconds), copyRuns: copyRuns.map((x) => r2(x, 3)), peakRssMb: after.maxRssMb, apiCpuSeconds: r2(apiCpu, 1), clientCpuSeconds: r2((own.user + own.system) / 1e6, 1), clientPeakRssMb: Math.round(peakRss / 1024 / 1024),
     }));
   } finally {

@@ -1,13 +1,20 @@
-import { randomBytes } from 'node:crypto';
+import { hkdfSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseClusterUrl } from './lib/redis.js';
 import { loadSmsConfig, type SmsConfig } from './modules/notify/notify.config.js';
+import { OWNER_ROLE, RUNTIME_ROLE, withDatabase, withUser } from './db/roles.js';
+import type { ImportLimits } from './modules/roster/import-limits.js';
 
 /** Typed, frozen configuration read once from the environment. */
 export interface Config {
   readonly nodeEnv: 'development' | 'production' | 'test';
+  /** The runtime role's connection: rows only, no DDL (docs/operations.md, "Database roles"). */
   readonly databaseUrl: string;
+  /** The owner role's connection, for migrations only; null = this process does not migrate. */
+  readonly migrationDatabaseUrl: string | null;
+  /** Development only: an administrator that may create the two roles and the database (null = do not try). */
+  readonly databaseAdminUrl: string | null;
   readonly redisUrl: string;
   /** Seed nodes when REDIS_URL is `redis+cluster://host:port,host:port` (ioredis Cluster); null for one server. */
   readonly redisCluster: { host: string; port: number }[] | null;
@@ -27,6 +34,13 @@ export interface Config {
   readonly idempotencyTtlHours: number;
   /** Open alert streams (SSE) one API key may hold on one API process (SSE_MAX_STREAMS_PER_KEY, default 5). */
   readonly sseMaxStreamsPerKey: number;
+  /** HMAC key of the audit chain (AUDIT_CHAIN_KEY, else derived from the data key); never stored in the database. */
+  readonly auditChainKey: Buffer;
+  /** Roster import limits (docs/security.md, "Uploads"). */
+  readonly importLimits: Readonly<ImportLimits>;
+  /** Per-connection server-side limits set on every pooled connection (0 = off). */
+  readonly pgStatementTimeoutMs: number;
+  readonly pgIdleInTransactionTimeoutMs: number;
   /** BullMQ prefix; the hash tag keeps every key of a queue in one Redis Cluster slot. */
   readonly queuePrefix: string;
   readonly bodyLimitBytes: number;
@@ -34,6 +48,8 @@ export interface Config {
   /** How long a request waits for a pooled connection before answering 503. */
   readonly pgConnectTimeoutMs: number;
   readonly rateLimitPerMinute: number;
+  /** Failed bank-webhook verifications allowed per source address per minute, then 429. */
+  readonly webhookFailuresPerMinute: number;
   /** SSRF guard for alert subscriptions: allow loopback/private targets (tests, on-prem). */
   readonly allowPrivateWebhookTargets: boolean;
   readonly publicBaseUrl: string;
@@ -126,6 +142,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
 
   const keys = dataKeys(env);
+  const databaseUrl = url(env, 'DATABASE_URL', `postgres://${RUNTIME_ROLE}@127.0.0.1:5432/wageguard`, ['postgres:', 'postgresql:']);
+  // Outside production the owner defaults to the same server and database as DATABASE_URL.
+  const migrationDatabaseUrl = env.MIGRATION_DATABASE_URL
+    ? url(env, 'MIGRATION_DATABASE_URL', '', ['postgres:', 'postgresql:'])
+    : prod ? null : withUser(databaseUrl, OWNER_ROLE);
+  const databaseAdminUrl = prod || env.DATABASE_ADMIN_URL === 'none'
+    ? null
+    : url(env, 'DATABASE_ADMIN_URL', withDatabase(withUser(databaseUrl, 'postgres'), 'postgres'), ['postgres:', 'postgresql:']);
+
+  // The audit chain's key: its own setting, or derived from the data key (one secret fewer to manage;
+  // either way the database never sees it).
+  // Derived from data key version 1, like the blind indexes: a rotation of the data key must not re-key
+  // the chain (every earlier link would stop verifying).
+  const keyOne = keys.dataKeyVersion === 1 ? dataEncryptionKey : keys.previousDataKeys.get(1);
+  if (!env.AUDIT_CHAIN_KEY && !keyOne) throw new ConfigError('AUDIT_CHAIN_KEY is required once data key version 1 is retired (the audit chain must not change key)');
+  const auditChainKey = env.AUDIT_CHAIN_KEY
+    ? Buffer.from(env.AUDIT_CHAIN_KEY, 'base64')
+    : Buffer.from(hkdfSync('sha256', keyOne!, Buffer.alloc(0), 'wageguard audit chain v1', 32));
+  if (auditChainKey.length !== 32) throw new ConfigError('AUDIT_CHAIN_KEY must be 32 bytes encoded in base64');
 
   const port = int(env, 'PORT', 3000, 0, 65535);
   let redisCluster: Config['redisCluster'] = null;
@@ -142,7 +177,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const host = env.HOST || '0.0.0.0';
   return Object.freeze({
     nodeEnv,
-    databaseUrl: url(env, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/wageguard', ['postgres:', 'postgresql:']),
+    databaseUrl,
+    migrationDatabaseUrl,
+    databaseAdminUrl,
     redisUrl: redisCluster ? env.REDIS_URL! : url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
     redisCluster,
     host,
@@ -153,15 +190,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...keys,
     idempotencyTtlHours: int(env, 'IDEMPOTENCY_TTL_HOURS', 48, 1, 24 * 365),
     sseMaxStreamsPerKey: int(env, 'SSE_MAX_STREAMS_PER_KEY', 5, 1, 10_000),
+    auditChainKey,
     queuePrefix,
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 10 * 1024 * 1024, 1024, 512 * 1024 * 1024),
     pgPoolMax: int(env, 'PG_POOL_MAX', 20, 1, 1000),
     pgConnectTimeoutMs: int(env, 'PG_CONNECT_TIMEOUT_MS', 5_000, 100, 600_000),
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 6000, 1, 10_000_000),
+    webhookFailuresPerMinute: int(env, 'WEBHOOK_FAILURES_PER_MINUTE', 60, 1, 1_000_000),
     allowPrivateWebhookTargets: env.ALLOW_PRIVATE_WEBHOOK_TARGETS === 'true',
     publicBaseUrl: env.PUBLIC_BASE_URL || `http://localhost:${port}`,
     bankWebhookApply: oneOf(env, 'BANK_WEBHOOK_APPLY', nodeEnv === 'test' ? 'inline' : 'async', ['inline', 'async'] as const),
     reconParallel: int(env, 'RECON_PARALLEL', 2, 1, 16),
+    importLimits: Object.freeze({
+      maxBytes: int(env, 'IMPORT_MAX_BYTES', 200 * 1024 * 1024, 1024, 4 * 1024 * 1024 * 1024),
+      uploadSeconds: int(env, 'IMPORT_UPLOAD_SECONDS', 300, 1, 86_400),
+      maxRows: int(env, 'IMPORT_MAX_ROWS', 500_000, 1, 10_000_000),
+      perCompany: int(env, 'IMPORTS_PER_COMPANY', 2, 1, 1000),
+      xlsxMaxInflatedBytes: int(env, 'IMPORT_XLSX_MAX_INFLATED_BYTES', 512 * 1024 * 1024, 1024, 8 * 1024 * 1024 * 1024),
+      xlsxMaxCells: int(env, 'IMPORT_XLSX_MAX_CELLS', 20_000_000, 10, 1_000_000_000),
+      xlsxMaxSharedStrings: int(env, 'IMPORT_XLSX_MAX_SHARED_STRINGS', 5_000_000, 10, 1_000_000_000),
+    }),
+    pgStatementTimeoutMs: int(env, 'PG_STATEMENT_TIMEOUT_MS', 300_000, 0, 86_400_000),
+    pgIdleInTransactionTimeoutMs: int(env, 'PG_IDLE_IN_TRANSACTION_TIMEOUT_MS', 60_000, 0, 86_400_000),
     generatedAdminKey,
     jobLockMs: int(env, 'JOB_LOCK_MS', 30_000, 500, 3_600_000),
     stalledIntervalMs: int(env, 'STALLED_INTERVAL_MS', 30_000, 200, 3_600_000),

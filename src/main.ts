@@ -2,7 +2,7 @@ import closeWithGrace from 'close-with-grace';
 import pino from 'pino';
 import { buildApp, REDACT_PATHS } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
-import { ensureDatabase, runMigrations } from './db/migrate.js';
+import { prepareDatabase } from './db/migrate.js';
 import { backfillPhoneIndexes } from './modules/roster/cards.backfill.js';
 import { claimQueuePrefix, PrefixClaimError } from './jobs/prefix-claim.js';
 import { createDeps } from './runtime.js';
@@ -27,11 +27,10 @@ async function start() {
   }
   const log = pino({ level: config.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' } });
   try {
-    await ensureDatabase(config.databaseUrl);
-    await runMigrations(config.databaseUrl);
+    await prepareDatabase(config, (line) => process.stdout.write(`wageguard: ${line}\n`));
   } catch (e) {
-    const err = e as Error & { code?: string };
-    fail(`cannot prepare the database from DATABASE_URL (${err.code ?? ''} ${err.message.split('\n')[0]})`);
+    const err = e as Error & { code?: string; source?: string };
+    fail(`cannot prepare the database from ${err.source ?? 'DATABASE_URL'} (${err.code ?? ''} ${err.message.split('\n')[0]})`);
   }
   const deps = createDeps(config, { name: `wageguard-${mode}` });
   try {

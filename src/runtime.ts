@@ -4,10 +4,13 @@ import type { Deps } from './deps.js';
 import { closeQueues, createQueues } from './jobs/queues.js';
 import { PiiCipher } from './lib/crypto.js';
 import { createRedis } from './lib/redis.js';
+import { configureAuditKeys } from './modules/audit/audit-keys.js';
 
 /** Build the process-wide dependencies from config; `close` releases them in reverse order. */
 export function createDeps(config: Config, opts: { poolMax?: number; name?: string } = {}): Deps & { close(): Promise<void> } {
-  const database = createDatabase(config.databaseUrl, { max: opts.poolMax ?? config.pgPoolMax, applicationName: opts.name, connectTimeoutMs: config.pgConnectTimeoutMs });
+  configureAuditKeys(config.auditChainKey);
+  const database = createDatabase(config.databaseUrl, { max: opts.poolMax ?? config.pgPoolMax, applicationName: opts.name, connectTimeoutMs: config.pgConnectTimeoutMs,
+    statementTimeoutMs: config.pgStatementTimeoutMs, idleInTransactionTimeoutMs: config.pgIdleInTransactionTimeoutMs });
   const redis = createRedis({ url: config.redisUrl, cluster: config.redisCluster });
   const queues = createQueues(redis, config.queuePrefix);
   return {

@@ -22,6 +22,8 @@ export const SCHEDULES: Schedule[] = [
   // Project life: signals, retention and erasure, county monthly reports on the 1st working day.
   { name: 'nightly-lifecycle', cron: '30 3 * * *', queue: 'lifecycle', data: (asOf) => ({ asOf }) },
   { name: 'sms-requeue', cron: '30 3 * * *', queue: 'sms', data: () => ({ requeue: true }) },
+  // The day's signed audit checkpoint (run by the sweep queue's processor, see workers/sweep.ts).
+  { name: 'audit-checkpoint', cron: '5 0 * * *', queue: 'sweep', data: (asOf) => ({ asOf }) },
 ];
 
 

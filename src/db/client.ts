@@ -16,12 +16,16 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export function createDatabase(url: string, opts: { max?: number; applicationName?: string; connectTimeoutMs?: number } = {}): Database {
+export function createDatabase(url: string, opts: { max?: number; applicationName?: string; connectTimeoutMs?: number; statementTimeoutMs?: number; idleInTransactionTimeoutMs?: number } = {}): Database {
   const pool = new pg.Pool({
     connectionString: url,
     max: opts.max ?? 20,
     application_name: opts.applicationName ?? 'wageguard',
     connectionTimeoutMillis: opts.connectTimeoutMs ?? 5_000,
+    // Server-side limits per connection: a runaway statement, or a transaction left idle by a stalled
+    // caller, gives its pooled connection back instead of holding it (and its locks) indefinitely.
+    ...(opts.statementTimeoutMs ? { statement_timeout: opts.statementTimeoutMs } : {}),
+    ...(opts.idleInTransactionTimeoutMs ? { idle_in_transaction_session_timeout: opts.idleInTransactionTimeoutMs } : {}),
   });
   // An idle client losing its connection (Postgres restart) must not crash the process.
   pool.on('error', () => {});

@@ -19,6 +19,7 @@ import { mintKey } from '../helpers/fixtures.js';
 import { seedProject, type SeededProject } from '../helpers/seed.js';
 import { fundWage, signedHeaders, submitAndApprove } from '../helpers/disbursement.js';
 import { createWorkerSession } from '../../src/modules/workers-door/worker-session.service.js';
+import { writeCheckpoint } from '../../src/modules/audit/audit.service.js';
 
 export const ROLES = ['none', 'admin', 'contractorOwn', 'contractorOther', 'bankOwn', 'bankOther', 'inspectorOwn', 'inspectorOther', 'regulator', 'workerOwn', 'workerOther'] as const;
 export type RoleName = (typeof ROLES)[number];
@@ -108,6 +109,11 @@ export const TABLE: Record<string, Row> = {
   createApiKey: { expect: { none: 401, admin: 'ok' }, rest: 403, body: () => ({ role: 'regulator', label: 'matrix', industries: ['housing'] }) },
   revokeApiKey: { expect: { none: 401, admin: 'ok' }, rest: 403 },
   verifyAudit: { expect: { none: 401, admin: 'ok' }, rest: 403 },
+  verifyAuditAgainstCheckpoint: { expect: { none: 401, admin: 'ok' }, rest: 403,
+    body: () => ({ day: '2026-01-01', lastSeq: 0, headHash: '0'.repeat(64), keyId: 'matrix', signature: 'AAAA' }) },
+  createAuditCheckpoint: { expect: { none: 401, admin: 'ok' }, rest: 403 },
+  getLatestAuditCheckpoint: { expect: { none: 401, admin: 'ok' }, rest: 403, fresh: async (ctx) => void (await writeCheckpoint(ctx.deps.db, '2026-01-01')) },
+  getAuditPublicKey: { expect: { none: 401, admin: 'ok' }, rest: 403 },
   createBank: { expect: { none: 401, admin: 'ok' }, rest: 403 },
   rotateBankSecret: { expect: { none: 401, admin: 'ok' }, rest: 403 },
   createCompany: { expect: { none: 401, admin: 'ok' }, rest: 403 },

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { createTestContext, type TestContext } from '../helpers/context.js';
+import { asOwner } from '../helpers/db.js';
 import { mintKey, rawBank, rawCompany } from '../helpers/fixtures.js';
 import { makeCreditCode, nextSeed } from '../helpers/seed.js';
 import { appendAudit } from '../../src/modules/audit/audit.service.js';
@@ -126,9 +127,10 @@ describe('audit chain', () => {
     expect(ok.json()).toMatchObject({ ok: true, firstBrokenSeq: null });
     await expect(ctx.deps.db.execute(sql`UPDATE audit_log SET actor = 'x'`)).rejects.toThrow();
     const target = (await ctx.deps.db.execute(sql`SELECT seq FROM audit_log WHERE entity_id = '2' AND action = 'demo'`)) as unknown as { rows: { seq: string }[] };
-    await ctx.deps.db.execute(sql`ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update`);
-    await ctx.deps.db.execute(sql`UPDATE audit_log SET data = '{"i": 99}' WHERE entity_id = '2' AND action = 'demo'`);
-    await ctx.deps.db.execute(sql`ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update`);
+    // Tampering needs the owner (the runtime role may neither ALTER nor UPDATE the audit log).
+    await asOwner(ctx.dbName, (c) => c.query(`ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update;
+      UPDATE audit_log SET data = '{"i": 99}' WHERE entity_id = '2' AND action = 'demo';
+      ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update`));
     const bad = (await ctx.app.inject({ url: '/v1/audit/verify', headers: ctx.admin })).json();
     expect(bad.ok).toBe(false);
     expect(bad.firstBrokenSeq).toBe(Number(target.rows[0]!.seq));

@@ -69,7 +69,7 @@ describe('start-up', () => {
     expect(r.code).toBe(1);
     const lines = String(r.stderr).trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^wageguard: cannot prepare the database from DATABASE_URL/);
+    expect(lines[0]).toMatch(/^wageguard: cannot prepare the database from (MIGRATION_)?DATABASE_URL/);
   });
   it('a malformed setting names the variable', async () => {
     const r = await run('npx', ['tsx', 'src/main.ts', 'api'], { env: { ...env, PORT: 'eighty' }, timeout: 30_000 }).catch((e) => e);

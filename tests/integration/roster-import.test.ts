@@ -4,6 +4,9 @@ import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, REDACT_PATHS } from '../../src/app.js';
 import type { TestContext } from '../helpers/context.js';
+import pg from 'pg';
+import { PG_BASE, asOwner } from '../helpers/db.js';
+import { createDatabase } from '../../src/db/client.js';
 import { makeBankCard, makeResidentId, nextSeed, seedProject, type SeededProject } from '../helpers/seed.js';
 import { engagementCount, importProject, importUrlOf, person, XLSX } from './roster-import.fixtures.js';
 import { projectScope } from '../../src/modules/auth/scope.js';
@@ -121,7 +124,31 @@ describe('staged batches and set-based apply', () => {
     expect(ev.rows[0]!.n).toBe(1);
   });
 
-  it('foreign keys: set-based by default; a business trigger on engagements switches the import back to per-row checks (and fires)', async () => {
+  it('never switches session_replication_role, even on a connection that may (a superuser)', async () => {
+    const su = createDatabase(`${PG_BASE}/${ctx.dbName}`, { max: 2 });
+    const seen: string[] = [];
+    const orig = pg.Client.prototype.query;
+    // Every statement the import sends, whatever the driver call shape.
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      const q = args[0];
+      seen.push(typeof q === 'string' ? q : String((q as { text?: string } | null)?.text ?? ''));
+      return (orig as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof orig;
+    try {
+      const scope = await projectScope(su.db, gcPrincipal(), s.projectId);
+      const ps = Array.from({ length: 3 }, () => person());
+      const list = ps.map((p) => ({ name: p.name, idNumber: p.id, bankCardNumber: p.card, trade: '普工', employerId: s.subId, contractSigned: '是', entryDate: '2026-05-01' }));
+      const r = await importWorkers(su.db, ctx.deps.pii, gcPrincipal(), scope, rows(list), '2026-05-01', { batchSize: 2 });
+      expect(r.accepted).toBe(3);
+    } finally {
+      pg.Client.prototype.query = orig;
+      await su.close();
+    }
+    expect(seen.length).toBeGreaterThan(3);
+    expect(seen.filter((t) => /session_replication_role/.test(t))).toEqual([]);
+  });
+
+  it('foreign keys and triggers stay on: a business trigger on engagements fires for every imported row', async () => {
     const scope = await projectScope(ctx.deps.db, gcPrincipal(), s.projectId);
     const run = async () => {
       const ps = Array.from({ length: 5 }, () => person());
@@ -135,7 +162,8 @@ describe('staged batches and set-based apply', () => {
       expect(e.rows[0]!.n).toBe(5);
     };
     await run();
-    await ctx.deps.db.execute(sql.raw(`CREATE TABLE import_trigger_seen (id uuid);
+    await asOwner(ctx.dbName, (c) => c.query(`CREATE TABLE import_trigger_seen (id uuid);
+      GRANT SELECT, INSERT ON import_trigger_seen TO wageguard_app;
       CREATE FUNCTION import_trigger_seen() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO import_trigger_seen VALUES (NEW.id); RETURN NEW; END $$;
       CREATE TRIGGER import_trigger_seen AFTER INSERT ON engagements FOR EACH ROW EXECUTE FUNCTION import_trigger_seen()`));
     try {
@@ -143,7 +171,7 @@ describe('staged batches and set-based apply', () => {
       const seen = (await ctx.deps.db.execute(sql`SELECT count(*)::int AS n FROM import_trigger_seen`)) as unknown as { rows: { n: number }[] };
       expect(seen.rows[0]!.n).toBe(5);
     } finally {
-      await ctx.deps.db.execute(sql.raw('DROP TRIGGER import_trigger_seen ON engagements; DROP FUNCTION import_trigger_seen(); DROP TABLE import_trigger_seen'));
+      await asOwner(ctx.dbName, (c) => c.query('DROP TRIGGER import_trigger_seen ON engagements; DROP FUNCTION import_trigger_seen(); DROP TABLE import_trigger_seen'));
     }
   });
 

@@ -10,7 +10,9 @@ const base = { ADMIN_API_KEY: 'a'.repeat(20), DATA_ENCRYPTION_KEY: key };
 describe('config', () => {
   it('has working local defaults and is frozen', () => {
     const c = loadConfig({ ...base });
-    expect(c.databaseUrl).toBe('postgres://postgres@127.0.0.1:5432/wageguard');
+    expect(c.databaseUrl).toBe('postgres://wageguard_app@127.0.0.1:5432/wageguard');
+    expect(c.migrationDatabaseUrl).toBe('postgres://wageguard_owner@127.0.0.1:5432/wageguard');
+    expect(c.databaseAdminUrl).toBe('postgres://postgres@127.0.0.1:5432/postgres');
     expect(c.redisUrl).toBe('redis://127.0.0.1:6379');
     expect(c.port).toBe(3000);
     expect(c.host).toBe('0.0.0.0');
@@ -43,6 +45,15 @@ describe('config', () => {
     expect(c.redisCluster).toEqual([{ host: '10.0.0.1', port: 7001 }, { host: '10.0.0.2', port: 7002 }]);
     expect(c.queuePrefix).toBe('{wageguard}');
     expect(loadConfig({ ...base }).redisCluster).toBeNull();
+  });
+  it('two roles: the owner follows DATABASE_URL outside production, and production neither guesses the owner nor creates roles', () => {
+    const dev = loadConfig({ ...base, DATABASE_URL: 'postgres://app:pw@db.example:6432/wg' });
+    expect(dev.migrationDatabaseUrl).toBe('postgres://wageguard_owner@db.example:6432/wg');
+    const prod = loadConfig({ ...base, NODE_ENV: 'production', DATABASE_URL: 'postgres://app@db/wg' });
+    expect(prod.migrationDatabaseUrl).toBeNull();
+    expect(prod.databaseAdminUrl).toBeNull();
+    const both = loadConfig({ ...base, NODE_ENV: 'production', MIGRATION_DATABASE_URL: 'postgres://own@db/wg' });
+    expect(both.migrationDatabaseUrl).toBe('postgres://own@db/wg');
   });
   it('generates development secrets once into the data folder', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wg-cfg-'));

@@ -53,9 +53,21 @@ export const auditLog = pgTable(
     data: jsonb('data').notNull().default({}),
     prevHash: text('prev_hash').notNull(),
     hash: text('hash').notNull(),
+    /** 'hmac-sha256' (keyed, from migration 0040 on) or 'sha256' (rows written before). */
+    alg: text('alg').notNull().default('hmac-sha256'),
   },
   (t) => [index('audit_log_entity_idx').on(t.entityType, t.entityId)],
 );
+
+/** Signed daily checkpoints of the audit chain (append-only). */
+export const auditCheckpoints = pgTable('audit_checkpoints', {
+  day: date('day').primaryKey(),
+  lastSeq: bigint('last_seq', { mode: 'number' }).notNull(),
+  headHash: text('head_hash').notNull(),
+  keyId: text('key_id').notNull(),
+  signature: text('signature').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
 
 /**
  * Transactional outbox. Written in the business transaction; the relay (workers) hands each

@@ -6,14 +6,16 @@ import { signWebhook } from '../../lib/crypto.js';
 import { getAlertSettings } from './alert-settings.js';
 import { ALERT_COLUMNS, toView, type AlertRow } from './alerts.service.js';
 import { emit } from './outbox.service.js';
-import type { DeliveryJob } from './subscriptions.service.js';
-import { webhookTargetProblem } from './webhook-target.js';
+import { SUBSCRIPTION_MATCH, type DeliveryJob } from './subscriptions.service.js';
+import { fetch } from 'undici';
+import { guardedDispatcher, webhookTargetProblem } from './webhook-target.js';
 
 const rows = <T>(r: unknown): T[] => (r as { rows: T[] }).rows;
 
 type Outcome = { status: 'delivered' | 'disabled' | 'failed'; responseStatus: number | null; error: string | null; durationMs: number };
 
-async function send(url: string, secret: string, alert: AlertRow, nowMs: number, timeoutMs: number, allowPrivate: boolean): Promise<Outcome> {
+/** One signed POST of one alert (exported for the SSRF tests). */
+export async function sendAlert(url: string, secret: string, alert: AlertRow, nowMs: number, timeoutMs: number, allowPrivate: boolean): Promise<Outcome> {
   const t0 = Date.now();
   const problem = await webhookTargetProblem(url, allowPrivate);
   if (problem) return { status: 'failed', responseStatus: null, error: `refused: ${problem}`, durationMs: 0 };
@@ -27,6 +29,7 @@ async function send(url: string, secret: string, alert: AlertRow, nowMs: number,
       headers: { 'content-type': 'application/json', 'user-agent': 'WageGuard-Alerts/1', 'webhook-id': alert.id, 'webhook-timestamp': String(ts), 'webhook-signature': signWebhook(secret, alert.id, ts, body) },
       body,
       redirect: 'manual', // a redirect could point at a private address the guard never saw
+      dispatcher: guardedDispatcher(allowPrivate), // connects only to addresses its lookup vetted (DNS rebinding)
       signal: AbortSignal.timeout(timeoutMs),
     });
     await res.arrayBuffer().catch(() => undefined);
@@ -35,7 +38,10 @@ async function send(url: string, secret: string, alert: AlertRow, nowMs: number,
     if (res.status === 410) return { status: 'disabled', responseStatus: 410, error: 'receiver answered 410 Gone', durationMs };
     return { status: 'failed', responseStatus: res.status, error: `HTTP ${res.status}`, durationMs };
   } catch (e) {
-    return { status: 'failed', responseStatus: null, error: (e as Error).message.slice(0, 300), durationMs: Date.now() - t0 };
+    // undici wraps the connect error ("fetch failed"); the cause says why (e.g. the lookup refused).
+    const err = e as Error & { cause?: Error };
+    const msg = err.cause?.message ? `${err.message}: ${err.cause.message}` : err.message;
+    return { status: 'failed', responseStatus: null, error: msg.slice(0, 300), durationMs: Date.now() - t0 };
   }
 }
 
@@ -59,8 +65,17 @@ export async function deliverAlert(deps: Deps, job: Job<DeliveryJob>): Promise<{
       VALUES (${subscriptionId}, ${alertId}, ${job.id!}, ${attempt}, 'skipped', ${`subscription ${sub.status}`})`);
     return { status: 'skipped', attempt };
   }
+  // The owner key as it is now: revoked or narrowed since the job was queued → not sent.
+  const still = rows<{ ok: boolean }>(await deps.db.execute(sql`
+    SELECT EXISTS (SELECT 1 FROM alerts a JOIN alert_subscriptions s ON s.id = ${subscriptionId} AND ${SUBSCRIPTION_MATCH} WHERE a.id = ${alertId}) AS ok`))[0];
+  if (!still?.ok) {
+    await deps.db.execute(sql`
+      INSERT INTO alert_deliveries (subscription_id, alert_id, job_id, attempt, status, error)
+      VALUES (${subscriptionId}, ${alertId}, ${job.id!}, ${attempt}, 'skipped', 'owner key revoked or alert outside its current scope')`);
+    return { status: 'skipped', attempt };
+  }
   const settings = await getAlertSettings(deps.db);
-  const out = await send(sub.url, deps.pii.decrypt(sub.secret_enc), alert, deps.now().getTime(), settings.deliveryTimeoutMs, deps.config.allowPrivateWebhookTargets);
+  const out = await sendAlert(sub.url, deps.pii.decrypt(sub.secret_enc), alert, deps.now().getTime(), settings.deliveryTimeoutMs, deps.config.allowPrivateWebhookTargets);
   const retryIn = out.status === 'failed' ? settings.retryScheduleMs[attempt - 1] : undefined;
 
   const result = await deps.db.transaction(async (tx) => {

@@ -24,6 +24,9 @@ export interface StreamClient {
 }
 
 const FETCH_LIMIT = 2000;
+/** How often connected streams re-read their keys (a revocation closes its streams within this). */
+const KEY_RECHECK_MS = 2_000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Clients that would receive byte-identical streams share a group. */
 const groupKey = (c: StreamClient): string =>
@@ -72,6 +75,8 @@ export class AlertHub {
       this.coalesceMs = s.streamCoalesceMs;
       this.timer = setInterval(() => this.kick(), s.streamPollMs);
       this.timer.unref();
+      this.keyTimer = setInterval(() => void this.recheckKeys().catch((e) => this.log(e)), KEY_RECHECK_MS);
+      this.keyTimer.unref();
     })();
     return this.starting;
   }
@@ -97,7 +102,48 @@ export class AlertHub {
   }
 
   private kickTimer: NodeJS.Timeout | null = null;
+  private keyTimer: NodeJS.Timeout | null = null;
   private coalesceMs = 20;
+
+  /**
+   * Streams follow their key as it is now, not as it was at connect: every KEY_RECHECK_MS the keys of
+   * the connected clients are read again. A revoked (or deleted) key's streams are closed; a key whose
+   * scope changed has its clients' principal replaced, so the next batch is filtered by the new scope.
+   * The bootstrap admin key is configuration, not a row: it is not rechecked here.
+   */
+  async recheckKeys(): Promise<void> {
+    const ids = [...new Set([...this.clients].map((c) => c.principal.id).filter((id) => UUID.test(id)))];
+    if (ids.length === 0) return;
+    const r = (await this.db.execute(sql`
+      SELECT id::text AS id, role, company_id, bank_id, county_codes, industries, label FROM api_keys
+      WHERE id = ANY(${`{${ids.join(',')}}`}::uuid[]) AND revoked_at IS NULL`)) as unknown as {
+      rows: { id: string; role: Principal['role']; company_id: string | null; bank_id: string | null; county_codes: string[]; industries: string[]; label: string }[];
+    };
+    const live = new Map(r.rows.map((k) => [k.id, k]));
+    for (const c of [...this.clients]) {
+      if (!UUID.test(c.principal.id)) continue;
+      const k = live.get(c.principal.id);
+      if (!k) {
+        this.drop(c);
+        continue;
+      }
+      const now: Principal = { ...c.principal, role: k.role, companyId: k.company_id, bankId: k.bank_id, countyCodes: k.county_codes, industries: k.industries };
+      if (JSON.stringify([now.role, now.companyId, now.bankId, now.countyCodes, now.industries]) !== JSON.stringify([c.principal.role, c.principal.companyId, c.principal.bankId, c.principal.countyCodes, c.principal.industries])) {
+        this.regroup(c, now);
+      }
+    }
+  }
+
+  private regroup(c: StreamClient, principal: Principal): void {
+    const old = groupKey(c);
+    const g = this.groups.get(old);
+    if (g?.delete(c) && g.size === 0) this.groups.delete(old);
+    c.principal = principal;
+    const key = groupKey(c);
+    let ng = this.groups.get(key);
+    if (!ng) this.groups.set(key, (ng = new Set()));
+    ng.add(c);
+  }
 
   /**
    * Wake-up: read what is new after a short coalescing window, so a burst of relay commits becomes one
@@ -261,6 +307,7 @@ export class AlertHub {
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.keyTimer) clearInterval(this.keyTimer);
     if (this.kickTimer) clearTimeout(this.kickTimer);
     for (const c of this.clients) this.drop(c);
     await this.starting?.catch(() => {});

@@ -9,6 +9,7 @@ import type { Principal } from '../auth/auth.types.js';
 import { ALERT_TYPES } from './alert-catalogue.js';
 import { assertAlertReader, contractorScopeSql, maxAlertSeq } from './alerts.service.js';
 import { webhookTargetProblem } from './webhook-target.js';
+import { appendAudit } from '../audit/audit.service.js';
 
 export interface SubscriptionInput {
   url: string;
@@ -52,16 +53,22 @@ export const toSubView = (r: SubRow): SubscriptionView => ({
 
 /**
  * Which alerts a subscription receives (aliases `s` subscription, `a` alert): its own filters AND its
- * owner's scope as copied at creation; alerts addressed to one key go only to that key (or admin).
+ * owner key's CURRENT scope: a revoked key's subscriptions match nothing, a narrowed key's match only
+ * what the key may still see. Alerts addressed to one key go only to that key (or admin). The
+ * bootstrap admin has no key row and sees everything.
  */
 export const SUBSCRIPTION_MATCH: SQL = sql`
   (cardinality(s.types) = 0 OR a.type = ANY(s.types) OR (a.transition = 'resolve' AND left(a.type, -9) = ANY(s.types)))
   AND (cardinality(s.county_codes) = 0 OR a.county_code = ANY(s.county_codes))
   AND (cardinality(s.severities) = 0 OR a.severity = ANY(s.severities))
-  AND (a.owner_key_id::text = s.owner_key_id OR s.owner_role = 'admin'
-       OR (a.owner_key_id IS NULL AND s.owner_role = 'inspector' AND a.county_code = ANY(s.owner_county_codes))
-       OR (a.owner_key_id IS NULL AND s.owner_role = 'regulator' AND a.industry = ANY(s.owner_industries))
-       OR (a.owner_key_id IS NULL AND s.owner_role = 'contractor' AND s.owner_company_id IS NOT NULL AND ${contractorScopeSql(sql`s.owner_company_id`)}))`;
+  AND ((s.owner_key_id = 'bootstrap-admin' AND s.owner_role = 'admin')
+    OR EXISTS (SELECT 1 FROM api_keys k
+      WHERE k.id = CASE WHEN s.owner_key_id ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN s.owner_key_id::uuid END
+        AND k.revoked_at IS NULL
+        AND (a.owner_key_id::text = s.owner_key_id OR k.role = 'admin'
+          OR (a.owner_key_id IS NULL AND k.role = 'inspector' AND a.county_code = ANY(k.county_codes))
+          OR (a.owner_key_id IS NULL AND k.role = 'regulator' AND a.industry = ANY(k.industries))
+          OR (a.owner_key_id IS NULL AND k.role = 'contractor' AND k.company_id IS NOT NULL AND ${contractorScopeSql(sql`k.company_id`)}))))`;
 
 export async function createSubscription(deps: Pick<Deps, 'db' | 'pii' | 'config'>, p: Principal, input: SubscriptionInput): Promise<SubscriptionView & { secret: string }> {
   assertAlertReader(p);
@@ -84,11 +91,16 @@ export async function createSubscription(deps: Pick<Deps, 'db' | 'pii' | 'config
   const id = newId();
   const secret = newWebhookSecret();
   const start = await maxAlertSeq(deps.db);
-  const r = rows<SubRow>(await deps.db.execute(sql`
-    INSERT INTO alert_subscriptions (id, owner_key_id, owner_role, owner_county_codes, owner_industries, owner_company_id, url, secret_enc, types, county_codes, severities, start_seq)
-    VALUES (${id}, ${p.id}, ${p.role}, ${arr(p.countyCodes)}::text[], ${arr(p.industries)}::text[], ${p.role === 'contractor' ? p.companyId : null}, ${input.url}, ${deps.pii.encrypt(secret)},
-      ${arr([...new Set(input.types ?? [])])}::text[], ${arr(countyCodes)}::text[], ${arr([...new Set(input.severities ?? [])])}::text[], ${start})
-    RETURNING *`));
+  const r = await deps.db.transaction(async (tx) => {
+    const ins = rows<SubRow>(await tx.execute(sql`
+      INSERT INTO alert_subscriptions (id, owner_key_id, owner_role, owner_county_codes, owner_industries, owner_company_id, url, secret_enc, types, county_codes, severities, start_seq)
+      VALUES (${id}, ${p.id}, ${p.role}, ${arr(p.countyCodes)}::text[], ${arr(p.industries)}::text[], ${p.role === 'contractor' ? p.companyId : null}, ${input.url}, ${deps.pii.encrypt(secret)},
+        ${arr([...new Set(input.types ?? [])])}::text[], ${arr(countyCodes)}::text[], ${arr([...new Set(input.severities ?? [])])}::text[], ${start})
+      RETURNING *`));
+    // The secret is never audited; where alerts go is.
+    await appendAudit(tx, { actor: p.id, action: 'alert_subscription.created', entityType: 'alert_subscription', entityId: id, data: { url: input.url, countyCodes, types: input.types ?? [] } });
+    return ins;
+  });
   return { ...toSubView(r[0]!), secret };
 }
 
@@ -110,7 +122,10 @@ export async function getSubscription(db: DbOrTx, p: Principal, id: string): Pro
 
 export async function deleteSubscription(db: DbOrTx, p: Principal, id: string): Promise<void> {
   await getSubscription(db, p, id);
-  await db.execute(sql`UPDATE alert_subscriptions SET status = 'deleted', status_reason = 'deleted by owner', updated_at = now() WHERE id = ${id}`);
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`UPDATE alert_subscriptions SET status = 'deleted', status_reason = 'deleted by owner', updated_at = now() WHERE id = ${id}`);
+    await appendAudit(tx, { actor: p.id, action: 'alert_subscription.deleted', entityType: 'alert_subscription', entityId: id });
+  });
 }
 
 export interface DeliveryView {
@@ -182,14 +197,19 @@ export const REPLAY_MAX = 10_000;
 export async function replaySubscription(deps: Pick<Deps, 'db' | 'queues'>, p: Principal, id: string, input: { alertIds?: string[]; since?: string }): Promise<{ enqueued: number; replayId: string }> {
   await getSubscription(deps.db, p, id);
   if (!input.alertIds?.length && !input.since) throw new UnprocessableError('Give alertIds or since', [{ path: 'body', message: 'one of alertIds or since is required' }]);
-  await deps.db.execute(sql`
-    UPDATE alert_subscriptions SET status = 'active', status_reason = NULL, consecutive_failures = 0, updated_at = now()
-    WHERE id = ${id} AND status IN ('paused', 'disabled')`);
   const pick = input.alertIds?.length ? sql`a.id = ANY(${arr(input.alertIds)}::uuid[])` : sql`a.created_at >= ${input.since}::timestamptz`;
-  const r = rows<{ id: string }>(await deps.db.execute(sql`
-    SELECT a.id FROM alerts a JOIN alert_subscriptions s ON s.id = ${id} AND ${SUBSCRIPTION_MATCH}
-    WHERE ${pick} ORDER BY a.seq LIMIT ${REPLAY_MAX}`));
   const replayId = newId().replace(/-/g, '').slice(-12);
+  const r = await deps.db.transaction(async (tx) => {
+    const react = await tx.execute(sql`
+      UPDATE alert_subscriptions SET status = 'active', status_reason = NULL, consecutive_failures = 0, updated_at = now()
+      WHERE id = ${id} AND status IN ('paused', 'disabled')`);
+    const picked = rows<{ id: string }>(await tx.execute(sql`
+      SELECT a.id FROM alerts a JOIN alert_subscriptions s ON s.id = ${id} AND ${SUBSCRIPTION_MATCH}
+      WHERE ${pick} ORDER BY a.seq LIMIT ${REPLAY_MAX}`));
+    await appendAudit(tx, { actor: p.id, action: 'alert_subscription.replayed', entityType: 'alert_subscription', entityId: id,
+      data: { replayId, alerts: picked.length, reactivated: (react as unknown as { rowCount: number }).rowCount > 0, since: input.since ?? null, alertIds: input.alertIds?.length ?? 0 } });
+    return picked;
+  });
   if (r.length) {
     await deps.queues['alert-delivery'].addBulk(r.map((x) => ({
       name: 'deliver',

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { sha256Hex } from '../../lib/crypto.js';
+import { auditPublicKey, hmacHex, signCheckpoint, verifyCheckpointSignature } from './audit-keys.js';
 
 // One global chain: appenders serialise on this transaction-scoped advisory lock, held only
 // until their commit, so the chain stays linear under concurrency.
@@ -25,8 +26,15 @@ export function canonical(v: unknown): string {
   return '{' + Object.keys(o).sort().filter((k) => o[k] !== undefined).map((k) => JSON.stringify(k) + ':' + canonical(o[k])).join(',') + '}';
 }
 
-export function rowHash(prevHash: string, r: { at: string; actor: string; action: string; entityType: string; entityId: string | null; projectId: string | null; data: unknown }): string {
-  return sha256Hex([prevHash, r.at, r.actor, r.action, r.entityType, r.entityId ?? '', r.projectId ?? '', canonical(r.data)].join('|'));
+type HashedRow = { at: string; actor: string; action: string; entityType: string; entityId: string | null; projectId: string | null; data: unknown };
+const material = (prevHash: string, r: HashedRow) => [prevHash, r.at, r.actor, r.action, r.entityType, r.entityId ?? '', r.projectId ?? '', canonical(r.data)].join('|');
+
+/** The keyed link (every row written since migration 0040): HMAC-SHA-256 with the chain key. */
+export const KEYED = 'hmac-sha256';
+
+/** A row's hash under its algorithm: keyed for new rows, plain SHA-256 for rows written before the key. */
+export function rowHash(prevHash: string, r: HashedRow, alg: string = KEYED): string {
+  return alg === KEYED ? hmacHex(material(prevHash, r)) : sha256Hex(material(prevHash, r));
 }
 
 /** Append one audit row inside the caller's transaction. */
@@ -37,10 +45,10 @@ export async function appendAudit(tx: DbOrTx, a: AuditInput): Promise<void> {
   // Millisecond ISO string is what we hash; the column keeps the same instant.
   const at = (a.at ?? new Date()).toISOString();
   const row = { at, actor: a.actor, action: a.action, entityType: a.entityType, entityId: a.entityId ?? null, projectId: a.projectId ?? null, data: a.data ?? {} };
-  const hash = rowHash(prevHash, row);
+  const hash = rowHash(prevHash, row, KEYED);
   await tx.execute(sql`
-    INSERT INTO audit_log (at, actor, action, entity_type, entity_id, project_id, data, prev_hash, hash)
-    VALUES (${at}, ${row.actor}, ${row.action}, ${row.entityType}, ${row.entityId}, ${row.projectId}, ${JSON.stringify(row.data)}::jsonb, ${prevHash}, ${hash})`);
+    INSERT INTO audit_log (at, actor, action, entity_type, entity_id, project_id, data, prev_hash, hash, alg)
+    VALUES (${at}, ${row.actor}, ${row.action}, ${row.entityType}, ${row.entityId}, ${row.projectId}, ${JSON.stringify(row.data)}::jsonb, ${prevHash}, ${hash}, ${KEYED})`);
 }
 
 export interface VerifyResult {
@@ -48,28 +56,88 @@ export interface VerifyResult {
   rows: number;
   firstBrokenSeq: number | null;
   reason?: string;
+  /** The checkpoint the tail was checked against (the latest whose signature verifies), if any. */
+  checkpoint?: { day: string; lastSeq: number; headHash: string } | null;
 }
 
-/** Recompute the whole chain in seq order, streaming in pages so memory stays flat. */
-export async function verifyAudit(db: DbOrTx): Promise<VerifyResult> {
+export interface Checkpoint { day: string; lastSeq: number; headHash: string; keyId: string; signature: string }
+
+/**
+ * Recompute the whole chain in seq order, streaming in pages so memory stays flat. Keyed rows are
+ * checked with the chain key; unkeyed (pre-key) rows may only come before the first keyed one. Then
+ * the tail is held against the latest signed checkpoint (stored, or handed in from outside): rows
+ * deleted from the end leave a chain that links, but not one that reaches the checkpoint.
+ */
+export async function verifyAudit(db: DbOrTx, external?: Checkpoint): Promise<VerifyResult> {
   let prevHash = GENESIS;
   let after = 0;
   let count = 0;
+  let keyedSeen = false;
+  const hashAt = new Map<number, string>();
+  const cp = external ?? (await latestCheckpoint(db));
+  if (cp && !verifyCheckpointSignature({ ...cp }, auditPublicKey().key)) {
+    return { ok: false, rows: 0, firstBrokenSeq: null, reason: `checkpoint of ${cp.day} does not carry a valid signature`, checkpoint: null };
+  }
+  const meta = (await db.execute(sql`SELECT min(keyed_from_seq) AS k FROM audit_chain_meta`)) as unknown as { rows: { k: string | null }[] };
+  const keyedFrom = Number(meta.rows[0]?.k ?? 1);
   for (;;) {
     const page = (await db.execute(sql`
-      SELECT seq, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, actor, action, entity_type, entity_id, project_id, data, prev_hash, hash
+      SELECT seq, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, actor, action, entity_type, entity_id, project_id, data, prev_hash, hash, alg
       FROM audit_log WHERE seq > ${after} ORDER BY seq LIMIT 5000`)) as unknown as {
-      rows: { seq: string; at: string; actor: string; action: string; entity_type: string; entity_id: string | null; project_id: string | null; data: unknown; prev_hash: string; hash: string }[];
+      rows: { seq: string; at: string; actor: string; action: string; entity_type: string; entity_id: string | null; project_id: string | null; data: unknown; prev_hash: string; hash: string; alg: string }[];
     };
-    if (page.rows.length === 0) return { ok: true, rows: count, firstBrokenSeq: null };
+    if (page.rows.length === 0) break;
     for (const r of page.rows) {
       const seq = Number(r.seq);
       if (r.prev_hash !== prevHash) return { ok: false, rows: count, firstBrokenSeq: seq, reason: 'prev_hash does not match the previous row' };
-      const h = rowHash(prevHash, { at: r.at, actor: r.actor, action: r.action, entityType: r.entity_type, entityId: r.entity_id, projectId: r.project_id, data: r.data });
+      if (r.alg !== KEYED && (keyedSeen || seq >= keyedFrom)) return { ok: false, rows: count, firstBrokenSeq: seq, reason: 'an unkeyed row where the chain is keyed' };
+      keyedSeen ||= r.alg === KEYED;
+      const h = rowHash(prevHash, { at: r.at, actor: r.actor, action: r.action, entityType: r.entity_type, entityId: r.entity_id, projectId: r.project_id, data: r.data }, r.alg);
       if (h !== r.hash) return { ok: false, rows: count, firstBrokenSeq: seq, reason: 'row content does not match its hash' };
+      if (cp && seq === cp.lastSeq) hashAt.set(seq, r.hash);
       prevHash = r.hash;
       after = seq;
       count++;
     }
   }
+  const checkpoint = cp ? { day: cp.day, lastSeq: cp.lastSeq, headHash: cp.headHash } : null;
+  if (cp && after < cp.lastSeq) {
+    return { ok: false, rows: count, firstBrokenSeq: after + 1, checkpoint, reason: `missing tail: the checkpoint of ${cp.day} covers up to seq ${cp.lastSeq}, the log ends at seq ${after}` };
+  }
+  if (cp && cp.lastSeq > 0 && hashAt.get(cp.lastSeq) !== cp.headHash) {
+    return { ok: false, rows: count, firstBrokenSeq: cp.lastSeq, checkpoint, reason: `the row at seq ${cp.lastSeq} is not the head the checkpoint of ${cp.day} signed` };
+  }
+  return { ok: true, rows: count, firstBrokenSeq: null, checkpoint };
+}
+
+export async function latestCheckpoint(db: DbOrTx): Promise<Checkpoint | null> {
+  const r = (await db.execute(sql`
+    SELECT to_char(day, 'YYYY-MM-DD') AS day, last_seq, head_hash, key_id, signature FROM audit_checkpoints ORDER BY day DESC LIMIT 1`)) as unknown as {
+    rows: { day: string; last_seq: string; head_hash: string; key_id: string; signature: string }[];
+  };
+  const c = r.rows[0];
+  return c ? { day: c.day, lastSeq: Number(c.last_seq), headHash: c.head_hash, keyId: c.key_id, signature: c.signature } : null;
+}
+
+/**
+ * The day's checkpoint: the head of the chain now, signed. Idempotent per day (the first one stands;
+ * the table is append-only). Taken under the appenders' lock so the head is a committed, linked row.
+ */
+export async function writeCheckpoint(db: DbOrTx, day: string): Promise<Checkpoint> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(${AUDIT_LOCK})`);
+    const head = (await tx.execute(sql`SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`)) as unknown as { rows: { seq: string; hash: string }[] };
+    const lastSeq = Number(head.rows[0]?.seq ?? 0);
+    const headHash = head.rows[0]?.hash ?? GENESIS;
+    const { keyId, signature } = signCheckpoint({ day, lastSeq, headHash });
+    await tx.execute(sql`
+      INSERT INTO audit_checkpoints (day, last_seq, head_hash, key_id, signature) VALUES (${day}, ${lastSeq}, ${headHash}, ${keyId}, ${signature})
+      ON CONFLICT (day) DO NOTHING`);
+    const r = (await tx.execute(sql`
+      SELECT to_char(day, 'YYYY-MM-DD') AS day, last_seq, head_hash, key_id, signature FROM audit_checkpoints WHERE day = ${day}`)) as unknown as {
+      rows: { day: string; last_seq: string; head_hash: string; key_id: string; signature: string }[];
+    };
+    const c = r.rows[0]!;
+    return { day: c.day, lastSeq: Number(c.last_seq), headHash: c.head_hash, keyId: c.key_id, signature: c.signature };
+  });
 }

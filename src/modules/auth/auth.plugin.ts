@@ -48,11 +48,15 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { deps: Deps }) 
 
   // Authenticate before validating: an anonymous caller learns nothing about a route's body rules
   // (401, not 400). Public /v1 routes: the OpenAPI document, signed bank webhooks, notice boards.
-  app.addHook('onRequest', async (req) => {
-    if (req.principal) return;
-    const route = req.routeOptions.url;
-    if (!route || !route.startsWith('/v1/') || PUBLIC_V1.some((re) => re.test(route))) return;
-    throw new UnauthorizedError();
+  // A route-level hook, appended after the rate limiter's (registered earlier in app.ts): anonymous
+  // and junk-key requests are counted against their IP before they are refused.
+  const mustAuthenticate = async (req: FastifyRequest) => {
+    if (!req.principal) throw new UnauthorizedError();
+  };
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/v1/') || PUBLIC_V1.some((re) => re.test(route.url))) return;
+    const hooks = route.onRequest;
+    route.onRequest = hooks === undefined ? [mustAuthenticate] : Array.isArray(hooks) ? [...hooks, mustAuthenticate] : [hooks, mustAuthenticate];
   });
 
   // Inspector console: a session cookie stands for the key it was created from (a Bearer key wins).

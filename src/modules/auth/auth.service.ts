@@ -49,7 +49,10 @@ export async function revokeApiKey(deps: Pick<Deps, 'db'>, actor: Principal, id:
   return deps.db.transaction(async (tx) => {
     const r = (await tx.execute(sql`UPDATE api_keys SET revoked_at = COALESCE(revoked_at, now()) WHERE id = ${id} RETURNING id`)) as unknown as { rows: unknown[] };
     if (!r.rows.length) throw new NotFoundError('API key');
-    await appendAudit(tx, { actor: actor.id, action: 'api_key.revoke', entityType: 'api_key', entityId: id });
+    // Its alert subscriptions stop with it (delivery also re-checks the key; this makes the state visible).
+    const paused = (await tx.execute(sql`UPDATE alert_subscriptions SET status = 'paused', status_reason = 'owner key revoked', updated_at = now()
+      WHERE owner_key_id = ${id} AND status = 'active'`)) as unknown as { rowCount: number };
+    await appendAudit(tx, { actor: actor.id, action: 'api_key.revoke', entityType: 'api_key', entityId: id, data: { subscriptionsPaused: paused.rowCount ?? 0 } });
     return { id, revoked: true };
   });
 }

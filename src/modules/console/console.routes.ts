@@ -1,4 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { sha256Hex } from '../../lib/crypto.js';
+import { appendAudit } from '../audit/audit.service.js';
 import { Type } from 'typebox';
 import type { Deps } from '../../deps.js';
 import { ForbiddenError, NotFoundError, UnauthorizedError } from '../../lib/errors.js';
@@ -75,7 +77,11 @@ export default async function consoleRoutes(app: FastifyInstance, { deps }: { de
     const p = await principalForKey(db, (req.body as { apiKey: string }).apiKey.trim(), config.adminApiKey);
     if (!p) throw new UnauthorizedError('Unknown or revoked API key');
     if (!CONSOLE_ROLES.includes(p.role)) throw new ForbiddenError('Only inspector and admin keys may use the console');
-    const s = await createSession(db, p, config.adminApiKey, deps.now());
+    const s = await db.transaction(async (tx) => {
+      const created = await createSession(tx, p, config.adminApiKey, deps.now());
+      await appendAudit(tx, { actor: p.id, action: 'console.signed_in', entityType: 'console_session', entityId: sha256Hex(created.token).slice(0, 16), data: { role: p.role } });
+      return created;
+    });
     reply.header('set-cookie', sessionCookie(s.token, SESSION_TTL_MS / 1000, secure));
     return reply.code(201).send({ role: p.role, label: p.label, countyCodes: p.countyCodes, countyNames: namesOf(p.countyCodes), csrfToken: s.csrfToken, expiresAt: s.expiresAt.toISOString() });
   });
@@ -87,7 +93,12 @@ export default async function consoleRoutes(app: FastifyInstance, { deps }: { de
     requireRole(req, ...CONSOLE_ROLES);
     const token = readSessionCookie(req.headers.cookie);
     const s = token ? await resolveSession(db, token, config.adminApiKey, deps.now()) : null;
-    if (s) await deleteSession(db, s.sessionId);
+    if (s) {
+      await db.transaction(async (tx) => {
+        await deleteSession(tx, s.sessionId);
+        await appendAudit(tx, { actor: s.principal.id, action: 'console.signed_out', entityType: 'console_session', entityId: s.sessionId.slice(0, 16) });
+      });
+    }
     reply.header('set-cookie', sessionCookie('', 0, secure));
     return reply.code(204).send();
   });

@@ -65,11 +65,15 @@ export async function getBankBatch(db: DbOrTx, pii: PiiCipher, p: Principal, id:
 
 /** ready → acknowledged; repeating it is harmless; other states are left alone. */
 export async function acknowledgeBatch(db: DbOrTx, p: Principal, id: string) {
-  const r = ((await db.execute(sql`
-    UPDATE batches b SET status = CASE WHEN b.status = 'ready' THEN 'acknowledged' ELSE b.status END,
-      acknowledged_at = COALESCE(b.acknowledged_at, now())
-    WHERE b.id = ${id} AND ${bankFilter(p)} AND b.status <> 'awaiting_funds'
-    RETURNING b.id, b.status, b.acknowledged_at`)) as unknown as Rows<{ id: string; status: string; acknowledged_at: Date }>).rows[0];
-  if (!r) throw new NotFoundError('Batch');
-  return { id: r.id, status: r.status, acknowledgedAt: iso(r.acknowledged_at) };
+  return db.transaction(async (tx) => {
+    const r = ((await tx.execute(sql`
+      UPDATE batches b SET status = CASE WHEN b.status = 'ready' THEN 'acknowledged' ELSE b.status END,
+        acknowledged_at = COALESCE(b.acknowledged_at, now())
+      WHERE b.id = ${id} AND ${bankFilter(p)} AND b.status <> 'awaiting_funds'
+      RETURNING b.id, b.status, b.acknowledged_at, b.project_id, b.acknowledged_at = now() AS first`)) as unknown as Rows<{ id: string; status: string; acknowledged_at: Date; project_id: string; first: boolean }>).rows[0];
+    if (!r) throw new NotFoundError('Batch');
+    // The first acknowledgement is the bank's act; its idempotent repeats are not new facts.
+    if (r.first) await appendAudit(tx, { actor: p.id, action: 'batch.acknowledged', entityType: 'batch', entityId: r.id, projectId: r.project_id, data: { bankId: p.bankId, status: r.status } });
+    return { id: r.id, status: r.status, acknowledgedAt: iso(r.acknowledged_at) };
+  });
 }

@@ -11,11 +11,13 @@ import { requireRole } from '../auth/auth.plugin.js';
 import { IdParams, Page, problems } from '../platform/common.schemas.js';
 import { accountsHeldAt } from './account-facts.js';
 import { applyFacts } from './bank-facts.service.js';
+import { appendAudit } from '../audit/audit.service.js';
 import { acknowledgeBatch, getBankBatch, listBankBatches } from './bank-batches.service.js';
 import { AckResponse, BatchDetail, BatchListQuery, BatchSummary, StatementResponse, WebhookBody, WebhookResponse } from './disbursement.schemas.js';
 import { buildPain001 } from './pain001.js';
 import { parseCamt054, parseStatementCsv } from './statement.parsers.js';
 import { isPlainResultEvent, PrecheckedEvent } from './webhook-precheck.js';
+import { FailureBudget, TooManyRequestsError, WEBHOOK_BODY_LIMIT, webhookHeaderProblem } from './webhook-guard.js';
 import { enqueueReconcile, receiveBankWebhook, SecretCache, verifyBankSignature } from './webhook.service.js';
 
 declare module 'fastify' {
@@ -106,9 +108,12 @@ export default async function disbursementRoutes(appIn: FastifyInstance, { deps 
       parsed.facts = parsed.facts.filter((f) => !foreign.has(f));
       parsed.rejected.sort((a, b) => a.entry - b.entry);
       const ref = 'sha256:' + sha256Hex(body);
-      const r = parsed.facts.length
-        ? await deps.db.transaction((tx) => applyFacts(tx, deps.pii, p.bankId!, parsed.facts, 'statement', ref))
-        : { accepted: 0, duplicates: 0, batchIds: [] as string[] };
+      const r = await deps.db.transaction(async (tx) => {
+        const out = parsed.facts.length ? await applyFacts(tx, deps.pii, p.bankId!, parsed.facts, 'statement', ref) : { accepted: 0, duplicates: 0, batchIds: [] as string[] };
+        await appendAudit(tx, { actor: p.id, action: 'bank.statement_imported', entityType: 'bank_statement', entityId: ref.slice(0, 71),
+          data: { bankId: p.bankId, facts: parsed.facts.length, accepted: out.accepted, duplicates: out.duplicates, rejected: parsed.rejected.length } });
+        return out;
+      });
       await enqueueReconcile(deps, r.batchIds, ref.slice(0, 40)).catch((e) => req.log.error(e, 'reconcile enqueue failed (sweeps will rebuild)'));
       return { accepted: r.accepted, duplicates: r.duplicates, rejected: parsed.rejected.length, errors: parsed.rejected.slice(0, 1000) };
     });
@@ -117,18 +122,33 @@ export default async function disbursementRoutes(appIn: FastifyInstance, { deps 
   // Signed webhooks: the signature covers the exact bytes, so this scope keeps them as a Buffer:
   // HMAC, hash and INSERT use those bytes (no re-encoding of a 150 KB body); JSON.parse runs once.
   const secrets = new SecretCache(deps);
+  const failures = new FailureBudget(deps.config.webhookFailuresPerMinute);
+  const verifyOrThrow = async (req: FastifyRequest, raw: Buffer) => {
+    if (req.webhookBankId) return;
+    const h = req.headers;
+    const one = (v: string | string[] | undefined) => (typeof v === 'string' ? v : undefined);
+    const v = await verifyBankSignature(secrets, deps.now(), (req.params as { bankCode: string }).bankCode,
+      { id: one(h['webhook-id']), ts: one(h['webhook-timestamp']), sig: one(h['webhook-signature']) }, raw);
+    if (!v.ok) {
+      failures.fail(req.ip, deps.now().getTime());
+      throw new UnauthorizedError(`Webhook rejected: ${v.reason}`);
+    }
+    req.webhookBankId = v.bankId;
+  };
   await app.register(async (w) => {
-    w.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req: FastifyRequest, body: string | Buffer, done) => {
+    // Signature before parsing: a forged or stale request never reaches JSON.parse (webhook-guard.ts).
+    w.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_LIMIT }, async (req: FastifyRequest, body: string | Buffer) => {
       const raw = typeof body === 'string' ? Buffer.from(body) : body;
       req.rawBody = raw;
-      // Not UTF-8 is not JSON (RFC 8259): like malformed JSON, signature first, then 400, nothing stored.
-      if (!isUtf8(raw)) return done(null, null);
+      await verifyOrThrow(req, raw);
+      // Not UTF-8 is not JSON (RFC 8259): like malformed JSON, a 400 from the schema, nothing stored.
+      if (!isUtf8(raw)) return null;
       // The canonical 1000-result event is recognised on the bytes; no string, no object tree.
-      if (isPlainResultEvent(raw)) return done(null, new PrecheckedEvent('disbursement.result', sha256Hex(raw)));
+      if (isPlainResultEvent(raw)) return new PrecheckedEvent('disbursement.result', sha256Hex(raw));
       try {
-        done(null, JSON.parse(raw.toString('utf8')));
+        return JSON.parse(raw.toString('utf8')) as unknown;
       } catch {
-        done(null, null); // signature first (preValidation), then a 400 from the schema
+        return null; // a 400 from the schema
       }
     });
     w.withTypeProvider<TypeBoxTypeProvider>().post('/v1/webhooks/bank/:bankCode', {
@@ -145,16 +165,26 @@ export default async function disbursementRoutes(appIn: FastifyInstance, { deps 
           'webhook-signature': Type.String({ maxLength: 2000 }),
         }),
         body: WebhookBody,
-        response: { 200: WebhookResponse, ...problems(400, 401) },
+        response: { 200: WebhookResponse, ...problems(400, 401, 413, 429) },
       },
-      preValidation: async (req) => {
-        const h = req.headers;
-        const one = (v: string | string[] | undefined) => (typeof v === 'string' ? v : undefined);
-        const v = await verifyBankSignature(secrets, deps.now(), (req.params as { bankCode: string }).bankCode,
-          { id: one(h['webhook-id']), ts: one(h['webhook-timestamp']), sig: one(h['webhook-signature']) }, req.rawBody ?? Buffer.alloc(0));
-        if (!v.ok) throw new UnauthorizedError(`Webhook rejected: ${v.reason}`);
-        req.webhookBankId = v.bankId;
+      bodyLimit: WEBHOOK_BODY_LIMIT,
+      // Before the body is read: a source out of failure budget gets 429; bad headers get 401.
+      onRequest: async (req, reply) => {
+        const now = deps.now().getTime();
+        try {
+          failures.check(req.ip, now);
+        } catch (e) {
+          reply.header('retry-after', String((e as TooManyRequestsError).retryAfterS));
+          throw e;
+        }
+        const problem = webhookHeaderProblem(req.headers, Math.floor(now / 1000));
+        if (problem) {
+          failures.fail(req.ip, now);
+          throw new UnauthorizedError(`Webhook rejected: ${problem}`);
+        }
       },
+      // A request with no JSON body never met the parser: verify it here (against the empty body).
+      preValidation: async (req) => verifyOrThrow(req, req.rawBody ?? Buffer.alloc(0)),
     }, async (req) => {
       // The schema (or the byte-level precheck) has already rejected malformed JSON, unknown types and >1000 results (400, nothing stored).
       const pre = req.body instanceof PrecheckedEvent ? req.body : null;

@@ -1,6 +1,7 @@
 import type { Deps } from '../../deps.js';
 import { sha256Hex, verifyWebhook } from '../../lib/crypto.js';
 import { jobId } from '../../jobs/queues.js';
+import { bankSecretsGeneration } from '../registry/bank-secret-generation.js';
 import { getBankWebhookSecrets } from '../registry/registry.service.js';
 import type { BankFact } from './bank-facts.service.js';
 import { processBankInbox } from './bank-inbox.service.js';
@@ -37,15 +38,20 @@ export function eventFacts(e: BankEvent): BankFact[] {
  * outlive its expiry by at most the TTL.
  */
 export class SecretCache {
-  private readonly m = new Map<string, { at: number; v: { bankId: string; secrets: string[] } | null }>();
-  constructor(private readonly deps: Pick<Deps, 'db' | 'pii' | 'now'>, private readonly ttlMs = 10_000) {}
+  private readonly m = new Map<string, { at: number; gen: number; v: { bankId: string; secrets: string[] } | null }>();
+  // `refreshMs`: a miss re-reads at most this often per bank code, so forged signatures (which always
+  // miss) cannot turn every request into a secret read; a rotation is still picked up within it.
+  constructor(private readonly deps: Pick<Deps, 'db' | 'pii' | 'now'>, private readonly ttlMs = 10_000, private readonly refreshMs = 1_000) {}
   async get(code: string, fresh = false) {
     const now = this.deps.now();
     const hit = this.m.get(code);
-    if (!fresh && hit && now.getTime() - hit.at < this.ttlMs) return { v: hit.v, cached: true };
+    // A rotation committed in this process since the read: re-read now.
+    const age = hit && hit.gen === bankSecretsGeneration() ? now.getTime() - hit.at : Infinity;
+    if (hit && (fresh ? age < this.refreshMs : age < this.ttlMs)) return { v: hit.v, cached: !fresh };
+    const gen = bankSecretsGeneration();
     const v = await getBankWebhookSecrets(this.deps.db, this.deps.pii, code, now);
     if (this.m.size > 10_000) this.m.clear();
-    this.m.set(code, { at: now.getTime(), v });
+    this.m.set(code, { at: now.getTime(), gen, v });
     return { v, cached: false };
   }
 }

@@ -12,6 +12,7 @@ import {
   AsOfBody, CaseDetail, CaseQuery, CaseSchema, ClearanceOut, ClearanceQuery, GcPaymentBody, GcPaymentOut, MassIncidentBody, StageChange, SweepBody, SweepResultSchema,
 } from './enforcement.schemas.js';
 import { runFullSweep } from './full-sweep.service.js';
+import { appendAudit } from '../audit/audit.service.js';
 import { chinaToday } from '../../lib/calendar.js';
 
 
@@ -30,8 +31,12 @@ export default async function enforcementRoutes(appIn: FastifyInstance, { deps }
     schema: { operationId: 'runSweep', tags: ['enforcement'], summary: 'Run the pay-day / escalation / deposit / credit sweep as of a date (admin); idempotent per date',
       body: SweepBody, response: { 200: SweepResultSchema, ...problems(400, 401, 403) } },
   }, async (req) => {
-    requireRole(req, 'admin');
-    return runFullSweep(deps, req.body.asOf, { companyIds: req.body.companyIds }) as never;
+    const p = requireRole(req, 'admin');
+    const out = await runFullSweep(deps, req.body.asOf, { companyIds: req.body.companyIds });
+    // The sweep commits in several transactions of its own; its audit row records that an admin ran it and what it did.
+    await db.transaction((tx) => appendAudit(tx, { actor: p.id, action: 'sweep.run', entityType: 'sweep', entityId: req.body.asOf,
+      data: { asOf: req.body.asOf, counts: (out as { counts?: unknown }).counts ?? null } }));
+    return out as never;
   });
 
   app.get('/v1/cases', {

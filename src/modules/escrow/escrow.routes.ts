@@ -14,6 +14,7 @@ import { getBalance, projectAccounts } from './ledger.service.js';
 import policyRoutes from './policy.routes.js';
 import { getAllocationSchedule, recordGcAllocation, setAllocationSchedule } from './wage-account.service.js';
 import { chinaToday } from '../../lib/calendar.js';
+import { appendAudit } from '../audit/audit.service.js';
 
 const TAGS = ['escrow'];
 type P = { id: string };
@@ -88,7 +89,11 @@ export default async function escrowRoutes(app: FastifyInstance, { deps }: { dep
   }, async (req) => {
     const s = await scope(req);
     requireRelation(s, 'gc', 'construction_unit', 'admin');
-    return deps.db.transaction((tx) => setAllocationSchedule(tx, s.projectId, req.body as never)) as never;
+    return deps.db.transaction(async (tx) => {
+      const out = await setAllocationSchedule(tx, s.projectId, req.body as never);
+      await appendAudit(tx, { actor: req.principal!.id, action: 'allocation_schedule.set', entityType: 'allocation_schedule', entityId: s.projectId, projectId: s.projectId, data: { ...(req.body as object) } });
+      return out;
+    }) as never;
   });
 
   app.get('/v1/projects/:id/allocation-schedule', {

@@ -4,6 +4,7 @@ import { ConflictError, ForbiddenError, UnprocessableError, type FieldError } fr
 import { compactId, newId } from '../../lib/ids.js';
 import { EVENTS } from '../../jobs/event-types.js';
 import { emit } from '../alerts/outbox.service.js';
+import { appendAudit } from '../audit/audit.service.js';
 import type { Principal } from '../auth/auth.types.js';
 import { projectScope, requireRelation } from '../auth/scope.js';
 import { getPolicy } from '../policy/policy.service.js';
@@ -141,6 +142,10 @@ export async function submitPayroll(tx: DbOrTx, actor: Principal, projectId: str
     { type: EVENTS.payrollSubmitted, projectId, companyId: input.employerId, countyCode: scope.countyCode, payload: { payrollId: id, month: input.month, lineCount: L.length, totalNetFen: input.control.totalNetFen, supersedesId: prev[0]?.id ?? null } },
     ...stored.map((f) => ({ type: EVENTS.payrollFinding, projectId, companyId: input.employerId, countyCode: scope.countyCode, payload: { payrollId: id, month: input.month, ...f } })),
   );
+  // Audited with the change: who submitted which sheet, and which one it superseded.
+  const sheet = { month: input.month, employerId: input.employerId, lineCount: L.length, totalNetFen: input.control.totalNetFen };
+  if (prev[0]) await appendAudit(tx, { actor: actor.id, action: 'payroll.superseded', entityType: 'payroll', entityId: prev[0].id, projectId, data: { supersededBy: id, month: input.month } });
+  await appendAudit(tx, { actor: actor.id, action: 'payroll.submitted', entityType: 'payroll', entityId: id, projectId, data: { ...sheet, supersedesId: prev[0]?.id ?? null, findings: stored.length } });
   return { id, status: 'submitted' as const, supersedesId: prev[0]?.id ?? null, findings: stored };
 }
 

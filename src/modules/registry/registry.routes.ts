@@ -10,6 +10,7 @@ import { createProject, getProject, type ProjectInput } from './project.service.
 import {
   BankCreated, Company, CreateBank, CreateCompany, CreateProject, CreateSubcontract, Project, RotateSecret, SecretRotated, Subcontract,
 } from './registry.schemas.js';
+import { bankSecretsChanged } from './bank-secret-generation.js';
 import { assertActsAsGc, createBank, createCompany, createSubcontract, rotateBankSecret, type CompanyInput, type SubcontractInput } from './registry.service.js';
 import { chinaToday } from '../../lib/calendar.js';
 
@@ -31,7 +32,9 @@ export default async function registryRoutes(app: FastifyInstance, { deps }: { d
   }, async (req) => {
     const p = requireRole(req, 'admin');
     const body = (req.body ?? {}) as { overlapHours?: number };
-    return db.transaction((tx) => rotateBankSecret(tx, pii, p, (req.params as { id: string }).id, deps.now(), body.overlapHours));
+    const out = await db.transaction((tx) => rotateBankSecret(tx, pii, p, (req.params as { id: string }).id, deps.now(), body.overlapHours));
+    bankSecretsChanged(); // committed: this process's webhook secret cache re-reads now
+    return out;
   });
 
   app.post('/v1/companies', {

@@ -6,16 +6,8 @@
  * CTE's RETURNING (no second temp table, no ANALYZE, one plan), and return only the exceptions.
  * A second statement counts card holders once everything is written.
  *
- * Foreign keys of the bulk path, proven per batch instead of per row (when allowed, see
- * `fkSetBasedAllowed`): the per-row RI triggers of `engagements` (each an SPI query plus a
- * KEY SHARE lock written to the referenced row) cost more than the engagement inserts
- * themselves. On this path every referenced row is provably there and locked until commit:
- *   project_id  = the import's project, locked FOR KEY SHARE once (`lockProject`);
- *   employer_id ∈ the batch's distinct employers, each locked FOR KEY SHARE and counted here —
- *                 if any is missing the batch runs with the triggers instead;
- *   worker_id   = an id RETURNED by the same statement's upsert of `workers`: a row this
- *                 transaction inserted or updated, so it exists and is row-locked until commit.
- * The constraints stay in the schema and every other write path still runs the triggers.
+ * Every constraint and trigger stays on (the runtime role may not set `session_replication_role`,
+ * docs/security.md): the foreign keys of the engagements are checked per row by Postgres.
  */
 import type pg from 'pg';
 
@@ -36,26 +28,6 @@ export interface StageOutcome {
   refusal?: 'name' | 'active'; existingWorkerId?: string; idMasked?: string;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- callers read their own row shapes from pg's QueryResult (pg types rows as any)
-export type Query = (text: string, values?: unknown[]) => Promise<pg.QueryResult<any>>;
-
-/**
- * Whether the per-row FK triggers may be replaced by the set-based proof above: the role may set
- * `session_replication_role` (superuser, or GRANT SET ON PARAMETER) and `workers`/`engagements`
- * carry no trigger other than the FK ones — replica mode skips every ordinary trigger, so a
- * business trigger added later switches this path back to per-row checks by itself.
- */
-export async function fkSetBasedAllowed(q: Query): Promise<boolean> {
-  const r = await q(`SELECT has_parameter_privilege('session_replication_role', 'SET')
-    AND NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid IN ('workers'::regclass, 'engagements'::regclass) AND NOT tgisinternal) AS ok`);
-  return r.rows[0]?.ok === true;
-}
-
-/** False when the project is gone (the import then keeps the per-row checks and fails as they would). */
-export async function lockProject(q: Query, projectId: string): Promise<boolean> {
-  return ((await q('SELECT 1 FROM projects WHERE id = $1 FOR KEY SHARE', [projectId])).rowCount ?? 0) === 1;
-}
-
 /**
  * Applies the staged rows. A person already registered keeps their id and everything stored about
  * them (card custody, issue 17): this company's phone, team, trade and card go onto its own new
@@ -64,24 +36,13 @@ export async function lockProject(q: Query, projectId: string): Promise<boolean>
  * that person is touched. Returns, in stage order, every row's worker id (null = already active)
  * and how many OTHER people hold the same card after the batch; the stage is emptied.
  *
- * `employers` non-null: this transaction holds the project's KEY SHARE lock and may replace the
- * triggers by the set-based proof when every employer of the batch is locked here.
- *
  * All statements go in ONE simple-query message (one round trip): this process is busy encrypting
  * the next batch, and every extra round trip left Postgres idle until the event loop came back
  * (20–80 ms each). Hence literals instead of parameters — only UUIDs, escaped by the driver.
  */
-export async function applyStaged(client: pg.ClientBase, projectId: string, actorId: string, ords: number[], wids: string[], employers: string[] | null): Promise<StageOutcome[]> {
+export async function applyStaged(client: pg.ClientBase, projectId: string, actorId: string, ords: number[], wids: string[]): Promise<StageOutcome[]> {
   const project = client.escapeLiteral(projectId) + '::uuid';
   const actor = client.escapeLiteral(actorId);
-  // SET LOCAL via set_config(…, true): it rolls back with a failed transaction, and is reset to
-  // origin right after the write statement so nothing else in the import's transaction (outbox,
-  // audit) runs without its triggers.
-  const replica = employers
-    ? `SELECT set_config('session_replication_role', CASE WHEN (SELECT count(*) FROM (SELECT 1 FROM companies
-        WHERE id = ANY(${client.escapeLiteral(`{${employers.join(',')}}`)}::uuid[]) FOR KEY SHARE) l) = ${employers.length} THEN 'replica' ELSE 'origin' END, true);`
-    : '';
-  const origin = employers ? `SELECT set_config('session_replication_role', 'origin', true);` : '';
   // Engagements in two parts: a person this statement inserted (the id generated here came back)
   // cannot be engaged anywhere yet, so a plain insert; a person already registered goes through
   // ON CONFLICT … DO NOTHING (a concurrent registration on this project may have won the race),
@@ -89,7 +50,7 @@ export async function applyStaged(client: pg.ClientBase, projectId: string, acto
   // person — with the existing person's id when engaged, null when not (already active here).
   // Card sharing is counted after the writes so it sees them: every accepted person now holds their
   // card, so "others" = holders − 1 (index probes on workers_card_bidx_idx).
-  const res = (await client.query(`${replica}
+  const res = (await client.query(`
     WITH up AS (
         INSERT INTO workers AS w (id, name, id_number_enc, id_number_bidx, id_number_masked, birth_date, gender, phone_enc, phone_masked, bank_card_enc, bank_card_bidx, bank_card_masked)
         SELECT wid, name, id_enc, id_bidx, id_masked, birth, gender, phone_enc, phone_masked, card_enc, card_bidx, card_masked FROM roster_import_stage
@@ -116,7 +77,6 @@ export async function applyStaged(client: pg.ClientBase, projectId: string, acto
       FROM roster_import_stage s LEFT JOIN up u ON u.id_number_bidx = s.id_bidx LEFT JOIN known k ON k.id = s.eng_id
         LEFT JOIN workers o ON o.id_number_bidx = s.id_bidx
       WHERE u.id IS DISTINCT FROM s.wid;
-    ${origin}
     SELECT s.ord, c.holders - 1 AS others, s.employer, s.card_masked FROM roster_import_stage s
       JOIN (SELECT o.card_bidx, count(DISTINCT o.worker_id)::int AS holders FROM worker_cards o
         WHERE o.card_bidx IN (SELECT card_bidx FROM roster_import_stage) AND o.status IN ('active', 'legacy')

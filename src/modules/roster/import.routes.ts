@@ -10,6 +10,8 @@ import { spoolAndHash, type DigestibleBody } from '../../lib/spool.js';
 import { charsetOf, type Charset } from '../../lib/text.js';
 import { readCsv, readJsonArray, readXlsx } from './import.parsers.js';
 import { importWorkers } from './import.service.js';
+import { ImportSlots, checkXlsx, spool } from './import-limits.js';
+import { createReadStream } from 'node:fs';
 import { chinaToday } from '../../lib/calendar.js';
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -41,10 +43,12 @@ const ImportResult = Type.Object({
 });
 
 /**
- * Encapsulated so its content-type parsers (raw stream pass-through, no buffering, no body limit
- * beyond the row cap) apply to the import route only.
+ * Encapsulated so its content-type parsers (raw stream pass-through) apply to the import route only.
+ * The stream is spooled to a temporary file under the byte and time limits of import-limits.ts
+ * before the import's transaction begins.
  */
 export default async function importRoutes(app: FastifyInstance, { deps }: { deps: Deps }) {
+  const slots = new ImportSlots(deps.config.importLimits.perCompany);
   app.removeContentTypeParser(['application/json']);
   app.addContentTypeParser(['text/csv', 'application/csv'], (req, payload, done) => done(null, new StreamBody('csv', payload as unknown as Readable, charsetOf(req.headers['content-type']))));
   app.addContentTypeParser(XLSX, (_req, payload, done) => done(null, new StreamBody('xlsx', payload as unknown as Readable)));
@@ -63,7 +67,7 @@ export default async function importRoutes(app: FastifyInstance, { deps }: { dep
         employerId: Type.Optional(Uuid('Employer for rows without an employer column (default: the calling subcontractor)')),
         listAccepted: Type.Optional(Type.Boolean({ default: true, description: 'Include acceptedRows (row → workerId)' })),
       }, { additionalProperties: false }),
-      response: { 200: ImportResult, ...problems(400, 401, 403, 404, 415, 422) },
+      response: { 200: ImportResult, ...problems(400, 401, 403, 404, 408, 413, 415, 422, 429) },
     },
   }, async (req) => {
     const p = requireRole(req, 'admin', 'contractor');
@@ -75,7 +79,22 @@ export default async function importRoutes(app: FastifyInstance, { deps }: { dep
       throw new AppError(415, 'unsupported_charset', 'A roster CSV is read as UTF-8 or GB18030 (GBK, GB2312); leave charset out to have it detected', [{ path: 'headers.content-type', message: 'unsupported charset' }]);
     }
     const q = req.query as { employerId?: string; listAccepted?: boolean };
-    const source = body.format === 'csv' ? readCsv(body.stream, body.charset) : body.format === 'xlsx' ? readXlsx(body.stream) : readJsonArray(body.stream);
-    return importWorkers(deps.db, deps.pii, p, s, source, chinaToday(deps.now()), { defaultEmployerId: q.employerId ?? null, listAccepted: q.listAccepted });
+    const limits = deps.config.importLimits;
+    const release = slots.acquire(p.companyId ?? `key:${p.id}`);
+    try {
+      // The whole upload on disk first (byte and time limits), then the transaction: a slow sender
+      // holds a file handle, never a database connection.
+      const file = await spool(body.stream, limits.maxBytes, limits.uploadSeconds);
+      try {
+        if (body.format === 'xlsx') await checkXlsx(file.path, limits);
+        const input = createReadStream(file.path);
+        const source = body.format === 'csv' ? readCsv(input, body.charset) : body.format === 'xlsx' ? readXlsx(input) : readJsonArray(input);
+        return await importWorkers(deps.db, deps.pii, p, s, source, chinaToday(deps.now()), { defaultEmployerId: q.employerId ?? null, listAccepted: q.listAccepted, maxRows: limits.maxRows });
+      } finally {
+        await file.remove();
+      }
+    } finally {
+      release();
+    }
   });
 }

@@ -17,7 +17,7 @@ import type { DbOrTx } from '../../db/client.js';
 import type { PiiCipher } from '../../lib/crypto.js';
 import { maskPhone } from '../../lib/identifiers.js';
 import { phoneIndex, type ValidRow } from './worker.rules.js';
-import { CREATE_STAGE, STAGE_COLS, applyStaged, fkSetBasedAllowed, lockProject, type Query, type StageOutcome } from './import.apply.js';
+import { CREATE_STAGE, STAGE_COLS, applyStaged, type StageOutcome } from './import.apply.js';
 import { fastUuidV7, txClient, txt } from './import.copy.js';
 
 export type { StageOutcome } from './import.apply.js';
@@ -60,15 +60,12 @@ export class ImportStage {
   private limit: number;
   private ords: number[] = [];
   private wids: string[] = [];
-  // Distinct employers of the batch being built (null: the per-row FK triggers stay on, see import.apply.ts).
-  private employers: Set<string> | null;
   private inflight: Promise<void> | null = null;
   rows = 0;
 
   private constructor(private readonly client: pg.PoolClient, private readonly pii: PiiCipher, private readonly projectId: string, private readonly actorId: string,
-    private readonly batchSize: number, private readonly onBatch: BatchHandler, private readonly fkSetBased: boolean) {
+    private readonly batchSize: number, private readonly onBatch: BatchHandler) {
     this.limit = Math.min(1_000, batchSize);
-    this.employers = fkSetBased ? new Set() : null;
   }
 
   static async open(tx: DbOrTx, pii: PiiCipher, projectId: string, actorId: string, onBatch: BatchHandler, batchSize = 10_000): Promise<ImportStage> {
@@ -81,17 +78,14 @@ export class ImportStage {
     // no abbreviated keys) was ~30% of the apply's CPU; hash joins on the same keys hash bytes instead.
     // Both settings are local to the import's transaction.
     await client.query(`SET LOCAL jit = off; SET LOCAL enable_mergejoin = off; ${CREATE_STAGE}`);
-    const q: Query = (text, values) => client.query(text, values);
-    const fkSetBased = (await fkSetBasedAllowed(q)) && (await lockProject(q, projectId));
     if (PROF) {
       // The backend's own CPU (same machine in the bench): Postgres' share of the import, whatever else runs.
       const pid = (await client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
       pgCpu.pid = pid;
       pgCpu.at = backendCpuMs(pid);
       waited.ms = 0;
-      process.stderr.write(`[import.stage] foreign keys checked ${fkSetBased ? 'set-based' : 'per row'}\n`);
     }
-    const st = new ImportStage(client, pii, projectId, actorId, batchSize, onBatch, fkSetBased);
+    const st = new ImportStage(client, pii, projectId, actorId, batchSize, onBatch);
     // A checked-out pg client emits 'error' when its connection dies while no query is running
     // (e.g. Postgres restarts while this process encrypts the next batch); unlistened, that
     // crashes the process. Listen for the import's lifetime: the next query fails and the
@@ -115,7 +109,6 @@ export class ImportStage {
     const wid = fastUuidV7();
     this.ords.push(ord);
     this.wids.push(wid);
-    this.employers?.add(r.employerId);
     const line = ord + '\t' + wid + '\t' + txt(r.name) + '\t' + pii.encrypt(r.idNumber) + '\t' + pii.blindIndex(r.idNumber, 'id') + '\t' +
       r.idMasked + '\t' + r.birthDate + '\t' + r.gender + '\t' +
       (r.phone ? pii.encrypt(r.phone) + '\t' + phoneIndex(pii, r.phone) + '\t' + txt(maskPhone(r.phone)) : '\\N\t\\N\t\\N') + '\t' +
@@ -140,11 +133,9 @@ export class ImportStage {
     const text = this.blocks;
     const ords = this.ords;
     const wids = this.wids;
-    const employers = this.employers && [...this.employers];
     this.blocks = [];
     this.ords = [];
     this.wids = [];
-    this.employers?.clear();
     this.batchRows = 0;
     this.limit = this.batchSize;
     if (this.inflight) {
@@ -152,7 +143,7 @@ export class ImportStage {
       await this.inflight;
       if (PROF) waited.ms += performance.now() - t;
     }
-    const p = this.run(text, ords, wids, employers);
+    const p = this.run(text, ords, wids);
     p.catch(() => {}); // observed by the next flush()/finish(); never an unhandled rejection
     this.inflight = p;
   }
@@ -173,7 +164,7 @@ export class ImportStage {
     if (p) await p.catch(() => {});
   }
 
-  private async run(text: Buffer[], ords: number[], wids: string[], employers: string[] | null): Promise<void> {
+  private async run(text: Buffer[], ords: number[], wids: string[]): Promise<void> {
     const copy = this.client.query(copyFrom(`COPY roster_import_stage (${STAGE_COLS}) FROM STDIN`));
     await new Promise<void>((resolve, reject) => {
       copy.once('finish', resolve);
@@ -185,8 +176,8 @@ export class ImportStage {
     // No ANALYZE of the stage: never analysed, the planner sizes it from its pages, which is all the
     // batch's hash/merge joins need.
     const t = PROF ? performance.now() : 0;
-    const outcomes = await applyStaged(this.client, this.projectId, this.actorId, ords, wids, employers);
-    if (PROF) process.stderr.write(`[import.stage] ${since()} ${(performance.now() - t).toFixed(0)} ms  apply (${employers ? 'FK set-based' : 'FK per row'})\n`);
+    const outcomes = await applyStaged(this.client, this.projectId, this.actorId, ords, wids);
+    if (PROF) process.stderr.write(`[import.stage] ${since()} ${(performance.now() - t).toFixed(0)} ms  apply\n`);
     await this.onBatch(outcomes);
   }
 }
