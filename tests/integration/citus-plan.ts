@@ -10,6 +10,8 @@ export const REFERENCE_TABLES = [
   'credit_grades', 'company_credit', 'blacklist_entries', 'blacklist_objections', 'blacklist_removal_requests',
   // projects is the distribution root; as a reference table every shard can join it (a few 100k rows nationally).
   'projects', 'platform_identity',
+  // Policy data by county and date (second round).
+  'minimum_wages',
 ];
 
 /**
@@ -22,6 +24,10 @@ export const LOCAL_TABLES = [
   'webhook_inbox', 'webhook_inbox_keys',
   // Subscriptions are per API key (county/industry scope); deliveries follow them (partitioned by month, #22).
   'alert_subscriptions', 'alert_deliveries',
+  // A person's or a phone's sign-in state, keyed by blind indexes, not by project (worker door).
+  'worker_auth_requests', 'worker_auth_codes', 'worker_auth_locks', 'worker_sessions', 'complaint_codes', 'payslip_sms_skips',
+  // Kept county reports (per county and month) and the audit chain's own metadata (a global chain today).
+  'county_reports', 'audit_checkpoints', 'audit_chain_meta',
 ];
 
 /**
@@ -37,6 +43,8 @@ export const NULLABLE_PROJECT: Record<string, string> = {
   ledger_accounts: 'world/bank/company accounts have no project',
   ledger_entries: 'entries of world/company accounts have no project',
   ledger_transactions: 'a deposit draw or GC payment moves money between a company and a project',
+  alert_states: 'county digests and company-wide states have no project; state rows follow their alerts',
+  sms_messages: 'an SMS may concern a complainant before any project is known (complaint codes); routed by project when it has one',
 };
 
 /**
@@ -81,6 +89,19 @@ export const KEY_EXCEPTIONS: Record<string, 'uuid-id' | 'seq' | string> = {
   bank_records_dedupe_uq: '(bank_id, dedupe_key): bank records arrive before they are tied to a project; the inbox apply dedupes on the coordinator-routed bank shard (docs/scaling.md)',
   wage_allocations_bank_record_uq: 'one allocation per bank record (uuid-id of bank_records)',
   ledger_accounts_code_unique: 'the code embeds the project id for project accounts (wage:<projectId>); world accounts are not per project',
+  // Second round: application-generated UUIDv7 ids, widened to (project_id, id) when distributed.
+  card_fixes_pkey: 'uuid-id',
+  complaint_decisions_pkey: 'uuid-id',
+  complaints_pkey: 'uuid-id',
+  legal_holds_pkey: 'uuid-id',
+  payslip_answers_pkey: 'uuid-id',
+  sms_messages_pkey: 'uuid-id',
+  worker_cards_pkey: 'uuid-id',
+  alert_states_pkey: 'state key: embeds the project id for project states; county digests have none (see NULLABLE_PROJECT)',
+  card_fixes_instruction_uq: 'one fix per rejected instruction (a uuid-id of the same project)',
+  complaints_ref_uq: 'a human reference (county + date + sequence) unique nationally; becomes (project_id, ref) with a reference lookup table',
+  sms_messages_event_key_uq: 'the business event key embeds its subject (line, complaint) id; exactly-once per event, routed by project',
+  worker_cards_one_paying_uq: 'one paying card per engagement (engagement_id is a uuid-id of the same project); widened to (project_id, engagement_id)',
 };
 
 /** Foreign keys between project-owned tables without project_id, reviewed: both rows always share the project. */
@@ -90,4 +111,7 @@ export const FK_EXCEPTIONS: Record<string, string> = {
   payroll_lines_payroll_id_payrolls_id_fk: 'a line belongs to its payroll\'s project',
   ledger_entries_transaction_id_ledger_transactions_id_fk: 'ledger: may cross a company and a project (see NULLABLE_PROJECT); colocated on the project shard, company side via reference data',
   ledger_entries_account_id_ledger_accounts_id_fk: 'ledger: as above',
+  card_fixes_card_id_fkey: 'a card fix and its card belong to one engagement, so one project',
+  card_fixes_engagement_id_fkey: 'a card fix belongs to its engagement\'s project',
+  worker_cards_engagement_id_fkey: 'a card belongs to its engagement\'s project',
 };
