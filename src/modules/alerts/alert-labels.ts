@@ -51,6 +51,22 @@ export const ALERT_LABELS: Record<string, { zh: string; en: string }> = {
   blacklist_listed: { zh: '列入失信名单', en: 'Blacklisted' },
   blacklist_removed: { zh: '移出失信名单', en: 'Removed from blacklist' },
   subscription_paused: { zh: '推送订阅已暂停', en: 'Subscription paused' },
+  // second round: card custody, the worker's door, duties that now run, project life, liveness
+  'worker.identity_mismatch': { zh: '身份证姓名不符', en: 'ID and name mismatch' },
+  'worker.card_changed': { zh: '工资卡变更', en: 'Payout card changed' },
+  'worker.card_change_refused': { zh: '非用工单位改卡被拒', en: 'Card change refused' },
+  'worker.card_fix_opened': { zh: '工资卡需更换', en: 'Card needs replacing' },
+  'line.disputed': { zh: '工人对工资有异议', en: 'Wage payment disputed' },
+  'complaint.received': { zh: '收到欠薪线索', en: 'Arrears complaint received' },
+  'complaint.overdue': { zh: '欠薪线索逾期未答复', en: 'Complaint answer overdue' },
+  approval_missing: { zh: '工资表未审核', en: 'Wage sheet not approved' },
+  deposit_payment_overdue: { zh: '保证金逾期未支付', en: 'Deposit payment overdue' },
+  deposit_return_blocked: { zh: '保证金返还暂停', en: 'Deposit return blocked' },
+  case_order_ignored: { zh: '总包未执行先行清偿', en: 'Pay-first order ignored' },
+  completion_overdue: { zh: '逾期未申报竣工', en: 'Completion not declared' },
+  final_line_missing: { zh: '离场工人无结算工资', en: 'No final wage line on exit' },
+  calendar_year_uncovered: { zh: '节假日安排缺失', en: 'Holiday calendar missing' },
+  job_failed_for_good: { zh: '后台任务彻底失败', en: 'Background job failed for good' },
   state_digest: { zh: '持续预警日报', en: 'Daily digest of open states' },
 };
 
