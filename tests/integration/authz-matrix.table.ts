@@ -77,6 +77,7 @@ function projectBody(w: World) {
 
 const ANY_ROLE: Partial<Record<RoleName, Expect>> = { admin: 'ok', contractorOwn: 'ok', contractorOther: 'ok', bankOwn: 'ok', bankOther: 'ok', inspectorOwn: 'ok', inspectorOther: 'ok', regulator: 'ok' };
 const only = (...r: RoleName[]): Partial<Record<RoleName, Expect>> => Object.fromEntries(r.map((x) => [x, 'ok' as Expect]));
+const noWorkers = (r: Row): Row => ({ ...r, expect: { ...r.expect, workerOwn: 403, workerOther: 403 } });
 const PUBLIC: Row = { expect: { none: 'ok', ...ANY_ROLE }, rest: 'ok' };
 const PUBLIC_ALL = (): Row => ({ expect: {}, rest: 'ok' });
 /**
@@ -130,9 +131,10 @@ export const TABLE: Record<string, Row> = {
   getAttendance: projectOp(['admin', 'contractorOwn', 'inspectorOwn'], [], ['bank', 'regulator']),
   importWorkers: contractorWrite(),
   // card custody (issue 17): a contractor of another tenant reaching for A's worker is a 404 (and a red alert)
-  proposeWorkerCard: contractorWrite(),
-  listWorkerCards: projectOp(['admin', 'contractorOwn', 'inspectorOwn'], [], ['bank', 'regulator']),
-  listCardFixes: projectOp(['admin', 'contractorOwn', 'inspectorOwn'], [], ['bank', 'regulator']),
+  // A signed-in worker's role may never act on a project's card routes (their door is /v1/me/*).
+  proposeWorkerCard: noWorkers(contractorWrite()),
+  listWorkerCards: noWorkers(projectOp(['admin', 'contractorOwn', 'inspectorOwn'], [], ['bank', 'regulator'])),
+  listCardFixes: noWorkers(projectOp(['admin', 'contractorOwn', 'inspectorOwn'], [], ['bank', 'regulator'])),
   listCardVerifications: { expect: { none: 401, admin: 'ok', bankOwn: 'ok', bankOther: 'ok' }, rest: 403 },
   projectRosterCompliance: projectOp(['admin', 'contractorOwn', 'inspectorOwn', 'regulator'], ['bankOwn']),
   getDeposit: projectOp(['admin', 'contractorOwn', 'inspectorOwn', 'bankOwn'], ['regulator']),
@@ -188,7 +190,7 @@ export const TABLE: Record<string, Row> = {
   decideBlacklistRemoval: { expect: { none: 401, admin: 404, inspectorOwn: 404, inspectorOther: 404 }, rest: 403 },
   listBlacklist: { expect: { none: 401, ...ANY_ROLE }, rest: 'ok' },
   exportBlacklist: { expect: { none: 401, admin: 'ok', bankOwn: 'ok', bankOther: 'ok', regulator: 'ok' }, rest: 403 },
-  pickProjects: { expect: { none: 401, ...ANY_ROLE }, rest: 'ok' },
+  pickProjects: { expect: { none: 401, ...ANY_ROLE, workerOwn: 403, workerOther: 403 }, rest: 'ok' },
   searchCompanies: { expect: { none: 401, admin: 'ok', inspectorOwn: 'ok', inspectorOther: 'ok', regulator: 'ok' }, rest: 403 },
   listAlerts: { expect: { ...ALERT_READERS }, rest: 403 },
   streamAlerts: { expect: { ...ALERT_READERS }, rest: 403 },
