@@ -116,7 +116,8 @@ export async function renderAlerts(main: HTMLElement, _p: string[], q: URLSearch
   const groupNode = (g: Group) => {
     const openIds = new Set(g.open.map((a) => a.id));
     const rest = [...g.items].filter((a) => !openIds.has(a.id)).sort((x, y) => Number(freshIds.has(y.id)) - Number(freshIds.has(x.id)) || y.seq - x.seq);
-    const ordered = [...g.items.filter((a) => freshIds.has(a.id) && !openIds.has(a.id)), ...g.open, ...rest.filter((a) => !freshIds.has(a.id))];
+    // Newest news first: alerts that arrived live (newest on top), then open states, then the rest.
+    const ordered = [...g.items.filter((a) => freshIds.has(a.id) && !openIds.has(a.id)).sort((x, y) => y.seq - x.seq), ...g.open, ...rest.filter((a) => !freshIds.has(a.id))];
     const all = expanded.has(g.key);
     const shown = all ? ordered : ordered.slice(0, Math.max(ROWS_SHOWN, g.open.length));
     const counts = (['red', 'orange', 'yellow'] as const).map((s) => [s, g.items.filter((a) => a.severity === s).length] as const).filter(([, n]) => n > 0);
