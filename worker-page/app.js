@@ -114,9 +114,13 @@
     api('GET', '/v1/me/payslips/' + encodeURIComponent(id)).then(function (r) {
       if (r.status !== 200) return show(msg(problem(r), true));
       var s = r.body;
-      var rows = [[t('project'), s.projectName], [t('employer'), s.employerName], [t('gc'), s.generalContractorName], [t('month'), s.month], [t('days'), String(s.daysWorked)],
-        [t('gross'), yuan(s.grossFen)], [t('deductions'), yuan(s.deductionsFen)], [t('net'), yuan(s.netFen)], [t('paid'), yuan(s.paidFen)], [t('paidOn'), s.paidOn || '—'],
-        [t('card'), s.cardMasked || '—'], [t('status'), T[lang].st[s.status] || s.status]];
+      // Itemised sheets list their pay and deduction items under the totals (labels are the printed slip's).
+      var items = function (kind) { return (s.items || []).filter(function (i) { return i.kind === kind; }).map(function (i) { return ['· ' + i.label, yuan(i.amountFen)]; }); };
+      var rows = [[t('project'), s.projectName], [t('employer'), s.employerName], [t('gc'), s.generalContractorName], [t('month'), s.month], [t('days'), String(s.daysWorked)]]
+        .concat(s.hours !== null && s.hours !== undefined ? [['⏱', s.hours + ' h']] : [])
+        .concat([[t('gross'), yuan(s.grossFen)]], items('pay'), [[t('deductions'), yuan(s.deductionsFen)]], items('deduction'),
+          [[t('net'), yuan(s.netFen)], [t('paid'), yuan(s.paidFen)], [t('paidOn'), s.paidOn || '—'],
+          [t('card'), s.cardMasked || '—'], [t('status'), T[lang].st[s.status] || s.status]]);
       if (s.reasonText) rows.push([t('reason'), s.reasonText]);
       var dl = h('dl');
       rows.forEach(function (x) { dl.appendChild(h('dt', { text: x[0] })); dl.appendChild(h('dd', { text: x[1] })); });

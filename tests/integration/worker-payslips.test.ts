@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RelayedEvent } from '../../src/jobs/event-handlers.js';
@@ -8,6 +12,18 @@ import { createTestContext, type TestContext } from '../helpers/context.js';
 import { all, fundWage, instructionsOf, NET, one, sendWebhook, submitAndApprove } from '../helpers/disbursement.js';
 import { seedProject, type SeededProject } from '../helpers/seed.js';
 import { setNow, signIn } from './worker-door.fixtures.js';
+
+const ITEMISED = {
+  daysWorked: 20, hours: 160, grossFen: 650_000, deductionsFen: 50_000, netFen: 600_000,
+  pay: { baseFen: 500_000, overtimeFen: 100_000, allowanceFen: 50_000 },
+  deductions: { socialInsuranceFen: 30_000, otherFen: 20_000, otherReason: '工具损坏' },
+};
+/** The PDF's text as poppler reads it (what a person sees printed). */
+function pdfText(pdf: Buffer): string {
+  const dir = mkdtempSync(join(tmpdir(), 'wg-slip-'));
+  writeFileSync(join(dir, 's.pdf'), pdf);
+  return execFileSync('pdftotext', ['-layout', join(dir, 's.pdf'), '-'], { encoding: 'utf8' });
+}
 
 let ctx: TestContext;
 let s: SeededProject;
@@ -79,6 +95,30 @@ describe('pay slips', () => {
     expect(res.headers['content-type']).toBe('application/pdf');
     expect(res.rawPayload.subarray(0, 5).toString()).toBe('%PDF-');
     expect(res.rawPayload.toString('latin1')).toContain('WenQuanYi'); // the CJK font is embedded
+  });
+
+  it('an itemised wage sheet gives an itemised slip (pay and deduction items, hours), in the API and the PDF', async () => {
+    const w = other.workers[0]!;
+    const body = { month: other.month, employerId: other.subId, control: { lineCount: 1, totalNetFen: 600_000 }, lines: [{ workerId: w.id, ...ITEMISED }] };
+    const sub = await ctx.app.inject({ method: 'POST', url: `/v1/projects/${other.projectId}/payrolls`, headers: other.headers.sub, payload: body });
+    expect(sub.statusCode, sub.body).toBe(201);
+    const me = await signIn(ctx, w);
+    const slip = (await ctx.app.inject({ method: 'GET', url: `/v1/me/payslips?month=${other.month}`, headers: me.headers })).json().items[0];
+    expect(slip).toMatchObject({ grossFen: 650_000, deductionsFen: 50_000, netFen: 600_000, hours: 160 });
+    expect(slip.items).toEqual([
+      { kind: 'pay', key: 'baseFen', label: '基本工资', amountFen: 500_000 },
+      { kind: 'pay', key: 'overtimeFen', label: '加班工资', amountFen: 100_000 },
+      { kind: 'pay', key: 'allowanceFen', label: '津贴补贴', amountFen: 50_000 },
+      { kind: 'deduction', key: 'socialInsuranceFen', label: '社会保险（个人部分）', amountFen: 30_000 },
+      { kind: 'deduction', key: 'otherFen', label: '其他扣款（工具损坏）', amountFen: 20_000 },
+    ]);
+    const pdf = await ctx.app.inject({ method: 'GET', url: `/v1/me/payslips/${slip.lineId}`, headers: { ...me.headers, accept: 'application/pdf' } });
+    expect(pdf.statusCode).toBe(200);
+    const text = pdfText(pdf.rawPayload);
+    for (const t of ['基本工资', '加班工资', '社会保险', '工具损坏', '160 小时']) expect(text).toContain(t);
+    // A sheet without items keeps its plain slip.
+    const plain = (await ctx.app.inject({ method: 'GET', url: '/v1/me/payslips?month=2026-10', headers: paidWorker.headers })).json().items[0];
+    expect(plain).toMatchObject({ items: [], hours: null });
   });
 
   it('a worker sees only their own lines and engagements', async () => {

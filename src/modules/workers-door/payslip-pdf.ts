@@ -28,8 +28,11 @@ export function payslipPdf(s: Payslip, issuedAt: Date): Promise<Buffer> {
     row('施工总承包单位', s.generalContractorName);
     doc.moveDown(0.4);
     row('出勤天数', `${s.daysWorked} 天`);
+    if (s.hours !== null) row('计薪工时', `${s.hours} 小时`);
     row('应发工资', `¥${yuanText(s.grossFen)}`);
+    for (const i of s.items.filter((x) => x.kind === 'pay')) row(`  其中 ${i.label}`, `¥${yuanText(i.amountFen)}`);
     row('扣除', `¥${yuanText(s.deductionsFen)}`);
+    for (const i of s.items.filter((x) => x.kind === 'deduction')) row(`  其中 ${i.label}`, `¥${yuanText(i.amountFen)}`);
     row('实发工资', `¥${yuanText(s.netFen)}`);
     doc.moveDown(0.4);
     row('实际到账', `¥${yuanText(s.paidFen)}`);

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { DEDUCTION_KEYS, PAY_KEYS } from '../payroll/line-items.rules.js';
 import type { DbOrTx } from '../../db/client.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { countyName } from '../complaints/complaints.rules.js';
@@ -36,6 +37,31 @@ export interface Payslip {
   daysWorked: number; grossFen: number; deductionsFen: number; netFen: number; paidFen: number; paidOn: string | null;
   cardMasked: string | null; status: string; bankStatus: string; reasonCode: string | null; reasonText: string | null;
   answer: string | null; answeredAt: string | null;
+  /** Hours paid, when the sheet pays by the hour. */
+  hours: number | null;
+  /** Itemised pay and deductions (工资清单 lines) when the wage sheet carried items; empty otherwise. */
+  items: SlipItem[];
+}
+
+export interface SlipItem { kind: 'pay' | 'deduction'; key: string; label: string; amountFen: number }
+
+const ITEM_LABELS: Record<string, string> = {
+  baseFen: '基本工资', overtimeFen: '加班工资', pieceRateFen: '计件工资', bonusFen: '奖金', allowanceFen: '津贴补贴',
+  socialInsuranceFen: '社会保险（个人部分）', incomeTaxFen: '个人所得税', otherFen: '其他扣款',
+};
+
+/** The stored items of a line (payroll line-items rules) as slip rows, pay first, in the ledger's order. */
+export function slipItems(items: { pay?: Record<string, number>; deductions?: Record<string, number | string> } | null): SlipItem[] {
+  if (!items) return [];
+  const out: SlipItem[] = [];
+  for (const k of PAY_KEYS) if (typeof items.pay?.[k] === 'number') out.push({ kind: 'pay', key: k, label: ITEM_LABELS[k]!, amountFen: items.pay[k] });
+  for (const k of DEDUCTION_KEYS) {
+    const v = items.deductions?.[k];
+    if (typeof v !== 'number') continue;
+    const reason = k === 'otherFen' && typeof items.deductions?.otherReason === 'string' ? `（${items.deductions.otherReason}）` : '';
+    out.push({ kind: 'deduction', key: k, label: ITEM_LABELS[k]! + reason, amountFen: v });
+  }
+  return out;
 }
 
 /**
@@ -45,7 +71,7 @@ export interface Payslip {
 export async function myPayslips(db: DbOrTx, workerId: string, filter: { month?: string; lineId?: string } = {}): Promise<Payslip[]> {
   const r = (await db.execute(sql`
     SELECT l.id, l.project_id, p.name AS project_name, c.name AS employer_name, gc.name AS gc_name, l.month, l.days_worked,
-      l.gross_fen, l.deductions_fen, l.net_fen, l.paid_fen, l.paid_on::text, l.status, l.reason_code, i.card_masked,
+      l.gross_fen, l.deductions_fen, l.net_fen, l.paid_fen, l.paid_on::text, l.status, l.reason_code, i.card_masked, l.items, l.hours::text,
       a.answer, a.created_at AS answered_at, COALESCE(${DISPUTED_SQL('l')}, false) AS disputed
     FROM payroll_lines l
     JOIN payrolls pr ON pr.id = l.payroll_id AND pr.status <> 'superseded'
@@ -62,6 +88,7 @@ export async function myPayslips(db: DbOrTx, workerId: string, filter: { month?:
     id: string; project_id: string; project_name: string; employer_name: string; gc_name: string; month: string; days_worked: number;
     gross_fen: string; deductions_fen: string; net_fen: string; paid_fen: string; paid_on: string | null; status: string; reason_code: string | null;
     card_masked: string | null; answer: string | null; answered_at: Date | string | null; disputed: boolean;
+    items: { pay?: Record<string, number>; deductions?: Record<string, number | string> } | null; hours: string | null;
   }>;
   return r.rows.map((x) => ({
     lineId: x.id, projectId: x.project_id, projectName: x.project_name, employerName: x.employer_name, generalContractorName: x.gc_name, month: x.month,
@@ -69,6 +96,7 @@ export async function myPayslips(db: DbOrTx, workerId: string, filter: { month?:
     cardMasked: x.card_masked, status: x.disputed ? 'disputed' : x.status, bankStatus: x.status, reasonCode: x.reason_code,
     reasonText: x.reason_code ? (REASON_TEXT[x.reason_code]?.zh ?? x.reason_code) : null,
     answer: x.answer, answeredAt: x.answered_at ? new Date(x.answered_at).toISOString() : null,
+    hours: x.hours === null ? null : Number(x.hours), items: slipItems(x.items),
   }));
 }
 

@@ -31,6 +31,10 @@ export const PayslipItem = Type.Object({
   bankStatus: Type.String({ description: 'pending | paid | paid_late | underpaid | overpaid | rejected | wrong_account | missing | duplicate' }),
   reasonCode: Nullable(Type.String()), reasonText: Nullable(Type.String({ description: 'The bank\'s reason in plain Chinese' })),
   answer: Nullable(Type.String()), answeredAt: Nullable(Type.String()),
+  hours: Type.Union([Type.Number(), Type.Null()], { description: 'Hours paid, when the sheet pays by the hour' }),
+  items: Type.Array(Type.Object({
+    kind: Type.Union([Type.Literal('pay'), Type.Literal('deduction')]), key: Type.String(), label: Type.String({ description: 'In Chinese, as on the printed slip' }), amountFen: Fen(),
+  }), { description: 'Itemised pay and deductions when the wage sheet carried items (empty otherwise)' }),
 });
 export const PayslipList = Type.Object({ items: Type.Array(PayslipItem) });
 export const PayslipQuery = Type.Object({ month: Type.Optional(IsoMonth()) }, { additionalProperties: false });
