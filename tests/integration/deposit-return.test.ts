@@ -28,8 +28,9 @@ async function project(): Promise<SeededProject> {
   expect(r.statusCode, r.body).toBe(201);
   return p;
 }
-// WIRE(#20): project completion belongs to the project-life module (status completed/closed); until
-// it lands the story sets the status the way its transition will.
+// Completion has its own story (project-life.test.ts: the final settlement check, then the return
+// released by the sweep); here only the return's windows and blockers are under test, so the project is
+// marked completed directly.
 const complete = (p: SeededProject) => ctx.deps.db.execute(sql`UPDATE projects SET status = 'completed' WHERE id = ${p.projectId}`);
 /** The GC asks on the server's China date (the clock is set; a contractor cannot give asOf). */
 async function requestReturn(p: SeededProject, day: string) {

@@ -5,16 +5,19 @@ import pg from 'pg';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase } from '../../src/db/client.js';
-import { ensureDatabase, MIGRATIONS_DIR, runMigrations } from '../../src/db/migrate.js';
+import { MIGRATIONS_DIR, runMigrations } from '../../src/db/migrate.js';
+import { createOwnedDatabase, ensureRoles, OWNER_ROLE, RUNTIME_ROLE } from '../../src/db/roles.js';
 import { insertInboxRows } from '../../src/modules/disbursement/inbox-writer.js';
 import { maintainPartitions } from '../../src/modules/partitions/partitions.service.js';
-import { PG_BASE } from '../helpers/db.js';
+import { PG_BASE, PG_OWNER_BASE, PG_RUNTIME_BASE } from '../helpers/db.js';
 
 // alert_deliveries becomes month-partitioned in place (migration 0067): a database migrated up to 0066 with
 // delivery rows keeps every row, each in its month's partition; the sequence continues; the maintenance job
 // creates months ahead and retires old ones by detaching them.
 const name = `wg_t_${Date.now().toString(36)}_part`;
-const url = `${PG_BASE}/${name}`;
+// Migrated by the owner role (with the runtime grants), the partition job run as the runtime role: as in production.
+const url = `${PG_OWNER_BASE}/${name}`;
+const runtimeUrl = `${PG_RUNTIME_BASE}/${name}`;
 let tmp: string;
 let c: pg.Client;
 beforeAll(async () => {
@@ -23,8 +26,9 @@ beforeAll(async () => {
   const journal = JSON.parse(readFileSync(join(tmp, 'meta', '_journal.json'), 'utf8')) as { entries: { idx: number }[] };
   journal.entries = journal.entries.filter((e) => e.idx < 67);
   writeFileSync(join(tmp, 'meta', '_journal.json'), JSON.stringify(journal));
-  await ensureDatabase(url);
-  await runMigrations(url, tmp);
+  await ensureRoles(`${PG_BASE}/postgres`, [{ name: OWNER_ROLE }, { name: RUNTIME_ROLE }]);
+  await createOwnedDatabase(`${PG_BASE}/postgres`, name, OWNER_ROLE);
+  await runMigrations(url, RUNTIME_ROLE, tmp);
   c = new pg.Client({ connectionString: url });
   await c.connect();
 }, 180_000);
@@ -56,7 +60,7 @@ describe('month partitions', () => {
     }
     expect((await c.query(`SELECT relkind FROM pg_class WHERE relname = 'alert_deliveries'`)).rows[0].relkind).toBe('r');
 
-    await runMigrations(url); // 0067 and later
+    await runMigrations(url, RUNTIME_ROLE); // 0067 and later
     expect((await c.query(`SELECT relkind FROM pg_class WHERE relname = 'alert_deliveries'`)).rows[0].relkind).toBe('p');
     expect((await c.query(`SELECT seq::int, attempted_at FROM alert_deliveries ORDER BY seq`)).rows).toEqual(before);
     const p1 = await parts();
@@ -81,7 +85,7 @@ describe('month partitions', () => {
     expect((await insertInboxRows(c, [row('msg_new')])).size).toBe(0);
     expect((await c.query(`SELECT count(*)::int AS n FROM webhook_inbox WHERE webhook_id IN ('msg_new', 'msg_aug')`)).rows[0].n).toBe(2);
 
-    const database = createDatabase(url, { max: 2 });
+    const database = createDatabase(runtimeUrl, { max: 2 });
     try {
       const rep = await maintainPartitions({ db: database.db }, { asOf: '2027-05-10' });
       expect(rep.detached.alert_deliveries).toEqual(['alert_deliveries_p202608', 'alert_deliveries_p202609', 'alert_deliveries_p202610']);

@@ -71,6 +71,13 @@ describe('data key versions (rotation)', () => {
     expect(loadConfig({ ...base, DATA_ENCRYPTION_KEYS_PREVIOUS: `1:${k1.toString('base64')}` }).previousDataKeys.get(1)).toEqual(k1);
     expect(() => loadConfig(base)).toThrow(/BLIND_INDEX_KEY/);
     expect(() => loadConfig({ ...base, DATA_ENCRYPTION_KEYS_PREVIOUS: 'junk' })).toThrow(/DATA_ENCRYPTION_KEYS_PREVIOUS/);
-    expect(loadConfig({ ...base, BLIND_INDEX_KEY: k1.toString('base64') }).blindIndexKey).toEqual(k1);
+    // The audit chain's key derives from key 1 too: once key 1 is gone it must be given, or the chain would change key.
+    expect(() => loadConfig({ ...base, BLIND_INDEX_KEY: k1.toString('base64') })).toThrow(/AUDIT_CHAIN_KEY/);
+    const kept = loadConfig({ ...base, DATA_ENCRYPTION_KEYS_PREVIOUS: `1:${k1.toString('base64')}` }).auditChainKey;
+    const dev1 = loadConfig({ ...base, DATA_ENCRYPTION_KEY: k1.toString('base64'), DATA_ENCRYPTION_KEY_VERSION: '1' }).auditChainKey;
+    expect(kept).toEqual(dev1); // a rotation to key 2 keeps the chain's key
+    const after = loadConfig({ ...base, BLIND_INDEX_KEY: k1.toString('base64'), AUDIT_CHAIN_KEY: kept.toString('base64') });
+    expect(after.blindIndexKey).toEqual(k1);
+    expect(after.auditChainKey).toEqual(kept);
   });
 });
