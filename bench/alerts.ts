@@ -103,6 +103,8 @@ async function main() {
     ...process.env,
     NODE_ENV: 'test', DATABASE_URL: dbUrl, ADMIN_API_KEY: 'wg_bench_admin_key_0123456789abcdef', DATA_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
     QUEUE_PREFIX: `{wgb_${randomBytes(4).toString('hex')}}`, LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '1000000', PORT: '0',
+    // The bench's clients share one inspector key (the fan-out is what is measured), so the per-key stream cap is lifted.
+    SSE_MAX_STREAMS_PER_KEY: String(CLIENTS),
   });
   const deps = createDeps(config, { poolMax: 20, name: 'bench-alerts' });
   const app = await buildApp(deps, { logger: false });
