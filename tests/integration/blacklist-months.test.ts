@@ -6,7 +6,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { seedProject } from '../helpers/seed.js';
-import { caseOf, setLine, sheet } from './enforcement.fixtures.js';
+import { adminSweep, caseOf, setLine, sheet } from './enforcement.fixtures.js';
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -14,10 +14,7 @@ beforeAll(async () => {
 });
 afterAll(async () => ctx?.close());
 
-const sweep = async (asOf: string) => {
-  const r = await ctx.app.inject({ method: 'POST', url: '/v1/admin/sweeps', headers: ctx.admin, payload: { asOf } });
-  expect(r.statusCode, r.body).toBe(200);
-};
+const sweep = (asOf: string) => adminSweep(ctx, asOf);
 const entries = async (companyId: string) => ((await ctx.deps.db.execute(sql`
   SELECT basis->>'rule' AS rule, basis->>'maxSingleFen' AS max FROM blacklist_entries WHERE company_id = ${companyId}`)) as unknown as { rows: { rule: string | null; max: string }[] }).rows;
 

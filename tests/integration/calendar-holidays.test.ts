@@ -9,7 +9,7 @@ import { getCalendar } from '../../src/modules/policy/policy.service.js';
 import { effectivePayDate } from '../../src/lib/calendar.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { seedProject } from '../helpers/seed.js';
-import { caseOf, setLine, sheet } from './enforcement.fixtures.js';
+import { adminSweep, caseOf, setLine, sheet } from './enforcement.fixtures.js';
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -17,10 +17,7 @@ beforeAll(async () => {
 });
 afterAll(async () => ctx?.close());
 
-const sweep = async (asOf: string) => {
-  const r = await ctx.app.inject({ method: 'POST', url: '/v1/admin/sweeps', headers: ctx.admin, payload: { asOf } });
-  expect(r.statusCode, r.body).toBe(200);
-};
+const sweep = (asOf: string) => adminSweep(ctx, asOf);
 const uncoveredAlerts = async () => ((await ctx.deps.db.execute(sql`SELECT payload->>'year' AS year FROM outbox WHERE type = 'calendar.year_uncovered' ORDER BY seq`)) as unknown as { rows: { year: string }[] }).rows.map((r) => r.year);
 
 it('pay day 8: September 2025 wages fall due on 2025-09-30 (National Day moves it earlier); deadlines skip the holiday and count the make-up Saturday', async () => {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { addDays } from '../../src/lib/calendar.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { seedProject, type SeededProject } from '../helpers/seed.js';
-import { balance, caseOf, outboxOf, setLine, sheet } from './enforcement.fixtures.js';
+import { adminSweep, balance, caseOf, outboxOf, setLine, sheet } from './enforcement.fixtures.js';
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -17,10 +17,7 @@ beforeAll(async () => {
 });
 afterAll(async () => ctx?.close());
 
-const sweep = async (asOf: string) => {
-  const r = await ctx.app.inject({ method: 'POST', url: '/v1/admin/sweeps', headers: ctx.admin, payload: { asOf } });
-  expect(r.statusCode, r.body).toBe(200);
-};
+const sweep = (asOf: string) => adminSweep(ctx, asOf);
 async function project(): Promise<SeededProject> {
   const p = await seedProject(ctx, { workers: 2, month: '2026-10', payday: 10, sub2: false });
   const r = await ctx.app.inject({ method: 'POST', url: `/v1/projects/${p.projectId}/deposit/replenishments`, headers: ctx.admin,

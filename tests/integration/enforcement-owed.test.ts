@@ -7,7 +7,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { seedProject, type SeededProject } from '../helpers/seed.js';
-import { caseOf, outboxOf, setLine, sheet, snapshot } from './enforcement.fixtures.js';
+import { caseOf, outboxOf, setLine, sheet, sweepTwice } from './enforcement.fixtures.js';
 import { relayAll } from './alert-fixtures.js';
 
 /** Alert types in a contractor's own feed (GET /v1/alerts with its key), for one project. */
@@ -26,15 +26,7 @@ beforeAll(async () => {
 });
 afterAll(async () => ctx?.close());
 
-async function sweep(asOf: string) {
-  const a = await ctx.app.inject({ method: 'POST', url: '/v1/admin/sweeps', headers: ctx.admin, payload: { asOf } });
-  expect(a.statusCode, a.body).toBe(200);
-  const s1 = await snapshot(ctx);
-  const b = await ctx.app.inject({ method: 'POST', url: '/v1/admin/sweeps', headers: ctx.admin, payload: { asOf } });
-  expect(b.json()).toEqual(a.json());
-  expect(await snapshot(ctx)).toEqual(s1);
-  return a.json() as { opened: { caseId: string; projectId: string }[]; signals: Record<string, number> };
-}
+const sweep = (asOf: string) => sweepTwice<{ opened: { caseId: string; projectId: string }[]; signals: Record<string, number> }>(ctx, asOf);
 
 async function submit(p: SeededProject, netFen: number) {
   const lines = p.workerIds.map((workerId) => ({ workerId, daysWorked: 20, grossFen: netFen, deductionsFen: 0, netFen }));

@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 /**
  * SQL fixtures for the enforcement stories. The reconciliation engine owns payroll line statuses
  * and the bank owns settlements; these fixtures stand in for both (as the issue allows): they set
@@ -88,4 +89,24 @@ export async function outboxOf(ctx: TestContext, projectId: string): Promise<{ t
 export async function balance(ctx: TestContext, code: string): Promise<{ posted: number; pendingOut: number }> {
   const r = rows<{ posted: string; pending_out: string }>(await ctx.deps.db.execute(sql`SELECT posted, pending_out FROM ledger_accounts WHERE code = ${code}`))[0];
   return { posted: Number(r?.posted ?? 0), pendingOut: Number(r?.pending_out ?? 0) };
+}
+
+/** The daily sweep through the admin API, as of `asOf` (the stories play dates forward with it). */
+export async function adminSweep(ctx: TestContext, asOf: string): Promise<Record<string, unknown>> {
+  const r = await ctx.app.inject({ method: 'POST', url: '/v1/admin/sweeps', headers: ctx.admin, payload: { asOf } });
+  expect(r.statusCode, r.body).toBe(200);
+  return r.json() as Record<string, unknown>;
+}
+
+/**
+ * Every sweep runs twice through the API; the second run must change nothing and answer the same
+ * (time is a parameter: a sweep of a date is idempotent).
+ */
+export async function sweepTwice<T>(ctx: TestContext, asOf: string): Promise<T> {
+  const a = await adminSweep(ctx, asOf);
+  const s1 = await snapshot(ctx);
+  const b = await adminSweep(ctx, asOf);
+  expect(b).toEqual(a);
+  expect(await snapshot(ctx)).toEqual(s1);
+  return a as T;
 }

@@ -7,7 +7,7 @@ import { runFullSweep } from '../../src/modules/enforcement/full-sweep.service.j
 import { runSweep } from '../../src/modules/enforcement/sweep.service.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { seedProject, type SeededProject } from '../helpers/seed.js';
-import { balance, bankSettles, caseOf, holiday, outboxOf, setLine, sheet, snapshot } from './enforcement.fixtures.js';
+import { balance, bankSettles, caseOf, holiday, outboxOf, setLine, sheet, snapshot, sweepTwice } from './enforcement.fixtures.js';
 
 let ctx: TestContext;
 const MONTH = '2026-10'; // payday 10 → pay date Tue 2026-11-10, grace 3 days → arrears after 2026-11-13
@@ -19,15 +19,7 @@ beforeAll(async () => {
 afterAll(async () => ctx?.close());
 
 /** Every sweep runs twice through the API; the second run must change nothing and answer the same. */
-async function sweep(asOf: string) {
-  const a = await ctx.app.inject({ method: 'POST', url: '/v1/admin/sweeps', headers: ctx.admin, payload: { asOf } });
-  expect(a.statusCode, a.body).toBe(200);
-  const s1 = await snapshot(ctx);
-  const b = await ctx.app.inject({ method: 'POST', url: '/v1/admin/sweeps', headers: ctx.admin, payload: { asOf } });
-  expect(b.json()).toEqual(a.json());
-  expect(await snapshot(ctx)).toEqual(s1);
-  return a.json() as { opened: { caseId: string }[]; escalated: { caseId: string; stage: string }[]; closed: string[]; signals: Record<string, number> };
-}
+const sweep = (asOf: string) => sweepTwice<{ opened: { caseId: string }[]; escalated: { caseId: string; stage: string }[]; closed: string[]; signals: Record<string, number> }>(ctx, asOf);
 
 async function project(opts: { workers?: number; attendance?: boolean } = {}): Promise<SeededProject> {
   return seedProject(ctx, { workers: opts.workers ?? 3, month: MONTH, payday: 10, sub2: false, attendance: opts.attendance ?? false });

@@ -11,7 +11,8 @@ import { appendAudit } from '../audit/audit.service.js';
 import type { Principal } from '../auth/auth.types.js';
 import { dispatchSms, requestSms } from '../notify/sms.service.js';
 import { getCalendar } from '../policy/policy.service.js';
-import { countyName, decisionAllowed, overdueToday, STATUS_AFTER, type Decision } from './complaints.rules.js';
+import { countyName } from '../../lib/county-names.js';
+import { decisionAllowed, overdueToday, STATUS_AFTER, type Decision } from './complaints.rules.js';
 
 type Rows<T> = { rows: T[] };
 

@@ -26,10 +26,6 @@ const NEXT: Record<string, Decision[]> = {
 export const decisionAllowed = (status: string, action: Decision): boolean => (NEXT[status] ?? []).includes(action);
 export const STATUS_AFTER: Record<Decision, string> = { accept: 'accepted', merge: 'merged', reject: 'rejected', resolve: 'resolved' };
 
-/** Songyuan's counties by name (the pilot); other codes show as their code until a division table lands. */
-const COUNTY_NAMES: Record<string, string> = { '220702': '宁江区', '220721': '前郭尔罗斯蒙古族自治县', '220722': '长岭县', '220723': '乾安县', '220781': '扶余市' };
-export const countyName = (code: string): string => COUNTY_NAMES[code] ?? code;
-
 /** A company name as people type it: spaces and full-width brackets do not make another company. */
 export const sameCompanyName = (a: string, b: string): boolean => {
   const n = (s: string) => s.normalize('NFKC').replace(/\s+/g, '').replace(/[()（）]/g, '');

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { DEDUCTION_KEYS, PAY_KEYS } from '../payroll/line-items.rules.js';
 import type { DbOrTx } from '../../db/client.js';
 import { NotFoundError } from '../../lib/errors.js';
-import { countyName } from '../complaints/complaints.rules.js';
+import { countyName } from '../../lib/county-names.js';
 
 type Rows<T> = { rows: T[] };
 const n = (v: string | number | null): number => (v === null ? 0 : Number(v));
