@@ -101,7 +101,9 @@ describe('alert subscriptions', () => {
     await relayAll(ctx);
     await until(() => hits.filter((h) => h.path === '/state').length === 2);
     await new Promise((r) => setTimeout(r, 300)); // nothing else arrives
-    const got = hits.filter((h) => h.path === '/state').map((h) => (JSON.parse(h.body) as { data: { type: string; transition: string; projectName: string } }).data);
+    // Deliveries run concurrently and may arrive in either order; `seq` is the feed's order (receivers sort by it).
+    const got = hits.filter((h) => h.path === '/state').map((h) => (JSON.parse(h.body) as { data: { seq: number; type: string; transition: string; projectName: string } }).data)
+      .sort((x, y) => x.seq - y.seq);
     expect(got.map((x) => [x.type, x.transition])).toEqual([['wage_balance_low', 'begin'], ['wage_balance_low_resolved', 'resolve']]);
     expect(got[1]!.projectName).toBe('P 220702');
     expect((await deliveries(s.id)).every((d) => d.status === 'delivered')).toBe(true);
