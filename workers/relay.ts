@@ -7,6 +7,13 @@ import { RELAY_HOOKS, type RelayHook } from '../src/jobs/relay-hooks.js';
 // relay hooks are the single writer of what they derive (alerts get commit-ordered seqs).
 const RELAY_LOCK = 7_262_840_003;
 
+/**
+ * The outbox is month-partitioned on created_at (migration 0081): bounding an update by the batch's oldest
+ * event lets Postgres skip the months before it. Milliseconds are floored (a Date), so the bound never
+ * excludes a row of the batch.
+ */
+const since = (events: { createdAt: string }[]) => events.reduce((m, e) => (e.createdAt < m ? e.createdAt : m), events[0]!.createdAt);
+
 type Row = { seq: string; id: string; type: string; project_id: string | null; company_id: string | null; county_code: string | null; payload: Record<string, unknown>; created_at: Date; hooked_at: Date | null };
 
 /**
@@ -52,14 +59,14 @@ export async function relayOnce(
       const fresh = all.filter((e) => !e.hooked).map(({ hooked: _h, ...e }) => e);
       if (fresh.length > 0) {
         for (const hook of opts.hooks ?? RELAY_HOOKS) await hook(tx, fresh);
-        await tx.execute(sql`UPDATE outbox SET hooked_at = now() WHERE seq = ANY(${`{${fresh.map((e) => e.seq).join(',')}}`}::bigint[])`);
+        await tx.execute(sql`UPDATE outbox SET hooked_at = now() WHERE seq = ANY(${`{${fresh.map((e) => e.seq).join(',')}}`}::bigint[]) AND created_at >= ${since(fresh)}`);
       }
       return all.map(({ hooked: _h, ...e }) => e);
     });
     if (events.length === 0) return 0;
     await deps.queues.events.addBulk(events.map((e) => ({ name: e.type, data: e, opts: { jobId: e.id } })));
     if (opts.crashAfterEnqueue) throw new Error('simulated crash after enqueue');
-    await deps.db.execute(sql`UPDATE outbox SET relayed_at = now() WHERE seq = ANY(${`{${events.map((e) => e.seq).join(',')}}`}::bigint[])`);
+    await deps.db.execute(sql`UPDATE outbox SET relayed_at = now() WHERE seq = ANY(${`{${events.map((e) => e.seq).join(',')}}`}::bigint[]) AND created_at >= ${since(events)}`);
     return events.length;
   } finally {
     if (locked) await lockClient.query('SELECT pg_advisory_unlock($1)', [lock]).catch(() => {});

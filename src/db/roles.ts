@@ -151,6 +151,13 @@ export async function grantRuntime(ownerClient: pg.ClientBase, runtime: string):
     GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${r};
     REVOKE TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA public FROM ${r};
     REVOKE UPDATE, DELETE ON ${appendOnly} FROM ${r};
+    DO $$ DECLARE p regclass; BEGIN
+      -- The months of a partitioned append-only table (audit_log, 0083): "ALL TABLES" above includes them.
+      FOR p IN SELECT i.inhrelid::regclass FROM pg_inherits i
+        WHERE i.inhparent IN (SELECT to_regclass(t) FROM unnest('{${APPEND_ONLY_TABLES.join(',')}}'::text[]) t) LOOP
+        EXECUTE format('REVOKE UPDATE, DELETE ON %s FROM %s', p, '${r}');
+      END LOOP;
+    END $$;
     GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO ${r};
     GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO ${r};
     ALTER DEFAULT PRIVILEGES FOR ROLE ${o} IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${r};

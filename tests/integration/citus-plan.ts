@@ -28,6 +28,9 @@ export const LOCAL_TABLES = [
   'worker_auth_requests', 'worker_auth_codes', 'worker_auth_locks', 'worker_sessions', 'complaint_codes', 'payslip_sms_skips',
   // Kept county reports (per county and month) and the audit chain's own metadata (a global chain today).
   'county_reports', 'audit_checkpoints', 'audit_chain_meta',
+  // Exactly-once keys of the month-partitioned outbox and alerts (an id is unique for ever, in any month).
+  // With the sharded relay at national scale they split with it: one key table per relay shard.
+  'outbox_ids', 'alert_ids',
 ];
 
 /**
@@ -72,10 +75,9 @@ export const KEY_EXCEPTIONS: Record<string, 'uuid-id' | 'seq' | string> = {
   subcontracts_pkey: 'uuid-id',
   wage_allocations_pkey: 'uuid-id',
   bank_records_pkey: 'uuid-id',
-  alerts_id_unique: 'uuid-id',
-  outbox_id_unique: 'uuid-id',
   recon_inferred_matches_pkey: 'uuid-id', // the bank record id (a uuid): one inferred match per record
   recon_orphans_pkey: 'uuid-id',
+  // Month-partitioned (#22): (seq, created_at / logged_at), the partition key added to the global sequence.
   alerts_pkey: 'seq',
   outbox_pkey: 'seq',
   audit_log_pkey: 'seq',

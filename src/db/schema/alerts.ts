@@ -7,12 +7,13 @@ const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' 
  * Inspector alerts, materialised from outbox events by the relay hook (src/modules/alerts/alert-relay.hook.ts).
  * `id` is the outbox event id, so an event yields at most one alert. `seq` orders the feed: only the relay
  * inserts here, one transaction at a time under its advisory lock, so seq order is commit order.
+ * Month-partitioned on `created_at` (migration 0082); ids are unique for ever through `alert_ids`.
  */
 export const alerts = pgTable(
   'alerts',
   {
-    seq: bigserial('seq', { mode: 'number' }).primaryKey(),
-    id: uuid('id').notNull().unique(),
+    seq: bigserial('seq', { mode: 'number' }).notNull(),
+    id: uuid('id').notNull(),
     type: text('type').notNull(),
     severity: text('severity').notNull(), // red | orange | yellow
     eventType: text('event_type').notNull(),
@@ -36,6 +37,8 @@ export const alerts = pgTable(
     stateKey: text('state_key'),
   },
   (t) => [
+    primaryKey({ name: 'alerts_pkey', columns: [t.seq, t.createdAt] }),
+    index('alerts_id_idx').on(t.id),
     index('alerts_event_id_idx').on(t.eventId),
     index('alerts_county_seq_idx').on(t.countyCode, t.seq),
     index('alerts_industry_seq_idx').on(t.industry, t.seq),
@@ -44,6 +47,13 @@ export const alerts = pgTable(
     index('alerts_owner_seq_idx').on(t.ownerKeyId, t.seq).where(sql`owner_key_id IS NOT NULL`),
   ],
 );
+
+/** Every alert id ever made, with where its row lives (unpartitioned; written by the alerts' trigger). */
+export const alertIds = pgTable('alert_ids', {
+  id: uuid('id').primaryKey(),
+  seq: bigint('seq', { mode: 'number' }).notNull(),
+  createdAt: ts('created_at').notNull(),
+});
 
 /**
  * Webhook subscriptions. The owner's scope is copied at creation (role, counties, industries) so the

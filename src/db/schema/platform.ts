@@ -39,11 +39,14 @@ export const idempotencyKeys = pgTable(
   (t) => [primaryKey({ columns: [t.principal, t.key] }), index('idempotency_keys_created_idx').on(t.createdAt)],
 );
 
-/** Append-only, hash-chained audit log (UPDATE/DELETE rejected by a trigger). */
+/**
+ * Append-only, hash-chained audit log (UPDATE/DELETE rejected by a trigger). Month-partitioned on
+ * `logged_at` (migration 0083), never detached; the chain links rows by seq across months.
+ */
 export const auditLog = pgTable(
   'audit_log',
   {
-    seq: bigserial('seq', { mode: 'number' }).primaryKey(),
+    seq: bigserial('seq', { mode: 'number' }).notNull(),
     at: ts('at').notNull(),
     actor: text('actor').notNull(),
     action: text('action').notNull(),
@@ -55,8 +58,10 @@ export const auditLog = pgTable(
     hash: text('hash').notNull(),
     /** 'hmac-sha256' (keyed, from migration 0040 on) or 'sha256' (rows written before). */
     alg: text('alg').notNull().default('hmac-sha256'),
+    /** The server's time of the insert: the partition key (`at` is the caller's, and hashed). */
+    loggedAt: ts('logged_at').notNull().defaultNow(),
   },
-  (t) => [index('audit_log_entity_idx').on(t.entityType, t.entityId)],
+  (t) => [primaryKey({ name: 'audit_log_pkey', columns: [t.seq, t.loggedAt] }), index('audit_log_entity_idx').on(t.entityType, t.entityId)],
 );
 
 /** Signed daily checkpoints of the audit chain (append-only). */
@@ -72,12 +77,14 @@ export const auditCheckpoints = pgTable('audit_checkpoints', {
 /**
  * Transactional outbox. Written in the business transaction; the relay (workers) hands each
  * event to BullMQ exactly once (job id = event id) in `seq` order and stamps `relayed_at`.
+ * Month-partitioned on `created_at` (migration 0081); an id is unique for ever through `outbox_ids`,
+ * claimed by a BEFORE INSERT trigger that skips an id emitted before.
  */
 export const outbox = pgTable(
   'outbox',
   {
-    seq: bigserial('seq', { mode: 'number' }).primaryKey(),
-    id: uuid('id').notNull().unique(),
+    seq: bigserial('seq', { mode: 'number' }).notNull(),
+    id: uuid('id').notNull(),
     type: text('type').notNull(),
     projectId: uuid('project_id'),
     companyId: uuid('company_id'),
@@ -88,8 +95,15 @@ export const outbox = pgTable(
     hookedAt: ts('hooked_at'),
     relayedAt: ts('relayed_at'),
   },
-  (t) => [index('outbox_unrelayed_idx').on(t.seq).where(sql`relayed_at IS NULL`)],
+  (t) => [primaryKey({ name: 'outbox_pkey', columns: [t.seq, t.createdAt] }), index('outbox_unrelayed_idx').on(t.seq).where(sql`relayed_at IS NULL`)],
 );
+
+/** Every outbox event id ever emitted, with where its row lives (unpartitioned; written by the outbox's trigger). */
+export const outboxIds = pgTable('outbox_ids', {
+  id: uuid('id').primaryKey(),
+  seq: bigint('seq', { mode: 'number' }).notNull(),
+  createdAt: ts('created_at').notNull(),
+});
 
 /**
  * Policy settings: scope is `default`, a 2-digit province code or a 6-digit county code; the most

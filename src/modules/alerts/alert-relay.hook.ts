@@ -19,7 +19,7 @@ const uuids = (xs: (string | null | undefined)[]) => `{${[...new Set(xs.filter((
 /**
  * Relay hook: turn a batch of outbox events into alerts INSIDE the relay's transaction, before the events
  * are marked relayed. So an event yields its alerts exactly once (ids derive from the event or from the
- * state and date; ON CONFLICT DO NOTHING covers a re-run) and no alert is lost if the relay crashes: the
+ * state and date; the alerts' key table skips a re-made one) and no alert is lost if the relay crashes: the
  * whole batch rolls back, alert_states included. Which alerts: alert-emission.ts.
  *
  * Why `alerts.seq` is commit-ordered: this hook is the only writer of `alerts`, and the relay runs it
@@ -72,14 +72,14 @@ export async function materialiseAlerts(tx: Tx, events: RelayedEvent[]): Promise
       link: alertLink(d.def.link, { projectId: d.projectId, companyId: d.companyId, payload }), data: payload,
     };
   });
-  // WITH ORDINALITY + ORDER BY: seq values are drawn in outbox order.
+  // WITH ORDINALITY + ORDER BY: seq values are drawn in outbox order. An alert made before (same id) is
+  // skipped by the table's key trigger (alert_ids, migration 0082) and not returned.
   const r = (await tx.execute(sql`
     INSERT INTO alerts (id, event_id, type, severity, kind, transition, state_key, event_type, county_code, industry, project_id, company_id, owner_key_id, message_zh, message_en, link, data)
     SELECT (v->>'id')::uuid, (v->>'event_id')::uuid, v->>'type', v->>'severity', v->>'kind', v->>'transition', v->>'state_key', v->>'event_type', v->>'county_code',
       v->>'industry', (v->>'project_id')::uuid, (v->>'company_id')::uuid, (v->>'owner_key_id')::uuid, v->>'message_zh', v->>'message_en', v->>'link', COALESCE(v->'data', '{}'::jsonb)
     FROM jsonb_array_elements(${JSON.stringify(rows)}::jsonb) WITH ORDINALITY AS x(v, ord)
     ORDER BY x.ord
-    ON CONFLICT (id) DO NOTHING
     RETURNING seq`)) as unknown as { rows: { seq: string }[] };
   if (r.rows.length === 0) return;
   const maxSeq = Math.max(...r.rows.map((x) => Number(x.seq)));

@@ -12,7 +12,11 @@ export interface OutboxEvent {
   payload?: Record<string, unknown>;
 }
 
-/** Write events in the caller's business transaction; duplicates by id are ignored. */
+/**
+ * Write events in the caller's business transaction; duplicates by id are ignored: the outbox's key
+ * trigger (migration 0081) claims each id in `outbox_ids` and skips a row whose id was emitted before,
+ * in any month (the outbox is month-partitioned, so it cannot hold a unique index on id alone).
+ */
 export async function emit(tx: DbOrTx, ...events: OutboxEvent[]): Promise<void> {
   if (events.length === 0) return;
   const values = events.map(
@@ -20,6 +24,5 @@ export async function emit(tx: DbOrTx, ...events: OutboxEvent[]): Promise<void> 
   );
   await tx.execute(sql`
     INSERT INTO outbox (id, type, project_id, company_id, county_code, payload)
-    VALUES ${sql.join(values, sql`, `)}
-    ON CONFLICT (id) DO NOTHING`);
+    VALUES ${sql.join(values, sql`, `)}`);
 }

@@ -173,7 +173,10 @@ export async function enqueueDeliveries(deps: Pick<Deps, 'db' | 'queues'>, event
       SELECT a.id AS alert_id, s.id AS sub_id FROM alerts a LEFT JOIN alert_subscriptions s ON s.status = 'active' AND a.seq > s.start_seq AND ${SUBSCRIPTION_MATCH}
       WHERE a.event_id = ${eventId}`));
     if (r.length > 0) break;
-    const hooked = rows<{ ok: boolean }>(await deps.db.execute(sql`SELECT EXISTS (SELECT 1 FROM outbox WHERE id = ${eventId} AND hooked_at IS NOT NULL) AS ok`))[0]?.ok;
+    // By id through the key table (the outbox is month-partitioned, 0081): straight to the event's month.
+    const hooked = rows<{ ok: boolean }>(await deps.db.execute(sql`
+      SELECT EXISTS (SELECT 1 FROM outbox_ids k JOIN outbox o ON o.seq = k.seq AND o.created_at = k.created_at
+        WHERE k.id = ${eventId} AND o.hooked_at IS NOT NULL) AS ok`))[0]?.ok;
     if (hooked) return 0; // hooked and no alert: a persisting state, or a line folded into its batch's alert
     if (i >= 50) throw new Error(`event ${eventId} not hooked yet; retrying`);
     await new Promise((res) => setTimeout(res, 20));

@@ -106,7 +106,7 @@ export function signalStatements(i: SignalInputs): [string, SQL][] {
         SELECT wg_id_from_key('evt:deposit_payment_overdue:' || case_id), 'deposit.payment_overdue', project_id, general_contractor_id, county_code,
           jsonb_build_object('caseId', case_id, 'noticeId', notice_id, 'batchId', batch_id, 'bankId', bank_id, 'amountFen', total_fen,
             'deadline', stage_deadline, 'asOf', ${asOf}::text)
-        FROM s ON CONFLICT (id) DO NOTHING RETURNING 1)
+        FROM s RETURNING 1 /* an id emitted before is skipped by the outbox's key trigger (0081) */)
       SELECT (SELECT count(*) FROM s)::int AS found, (SELECT count(*) FROM ev)::int AS events, (SELECT count(*) FROM ob)::int AS emitted`],
     ['sweep.no_labor_manager', signalSql(sql`
       SELECT 'sig:no_labor_manager:' || p.id || ':' || ${asOf} AS key, 'sweep.no_labor_manager' AS type, p.id AS project_id,

@@ -57,7 +57,7 @@ export const createNotSubmittedSql = (asOf: string): SQL => sql`
 export const signalSql = (select: SQL, onlyWhere: SQL = sql`true`): SQL => sql`
   WITH s AS (${select}),
   ins AS (INSERT INTO outbox (id, type, project_id, company_id, county_code, payload)
-    SELECT wg_id_from_key(s.key), s.type, s.project_id, s.company_id, s.county_code, s.payload FROM s WHERE ${onlyWhere} ON CONFLICT (id) DO NOTHING RETURNING 1)
+    SELECT wg_id_from_key(s.key), s.type, s.project_id, s.company_id, s.county_code, s.payload FROM s WHERE ${onlyWhere} RETURNING 1 /* ids emitted before: skipped (0081) */)
   SELECT (SELECT count(*) FROM s)::int AS found, (SELECT count(*) FROM ins)::int AS emitted`;
 
 
@@ -273,5 +273,5 @@ export const ladderSql = (asOf: string): SQL => sql`
     SELECT wg_id_from_key('evt:replenishment_overdue:' || project_id || ':' || deposit_notice_id), 'deposit.replenishment_overdue', project_id,
       general_contractor_id, county_code, jsonb_build_object('caseId', id, 'noticeId', deposit_notice_id, 'generalContractorId', general_contractor_id, 'asOf', ${asOf}::text)
     FROM up WHERE stage = 'replenishment_overdue'
-    ON CONFLICT (id) DO NOTHING RETURNING 1)
+    RETURNING 1 /* ids emitted before: skipped by the outbox's key trigger (0081) */)
   SELECT (SELECT count(*) FROM up)::int AS moved, (SELECT count(*) FROM ev)::int AS events, (SELECT count(*) FROM ob)::int AS emitted`;

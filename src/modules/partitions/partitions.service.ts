@@ -4,7 +4,7 @@ import { chinaToday } from '../../lib/calendar.js';
 import { sleep } from '../../lib/sleep.js';
 
 /**
- * Month partitions of the append-only history tables (migration 0067). A table's months are created
+ * Month partitions of the append-only history tables (migrations 0067, 0080–0083). A table's months are created
  * `aheadMonths` in advance — an insert into a month without a partition would fail, so the job runs at
  * worker start and every few hours, and the migration already made three months ahead. Retention works
  * by detaching (and dropping) whole months, never by DELETE: no bloat, no long transaction.
@@ -22,6 +22,15 @@ export const PARTITIONED_TABLES: PartitionedTable[] = [
   // Raw bank webhook bodies: the facts live on in bank_records; the raw bodies are kept six months for
   // disputes with a bank. A month still holding a row to apply is never detached (see 0068).
   { table: 'webhook_inbox', retainMonths: 6 },
+  // The outbox is a transport: a month goes three months after it ends, and only once every event in it
+  // was relayed and none waits in dead_jobs (0081). The ids stay in `outbox_ids` for ever, so a re-run
+  // that re-derives an old event's id still emits nothing (about 60 bytes an event, next to ~1 kB of row).
+  { table: 'outbox', retainMonths: 3 },
+  // The alert feed reaches back a year; a month still holding an open state's begin alert, an unrelayed
+  // event's alerts or a delivery waiting in dead_jobs is kept (0082). Ids stay in `alert_ids` for ever.
+  { table: 'alerts', retainMonths: 12 },
+  // Never detached (the SQL function refuses it too): the hash chain is verified from its first row (0083).
+  { table: 'audit_log', retainMonths: null },
 ];
 
 /** Replay keys of the inbox outlive its bodies: a bank retrying a webhook within 13 months is recognised. */

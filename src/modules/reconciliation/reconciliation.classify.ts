@@ -222,8 +222,7 @@ ${extraCte(opts.extra)}
         'paidBy', new_paid_by, 'inferred', new_inferred, 'version', version, 'bankRecordIds', to_jsonb(rids), 'asOf', ${asOf}::text)
     FROM upd
     WHERE new_status <> from_status AND (new_status IN ${PROBLEM} OR from_status IN ${PROBLEM})
-    ON CONFLICT (id) DO NOTHING
-    RETURNING 1)
+    RETURNING 1 /* an id emitted before is skipped by the outbox's key trigger (0081) */)
   -- lines = rows of lr minus the extra rows of lines with several own records
   SELECT ((SELECT count(*) FROM lr) - (SELECT coalesce(sum(n - 1), 0) FROM cnt))::int AS lines, (SELECT count(*) FROM upd)::int AS changed,
     (SELECT count(*) FROM hist)::int + (SELECT coalesce(sum(n), 0) FROM routine)::int AS history, (SELECT count(*) FROM ev)::int AS events`;

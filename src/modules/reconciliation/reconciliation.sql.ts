@@ -169,7 +169,6 @@ export function orphansInsertSql(ids: string[], asOf: string): SQL {
       jsonb_build_object('bankRecordId', ins.bank_record_id, 'bankId', ins.bank_id, 'endToEndId', ins.end_to_end_id, 'kind', ins.kind,
         'status', ins.status, 'reasonCode', ins.reason_code, 'amountFen', ins.amount_fen, 'valueDate', ins.value_date, 'asOf', ${asOf}::text)
     FROM ins LEFT JOIN projects p ON p.id = ins.project_id
-    ON CONFLICT (id) DO NOTHING
-    RETURNING 1)
+    RETURNING 1 /* an id emitted before is skipped by the outbox's key trigger (0081) */)
   SELECT (SELECT count(*) FROM ins)::int AS orphans, (SELECT count(*) FROM ev)::int AS events`;
 }
