@@ -3,7 +3,9 @@
 -- partition they live in, and checkpoints name a seq.
 -- The partition key is a new column, logged_at (the server's time of the insert), not `at`: `at` is hashed
 -- into the chain and comes from the caller's clock (a test or a replay may set it to any date, for which no
--- partition need exist). Rows written before keep logged_at = at.
+-- partition need exist). appendAudit keeps logged_at non-decreasing in seq (the head's logged_at at least),
+-- so the chain's head is found in the newest months without planning every month since the chain began.
+-- Rows written before get the running maximum of `at` in seq order: the same property.
 -- Months are never detached by the platform (wg_month_busy_audit_log refuses): the chain is verified from
 -- its first row, so removing the oldest months would make every later row unverifiable, and the runtime
 -- role, which may not delete an audit row, must not be able to drop a month of them either.
@@ -29,7 +31,7 @@ SELECT wg_ensure_month_partitions('audit_log',
   LEAST(COALESCE((SELECT min(at AT TIME ZONE 'Asia/Shanghai')::date FROM "audit_log_unpartitioned"), current_date), current_date),
   GREATEST(COALESCE((SELECT max(at AT TIME ZONE 'Asia/Shanghai')::date FROM "audit_log_unpartitioned"), current_date), (current_date + interval '3 months')::date));
 --> statement-breakpoint
-INSERT INTO "audit_log" SELECT *, "at" FROM "audit_log_unpartitioned";
+INSERT INTO "audit_log" SELECT u.*, max(u."at") OVER (ORDER BY u."seq") FROM "audit_log_unpartitioned" u;
 --> statement-breakpoint
 ALTER SEQUENCE "audit_log_seq_seq" OWNED BY "audit_log"."seq";
 --> statement-breakpoint

@@ -11,8 +11,8 @@ import { insertInboxRows } from '../../src/modules/disbursement/inbox-writer.js'
 import { maintainPartitions } from '../../src/modules/partitions/partitions.service.js';
 import { idFromKey, newId } from '../../src/lib/ids.js';
 import { emit } from '../../src/modules/alerts/outbox.service.js';
-import { configureAuditKeys } from '../../src/modules/audit/audit-keys.js';
-import { appendAudit, verifyAudit, writeCheckpoint } from '../../src/modules/audit/audit.service.js';
+import { configureAuditKeys, signCheckpoint } from '../../src/modules/audit/audit-keys.js';
+import { appendAudit, rowHash, verifyAudit, writeCheckpoint } from '../../src/modules/audit/audit.service.js';
 import { PG_BASE, PG_OWNER_BASE, PG_RUNTIME_BASE } from '../helpers/db.js';
 
 // alert_deliveries becomes month-partitioned in place (migration 0067): a database migrated up to 0066 with
@@ -161,12 +161,18 @@ describe('month partitions: outbox, alerts, audit_log', () => {
       await o.query(`INSERT INTO alerts (id, event_id, type, severity, event_type, message_zh, message_en, created_at) VALUES ($1, $2, 't', 'red', 'partitions.test', '中', 'en', $3)`, [A[m], E[m], T[m]]);
     }
     await o.query(`INSERT INTO alert_states (state_key, type, severity, opened_on, last_seen_on, begin_alert_id) VALUES ('partitions:sep', 't', 'red', '2026-09-01', '2026-09-01', $1)`, [A.sep]);
-    const owner = createDatabase(`${PG_OWNER_BASE}/${db2}`, { max: 1 });
-    for (const [m, at] of Object.entries(T)) {
-      await owner.db.transaction((tx) => appendAudit(tx, { actor: 'test', action: 'partitions.fill', entityType: 'demo', entityId: m, data: { m }, at: new Date(at.replace(' ', 'T').replace('+08', '+08:00')) }));
+    // The audit chain as the code before 0083 wrote it; the last row's `at` is behind its predecessor's (a
+    // caller's clock), so its logged_at becomes the running maximum: November, not October.
+    let prev = '0'.repeat(64);
+    for (const [m, at] of [...Object.entries(T), ['late', '2026-10-20 10:00+08']]) {
+      const row = { at: new Date(at.replace(' ', 'T').replace('+08', '+08:00')).toISOString(), actor: 'test', action: 'partitions.fill', entityType: 'demo', entityId: m, projectId: null, data: { m } };
+      const hash = rowHash(prev, row);
+      await o.query(`INSERT INTO audit_log (at, actor, action, entity_type, entity_id, data, prev_hash, hash) VALUES ($1, 'test', 'partitions.fill', 'demo', $2, $3, $4, $5)`, [row.at, m, row.data, prev, hash]);
+      prev = hash;
     }
-    const checkpoint = await writeCheckpoint(owner.db, '2026-11-30');
-    await owner.close();
+    const head = (await o.query(`SELECT max(seq)::int AS s FROM audit_log`)).rows[0].s as number;
+    const checkpoint = { day: '2026-11-30', lastSeq: head, headHash: prev, ...signCheckpoint({ day: '2026-11-30', lastSeq: head, headHash: prev }) };
+    await o.query(`INSERT INTO audit_checkpoints (day, last_seq, head_hash, key_id, signature) VALUES ($1, $2, $3, $4, $5)`, [checkpoint.day, head, prev, checkpoint.keyId, checkpoint.signature]);
     const snapshot = async () => ({
       outbox: (await o.query(`SELECT seq::int, id, created_at, relayed_at FROM outbox ORDER BY seq`)).rows,
       alerts: (await o.query(`SELECT seq::int, id, event_id, created_at FROM alerts ORDER BY seq`)).rows,
@@ -180,7 +186,7 @@ describe('month partitions: outbox, alerts, audit_log', () => {
     const placed = async (t: string) => (await parts(t, o)).filter((p) => p.n > 0).map((p) => [p.relname, p.n]);
     expect(await placed('outbox')).toEqual(DATA_MONTHS.map((m) => [`outbox_p${m}`, 1]));
     expect(await placed('alerts')).toEqual(DATA_MONTHS.slice(0, 3).map((m) => [`alerts_p${m}`, 1]));
-    expect(await placed('audit_log')).toEqual(DATA_MONTHS.map((m) => [`audit_log_p${m}`, 1]));
+    expect(await placed('audit_log')).toEqual(DATA_MONTHS.map((m) => [`audit_log_p${m}`, m === '202611' ? 2 : 1]));
     const pk = async (n: string) => (await o.query(`SELECT pg_get_constraintdef(oid) AS d FROM pg_constraint WHERE conname = $1`, [n])).rows[0].d as string;
     expect([await pk('outbox_pkey'), await pk('alerts_pkey'), await pk('audit_log_pkey')]).toEqual(['PRIMARY KEY (seq, created_at)', 'PRIMARY KEY (seq, created_at)', 'PRIMARY KEY (seq, logged_at)']);
 
@@ -225,8 +231,10 @@ describe('month partitions: outbox, alerts, audit_log', () => {
 
       // The audit chain runs on across months and still reaches the checkpoint signed before the conversion.
       await rt.db.transaction((tx) => appendAudit(tx, { actor: 'test', action: 'partitions.after', entityType: 'demo' }));
-      expect(await verifyAudit(rt.db)).toMatchObject({ ok: true, rows: 5, checkpoint: { lastSeq: checkpoint.lastSeq, headHash: checkpoint.headHash } });
+      expect(await verifyAudit(rt.db)).toMatchObject({ ok: true, rows: 6, checkpoint: { lastSeq: checkpoint.lastSeq, headHash: checkpoint.headHash } });
       expect((await q<{ part: string }>(`SELECT tableoid::regclass::text AS part FROM audit_log WHERE action = 'partitions.after'`))[0]!.part).toBe(`audit_log_p${nowMonth}`);
+      // logged_at never goes back in seq order (what lets the head be looked for in the newest months).
+      expect(await q(`SELECT count(*)::int AS n FROM (SELECT logged_at < lag(logged_at) OVER (ORDER BY seq) AS back FROM audit_log) x WHERE back`)).toEqual([{ n: 0 }]);
       await expect(q(`UPDATE audit_log_p202608 SET actor = 'x'`)).rejects.toThrow(/permission denied/);
 
       // Retention as the runtime role. A dead `events` job of October and a dead delivery of October's alert.
@@ -253,11 +261,13 @@ describe('month partitions: outbox, alerts, audit_log', () => {
       expect([withData(rep.detached.outbox), withData(rep.detached.alerts), rep.created]).toEqual([[], [], expect.objectContaining({ outbox: 0, alerts: 0, audit_log: 0 })]);
 
       // The audit log keeps every month; the function refuses to detach one; months made ahead are append-only too.
-      expect(await placed('audit_log')).toEqual([...DATA_MONTHS.map((m) => [`audit_log_p${m}`, 1]), [`audit_log_p${nowMonth}`, 1]]);
+      expect(await placed('audit_log')).toEqual([...DATA_MONTHS.map((m) => [`audit_log_p${m}`, m === '202611' ? 2 : 1]), [`audit_log_p${nowMonth}`, 1]]);
       await expect(q(`SELECT wg_detach_month_partitions('audit_log', '2031-01-01')`)).rejects.toThrow(/never detached/);
       expect(await q(`SELECT has_table_privilege('audit_log_p202803', 'INSERT') AS ins, has_table_privilege('audit_log_p202803', 'UPDATE') AS upd,
         has_table_privilege('audit_log_p202803', 'DELETE') AS del`)).toEqual([{ ins: true, upd: false, del: false }]);
-      expect(await verifyAudit(rt.db)).toMatchObject({ ok: true, rows: 5 });
+      const cp = await writeCheckpoint(rt.db, '2027-12-10'); // the head, found across months
+      expect(cp.lastSeq).toBe(Number((await q<{ s: string }>(`SELECT max(seq) AS s FROM audit_log`))[0]!.s));
+      expect(await verifyAudit(rt.db)).toMatchObject({ ok: true, rows: 6, checkpoint: { day: '2027-12-10', lastSeq: cp.lastSeq } });
     } finally {
       await rt.close();
     }

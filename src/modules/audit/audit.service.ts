@@ -37,18 +37,41 @@ export function rowHash(prevHash: string, r: HashedRow, alg: string = KEYED): st
   return alg === KEYED ? hmacHex(material(prevHash, r)) : sha256Hex(material(prevHash, r));
 }
 
+type Head = { seq: string; hash: string; logged_at: string };
+// How far back the head is first looked for: any span works (see chainHead); a short one lets Postgres plan
+// only the newest month partitions instead of every month since the chain began.
+const HEAD_WINDOW_MS = 35 * 86_400_000;
+
+/**
+ * The chain's head (the row with the highest seq), read under the appenders' lock. The log is month-
+ * partitioned on logged_at (migration 0083), and appendAudit keeps logged_at non-decreasing in seq, so the
+ * head is the newest row of the newest non-empty month: looked for in the recent months first (a bound
+ * the planner prunes with), in the whole log only when they are empty.
+ */
+async function chainHead(tx: DbOrTx): Promise<Head | undefined> {
+  const since = new Date(Date.now() - HEAD_WINDOW_MS).toISOString();
+  const recent = (await tx.execute(sql`
+    SELECT seq, hash, logged_at::text AS logged_at FROM audit_log WHERE logged_at >= ${since}::timestamptz ORDER BY seq DESC LIMIT 1`)) as unknown as { rows: Head[] };
+  if (recent.rows[0]) return recent.rows[0];
+  const all = (await tx.execute(sql`SELECT seq, hash, logged_at::text AS logged_at FROM audit_log ORDER BY seq DESC LIMIT 1`)) as unknown as { rows: Head[] };
+  return all.rows[0];
+}
+
 /** Append one audit row inside the caller's transaction. */
 export async function appendAudit(tx: DbOrTx, a: AuditInput): Promise<void> {
   await tx.execute(sql`SELECT pg_advisory_xact_lock(${AUDIT_LOCK})`);
-  const prev = (await tx.execute(sql`SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1`)) as unknown as { rows: { hash: string }[] };
-  const prevHash = prev.rows[0]?.hash ?? GENESIS;
+  const head = await chainHead(tx);
+  const prevHash = head?.hash ?? GENESIS;
   // Millisecond ISO string is what we hash; the column keeps the same instant.
   const at = (a.at ?? new Date()).toISOString();
   const row = { at, actor: a.actor, action: a.action, entityType: a.entityType, entityId: a.entityId ?? null, projectId: a.projectId ?? null, data: a.data ?? {} };
   const hash = rowHash(prevHash, row, KEYED);
+  // logged_at: the server's time of the insert, never before the head's (a clock stepping back), so the
+  // order of months is the order of the chain.
   await tx.execute(sql`
-    INSERT INTO audit_log (at, actor, action, entity_type, entity_id, project_id, data, prev_hash, hash, alg)
-    VALUES (${at}, ${row.actor}, ${row.action}, ${row.entityType}, ${row.entityId}, ${row.projectId}, ${JSON.stringify(row.data)}::jsonb, ${prevHash}, ${hash}, ${KEYED})`);
+    INSERT INTO audit_log (at, actor, action, entity_type, entity_id, project_id, data, prev_hash, hash, alg, logged_at)
+    VALUES (${at}, ${row.actor}, ${row.action}, ${row.entityType}, ${row.entityId}, ${row.projectId}, ${JSON.stringify(row.data)}::jsonb, ${prevHash}, ${hash}, ${KEYED},
+      GREATEST(clock_timestamp(), ${head?.logged_at ?? null}::timestamptz))`);
 }
 
 export interface VerifyResult {
@@ -126,9 +149,9 @@ export async function latestCheckpoint(db: DbOrTx): Promise<Checkpoint | null> {
 export async function writeCheckpoint(db: DbOrTx, day: string): Promise<Checkpoint> {
   return db.transaction(async (tx) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${AUDIT_LOCK})`);
-    const head = (await tx.execute(sql`SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`)) as unknown as { rows: { seq: string; hash: string }[] };
-    const lastSeq = Number(head.rows[0]?.seq ?? 0);
-    const headHash = head.rows[0]?.hash ?? GENESIS;
+    const head = await chainHead(tx);
+    const lastSeq = Number(head?.seq ?? 0);
+    const headHash = head?.hash ?? GENESIS;
     const { keyId, signature } = signCheckpoint({ day, lastSeq, headHash });
     await tx.execute(sql`
       INSERT INTO audit_checkpoints (day, last_seq, head_hash, key_id, signature) VALUES (${day}, ${lastSeq}, ${headHash}, ${keyId}, ${signature})
