@@ -115,3 +115,11 @@ export const FK_EXCEPTIONS: Record<string, string> = {
   card_fixes_engagement_id_fkey: 'a card fix belongs to its engagement\'s project',
   worker_cards_engagement_id_fkey: 'a card belongs to its engagement\'s project',
 };
+
+/**
+ * Joins of the hot paths (citus-joins.test.ts) between two project-owned relations without project_id
+ * equality, reviewed. An exception excuses a join when one of its sides reads only the listed tables
+ * (after expanding CTEs and subqueries); `phases` narrows it to some hot paths.
+ */
+export const JOIN_EXCEPTIONS: Record<string, { side: string[]; phases?: ('reconciliation' | 'import' | 'sweep')[]; why: string }> = {
+};
