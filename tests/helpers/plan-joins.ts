@@ -128,6 +128,24 @@ export function untiedJoins(cap: CapturedPlan, ownedTables: ReadonlySet<string>)
       }
     }
   }
+  // UNION branches: a row's project is the project of whichever branch produced it, and the plan names
+  // the result after the first branch's columns, so each branch's project column is tied to the first's.
+  const projectCol = (e: string): string | null => {
+    const m = /^\(?("[^"]+"|[A-Za-z_][\w$]*)\.(project_id|id)\)?$/.exec(e);
+    if (!m) return null;
+    const a = m[1]!.replace(/"/g, '');
+    return m[2] === 'project_id' || projectsAliases.has(a) ? `rel:${a}` : null;
+  };
+  for (const n of walk(root)) {
+    if (!['Append', 'MergeAppend', 'Recursive Union', 'SetOp'].includes(n['Node Type'])) continue;
+    const [first, ...rest] = children(n, 'main').map((c) => (c.Output as string[] | undefined) ?? []);
+    for (const out of rest) {
+      (first ?? []).forEach((e, k) => {
+        const [a, b] = [projectCol(e), out[k] !== undefined ? projectCol(out[k]!) : null];
+        if (a && b) uf.union(a, b);
+      });
+    }
+  }
 
   const tableOwned = (n: PlanNode): string | null => {
     const name = String(n['Relation Name']);
@@ -193,7 +211,10 @@ export function untiedJoins(cap: CapturedPlan, ownedTables: ReadonlySet<string>)
       } else if (/Scan$/.test(x['Node Type'])) {
         out.push({ alias, kind: 'other', name: x['Node Type'], tables: [] });
       }
-      for (const c of children(x, 'main')) visit(c);
+      // A semi or anti join returns only its outer side's rows (its inner side's for a Right one).
+      const jt = String(x['Join Type'] ?? '');
+      const only = /^(Semi|Anti)$/.test(jt) ? 'Outer' : /^Right (Semi|Anti)$/.test(jt) ? 'Inner' : null;
+      for (const c of children(x, 'main')) if (!only || c['Parent Relationship'] === only) visit(c);
     };
     visit(n);
     return out;
@@ -219,6 +240,17 @@ export function untiedJoins(cap: CapturedPlan, ownedTables: ReadonlySet<string>)
     const conds = COND_FIELDS.filter((f) => typeof n[f] === 'string').map((f) => `${f}: ${String(n[f])}`);
     findings.push({ phase: cap.phase, sql: cap.sql, join, conds: [...conds, ...extra], left: l, right: r });
   };
+  // PostgreSQL 15 prints a SubPlan's outer values as $n and hides a hashed SubPlan's keys (the outer
+  // expressions compared with its output). So a SubPlan is tied when, inside it, an owned relation's
+  // project_id equals an outer value ($n), or when it is hashed and its output (the inner side of the
+  // hashed comparison) carries a project_id: either comes from a correlation on project_id in the SQL.
+  const subPlanOnProject = (parent: PlanNode, sp: PlanNode): boolean => {
+    const name = String(sp['Subplan Name'] ?? '');
+    const hashed = name !== '' && JSON.stringify(COND_FIELDS.map((f) => parent[f]).concat([parent.Output])).includes(`hashed ${name}`);
+    if (hashed && ((sp.Output as string[] | undefined) ?? []).some((o) => /\.project_id$/.test(o))) return true;
+    return [...walk(sp)].some((y) => COND_FIELDS.some((f) => typeof y[f] === 'string'
+      && conjuncts(y[f] as string).some((c) => /^\(?[\w"]+\.project_id\)? = \$\d+$|^\$\d+ = \(?[\w"]+\.project_id\)?$/.test(c))));
+  };
   const condsIn = (x: PlanNode) => [...walk(x)].flatMap((y) => COND_FIELDS.filter((f) => typeof y[f] === 'string').map((f) => `${f}: ${String(y[f])}`));
   for (const n of walk(root)) {
     if (JOINS.has(n['Node Type'])) {
@@ -233,6 +265,7 @@ export function untiedJoins(cap: CapturedPlan, ownedTables: ReadonlySet<string>)
     // A SubPlan runs per row of the node that evaluates it: a scan's own row, or the rows its inputs produce.
     const scan = n['Relation Name'] !== undefined || /Scan$/.test(n['Node Type']);
     for (const sp of children(n, 'sub')) {
+      if (subPlanOnProject(n, sp)) continue;
       check(`${String(sp['Subplan Name'] ?? 'SubPlan')} of ${n['Node Type']}`, sp, scan ? relsOf(n) : children(n, 'main').flatMap(relsOf), relsOf(sp), condsIn(sp).slice(0, 3));
     }
   }
