@@ -8,12 +8,17 @@
  * uncorrelated scalars) are not joins; their own joins are checked where they occur.
  *
  * A relation is project-owned when it is a public table with a project_id column, a session temp table
- * with one (the sweep's derived tables), or a CTE / subquery over such rows.
+ * with one (the sweep's derived tables), or a CTE / subquery / aggregate over such rows. An aggregate
+ * whose group key has no project_id folds several projects' rows into one: it is a relation of its own,
+ * tied to a project only when its rows are pinned to one (a constant, or a lateral correlation). A semi
+ * or anti join yields its outer rows only.
  *
- * Tied: the plan states `a.project_id = b.project_id` for some project-owned `a` on one side and `b`
- * on the other — directly or through a chain of such equalities (the planner keeps one equality of an
- * equivalence class where it fits best), or both sides are pinned to the same project constant. Only
- * top-level AND-ed equalities count: `(r.project_id IS NULL OR r.project_id = o.project_id)` does not.
+ * Tied: the plan states `a.project_id = b.project_id` (or `a.project_id = p.id` with p scanning
+ * `projects`) for some project-owned `a` on one side and `b` on the other — directly or through a chain
+ * of such equalities (the planner keeps one equality of an equivalence class where it fits best), or
+ * both sides are pinned to the same project constant. Only top-level AND-ed equalities count:
+ * `(r.project_id IS NULL OR r.project_id = o.project_id)` does not. A UNION ties its branches' project
+ * columns together. For PostgreSQL 15's SubPlans, see `subPlanOnProject`.
  */
 import type { CapturedPlan, PlanNode } from './plan-capture.js';
 

@@ -87,6 +87,7 @@ describe('Citus readiness (plans of the hot paths)', () => {
   for (const phase of PHASES) {
     it(`${phase}: every join of two projects' rows is on project_id, or reviewed`, () => {
       const left = findingsOf(phase).filter((f) => !excusedBy(f));
+      // WG_DUMP_JOINS=<path prefix>: write what is left and every plan of the phase, for a reviewer.
       if (process.env.WG_DUMP_JOINS) {
         writeFileSync(`${process.env.WG_DUMP_JOINS}.${phase}.txt`, [...new Set(left.map(describeFinding))].join('\n'));
         writeFileSync(`${process.env.WG_DUMP_JOINS}.${phase}.plans.json`, JSON.stringify(cap.plans.filter((p) => p.phase === phase), null, 1));
