@@ -34,17 +34,18 @@ async function insertCase(s: CaseSpec): Promise<string[]> {
     const members = s.workers.map((w, i) => ({ w, id: workerIds[i]!, ms: monthsOf(w.sinceMonth) })).filter((x) => x.ms.includes(month))
       .map((x) => ({ id: x.id, owed: split(x.w.owedFen, x.ms.length, x.ms.indexOf(month)), paid: split(x.w.paidFen ?? 0, x.ms.length, x.ms.indexOf(month)) }));
     const id = newId();
+    const projectId = newId(); // a member row belongs to its case's project (citus-readiness)
     const owed = members.reduce((a, w) => a + w.owed, 0);
     const paid = members.reduce((a, w) => a + w.paid, 0);
     await ctx.deps.db.execute(sql`
       INSERT INTO arrears_cases (id, project_id, employer_id, general_contractor_id, construction_unit_id, county_code, industry, month, stage, status,
         workers_owed, amount_owed_fen, amount_cleared_fen, amount_outstanding_fen, workers_unpaid, pay_date, opened_on, gc_order_issued_on, gc_order_ignored, mass_incident)
-      VALUES (${id}, ${newId()}, ${s.employerId}, ${s.gcId}, ${s.gcId}, ${s.countyCode}, 'housing', ${month}, ${s.stage ?? 'gc_order'}, 'open',
+      VALUES (${id}, ${projectId}, ${s.employerId}, ${s.gcId}, ${s.gcId}, ${s.countyCode}, 'housing', ${month}, ${s.stage ?? 'gc_order'}, 'open',
         ${members.length}, ${owed}, ${paid}, ${owed - paid}, ${members.length}, '2026-10-10', '2026-10-14', '2026-10-20', ${s.gcOrderIgnored ?? true}, ${s.massIncident ?? false})`);
     for (const w of members) {
       await ctx.deps.db.execute(sql`
         INSERT INTO arrears_case_workers (case_id, project_id, worker_id, amount_owed_fen, amount_paid_fen, since_month)
-        VALUES (${id}, ${newId()}, ${w.id}, ${w.owed}, ${w.paid}, ${month})`);
+        VALUES (${id}, ${projectId}, ${w.id}, ${w.owed}, ${w.paid}, ${month})`);
     }
     ids.push(id);
   }

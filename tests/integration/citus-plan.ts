@@ -51,69 +51,89 @@ export const NULLABLE_PROJECT: Record<string, string> = {
 };
 
 /**
- * Keys of project-owned tables that do not include project_id, reviewed. `uuid-id`: a single application-
- * generated UUIDv7 column (globally unique by construction), widened to (project_id, id) when the table is
- * distributed — the test checks the column really is a uuid without a database default sequence.
- * `seq`: a global sequence, one of the serialisation points documented in docs/scaling.md.
+ * Tables whose keys other changes of this round own: they keep keys without project_id until those
+ * changes land (each such key below names the table it waits for).
  */
-export const KEY_EXCEPTIONS: Record<string, 'uuid-id' | 'seq' | string> = {
-  arrears_case_events_pkey: 'uuid-id',
-  arrears_cases_pkey: 'uuid-id',
-  batches_pkey: 'uuid-id',
-  deposit_draws_pkey: 'uuid-id',
-  deposit_guarantees_pkey: 'uuid-id',
-  deposit_returns_pkey: 'uuid-id',
-  engagements_pkey: 'uuid-id',
-  instructions_pkey: 'uuid-id',
-  ledger_accounts_pkey: 'uuid-id',
-  ledger_entries_pkey: 'seq', // bigserial: per-shard sequences under Citus (ids need not be global; entries are reached by transaction)
-  ledger_transactions_pkey: 'uuid-id',
-  payroll_findings_pkey: 'uuid-id',
-  payroll_lines_pkey: 'uuid-id',
-  payrolls_pkey: 'uuid-id',
-  recon_routine_history_pkey: 'uuid-id',
-  subcontracts_pkey: 'uuid-id',
-  wage_allocations_pkey: 'uuid-id',
-  bank_records_pkey: 'uuid-id',
-  recon_inferred_matches_pkey: 'uuid-id', // the bank record id (a uuid): one inferred match per record
-  recon_orphans_pkey: 'uuid-id',
-  // Month-partitioned (#22): (seq, created_at / logged_at), the partition key added to the global sequence.
-  alerts_pkey: 'seq',
-  outbox_pkey: 'seq',
-  audit_log_pkey: 'seq',
-  arrears_case_workers_case_id_worker_id_pk: '(case_id, worker_id): case_id is a uuid-id of the same project; widened to (project_id, case_id, worker_id)',
-  recon_line_history_line_id_version_pk: '(line_id, version): line_id is a uuid-id of the same project; widened to (project_id, line_id, version)',
-  // Global uniqueness of end-to-end ids: the EndToEndId is the line id without hyphens (a UUIDv7), so it is
-  // unique by construction; under Citus the index becomes (project_id, end_to_end_id) and the bank's
-  // lookup by EndToEndId goes through the line id (which carries no project) → see docs/scaling.md.
-  instructions_e2e_uq: 'e2e: UUIDv7 hex, unique by construction',
-  payroll_lines_e2e_uq: 'e2e: UUIDv7 hex, unique by construction',
-  bank_records_dedupe_uq: '(bank_id, dedupe_key): bank records arrive before they are tied to a project; the inbox apply dedupes on the coordinator-routed bank shard (docs/scaling.md)',
-  wage_allocations_bank_record_uq: 'one allocation per bank record (uuid-id of bank_records)',
-  ledger_accounts_code_unique: 'the code embeds the project id for project accounts (wage:<projectId>); world accounts are not per project',
-  // Second round: application-generated UUIDv7 ids, widened to (project_id, id) when distributed.
-  card_fixes_pkey: 'uuid-id',
-  complaint_decisions_pkey: 'uuid-id',
-  complaints_pkey: 'uuid-id',
-  legal_holds_pkey: 'uuid-id',
-  payslip_answers_pkey: 'uuid-id',
-  sms_messages_pkey: 'uuid-id',
-  worker_cards_pkey: 'uuid-id',
-  alert_states_pkey: 'state key: embeds the project id for project states; county digests have none (see NULLABLE_PROJECT)',
-  card_fixes_instruction_uq: 'one fix per rejected instruction (a uuid-id of the same project)',
-  complaints_ref_uq: 'a human reference (county + date + sequence) unique nationally; becomes (project_id, ref) with a reference lookup table',
-  sms_messages_event_key_uq: 'the business event key embeds its subject (line, complaint) id; exactly-once per event, routed by project',
-  worker_cards_one_paying_uq: 'one paying card per engagement (engagement_id is a uuid-id of the same project); widened to (project_id, engagement_id)',
+export const KEYS_OWNED_ELSEWHERE: Record<string, string> = {
+  payroll_lines: 'wage lines are being partitioned by month and their reconciliation state narrowed (issues 22, 24): their keys, and their foreign key to payrolls, change there',
+  recon_line_history: 'reconciliation history storage (issue 24)',
+  recon_routine_history: 'reconciliation history storage (issue 24)',
+  recon_inferred_matches: 'reconciliation storage (issue 24); keyed by the bank record, which has no project until matched',
+  wage_allocations: 'its bank-record key follows bank_records (bank results, issue 24); its primary key does include project_id',
 };
 
-/** Foreign keys between project-owned tables without project_id, reviewed: both rows always share the project. */
-export const FK_EXCEPTIONS: Record<string, string> = {
-  instructions_batch_id_batches_id_fk: 'an instruction and its batch belong to one project (batches are per project)',
-  payroll_findings_payroll_id_payrolls_id_fk: 'a finding belongs to its payroll\'s project',
-  payroll_lines_payroll_id_payrolls_id_fk: 'a line belongs to its payroll\'s project',
-  ledger_entries_transaction_id_ledger_transactions_id_fk: 'ledger: may cross a company and a project (see NULLABLE_PROJECT); colocated on the project shard, company side via reference data',
-  ledger_entries_account_id_ledger_accounts_id_fk: 'ledger: as above',
-  card_fixes_card_id_fkey: 'a card fix and its card belong to one engagement, so one project',
-  card_fixes_engagement_id_fkey: 'a card fix belongs to its engagement\'s project',
-  worker_cards_engagement_id_fkey: 'a card belongs to its engagement\'s project',
+/**
+ * Keys of project-owned tables without project_id, reviewed; every other key includes it (migration 0075).
+ * `blockedBy` is the reason: a table of NULLABLE_PROJECT (a primary key cannot contain a nullable column,
+ * and a unique key over project-less rows could not be per project) or of KEYS_OWNED_ELSEWHERE.
+ * `premise`, checked against the catalog: `uuid-id` — one application-generated uuid column, no database
+ * sequence (unique by construction, widened to (id, project_id) when distributed); `seq` — a global
+ * sequence, one of the serialisation points of docs/scaling.md; `key` — explained in `note`.
+ */
+export interface KeyException { premise: 'uuid-id' | 'seq' | 'key'; blockedBy: string; note?: string }
+export const KEY_EXCEPTIONS: Record<string, KeyException> = {
+  // Nullable project: rows that belong to no project.
+  alerts_pkey: { premise: 'seq', blockedBy: 'alerts' },
+  alert_states_pkey: { premise: 'key', blockedBy: 'alert_states', note: 'the state key embeds the project id for project states; county digests have none' },
+  audit_log_pkey: { premise: 'seq', blockedBy: 'audit_log' },
+  bank_records_pkey: { premise: 'uuid-id', blockedBy: 'bank_records' },
+  bank_records_dedupe_uq: { premise: 'key', blockedBy: 'bank_records', note: '(bank_id, dedupe_key): a record is deduplicated when it arrives, before it is tied to a project' },
+  ledger_accounts_pkey: { premise: 'uuid-id', blockedBy: 'ledger_accounts' },
+  ledger_accounts_code_unique: { premise: 'key', blockedBy: 'ledger_accounts', note: 'the code embeds the project id for project accounts (wage:<projectId>); world accounts have none' },
+  ledger_entries_pkey: { premise: 'seq', blockedBy: 'ledger_entries', note: 'bigserial: per-shard sequences under Citus (entries are reached by their transaction)' },
+  ledger_transactions_pkey: { premise: 'uuid-id', blockedBy: 'ledger_transactions' },
+  outbox_pkey: { premise: 'seq', blockedBy: 'outbox' },
+  recon_orphans_pkey: { premise: 'uuid-id', blockedBy: 'recon_orphans', note: 'the bank record id: one orphan row per record' },
+  sms_messages_pkey: { premise: 'uuid-id', blockedBy: 'sms_messages' },
+  sms_messages_event_key_uq: { premise: 'key', blockedBy: 'sms_messages', note: 'the business event key embeds its subject (line, complaint) id: exactly once per event' },
+  // Owned by another change this round.
+  payroll_lines_pkey: { premise: 'uuid-id', blockedBy: 'payroll_lines' },
+  payroll_lines_e2e_uq: { premise: 'key', blockedBy: 'payroll_lines', note: 'the EndToEndId is the line id without hyphens (UUIDv7): unique by construction' },
+  payrolls_pkey: { premise: 'uuid-id', blockedBy: 'payroll_lines', note: 'payroll_lines references payrolls(id); payrolls_id_project_uq (id, project_id) serves the project-scoped children, and the (id) key goes when that foreign key gains project_id' },
+  recon_line_history_line_id_version_pk: { premise: 'key', blockedBy: 'recon_line_history', note: '(line_id, version): the line id is a uuid-id of the same project' },
+  recon_routine_history_pkey: { premise: 'uuid-id', blockedBy: 'recon_routine_history' },
+  recon_inferred_matches_pkey: { premise: 'uuid-id', blockedBy: 'recon_inferred_matches', note: 'the bank record id: one inferred match per record' },
+  wage_allocations_bank_record_uq: { premise: 'key', blockedBy: 'wage_allocations', note: 'one allocation per bank record (a uuid-id of bank_records)' },
+};
+
+/** Foreign keys between project-owned tables without project_id on both sides, reviewed (`blockedBy` as for keys). */
+export const FK_EXCEPTIONS: Record<string, { blockedBy: string; note: string }> = {
+  payroll_lines_payroll_id_payrolls_id_fk: { blockedBy: 'payroll_lines', note: 'a line belongs to its payroll\'s project; becomes (project_id, payroll_id) -> payrolls (project_id, id) with the wage-line change' },
+  ledger_entries_transaction_id_ledger_transactions_id_fk: { blockedBy: 'ledger_entries', note: 'an entry may cross a company and a project; colocated on the project shard, the company side through reference data' },
+  ledger_entries_account_id_ledger_accounts_id_fk: { blockedBy: 'ledger_entries', note: 'as above' },
+};
+
+/**
+ * Joins of the hot paths (citus-joins.test.ts) between two project-owned relations without project_id
+ * equality, reviewed. An exception excuses a join when one of its sides is made only of what `side`
+ * names (a table, `cte:<name>` / `subquery:<alias>`, or `aggregate` for rows folded across projects)
+ * and the join's condition matches `on`; `phases` narrows it to some hot paths.
+ */
+export const JOIN_EXCEPTIONS: Record<string, { side: string[]; on: RegExp; phases?: ('reconciliation' | 'import' | 'sweep')[]; why: string }> = {
+  bankRecordIdentity: {
+    side: ['bank_records', 'recon_inferred_matches', 'recon_orphans'],
+    on: /end_to_end_id|bank_record_id|card_bidx/,
+    phases: ['reconciliation'],
+    why: 'A bank record belongs to no project until it is matched (nullable project_id, see NULLABLE_PROJECT): reconciliation '
+      + 'matches it by EndToEndId (the line or instruction id, unique by construction) or, for a statement row without one, by '
+      + 'card + amount + date; claims and orphans are keyed by the record. These tables\' keys belong to other changes this round '
+      + '(bank results #24, recon history). Under Citus the record is routed to its line\'s shard by an end_to_end_id -> project map '
+      + '(docs/scaling.md).',
+  },
+  ledger: {
+    side: ['ledger_accounts', 'ledger_entries', 'ledger_transactions'],
+    on: /account_id|transaction_id|\.code = /,
+    phases: ['sweep'],
+    why: 'Ledger rows of world and company accounts have no project (NULLABLE_PROJECT); a project account is found by its code, '
+      + 'which embeds the project id (wage:<projectId>). Ledger keys belong to another change this round; the ledger stays on the '
+      + 'coordinator until it is split (docs/scaling.md).',
+  },
+  companyAggregates: {
+    side: ['aggregate', 'cte:w', 'subquery:lines', 'subquery:eng', 'subquery:cases'],
+    on: /company_id/,
+    phases: ['sweep'],
+    why: 'Credit grades and the blacklist are per company, over all its projects, by design (their results are reference tables): '
+      + 'per-company aggregates of lines, engagements, cases and owed workers are joined on the company. Under Citus each '
+      + 'aggregate runs on every shard and is merged on the coordinator, which then joins the few per-company rows.',
+  },
 };

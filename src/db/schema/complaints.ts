@@ -1,4 +1,4 @@
-import { bigint, date, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, date, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 const fen = (name: string) => bigint(name, { mode: 'number' });
@@ -8,7 +8,7 @@ const fen = (name: string) => bigint(name, { mode: 'number' });
  * "unanswered" = received. The complainant's identity is encrypted and shown only to inspectors.
  */
 export const complaints = pgTable('complaints', {
-  id: uuid('id').primaryKey(),
+  id: uuid('id').notNull(),
   ref: text('ref').notNull(),
   projectId: uuid('project_id').notNull(),
   countyCode: text('county_code').notNull(),
@@ -34,7 +34,8 @@ export const complaints = pgTable('complaints', {
   createdBy: text('created_by').notNull(),
   createdAt: ts('created_at').notNull().defaultNow(),
 }, (t) => [
-  uniqueIndex('complaints_ref_uq').on(t.ref),
+  primaryKey({ name: 'complaints_pkey', columns: [t.id, t.projectId] }),
+  uniqueIndex('complaints_ref_uq').on(t.ref, t.projectId),
   index('complaints_county_status_idx').on(t.countyCode, t.status, t.dueOn),
   index('complaints_project_idx').on(t.projectId),
   index('complaints_worker_idx').on(t.workerId),
@@ -43,7 +44,7 @@ export const complaints = pgTable('complaints', {
 
 /** Inspectors' decisions, each with the reply the complainant reads. */
 export const complaintDecisions = pgTable('complaint_decisions', {
-  id: uuid('id').primaryKey(),
+  id: uuid('id').notNull(),
   complaintId: uuid('complaint_id').notNull(),
   projectId: uuid('project_id').notNull(),
   action: text('action').notNull(),
@@ -51,7 +52,7 @@ export const complaintDecisions = pgTable('complaint_decisions', {
   caseId: uuid('case_id'),
   actor: text('actor').notNull(),
   createdAt: ts('created_at').notNull().defaultNow(),
-}, (t) => [index('complaint_decisions_complaint_idx').on(t.complaintId, t.createdAt)]);
+}, (t) => [primaryKey({ name: 'complaint_decisions_pkey', columns: [t.id, t.projectId] }), index('complaint_decisions_complaint_idx').on(t.complaintId, t.createdAt)]);
 
 /** Phone-verification codes for public complainants (hash only). */
 export const complaintCodes = pgTable('complaint_codes', {

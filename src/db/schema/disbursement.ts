@@ -1,4 +1,4 @@
-import { bigint, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, date, foreignKey, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
@@ -12,7 +12,7 @@ const fen = (name: string) => bigint(name, { mode: 'number' });
 export const batches = pgTable(
   'batches',
   {
-    id: uuid('id').primaryKey(),
+    id: uuid('id').notNull(),
     projectId: uuid('project_id').notNull(),
     payrollId: uuid('payroll_id'),
     kind: text('kind').notNull(),
@@ -32,7 +32,7 @@ export const batches = pgTable(
     /** Start of the last completed reconciliation of this batch (minus a margin); see workers/reconcile-resume.ts. */
     reconDoneAt: ts('recon_done_at'),
   },
-  (t) => [index('batches_bank_status_idx').on(t.bankId, t.status), index('batches_project_idx').on(t.projectId)],
+  (t) => [primaryKey({ name: 'batches_pkey', columns: [t.id, t.projectId] }), index('batches_bank_status_idx').on(t.bankId, t.status), index('batches_project_idx').on(t.projectId)],
 );
 
 /**
@@ -43,9 +43,9 @@ export const batches = pgTable(
 export const instructions = pgTable(
   'instructions',
   {
-    id: uuid('id').primaryKey(),
+    id: uuid('id').notNull(),
     projectId: uuid('project_id').notNull(),
-    batchId: uuid('batch_id').notNull().references(() => batches.id),
+    batchId: uuid('batch_id').notNull(),
     payrollLineId: uuid('payroll_line_id'),
     workerId: uuid('worker_id').notNull(),
     endToEndId: text('end_to_end_id').notNull(),
@@ -63,7 +63,9 @@ export const instructions = pgTable(
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
   (t) => [
-    uniqueIndex('instructions_e2e_uq').on(t.endToEndId),
+    primaryKey({ name: 'instructions_pkey', columns: [t.id, t.projectId] }),
+    foreignKey({ name: 'instructions_batch_id_batches_id_fk', columns: [t.projectId, t.batchId], foreignColumns: [batches.projectId, batches.id] }),
+    uniqueIndex('instructions_e2e_uq').on(t.endToEndId, t.projectId),
     index('instructions_batch_idx').on(t.batchId),
     // "Is anything of this batch still open?" after every bank result must not scan settled lines.
     index('instructions_open_idx').on(t.batchId).where(sql`status = 'instructed'`),

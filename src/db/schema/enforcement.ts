@@ -13,7 +13,7 @@ const fen = (name: string) => bigint(name, { mode: 'number' });
 export const arrearsCases = pgTable(
   'arrears_cases',
   {
-    id: uuid('id').primaryKey(),
+    id: uuid('id').notNull(),
     projectId: uuid('project_id').notNull(),
     employerId: uuid('employer_id').notNull(),
     generalContractorId: uuid('general_contractor_id').notNull(),
@@ -52,6 +52,7 @@ export const arrearsCases = pgTable(
     createdAt: ts('created_at').notNull().defaultNow(),
   },
   (t) => [
+    primaryKey({ name: 'arrears_cases_pkey', columns: [t.id, t.projectId] }),
     uniqueIndex('arrears_cases_pem_uq').on(t.projectId, t.employerId, t.month),
     index('arrears_cases_county_idx').on(t.countyCode, t.month),
     index('arrears_cases_open_idx').on(t.stage).where(sql`status = 'open'`),
@@ -74,14 +75,14 @@ export const arrearsCaseWorkers = pgTable(
   },
   // No index on line_id: every reader goes case → members → line; a first sweep inserts one member
   // per overdue line, and a random-order index on line_id doubled that insert (38,300 rows: 182 vs 86 ms).
-  (t) => [primaryKey({ columns: [t.caseId, t.workerId] })],
+  (t) => [primaryKey({ name: 'arrears_case_workers_case_id_worker_id_project_id_pk', columns: [t.caseId, t.workerId, t.projectId] })],
 );
 
 /** The case timeline; deterministic ids (case + stage + date) so a re-run adds nothing. */
 export const arrearsCaseEvents = pgTable(
   'arrears_case_events',
   {
-    id: uuid('id').primaryKey(),
+    id: uuid('id').notNull(),
     caseId: uuid('case_id').notNull(),
     projectId: uuid('project_id').notNull(),
     stage: text('stage').notNull(),
@@ -91,5 +92,5 @@ export const arrearsCaseEvents = pgTable(
     note: text('note'),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
-  (t) => [index('arrears_case_events_case_idx').on(t.caseId, t.on)],
+  (t) => [primaryKey({ name: 'arrears_case_events_pkey', columns: [t.id, t.projectId] }), index('arrears_case_events_case_idx').on(t.caseId, t.on)],
 );

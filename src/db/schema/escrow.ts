@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, boolean, check, date, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, check, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 const fen = (name: string) => bigint(name, { mode: 'number' });
@@ -91,7 +91,7 @@ export const allocationSchedules = pgTable(
 export const wageAllocations = pgTable(
   'wage_allocations',
   {
-    id: uuid('id').primaryKey(),
+    id: uuid('id').notNull(),
     projectId: uuid('project_id').notNull(),
     amountFen: fen('amount_fen').notNull(),
     valueDate: date('value_date', { mode: 'string' }).notNull(),
@@ -103,14 +103,14 @@ export const wageAllocations = pgTable(
     bankRecordId: uuid('bank_record_id'),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
-  (t) => [index('wage_allocations_project_idx').on(t.projectId, t.valueDate), uniqueIndex('wage_allocations_bank_record_uq').on(t.bankRecordId)],
+  (t) => [primaryKey({ name: 'wage_allocations_pkey', columns: [t.id, t.projectId] }), index('wage_allocations_project_idx').on(t.projectId, t.valueDate), uniqueIndex('wage_allocations_bank_record_uq').on(t.bankRecordId)],
 );
 
 /** Bank guarantee letters (保函) replacing cash deposit; `calledFen` is what the issuer has paid in. */
 export const depositGuarantees = pgTable(
   'deposit_guarantees',
   {
-    id: uuid('id').primaryKey(),
+    id: uuid('id').notNull(),
     projectId: uuid('project_id').notNull(),
     issuingBankId: uuid('issuing_bank_id').notNull(),
     amountFen: fen('amount_fen').notNull(),
@@ -125,14 +125,14 @@ export const depositGuarantees = pgTable(
     status: text('status').notNull(), // active | released
     createdAt: ts('created_at').notNull().defaultNow(),
   },
-  (t) => [index('deposit_guarantees_project_idx').on(t.projectId), uniqueIndex('deposit_guarantees_ref_uq').on(t.projectId, t.reference), check('deposit_guarantees_called_le', sql`called_fen <= amount_fen`)],
+  (t) => [primaryKey({ name: 'deposit_guarantees_pkey', columns: [t.id, t.projectId] }), index('deposit_guarantees_project_idx').on(t.projectId), uniqueIndex('deposit_guarantees_ref_uq').on(t.projectId, t.reference), check('deposit_guarantees_called_le', sql`called_fen <= amount_fen`)],
 );
 
 /** A draw-down on an inspector's payment notice; idempotent on (projectId, noticeId). */
 export const depositDraws = pgTable(
   'deposit_draws',
   {
-    id: uuid('id').primaryKey(),
+    id: uuid('id').notNull(),
     projectId: uuid('project_id').notNull(),
     noticeId: text('notice_id').notNull(),
     contentHash: text('content_hash').notNull(),
@@ -148,7 +148,7 @@ export const depositDraws = pgTable(
     batchId: uuid('batch_id'),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('deposit_draws_notice_uq').on(t.projectId, t.noticeId), index('deposit_draws_open_idx').on(t.replenishDue).where(sql`replenished_on IS NULL`)],
+  (t) => [primaryKey({ name: 'deposit_draws_pkey', columns: [t.id, t.projectId] }), uniqueIndex('deposit_draws_notice_uq').on(t.projectId, t.noticeId), index('deposit_draws_open_idx').on(t.replenishDue).where(sql`replenished_on IS NULL`)],
 );
 
 /**
@@ -158,7 +158,7 @@ export const depositDraws = pgTable(
 export const depositReturns = pgTable(
   'deposit_returns',
   {
-    id: uuid('id').primaryKey(),
+    id: uuid('id').notNull(),
     projectId: uuid('project_id').notNull(),
     status: text('status').notNull(),
     promise: text('promise').notNull(),
@@ -171,5 +171,5 @@ export const depositReturns = pgTable(
     releasedFen: fen('released_fen'),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('deposit_returns_open_uq').on(t.projectId).where(sql`status = 'notice'`), index('deposit_returns_project_idx').on(t.projectId)],
+  (t) => [primaryKey({ name: 'deposit_returns_pkey', columns: [t.id, t.projectId] }), uniqueIndex('deposit_returns_open_uq').on(t.projectId).where(sql`status = 'notice'`), index('deposit_returns_project_idx').on(t.projectId)],
 );

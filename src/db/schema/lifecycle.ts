@@ -8,7 +8,7 @@ const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' 
 export const legalHolds = pgTable(
   'legal_holds',
   {
-    id: uuid('id').primaryKey(),
+    id: uuid('id').notNull(),
     projectId: uuid('project_id').notNull().references(() => projects.id),
     reason: text('reason').notNull(),
     createdBy: text('created_by').notNull(),
@@ -16,7 +16,7 @@ export const legalHolds = pgTable(
     createdAt: ts('created_at').notNull().defaultNow(),
     releasedAt: ts('released_at'),
   },
-  (t) => [index('legal_holds_project_idx').on(t.projectId).where(sql`released_at IS NULL`)],
+  (t) => [primaryKey({ name: 'legal_holds_pkey', columns: [t.id, t.projectId] }), index('legal_holds_project_idx').on(t.projectId).where(sql`released_at IS NULL`)],
 );
 
 /** County monthly report, frozen when generated (1st working day of the next month, or on demand). */

@@ -1,4 +1,4 @@
-import { bigint, boolean, date, index, integer, jsonb, numeric, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, date, foreignKey, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, unique, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
@@ -24,6 +24,9 @@ export const payrolls = pgTable(
     allocationShortfallFen: fen('allocation_shortfall_fen').notNull().default(0),
   },
   (t) => [
+    // (id) stays the primary key while payroll_lines' foreign key references it (that table's keys belong to
+    // another change of issue 22); (id, project_id) is what the project-scoped children reference.
+    unique('payrolls_id_project_uq').on(t.id, t.projectId),
     // At most one live (submitted or approved) sheet per employer and month.
     uniqueIndex('payrolls_live_uq').on(t.projectId, t.employerId, t.month).where(sql`status <> 'superseded'`),
     index('payrolls_project_month_idx').on(t.projectId, t.month),
@@ -78,9 +81,9 @@ export const payrollLines = pgTable(
 export const payrollFindings = pgTable(
   'payroll_findings',
   {
-    id: uuid('id').primaryKey(),
+    id: uuid('id').notNull(),
     projectId: uuid('project_id').notNull(),
-    payrollId: uuid('payroll_id').notNull().references(() => payrolls.id),
+    payrollId: uuid('payroll_id').notNull(),
     lineId: uuid('line_id'),
     workerId: uuid('worker_id'),
     code: text('code').notNull(),
@@ -88,5 +91,9 @@ export const payrollFindings = pgTable(
     message: text('message').notNull(),
     data: jsonb('data').notNull().default({}),
   },
-  (t) => [index('payroll_findings_payroll_idx').on(t.payrollId)],
+  (t) => [
+    primaryKey({ name: 'payroll_findings_pkey', columns: [t.id, t.projectId] }),
+    foreignKey({ name: 'payroll_findings_payroll_id_payrolls_id_fk', columns: [t.projectId, t.payrollId], foreignColumns: [payrolls.projectId, payrolls.id] }),
+    index('payroll_findings_payroll_idx').on(t.payrollId),
+  ],
 );

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, date, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 const fen = (name: string) => bigint(name, { mode: 'number' });
@@ -85,7 +85,7 @@ export const projects = pgTable(
 export const subcontracts = pgTable(
   'subcontracts',
   {
-    id: uuid('id').primaryKey(),
+    id: uuid('id').notNull(),
     projectId: uuid('project_id').notNull().references(() => projects.id),
     parentCompanyId: uuid('parent_company_id').notNull().references(() => companies.id),
     subcontractorId: uuid('subcontractor_id').notNull().references(() => companies.id),
@@ -95,5 +95,5 @@ export const subcontracts = pgTable(
     laborManagerPhoneMasked: text('labor_manager_phone_masked'),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('subcontracts_project_sub_uq').on(t.projectId, t.subcontractorId)],
+  (t) => [primaryKey({ name: 'subcontracts_pkey', columns: [t.id, t.projectId] }), uniqueIndex('subcontracts_project_sub_uq').on(t.projectId, t.subcontractorId)],
 );

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, date, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, date, foreignKey, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { companies, projects } from './registry.js';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
@@ -36,7 +36,7 @@ export const workers = pgTable(
 export const engagements = pgTable(
   'engagements',
   {
-    id: uuid('id').primaryKey(),
+    id: uuid('id').notNull(),
     projectId: uuid('project_id').notNull().references(() => projects.id),
     workerId: uuid('worker_id').notNull().references(() => workers.id),
     employerId: uuid('employer_id').notNull().references(() => companies.id),
@@ -53,6 +53,7 @@ export const engagements = pgTable(
     phoneMasked: text('phone_masked'),
   },
   (t) => [
+    primaryKey({ name: 'engagements_pkey', columns: [t.id, t.projectId] }),
     // One active engagement per worker per project.
     uniqueIndex('engagements_active_uq').on(t.projectId, t.workerId).where(sql`exit_date IS NULL`),
     index('engagements_project_employer_idx').on(t.projectId, t.employerId),
@@ -69,8 +70,8 @@ export const engagements = pgTable(
 export const workerCards = pgTable(
   'worker_cards',
   {
-    id: uuid('id').primaryKey(),
-    engagementId: uuid('engagement_id').notNull().references(() => engagements.id),
+    id: uuid('id').notNull(),
+    engagementId: uuid('engagement_id').notNull(),
     workerId: uuid('worker_id').notNull().references(() => workers.id),
     projectId: uuid('project_id').notNull().references(() => projects.id),
     employerId: uuid('employer_id').notNull().references(() => companies.id),
@@ -88,7 +89,9 @@ export const workerCards = pgTable(
     createdAt: ts('created_at').notNull().defaultNow(),
   },
   (t) => [
-    uniqueIndex('worker_cards_one_paying_uq').on(t.engagementId).where(sql`status IN ('active', 'legacy')`),
+    primaryKey({ name: 'worker_cards_pkey', columns: [t.id, t.projectId] }),
+    foreignKey({ name: 'worker_cards_engagement_id_fkey', columns: [t.projectId, t.engagementId], foreignColumns: [engagements.projectId, engagements.id] }),
+    uniqueIndex('worker_cards_one_paying_uq').on(t.engagementId, t.projectId).where(sql`status IN ('active', 'legacy')`),
     index('worker_cards_engagement_idx').on(t.engagementId, t.createdAt),
     index('worker_cards_paying_idx').on(t.projectId, t.workerId).where(sql`status IN ('active', 'legacy')`),
     index('worker_cards_card_bidx_idx').using('hash', t.cardBidx),
@@ -100,12 +103,12 @@ export const workerCards = pgTable(
 export const cardFixes = pgTable(
   'card_fixes',
   {
-    id: uuid('id').primaryKey(),
+    id: uuid('id').notNull(),
     projectId: uuid('project_id').notNull().references(() => projects.id),
-    engagementId: uuid('engagement_id').notNull().references(() => engagements.id),
+    engagementId: uuid('engagement_id').notNull(),
     workerId: uuid('worker_id').notNull().references(() => workers.id),
     employerId: uuid('employer_id').notNull().references(() => companies.id),
-    cardId: uuid('card_id').references(() => workerCards.id),
+    cardId: uuid('card_id'),
     instructionId: uuid('instruction_id'),
     payrollLineId: uuid('payroll_line_id'),
     amountFen: bigint('amount_fen', { mode: 'number' }).notNull(),
@@ -123,7 +126,10 @@ export const cardFixes = pgTable(
     resolvedAt: ts('resolved_at'),
   },
   (t) => [
-    uniqueIndex('card_fixes_instruction_uq').on(t.instructionId),
+    primaryKey({ name: 'card_fixes_pkey', columns: [t.id, t.projectId] }),
+    foreignKey({ name: 'card_fixes_engagement_id_fkey', columns: [t.projectId, t.engagementId], foreignColumns: [engagements.projectId, engagements.id] }),
+    foreignKey({ name: 'card_fixes_card_id_fkey', columns: [t.projectId, t.cardId], foreignColumns: [workerCards.projectId, workerCards.id] }),
+    uniqueIndex('card_fixes_instruction_uq').on(t.instructionId, t.projectId),
     index('card_fixes_open_idx').on(t.engagementId).where(sql`status = 'open'`),
     index('card_fixes_project_idx').on(t.projectId, t.createdAt),
   ],

@@ -1,4 +1,4 @@
-import { index, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { index, integer, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -40,7 +40,7 @@ export const workerSessions = pgTable('worker_sessions', {
  * status the worker saw when answering (a dispute of a `paid` line is the wrong-card signal).
  */
 export const payslipAnswers = pgTable('payslip_answers', {
-  id: uuid('id').primaryKey(),
+  id: uuid('id').notNull(),
   projectId: uuid('project_id').notNull(),
   lineId: uuid('line_id').notNull(),
   workerId: uuid('worker_id').notNull(),
@@ -50,7 +50,7 @@ export const payslipAnswers = pgTable('payslip_answers', {
   clearedAt: ts('cleared_at'),
   clearedBy: text('cleared_by'),
   createdAt: ts('created_at').notNull().defaultNow(),
-}, (t) => [index('payslip_answers_line_idx').on(t.lineId, t.createdAt), index('payslip_answers_project_idx').on(t.projectId)]);
+}, (t) => [primaryKey({ name: 'payslip_answers_pkey', columns: [t.id, t.projectId] }), index('payslip_answers_line_idx').on(t.lineId, t.createdAt), index('payslip_answers_project_idx').on(t.projectId)]);
 
 /** Settled lines whose worker has no phone on file (the settle-notice query skips them). */
 export const payslipSmsSkips = pgTable('payslip_sms_skips', { lineId: uuid('line_id').primaryKey() });

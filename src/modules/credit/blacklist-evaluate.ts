@@ -39,7 +39,7 @@ export async function blacklistCandidates(db: DbOrTx, asOf: string, companyIds?:
   const filter = companyIds?.length ? sql`AND r.company_id = ANY(${sql.param(companyIds)}::uuid[])` : sql``;
   return rows<CandidateRow>(db, sql`
     WITH q AS (
-      SELECT DISTINCT r.company_id, a.id AS case_id, a.county_code, a.mass_incident
+      SELECT DISTINCT r.company_id, a.id AS case_id, a.project_id, a.county_code, a.mass_incident
       FROM arrears_cases a
       CROSS JOIN LATERAL (VALUES (a.employer_id), (CASE WHEN a.gc_order_ignored THEN a.general_contractor_id END)) AS r(company_id)
       WHERE a.status = 'open' AND a.opened_on <= ${asOf}::date AND r.company_id IS NOT NULL
@@ -49,14 +49,14 @@ export async function blacklistCandidates(db: DbOrTx, asOf: string, companyIds?:
     ), w AS (
       SELECT q.company_id, left(q.county_code, 2) AS province, cw.worker_id,
         sum(greatest(cw.amount_owed_fen - cw.amount_paid_fen, 0)) AS unpaid_fen
-      FROM q JOIN arrears_case_workers cw ON cw.case_id = q.case_id
+      FROM q JOIN arrears_case_workers cw ON cw.case_id = q.case_id AND cw.project_id = q.project_id
       GROUP BY 1, 2, 3
     ), wm AS (
       -- Months of wages the worker is still owed by this company in the province, over all its open
       -- cases (a month owed is owed whatever stage its own case has reached).
       SELECT w.company_id, w.province, w.worker_id, array_agg(DISTINCT a.month ORDER BY a.month) AS months
       FROM w JOIN arrears_case_workers cw ON cw.worker_id = w.worker_id
-      JOIN arrears_cases a ON a.id = cw.case_id AND a.status = 'open' AND left(a.county_code, 2) = w.province
+      JOIN arrears_cases a ON a.id = cw.case_id AND a.project_id = cw.project_id AND a.status = 'open' AND left(a.county_code, 2) = w.province
         AND (a.employer_id = w.company_id OR a.general_contractor_id = w.company_id)
       WHERE cw.line_id IS NULL OR cw.amount_paid_fen < cw.amount_owed_fen
       GROUP BY 1, 2, 3

@@ -50,10 +50,10 @@ export async function lockCase(tx: DbOrTx, caseId: string): Promise<CaseRow> {
 export async function payableMembers(tx: DbOrTx, caseId: string): Promise<{ workerId: string; lineId: string; amountFen: number }[]> {
   return rows<{ worker_id: string; line_id: string; amt: string }>(await tx.execute(sql`
     SELECT w.worker_id, l.id AS line_id,
-      ${OUTSTANDING} - COALESCE((SELECT sum(i.amount_fen) FROM instructions i JOIN batches b ON b.id = i.batch_id
-        WHERE i.payroll_line_id = l.id
+      ${OUTSTANDING} - COALESCE((SELECT sum(i.amount_fen) FROM instructions i JOIN batches b ON b.id = i.batch_id AND b.project_id = i.project_id
+        WHERE i.payroll_line_id = l.id AND i.project_id = l.project_id
           AND ((b.kind <> 'payroll' AND i.status = 'instructed') OR (i.status = 'settled' AND i.updated_at > l.updated_at))), 0) AS amt
-    FROM arrears_case_workers w JOIN payroll_lines l ON l.id = w.line_id
+    FROM arrears_case_workers w JOIN payroll_lines l ON l.id = w.line_id AND l.project_id = w.project_id
     WHERE w.case_id = ${caseId} ORDER BY w.worker_id`))
     .map((r) => ({ workerId: r.worker_id, lineId: r.line_id, amountFen: Number(r.amt) }))
     .filter((r) => r.amountFen > 0);
@@ -63,7 +63,7 @@ async function caseEvent(tx: DbOrTx, c: CaseRow, key: string, stage: string, on:
   await tx.execute(sql`
     INSERT INTO arrears_case_events (id, case_id, project_id, stage, "on", deadline, actor, note)
     VALUES (${idFromKey(`case_event:${c.id}:${key}`)}, ${c.id}, ${c.project_id}, ${stage}, ${on}, ${deadline}, ${actor}, ${note})
-    ON CONFLICT (id) DO NOTHING`);
+    ON CONFLICT (id, project_id) DO NOTHING`);
 }
 
 async function escalated(tx: DbOrTx, c: CaseRow, stage: string, asOf: string, deadline: string | null, actor: string, note: string, extra: Record<string, unknown> = {}) {

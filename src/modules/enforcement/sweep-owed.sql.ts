@@ -18,7 +18,7 @@ export const createOwedSql = (asOf: string): SQL => sql`
     SELECT l.project_id, l.employer_id, l.month, l.worker_id, l.id AS line_id,
       (CASE WHEN l.status = 'underpaid' THEN GREATEST(l.net_fen - l.paid_fen, 0) ELSE l.net_fen END) AS owed, pd.pay_date, NULL::text AS cause
     FROM payroll_lines l
-    JOIN payrolls r ON r.id = l.payroll_id AND r.status <> 'superseded'
+    JOIN payrolls r ON r.id = l.payroll_id AND r.project_id = l.project_id AND r.status <> 'superseded'
     JOIN projects p ON p.id = l.project_id
     JOIN sweep_pd pd ON pd.county_code = p.county_code AND pd.payday = p.payday AND pd.pay_month = p.pay_month AND pd.month = l.month
     -- A line an inspector excused (project completion) is owed no more.
@@ -29,8 +29,8 @@ export const createOwedSql = (asOf: string): SQL => sql`
     FROM payrolls r
     JOIN projects p ON p.id = r.project_id
     JOIN sweep_pd pd ON pd.county_code = p.county_code AND pd.payday = p.payday AND pd.pay_month = p.pay_month AND pd.month = r.month AND pd.due < ${asOf}::date
-    LEFT JOIN batches b ON b.id = r.batch_id
-    JOIN payroll_lines l ON l.payroll_id = r.id AND l.status = 'pending' AND l.excused_at IS NULL
+    LEFT JOIN batches b ON b.id = r.batch_id AND b.project_id = r.project_id
+    JOIN payroll_lines l ON l.payroll_id = r.id AND l.project_id = r.project_id AND l.status = 'pending' AND l.excused_at IS NULL
     WHERE r.status IN ('submitted', 'approved') AND (r.status = 'submitted' OR b.id IS NULL OR b.status IN ('awaiting_funds', 'ready'))) o
   ORDER BY o.project_id, o.employer_id, o.month, o.worker_id, o.owed DESC, o.line_id`;
 

@@ -124,7 +124,7 @@ export async function runSweep(deps: { db: Db }, asOf: string, opts: SweepOption
     // Cases that were open before this sweep: without any (a first sweep) only the members of new
     // not-submitted cases remain to be written; the other member statements would find nothing.
     const prior = rows<{ any: boolean }>(await tx.execute(sql`SELECT EXISTS (SELECT 1 FROM arrears_cases c WHERE c.status = 'open'
-      AND NOT EXISTS (SELECT 1 FROM sweep_new n WHERE n.case_id = c.id)) AS any`))[0]!.any;
+      AND NOT EXISTS (SELECT 1 FROM sweep_new n WHERE n.case_id = c.id AND n.project_id = c.project_id)) AS any`))[0]!.any;
     for (const m of membersSql) {
       if (!prior && m.onlyWithPriorCases) continue;
       await tx.execute(m.sql);

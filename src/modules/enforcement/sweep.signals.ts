@@ -93,14 +93,14 @@ export function signalStatements(i: SignalInputs): [string, SQL][] {
       WITH s AS (
         SELECT c.id AS case_id, c.project_id, c.county_code, c.general_contractor_id, c.stage_deadline, d.notice_id, d.batch_id, d.total_fen, b.bank_id
         FROM arrears_cases c JOIN deposit_draws d ON d.project_id = c.project_id AND d.notice_id = c.deposit_notice_id
-        JOIN batches b ON b.id = d.batch_id
+        JOIN batches b ON b.id = d.batch_id AND b.project_id = d.project_id
         WHERE c.status = 'open' AND c.stage = 'deposit_notice' AND c.stage_deadline < ${asOf}::date
-          AND EXISTS (SELECT 1 FROM instructions i WHERE i.batch_id = d.batch_id AND i.status <> 'settled')),
+          AND EXISTS (SELECT 1 FROM instructions i WHERE i.batch_id = d.batch_id AND i.project_id = d.project_id AND i.status <> 'settled')),
       ev AS (
         INSERT INTO arrears_case_events (id, case_id, project_id, stage, "on", deadline, actor, note)
         SELECT wg_id_from_key('case_event:' || case_id || ':deposit_payment_overdue'), case_id, project_id, 'deposit_notice', ${asOf}::date, stage_deadline, 'sweep',
           'the bank did not pay the deposit payment notice ' || notice_id || ' by ' || stage_deadline
-        FROM s ON CONFLICT (id) DO NOTHING RETURNING 1),
+        FROM s ON CONFLICT (id, project_id) DO NOTHING RETURNING 1),
       ob AS (
         INSERT INTO outbox (id, type, project_id, company_id, county_code, payload)
         SELECT wg_id_from_key('evt:deposit_payment_overdue:' || case_id), 'deposit.payment_overdue', project_id, general_contractor_id, county_code,

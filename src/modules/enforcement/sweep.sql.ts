@@ -26,8 +26,9 @@ export const createTempTables = (cp: string, pd: string): SQL[] => [
   sql`CREATE TEMP TABLE sweep_pd ON COMMIT DROP AS SELECT * FROM jsonb_to_recordset(${pd}::jsonb)
       AS x(county_code text, payday int, pay_month text, month text, pay_date date, due date, sheet_check boolean, approval_from date)`,
   sql`ANALYZE sweep_pd`,
-  sql`CREATE TEMP TABLE sweep_new (case_id uuid PRIMARY KEY) ON COMMIT DROP`,
-  sql`CREATE TEMP TABLE sweep_touched (case_id uuid) ON COMMIT DROP`,
+  // Case keys passed between the statements, with their project (every join on a case is on project_id too).
+  sql`CREATE TEMP TABLE sweep_new (case_id uuid PRIMARY KEY, project_id uuid NOT NULL) ON COMMIT DROP`,
+  sql`CREATE TEMP TABLE sweep_touched (case_id uuid, project_id uuid) ON COMMIT DROP`,
 ];
 
 /**
@@ -111,7 +112,7 @@ export const openCasesSql = (asOf: string, missed: string): SQL => sql`
     LEFT JOIN cu ON cu.project_id = one.project_id AND cu.month = one.month
     ON CONFLICT (project_id, employer_id, month) DO NOTHING
     RETURNING id, project_id, employer_id, general_contractor_id, county_code, month, origin, stage_deadline, workers_owed, amount_owed_fen, causes),
-  keep AS (INSERT INTO sweep_new (case_id) SELECT id FROM ins),
+  keep AS (INSERT INTO sweep_new (case_id, project_id) SELECT id, project_id FROM ins),
   -- Every member of a case opened now is new: inserted from the opening itself (no second join).
   mem AS (
     INSERT INTO arrears_case_workers (case_id, project_id, worker_id, line_id, amount_owed_fen, since_month)
@@ -148,45 +149,49 @@ export const membersSql: { name: string; onlyWithPriorCases: boolean; sql: SQL }
     INSERT INTO arrears_case_workers (case_id, project_id, worker_id, line_id, amount_owed_fen, since_month)
     SELECT c.id, o.project_id, o.worker_id, o.line_id, o.owed, o.month
     FROM sweep_owed o JOIN arrears_cases c ON c.project_id = o.project_id AND c.employer_id = o.employer_id AND c.month = o.month AND c.status = 'open'
-    LEFT JOIN arrears_case_workers x ON x.case_id = c.id AND x.worker_id = o.worker_id
-    WHERE NOT EXISTS (SELECT 1 FROM sweep_new n WHERE n.case_id = c.id)
+    LEFT JOIN arrears_case_workers x ON x.case_id = c.id AND x.project_id = c.project_id AND x.worker_id = o.worker_id
+    WHERE NOT EXISTS (SELECT 1 FROM sweep_new n WHERE n.case_id = c.id AND n.project_id = c.project_id)
       AND (x.case_id IS NULL OR x.line_id IS DISTINCT FROM o.line_id OR x.amount_owed_fen < o.owed)
-    ON CONFLICT (case_id, worker_id) DO UPDATE SET line_id = EXCLUDED.line_id,
+    ON CONFLICT (case_id, worker_id, project_id) DO UPDATE SET line_id = EXCLUDED.line_id,
       amount_owed_fen = GREATEST(arrears_case_workers.amount_owed_fen, EXCLUDED.amount_owed_fen)
     WHERE arrears_case_workers.line_id IS DISTINCT FROM EXCLUDED.line_id OR arrears_case_workers.amount_owed_fen < EXCLUDED.amount_owed_fen
-    RETURNING case_id)
-  INSERT INTO sweep_touched SELECT DISTINCT case_id FROM up` },
+    RETURNING case_id, project_id)
+  INSERT INTO sweep_touched SELECT DISTINCT case_id, project_id FROM up` },
   { name: 'attended workers of not-submitted cases', onlyWithPriorCases: false, sql: sql`WITH up AS (
     INSERT INTO arrears_case_workers (case_id, project_id, worker_id, line_id, amount_owed_fen, since_month)
     SELECT c.id, c.project_id, a.worker_id, NULL, 0, c.month
     FROM arrears_cases c JOIN attendance a ON a.project_id = c.project_id AND a.month = c.month AND a.employer_id = c.employer_id
     WHERE c.status = 'open' AND c.origin = 'not_submitted'
-      AND NOT EXISTS (SELECT 1 FROM arrears_case_workers x WHERE x.case_id = c.id AND x.worker_id = a.worker_id)
-    ON CONFLICT (case_id, worker_id) DO NOTHING RETURNING case_id)
-  INSERT INTO sweep_touched SELECT DISTINCT case_id FROM up WHERE case_id NOT IN (SELECT case_id FROM sweep_new)` },
+      AND NOT EXISTS (SELECT 1 FROM arrears_case_workers x WHERE x.case_id = c.id AND x.project_id = c.project_id AND x.worker_id = a.worker_id)
+    ON CONFLICT (case_id, worker_id, project_id) DO NOTHING RETURNING case_id, project_id)
+  INSERT INTO sweep_touched SELECT DISTINCT u.case_id, u.project_id FROM up u
+    WHERE NOT EXISTS (SELECT 1 FROM sweep_new n WHERE n.case_id = u.case_id AND n.project_id = u.project_id)` },
   // A sheet submitted late: its lines become the members' lines (and their debts).
   { name: 'lines of late sheets', onlyWithPriorCases: true, sql: sql`WITH up AS (
     UPDATE arrears_case_workers w SET line_id = l.id, amount_owed_fen = GREATEST(w.amount_owed_fen, l.net_fen)
     FROM arrears_cases c, payroll_lines l, payrolls r
-    WHERE w.case_id = c.id AND c.status = 'open' AND c.origin = 'not_submitted' AND w.line_id IS NULL AND r.id = l.payroll_id AND r.status <> 'superseded'
+    WHERE w.case_id = c.id AND w.project_id = c.project_id AND c.status = 'open' AND c.origin = 'not_submitted' AND w.line_id IS NULL
+      AND r.id = l.payroll_id AND r.project_id = l.project_id AND r.status <> 'superseded'
       AND l.project_id = c.project_id AND l.employer_id = c.employer_id AND l.month = c.month AND l.worker_id = w.worker_id
-    RETURNING w.case_id)
-  INSERT INTO sweep_touched SELECT DISTINCT case_id FROM up` },
+    RETURNING w.case_id, w.project_id)
+  INSERT INTO sweep_touched SELECT DISTINCT case_id, project_id FROM up` },
   // What each member has been paid since: derived from the line, never accumulated. A member whose
   // line is still overdue with the same outstanding amount cannot have changed: skipped cheaply.
   { name: 'paid amounts', onlyWithPriorCases: true, sql: sql`WITH cand AS MATERIALIZED (
-    SELECT w2.case_id, w2.worker_id, w2.line_id, w2.amount_owed_fen FROM arrears_case_workers w2 JOIN arrears_cases c ON c.id = w2.case_id AND c.status = 'open'
+    SELECT w2.case_id, w2.project_id, w2.worker_id, w2.line_id, w2.amount_owed_fen FROM arrears_case_workers w2
+    JOIN arrears_cases c ON c.id = w2.case_id AND c.project_id = w2.project_id AND c.status = 'open'
     WHERE w2.line_id IS NOT NULL
-      AND NOT (w2.amount_paid_fen = 0 AND EXISTS (SELECT 1 FROM sweep_owed o WHERE o.line_id = w2.line_id AND o.owed = w2.amount_owed_fen))),
+      AND NOT (w2.amount_paid_fen = 0 AND EXISTS (SELECT 1 FROM sweep_owed o WHERE o.line_id = w2.line_id AND o.project_id = w2.project_id AND o.owed = w2.amount_owed_fen))),
   up AS (
     UPDATE arrears_case_workers w SET amount_paid_fen = v.paid, paid_by = v.by
     FROM (
-      SELECT w2.case_id, w2.worker_id, LEAST(w2.amount_owed_fen, GREATEST(0, w2.amount_owed_fen - ${OUTSTANDING})) AS paid,
+      SELECT w2.case_id, w2.project_id, w2.worker_id, LEAST(w2.amount_owed_fen, GREATEST(0, w2.amount_owed_fen - ${OUTSTANDING})) AS paid,
         CASE WHEN ${OUTSTANDING} < w2.amount_owed_fen THEN COALESCE(l.paid_by, 'employer') END AS by
-      FROM cand w2 JOIN payroll_lines l ON l.id = w2.line_id) v
-    WHERE w.case_id = v.case_id AND w.worker_id = v.worker_id AND (w.amount_paid_fen IS DISTINCT FROM v.paid OR w.paid_by IS DISTINCT FROM v.by)
-    RETURNING w.case_id)
-  INSERT INTO sweep_touched SELECT DISTINCT case_id FROM up` },
+      FROM cand w2 JOIN payroll_lines l ON l.id = w2.line_id AND l.project_id = w2.project_id) v
+    WHERE w.case_id = v.case_id AND w.project_id = v.project_id AND w.worker_id = v.worker_id
+      AND (w.amount_paid_fen IS DISTINCT FROM v.paid OR w.paid_by IS DISTINCT FROM v.by)
+    RETURNING w.case_id, w.project_id)
+  INSERT INTO sweep_touched SELECT DISTINCT case_id, project_id FROM up` },
 ];
 
 /**
@@ -197,31 +202,32 @@ export const membersSql: { name: string; onlyWithPriorCases: boolean; sql: SQL }
 export const totalsSql = (missed: string): SQL => sql`
   WITH missed AS (${missedCte(missed)}),
   todo AS (
-    SELECT case_id AS id FROM sweep_touched
-    UNION SELECT c.id FROM arrears_cases c WHERE c.status = 'open' AND c.project_id IN (SELECT project_id FROM missed)
-      AND c.id NOT IN (SELECT case_id FROM sweep_new)),
+    SELECT case_id AS id, project_id FROM sweep_touched
+    UNION SELECT c.id, c.project_id FROM arrears_cases c WHERE c.status = 'open' AND c.project_id IN (SELECT project_id FROM missed)
+      AND NOT EXISTS (SELECT 1 FROM sweep_new n WHERE n.case_id = c.id AND n.project_id = c.project_id)),
   agg AS (
-    SELECT w.case_id, count(*)::int AS n, COALESCE(sum(w.amount_owed_fen), 0)::bigint AS owed, COALESCE(sum(w.amount_paid_fen), 0)::bigint AS paid,
+    SELECT w.case_id, w.project_id, count(*)::int AS n, COALESCE(sum(w.amount_owed_fen), 0)::bigint AS owed, COALESCE(sum(w.amount_paid_fen), 0)::bigint AS paid,
       count(*) FILTER (WHERE w.line_id IS NULL OR w.amount_paid_fen < w.amount_owed_fen)::int AS unpaid
-    FROM arrears_case_workers w WHERE w.case_id IN (SELECT id FROM todo) GROUP BY w.case_id),
+    FROM arrears_case_workers w WHERE (w.case_id, w.project_id) IN (SELECT id, project_id FROM todo) GROUP BY w.case_id, w.project_id),
   payers AS (
-    SELECT w.case_id, jsonb_object_agg(w.paid_by, w.s) AS by FROM (
-      SELECT x.case_id, x.paid_by, sum(x.amount_paid_fen) AS s FROM arrears_case_workers x
-      WHERE x.case_id IN (SELECT id FROM todo) AND x.amount_paid_fen > 0 GROUP BY 1, 2) w GROUP BY w.case_id),
-  cu AS (${cuFor(sql`SELECT project_id, month, pay_date FROM arrears_cases WHERE id IN (SELECT id FROM todo)`)}),
+    SELECT w.case_id, w.project_id, jsonb_object_agg(w.paid_by, w.s) AS by FROM (
+      SELECT x.case_id, x.project_id, x.paid_by, sum(x.amount_paid_fen) AS s FROM arrears_case_workers x
+      WHERE (x.case_id, x.project_id) IN (SELECT id, project_id FROM todo) AND x.amount_paid_fen > 0 GROUP BY 1, 2, 3) w GROUP BY w.case_id, w.project_id),
+  cu AS (${cuFor(sql`SELECT project_id, month, pay_date FROM arrears_cases WHERE (id, project_id) IN (SELECT id, project_id FROM todo)`)}),
   -- Causes accumulate: a case the construction unit caused stays its, once paid too.
   cz AS (
-    SELECT c.id, ARRAY(SELECT DISTINCT x FROM unnest(c.causes || COALESCE(oa.causes, '{}')) x ORDER BY x) AS causes
+    SELECT c.id, c.project_id, ARRAY(SELECT DISTINCT x FROM unnest(c.causes || COALESCE(oa.causes, '{}')) x ORDER BY x) AS causes
     FROM arrears_cases c LEFT JOIN sweep_owed_agg oa ON oa.project_id = c.project_id AND oa.employer_id = c.employer_id AND oa.month = c.month
-    WHERE c.id IN (SELECT id FROM todo)),
+    WHERE (c.id, c.project_id) IN (SELECT id, project_id FROM todo)),
   v AS (
-    SELECT c.id, a.n, a.owed, a.paid, a.unpaid, COALESCE(p.by, '{}'::jsonb) AS by, ${RESPONSIBLE(sql`cz.causes`)} AS resp, cz.causes
-    FROM arrears_cases c JOIN agg a ON a.case_id = c.id JOIN cz ON cz.id = c.id LEFT JOIN payers p ON p.case_id = c.id
+    SELECT c.id, c.project_id, a.n, a.owed, a.paid, a.unpaid, COALESCE(p.by, '{}'::jsonb) AS by, ${RESPONSIBLE(sql`cz.causes`)} AS resp, cz.causes
+    FROM arrears_cases c JOIN agg a ON a.case_id = c.id AND a.project_id = c.project_id JOIN cz ON cz.id = c.id AND cz.project_id = c.project_id
+    LEFT JOIN payers p ON p.case_id = c.id AND p.project_id = c.project_id
     LEFT JOIN cu ON cu.project_id = c.project_id AND cu.month = c.month
     WHERE c.status = 'open')
   UPDATE arrears_cases c SET workers_owed = v.n, amount_owed_fen = v.owed, amount_cleared_fen = v.paid, amount_outstanding_fen = v.owed - v.paid,
     workers_unpaid = v.unpaid, cleared_by = v.by, responsible = v.resp, causes = v.causes
-  FROM v WHERE c.id = v.id AND (c.workers_owed, c.amount_owed_fen, c.amount_cleared_fen, c.workers_unpaid, c.cleared_by, c.responsible, c.causes)
+  FROM v WHERE c.id = v.id AND c.project_id = v.project_id AND (c.workers_owed, c.amount_owed_fen, c.amount_cleared_fen, c.workers_unpaid, c.cleared_by, c.responsible, c.causes)
     IS DISTINCT FROM (v.n, v.owed, v.paid, v.unpaid, v.by, v.resp, v.causes)`;
 
 /**
@@ -232,7 +238,7 @@ export const totalsSql = (missed: string): SQL => sql`
  */
 export const ladderSql = (asOf: string): SQL => sql`
   WITH cur AS (
-    SELECT c.id, c.stage, c.stage_deadline, cp.gc_deadline, d.id IS NOT NULL AS drawn, d.replenish_due, d.replenished_on,
+    SELECT c.id, c.project_id, c.stage, c.stage_deadline, cp.gc_deadline, d.id IS NOT NULL AS drawn, d.replenish_due, d.replenished_on,
       (c.workers_owed > 0 AND c.workers_unpaid = 0) AS paid_all
     FROM arrears_cases c JOIN sweep_cp cp ON cp.county_code = c.county_code
     LEFT JOIN deposit_draws d ON d.project_id = c.project_id AND d.notice_id = c.deposit_notice_id
@@ -251,7 +257,7 @@ export const ladderSql = (asOf: string): SQL => sql`
       stage_deadline = CASE nx.to_stage WHEN 'gc_order' THEN nx.gc_deadline WHEN 'replenishment_due' THEN nx.replenish_due END,
       gc_order_issued_on = CASE WHEN nx.to_stage = 'gc_order' THEN ${asOf}::date ELSE c.gc_order_issued_on END,
       replenishment_overdue_on = CASE WHEN nx.to_stage = 'replenishment_overdue' THEN ${asOf}::date ELSE c.replenishment_overdue_on END
-    FROM nx WHERE c.id = nx.id AND nx.to_stage IS NOT NULL
+    FROM nx WHERE c.id = nx.id AND c.project_id = nx.project_id AND nx.to_stage IS NOT NULL
     RETURNING c.id, c.project_id, c.county_code, c.employer_id, c.general_contractor_id, c.month, c.stage, c.stage_deadline,
       c.amount_owed_fen, c.amount_cleared_fen, c.cleared_by, c.deposit_notice_id),
   ev AS (
@@ -261,7 +267,7 @@ export const ladderSql = (asOf: string): SQL => sql`
         WHEN 'replenishment_due' THEN 'workers paid from the deposit: replenishment due'
         WHEN 'replenishment_overdue' THEN 'deposit not replenished by the deadline: recorded against the general contractor'
         ELSE 'every owed worker paid' END
-    FROM up ON CONFLICT (id) DO NOTHING RETURNING 1),
+    FROM up ON CONFLICT (id, project_id) DO NOTHING RETURNING 1),
   ob AS (
     INSERT INTO outbox (id, type, project_id, company_id, county_code, payload)
     SELECT wg_id_from_key('evt:case:' || id || ':' || stage), CASE stage WHEN 'closed' THEN 'case.closed' ELSE 'case.escalated' END,

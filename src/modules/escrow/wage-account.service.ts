@@ -84,7 +84,7 @@ export async function recordGcAllocation(tx: DbOrTx, input: { projectId: string;
   await tx.execute(sql`
     INSERT INTO wage_allocations (id, project_id, amount_fen, value_date, reference, status, source, ledger_transaction_id)
     VALUES (${id}, ${input.projectId}, ${input.amountFen}, ${input.valueDate}, ${input.reference}, 'pending', 'gc', ${txId})
-    ON CONFLICT (id) DO NOTHING`);
+    ON CONFLICT (id, project_id) DO NOTHING`);
   return { id, status: 'pending' as const, ledgerTransactionId: txId };
 }
 

@@ -14,14 +14,14 @@ const lineCols = (a: string) => sql.raw(LINE_COLS.map((c) => `${a}.${c}`).join('
  * the relation is empty by construction (no join of the whole chunk against nothing).
  */
 const extraSelect = sql`
-    SELECT i.payroll_line_id AS line_id, CASE b.kind WHEN 'deposit_draw' THEN 'deposit' ELSE 'gc' END AS payer, false AS x_inferred,
+    SELECT i.payroll_line_id AS line_id, i.project_id AS line_project, CASE b.kind WHEN 'deposit_draw' THEN 'deposit' ELSE 'gc' END AS payer, false AS x_inferred,
       r.id AS rid, r.kind, r.status AS r_status, r.reason_code AS r_reason, r.amount_fen, r.value_date, r.card_bidx, r.received_at,
       (r.kind = 'result' AND r.status IN ('ACSC', 'ACCC')) AS settled
-    FROM batches b JOIN instructions i ON i.batch_id = b.id
+    FROM batches b JOIN instructions i ON i.batch_id = b.id AND i.project_id = b.project_id
     JOIN bank_records r ON r.end_to_end_id = i.end_to_end_id AND r.kind IN ('result', 'return')
     WHERE b.project_id IN (SELECT project_id FROM pm) AND b.kind <> 'payroll' AND i.payroll_line_id IS NOT NULL
     UNION ALL
-    SELECT m.line_id, 'employer', true, r.id, 'result', coalesce(r.status, 'ACSC'), r.reason_code, r.amount_fen, r.value_date, r.card_bidx,
+    SELECT m.line_id, m.project_id, 'employer', true, r.id, 'result', coalesce(r.status, 'ACSC'), r.reason_code, r.amount_fen, r.value_date, r.card_bidx,
       r.received_at, coalesce(r.status, 'ACSC') IN ('ACSC', 'ACCC')
     FROM recon_inferred_matches m JOIN bank_records r ON r.id = m.bank_record_id
     WHERE m.project_id IN (SELECT project_id FROM pm)`;
@@ -76,17 +76,17 @@ ${extraCte(opts.extra)}
   -- restricted to the chunk's lines (a hash of the few extra rows probed by one scan of lr)
   ex AS MATERIALIZED (
     SELECT DISTINCT ON (e.line_id, e.rid) e.*, x.project_id, x.month, x.worker_id, x.reg_card
-    FROM extra e JOIN lr x ON x.id = e.line_id ORDER BY e.line_id, e.rid),
-  cnt AS MATERIALIZED (SELECT id AS line_id, count(*) AS n FROM lr WHERE rid IS NOT NULL GROUP BY id HAVING count(*) > 1),
-  complex AS MATERIALIZED (SELECT line_id FROM cnt UNION SELECT line_id FROM ex),
+    FROM extra e JOIN lr x ON x.id = e.line_id AND x.project_id = e.line_project ORDER BY e.line_id, e.rid),
+  cnt AS MATERIALIZED (SELECT id AS line_id, project_id, count(*) AS n FROM lr WHERE rid IS NOT NULL GROUP BY id, project_id HAVING count(*) > 1),
+  complex AS MATERIALIZED (SELECT line_id, project_id FROM cnt UNION SELECT line_id, project_id FROM ex),
   settled_cards AS NOT MATERIALIZED (
     SELECT project_id, month, card_bidx, worker_id FROM lr WHERE settled AND card_bidx IS NOT NULL
     UNION ALL SELECT project_id, month, card_bidx, worker_id FROM ex WHERE settled AND card_bidx IS NOT NULL),
-  -- cards with more than one settled record (any project-month: one hash key instead of three),
+  -- cards with more than one settled record in a project (any month: two hash keys instead of three),
   -- then the exact rule on those few: several workers in the same project-month
-  card_multi AS (SELECT card_bidx FROM settled_cards GROUP BY 1 HAVING count(*) > 1),
+  card_multi AS (SELECT project_id, card_bidx FROM settled_cards GROUP BY 1, 2 HAVING count(*) > 1),
   shared AS MATERIALIZED (
-    SELECT s.project_id, s.month, s.card_bidx FROM settled_cards s JOIN card_multi c USING (card_bidx)
+    SELECT s.project_id, s.month, s.card_bidx FROM settled_cards s JOIN card_multi c USING (project_id, card_bidx)
     GROUP BY 1, 2, 3 HAVING count(DISTINCT s.worker_id) > 1),
   -- simple lines: at most one own record, nothing else; classified from that row
   c1s AS (
@@ -105,16 +105,16 @@ ${extraCte(opts.extra)}
       CASE WHEN s.rid IS NULL THEN '{}'::uuid[] ELSE ARRAY[s.rid] END AS rids,
       CASE WHEN s.settled THEN 'employer' END AS payer
     FROM lr s LEFT JOIN shared sh ON sh.project_id = s.project_id AND sh.month = s.month AND sh.card_bidx = s.card_bidx
-    WHERE NOT EXISTS (SELECT 1 FROM complex c WHERE c.line_id = s.id)),
+    WHERE NOT EXISTS (SELECT 1 FROM complex c WHERE c.line_id = s.id AND c.project_id = s.project_id)),
   -- complex lines: every record of theirs, aggregated per line
   rs AS MATERIALIZED (
     SELECT x.id AS line_id, 'employer'::text AS payer, false AS x_inferred, x.rid, x.kind, x.r_status, x.r_reason, x.amount_fen, x.value_date,
       x.card_bidx, x.received_at, x.settled, x.project_id, x.month, x.reg_card, x.worker_id
-    FROM lr x WHERE x.rid IS NOT NULL AND x.id IN (SELECT line_id FROM complex)
+    FROM lr x WHERE x.rid IS NOT NULL AND (x.id, x.project_id) IN (SELECT line_id, project_id FROM complex)
     UNION ALL
     SELECT line_id, payer, x_inferred, rid, kind, r_status, r_reason, amount_fen, value_date, card_bidx, received_at, settled, project_id, month, reg_card, worker_id FROM ex),
   agg AS (
-    SELECT rs.line_id,
+    SELECT rs.line_id, rs.project_id,
       count(*) FILTER (WHERE settled) - count(*) FILTER (WHERE kind = 'return') AS n_net,
       greatest(coalesce(sum(amount_fen) FILTER (WHERE settled), 0) - coalesce(sum(amount_fen) FILTER (WHERE kind = 'return'), 0), 0)::bigint AS paid,
       max(value_date) FILTER (WHERE settled) AS last_paid_on,
@@ -128,22 +128,23 @@ ${extraCte(opts.extra)}
       bool_or(settled AND payer = 'employer') AS by_employer, bool_or(x_inferred) AS inferred,
       array_agg(rid ORDER BY rid) AS rids
     FROM rs LEFT JOIN shared sh ON sh.project_id = rs.project_id AND sh.month = rs.month AND sh.card_bidx = rs.card_bidx
-    GROUP BY rs.line_id),
+    GROUP BY rs.line_id, rs.project_id),
   -- the latest reason per line among its rejections and returns
   rej AS (
-    SELECT DISTINCT ON (line_id) line_id, r_reason FROM rs WHERE kind = 'result' AND r_status = 'RJCT'
+    SELECT DISTINCT ON (line_id) line_id, project_id, r_reason FROM rs WHERE kind = 'result' AND r_status = 'RJCT'
     ORDER BY line_id, value_date DESC, received_at DESC, rid DESC),
   ret AS (
-    SELECT DISTINCT ON (line_id) line_id, r_reason FROM rs WHERE kind = 'return'
+    SELECT DISTINCT ON (line_id) line_id, project_id, r_reason FROM rs WHERE kind = 'return'
     ORDER BY line_id, value_date DESC, received_at DESC, rid DESC),
-  cl AS (SELECT DISTINCT ON (x.id) x.* FROM lr x WHERE x.id IN (SELECT line_id FROM complex) ORDER BY x.id),
+  cl AS (SELECT DISTINCT ON (x.id) x.* FROM lr x WHERE (x.id, x.project_id) IN (SELECT line_id, project_id FROM complex) ORDER BY x.id),
   c1c AS (
     SELECT ${lineCols('cl')}, coalesce(a.n_net, 0) AS n_net, coalesce(a.paid, 0) AS paid, a.last_paid_on, coalesce(a.foreign_card, false) AS foreign_card,
       coalesce(a.shared_card, false) AS shared_card, coalesce(a.n_ret, 0)::int AS n_ret, coalesce(a.n_rej, 0)::int AS n_rej,
       coalesce(a.n_pend, 0)::int AS n_pend, ret.r_reason AS ret_reason, rej.r_reason AS rej_reason, coalesce(a.inferred, false) AS new_inferred,
       coalesce(a.rids, '{}'::uuid[]) AS rids,
       CASE WHEN a.by_deposit THEN 'deposit' WHEN a.by_gc THEN 'gc' WHEN a.by_employer THEN 'employer' END AS payer
-    FROM cl LEFT JOIN agg a ON a.line_id = cl.id LEFT JOIN rej ON rej.line_id = cl.id LEFT JOIN ret ON ret.line_id = cl.id),
+    FROM cl LEFT JOIN agg a ON a.line_id = cl.id AND a.project_id = cl.project_id
+      LEFT JOIN rej ON rej.line_id = cl.id AND rej.project_id = cl.project_id LEFT JOIN ret ON ret.line_id = cl.id AND ret.project_id = cl.project_id),
   c1 AS (SELECT * FROM c1s UNION ALL SELECT * FROM c1c),
   c2 AS (
     SELECT c1.*,
@@ -196,7 +197,7 @@ ${extraCte(opts.extra)}
     UPDATE payroll_lines pl SET status = chg.new_status, paid_fen = chg.new_paid, paid_on = chg.new_paid_on,
       reason_code = chg.new_reason_code, inferred = chg.new_inferred, paid_by = chg.new_paid_by,
       recon_version = pl.recon_version + 1, updated_at = now()
-    FROM chg WHERE pl.id = chg.id AND ${chunkLinesFilter(pms, 'pl')}
+    FROM chg WHERE pl.id = chg.id AND pl.project_id = chg.project_id AND ${chunkLinesFilter(pms, 'pl')}
     RETURNING pl.id, pl.recon_version AS version /* the new one */, pl.project_id, pl.payroll_id, pl.worker_id, pl.employer_id, pl.month, pl.net_fen,
       chg.county_code, chg.status AS from_status, chg.new_status, chg.why, chg.new_reason_code, chg.new_paid, chg.new_paid_on,
       chg.new_inferred, chg.new_paid_by, chg.rids, chg.routine),

@@ -185,10 +185,10 @@ export async function reconcileBatch(deps: Pick<Deps, 'db'> | DbOrTx, batchId: s
   if (!b[0]) throw new NotFoundError('Batch');
   const rows = await rowsOf<PmRow>(db.execute(sql`WITH pairs AS (
       SELECT DISTINCT pl.project_id, pl.month FROM batches b
-      JOIN payroll_lines pl ON pl.payroll_id = b.payroll_id WHERE b.id = ${batchId}
+      JOIN payroll_lines pl ON pl.payroll_id = b.payroll_id AND pl.project_id = b.project_id WHERE b.id = ${batchId}
       UNION
       SELECT DISTINCT pl.project_id, pl.month FROM instructions i
-      JOIN payroll_lines pl ON pl.id = i.payroll_line_id WHERE i.batch_id = ${batchId}),
+      JOIN payroll_lines pl ON pl.id = i.payroll_line_id AND pl.project_id = i.project_id WHERE i.batch_id = ${batchId}),
     x AS (SELECT pr.project_id, pr.month, (SELECT count(*) FROM payroll_lines l WHERE l.project_id = pr.project_id AND l.month = pr.month)::int AS lines FROM pairs pr)
     ${PM_SELECT}`));
   return reconcilePms(db, rows, asOf, opts, rows.length ? monthStart(rows.map((r) => r.month)) : null);

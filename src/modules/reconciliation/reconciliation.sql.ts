@@ -48,7 +48,7 @@ export function linesCte(pms: ChunkPm[]): SQL {
       pm.county_code, pm.pay_date, pm.deadline, pm.window_days, COALESCE(pc.card_bidx, w.bank_card_bidx) AS reg_card
     FROM payroll_lines pl
     ${pmJoin}
-    JOIN payrolls p ON p.id = pl.payroll_id AND p.status <> 'superseded'
+    JOIN payrolls p ON p.id = pl.payroll_id AND p.project_id = pl.project_id AND p.status <> 'superseded'
     JOIN workers w ON w.id = pl.worker_id
     -- The registered card is the one the worker's engagement on this project pays (card custody,
     -- issue 17), not the person's first card; an index probe on worker_cards_paying_idx.
@@ -88,13 +88,13 @@ export function statementRowsSql(pms: ChunkPm[]): SQL {
  * project's batches rather than an index on instructions.payroll_line_id.
  */
 const keysCte = sql`clr AS (
-    SELECT i.end_to_end_id AS e2e, i.payroll_line_id AS line_id, CASE b.kind WHEN 'deposit_draw' THEN 'deposit' WHEN 'card_fix' THEN 'employer' ELSE 'gc' END AS payer
-    FROM batches b JOIN instructions i ON i.batch_id = b.id
+    SELECT i.end_to_end_id AS e2e, i.payroll_line_id AS line_id, i.project_id, CASE b.kind WHEN 'deposit_draw' THEN 'deposit' WHEN 'card_fix' THEN 'employer' ELSE 'gc' END AS payer
+    FROM batches b JOIN instructions i ON i.batch_id = b.id AND i.project_id = b.project_id
     WHERE b.project_id IN (SELECT project_id FROM pm) AND b.kind <> 'payroll' AND i.payroll_line_id IS NOT NULL),
   keys AS (
     SELECT l.id AS line_id, l.end_to_end_id AS e2e, 'employer'::text AS payer, l.project_id, l.month, l.worker_id, l.reg_card FROM l
     UNION ALL
-    SELECT c.line_id, c.e2e, c.payer, l.project_id, l.month, l.worker_id, l.reg_card FROM clr c JOIN l ON l.id = c.line_id)`;
+    SELECT c.line_id, c.e2e, c.payer, l.project_id, l.month, l.worker_id, l.reg_card FROM clr c JOIN l ON l.id = c.line_id AND l.project_id = c.project_id)`;
 
 /**
  * Claim statement rows without EndToEndId for lines that have no settled result of their own:
@@ -107,9 +107,9 @@ export function claimInferredSql(pms: ChunkPm[]): SQL {
   open_lines AS (
     SELECT l.* FROM l
     WHERE l.reg_card IS NOT NULL
-      AND NOT EXISTS (SELECT 1 FROM recon_inferred_matches m WHERE m.line_id = l.id)
+      AND NOT EXISTS (SELECT 1 FROM recon_inferred_matches m WHERE m.line_id = l.id AND m.project_id = l.project_id)
       AND NOT EXISTS (SELECT 1 FROM keys k JOIN bank_records r ON r.end_to_end_id = k.e2e
-                      WHERE k.line_id = l.id AND r.kind = 'result' AND r.status IN ('ACSC', 'ACCC'))),
+                      WHERE k.line_id = l.id AND k.project_id = l.project_id AND r.kind = 'result' AND r.status IN ('ACSC', 'ACCC'))),
   cand AS (
     SELECT o.id AS line_id, o.project_id, r.id AS rid,
       row_number() OVER (PARTITION BY r.id ORDER BY o.id) AS rk_r,

@@ -47,7 +47,7 @@ export async function openCardFixes(tx: DbOrTx, rejected: { instructionId: strin
     const fix = ((await tx.execute(sql`
       INSERT INTO card_fixes (id, project_id, engagement_id, worker_id, employer_id, card_id, instruction_id, payroll_line_id, amount_fen, reason_code, status)
       VALUES (${newId()}, ${r.project_id}, ${r.engagement_id}, ${r.worker_id}, ${r.employer_id}, ${r.card_id}, ${r.id}, ${r.payroll_line_id}, ${Number(r.amount_fen)}, ${reason}, 'open')
-      ON CONFLICT (instruction_id) DO NOTHING RETURNING id`)) as unknown as Rows<{ id: string }>).rows[0];
+      ON CONFLICT (instruction_id, project_id) DO NOTHING RETURNING id`)) as unknown as Rows<{ id: string }>).rows[0];
     if (!fix) continue;
     touched.add(r.engagement_id);
     const inv = ((await tx.execute(sql`
