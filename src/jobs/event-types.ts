@@ -20,6 +20,7 @@ export const EVENTS = {
   allocationShortfall: 'payroll.allocation_shortfall',
   // disbursement / bank
   batchCreated: 'batch.created',
+  batchLinesWithdrawn: 'batch.lines_withdrawn', // a waiting batch lost lines an arrears case paid meanwhile (payload.status cancelled: nothing left)
   bankResultContradiction: 'bank.result_contradiction',
   wageAccountCredited: 'wage_account.credited',
   wageAccountDebited: 'wage_account.debited',
