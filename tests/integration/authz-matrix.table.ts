@@ -19,6 +19,7 @@ import { mintKey } from '../helpers/fixtures.js';
 import { seedProject, type SeededProject } from '../helpers/seed.js';
 import { fundWage, signedHeaders, submitAndApprove } from '../helpers/disbursement.js';
 import { createWorkerSession } from '../../src/modules/workers-door/worker-session.service.js';
+import { phoneIndex } from '../../src/modules/roster/worker.rules.js';
 import { writeCheckpoint } from '../../src/modules/audit/audit.service.js';
 
 export const ROLES = ['none', 'admin', 'contractorOwn', 'contractorOther', 'bankOwn', 'bankOther', 'inspectorOwn', 'inspectorOther', 'regulator', 'workerOwn', 'workerOther'] as const;
@@ -56,8 +57,9 @@ async function freshSubscription(ctx: TestContext, w: World): Promise<void> {
 
 /** Worker sessions are made directly (the sign-in code route is rate limited per ID: 1 a minute). */
 async function freshWorkerSessions(ctx: TestContext, w: World): Promise<void> {
-  const own = await createWorkerSession(ctx.deps.db, w.a.workerIds[0]!, ctx.deps.now());
-  const other = await createWorkerSession(ctx.deps.db, w.b.workerIds[0]!, ctx.deps.now());
+  // As signing in would: each session carries the phone its employer registered (it sees that engagement).
+  const own = await createWorkerSession(ctx.deps.db, w.a.workerIds[0]!, ctx.deps.now(), phoneIndex(ctx.deps.pii, w.a.workers[0]!.phone));
+  const other = await createWorkerSession(ctx.deps.db, w.b.workerIds[0]!, ctx.deps.now(), phoneIndex(ctx.deps.pii, w.b.workers[0]!.phone));
   w.headers.workerOwn = { authorization: `Bearer ${own.token}` };
   w.headers.workerOther = { authorization: `Bearer ${other.token}` };
 }
