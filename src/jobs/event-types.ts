@@ -6,6 +6,7 @@
 export const EVENTS = {
   // registry / roster
   projectCreated: 'project.created',
+  projectPayMonthChanged: 'project.pay_month_changed', // the GC changed which month the pay day pays, from a wage month not yet begun
   cardShared: 'roster.card_shared', // a card registered for a second worker
   dispatchedOverCap: 'roster.dispatched_over_cap',
   // card custody (issue 17)

@@ -122,6 +122,8 @@ export const TABLE: Record<string, Row> = {
   createCompany: { expect: { none: 401, admin: 'ok' }, rest: 403 },
   createProject: { expect: { none: 401, admin: 'ok', contractorOwn: 'ok', contractorOther: 403 }, rest: 403, body: (w) => projectBody(w) },
   getProject: projectOp(['admin', 'contractorOwn', 'bankOwn', 'inspectorOwn', 'regulator']),
+  // only the project's GC changes its settings (the pay month): even the admin may not; another company learns nothing (404)
+  updateProject: { expect: { none: 401, contractorOwn: 'ok', contractorOther: 404 }, rest: 403, body: () => ({ payMonth: 'previous' }) },
   createSubcontract: contractorWrite(),
   getNoticeBoard: PUBLIC,
   getNoticeBoardHtml: PUBLIC,

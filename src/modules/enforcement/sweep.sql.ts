@@ -1,4 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
+import { payMonthSql } from '../registry/pay-month.js';
 
 /**
  * Set-based statements of the sweep. They run inside one transaction that first fills two temp
@@ -17,7 +18,7 @@ export const overdueLinesSql = (asOf: string): SQL => sql`
     (CASE WHEN l.status = 'underpaid' THEN GREATEST(l.net_fen - l.paid_fen, 0) ELSE l.net_fen END) AS owed, pd.pay_date
   FROM payroll_lines l
   JOIN projects p ON p.id = l.project_id
-  JOIN sweep_pd pd ON pd.county_code = p.county_code AND pd.payday = p.payday AND pd.pay_month = p.pay_month AND pd.month = l.month
+  JOIN sweep_pd pd ON pd.county_code = p.county_code AND pd.payday = p.payday AND pd.pay_month = ${payMonthSql('p', sql`l.month`)} AND pd.month = l.month
   WHERE l.status IN ${OWED} AND l.excused_at IS NULL AND pd.due < ${asOf}::date`;
 
 export const createTempTables = (cp: string, pd: string): SQL[] => [
@@ -43,7 +44,7 @@ export const createNotSubmittedSql = (asOf: string): SQL => sql`
   cand AS MATERIALIZED (
     SELECT p.id AS project_id, e.employer_id, pd.month, pd.pay_date, pd.due, p.county_code
     FROM emp e JOIN projects p ON p.id = e.project_id AND p.status IN ('active', 'completing')
-    JOIN sweep_pd pd ON pd.county_code = p.county_code AND pd.payday = p.payday AND pd.pay_month = p.pay_month AND pd.sheet_check AND pd.pay_date < ${asOf}::date
+    JOIN sweep_pd pd ON pd.county_code = p.county_code AND pd.payday = p.payday AND pd.pay_month = ${payMonthSql('p', sql`pd.month`)} AND pd.sheet_check AND pd.pay_date < ${asOf}::date
     WHERE NOT EXISTS (SELECT 1 FROM payrolls r WHERE r.project_id = p.id AND r.month = pd.month AND r.employer_id = e.employer_id AND r.status <> 'superseded'))
   SELECT cand.*, att.workers FROM cand
   CROSS JOIN LATERAL (SELECT count(*)::int AS workers FROM attendance a WHERE a.project_id = cand.project_id AND a.month = cand.month AND a.employer_id = cand.employer_id) att

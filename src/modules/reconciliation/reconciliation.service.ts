@@ -7,6 +7,7 @@ import { getCalendar, getPolicy } from '../policy/policy.service.js';
 import { payDatesFor, planChunks, reconSettings } from './reconciliation.rules.js';
 import { classifySql, extraExistsSql } from './reconciliation.classify.js';
 import { claimInferredSql, lockSql, orphanCandidatesSql, orphansInsertSql, statementRowsSql, type ChunkPm } from './reconciliation.sql.js';
+import { payMonthSql } from '../registry/pay-month.js';
 
 export const DEFAULT_CHUNK_LINES = 1_000_000;
 /** Chunks reconciled at once (each on its own connection) unless told otherwise (`RECON_PARALLEL`). */
@@ -68,7 +69,8 @@ async function withDates(db: DbOrTx, rows: PmRow[]): Promise<(ChunkPm & { lines:
   return out;
 }
 
-const PM_SELECT = sql`SELECT x.project_id, x.month, x.lines, p.payday, p.pay_month, p.county_code, p.wage_bank_id, p.deposit_bank_id
+// The pay month that governs each wage month (a GC may change it for months not yet begun).
+const PM_SELECT = sql`SELECT x.project_id, x.month, x.lines, p.payday, ${payMonthSql('p', sql`x.month`)} AS pay_month, p.county_code, p.wage_bank_id, p.deposit_bank_id
   FROM x JOIN projects p ON p.id = x.project_id ORDER BY x.project_id, x.month`;
 
 /** Step timings are infrastructure telemetry, not business time. */
