@@ -65,7 +65,7 @@ export async function fileComplaint(deps: Pick<Deps, 'db' | 'pii' | 'queues'>, p
   const project = proj.rows[0];
   // An inspector registers complaints for their own counties only; to anyone else an unknown project is a 404.
   if (!project || (p?.role === 'inspector' && !p.countyCodes.includes(project.county_code))) throw new NotFoundError('Project');
-  const [policy, cal] = await Promise.all([getPolicy(deps.db, project.county_code), getCalendar(deps.db, project.county_code)]);
+  const [policy, cal] = await Promise.all([getPolicy(deps.db, project.county_code, receivedOn), getCalendar(deps.db, project.county_code)]);
   const severity = complaintSeverity(input.workersAffected, input.amountClaimedFen, policy.complaints);
   const dueOn = answerDueOn(receivedOn, policy.complaints, cal);
   const token = p ? null : 'wgc_' + randomToken(24);

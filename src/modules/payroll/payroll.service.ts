@@ -100,7 +100,8 @@ export async function submitPayroll(tx: DbOrTx, actor: Principal, projectId: str
     WHERE a.project_id = ${projectId} AND a.month = ${input.month} AND a.employer_id = ${input.employerId}
       AND a.days_present > 0 AND NOT (a.worker_id = ANY(${arr(workerIds)}::uuid[]))`);
 
-  const policy = await getPolicy(tx, scope.countyCode);
+  // The wage month is judged by the policy in force in it (caps, dated settings), as by its minimum wage.
+  const policy = await getPolicy(tx, scope.countyCode, input.month);
   // The standard in force in the wage month, per county (dated; Songyuan's shipped by default).
   const minimumWage = await minimumWageFor(tx, scope.countyCode, input.month);
   const ruleLines: RuleLine[] = input.lines.map((l) => {

@@ -51,7 +51,7 @@ export async function noticeBoard(db: DbOrTx, pii: PiiCipher, projectId: string,
     SELECT 'subcontractor', c.id, c.name, c.credit_code, c.legal_representative, s.parent_company_id, s.labor_manager_name, s.labor_manager_phone_enc, 2, s.created_at
       FROM subcontracts s JOIN companies c ON c.id = s.subcontractor_id WHERE s.project_id = ${projectId}
     ORDER BY ord, created_at`)) as unknown as Rows<{ role: PartyRole; id: string; name: string; credit_code: string; legal_representative: string; parent: string | null; lm_name: string | null; lm_phone: string | null }>;
-  const policy = await getPolicy(db, p.county_code as string);
+  const policy = await getPolicy(db, p.county_code as string, today);
   const l = policy.local;
   const mw = await minimumWageFor(db, p.county_code as string, today);
   const industry = p.industry as string;
