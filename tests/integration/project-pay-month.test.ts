@@ -92,6 +92,12 @@ describe('PATCH /v1/projects/{id}: the pay month', () => {
     const r = await patch(p.headers.gc, { payMonth: 'previous', payMonthFrom: '2027-01' });
     expect(r.statusCode, r.body).toBe(200);
     expect(r.json()).toMatchObject({ changed: true, payMonth: 'previous', payMonthEarlier: [{ until: '2026-10', payMonth: 'previous' }, { until: '2026-12', payMonth: 'current' }] });
+    // A sheet filed now for December records the setting that governs December (当月).
+    const w = p.workerIds[0]!;
+    const filed = await ctx.app.inject({ method: 'POST', url: `/v1/projects/${p.projectId}/payrolls`, headers: p.headers.sub,
+      payload: { month: '2026-12', employerId: p.subId, control: { lineCount: 1, totalNetFen: 500_000 }, lines: [{ workerId: w, daysWorked: 20, grossFen: 500_000, deductionsFen: 0, netFen: 500_000 }] } });
+    expect(filed.statusCode, filed.body).toBe(201);
+    expect((await all<{ pay_month: string }>(ctx, sql`SELECT pay_month FROM payrolls WHERE id = ${filed.json().id}`))[0]!.pay_month).toBe('current');
     // November's case is unchanged by the later change (its pay date stays 10 November).
     await sweepTwice(ctx, '2026-12-07');
     const dates = await all<{ month: string; pay_date: string }>(ctx, sql`SELECT month, pay_date::text FROM arrears_cases WHERE project_id = ${p.projectId} ORDER BY month`);

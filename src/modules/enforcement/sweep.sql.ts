@@ -12,13 +12,16 @@ const PAID = sql.raw(`('paid','paid_late','overpaid','duplicate')`);
 /** What a line still owes (mirrors enforcement.rules outstandingFen). Alias `l` = payroll_lines. */
 export const OUTSTANDING = sql`(CASE WHEN l.status IN ${PAID} THEN 0 WHEN l.status = 'underpaid' THEN GREATEST(l.net_fen - l.paid_fen, 0) ELSE l.net_fen END)`;
 
-/** The floor the benchmark compares with: the bare selection of overdue lines (a line an inspector excused is owed no more). */
+/**
+ * The floor the benchmark compares with: the bare selection of overdue lines (a line an inspector excused
+ * is owed no more). It reads the project's latest pay month; the sweep reads the sheet's (`payrolls.pay_month`).
+ */
 export const overdueLinesSql = (asOf: string): SQL => sql`
   SELECT l.project_id, l.employer_id, l.month, l.worker_id, l.id AS line_id,
     (CASE WHEN l.status = 'underpaid' THEN GREATEST(l.net_fen - l.paid_fen, 0) ELSE l.net_fen END) AS owed, pd.pay_date
   FROM payroll_lines l
   JOIN projects p ON p.id = l.project_id
-  JOIN sweep_pd pd ON pd.county_code = p.county_code AND pd.payday = p.payday AND pd.pay_month = ${payMonthSql('p', sql`l.month`)} AND pd.month = l.month
+  JOIN sweep_pd pd ON pd.county_code = p.county_code AND pd.payday = p.payday AND pd.pay_month = p.pay_month AND pd.month = l.month
   WHERE l.status IN ${OWED} AND l.excused_at IS NULL AND pd.due < ${asOf}::date`;
 
 export const createTempTables = (cp: string, pd: string): SQL[] => [
