@@ -6,6 +6,7 @@
 export const EVENTS = {
   // registry / roster
   projectCreated: 'project.created',
+  projectPayMonthChanged: 'project.pay_month_changed', // the GC changed which month the pay day pays, from a wage month not yet begun
   cardShared: 'roster.card_shared', // a card registered for a second worker
   dispatchedOverCap: 'roster.dispatched_over_cap',
   // card custody (issue 17)
@@ -20,6 +21,7 @@ export const EVENTS = {
   allocationShortfall: 'payroll.allocation_shortfall',
   // disbursement / bank
   batchCreated: 'batch.created',
+  batchLinesWithdrawn: 'batch.lines_withdrawn', // a waiting batch lost lines an arrears case paid meanwhile (payload.status cancelled: nothing left)
   bankResultContradiction: 'bank.result_contradiction',
   wageAccountCredited: 'wage_account.credited',
   wageAccountDebited: 'wage_account.debited',

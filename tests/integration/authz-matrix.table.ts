@@ -19,6 +19,7 @@ import { mintKey } from '../helpers/fixtures.js';
 import { seedProject, type SeededProject } from '../helpers/seed.js';
 import { fundWage, signedHeaders, submitAndApprove } from '../helpers/disbursement.js';
 import { createWorkerSession } from '../../src/modules/workers-door/worker-session.service.js';
+import { phoneIndex } from '../../src/modules/roster/worker.rules.js';
 import { writeCheckpoint } from '../../src/modules/audit/audit.service.js';
 
 export const ROLES = ['none', 'admin', 'contractorOwn', 'contractorOther', 'bankOwn', 'bankOther', 'inspectorOwn', 'inspectorOther', 'regulator', 'workerOwn', 'workerOther'] as const;
@@ -56,8 +57,9 @@ async function freshSubscription(ctx: TestContext, w: World): Promise<void> {
 
 /** Worker sessions are made directly (the sign-in code route is rate limited per ID: 1 a minute). */
 async function freshWorkerSessions(ctx: TestContext, w: World): Promise<void> {
-  const own = await createWorkerSession(ctx.deps.db, w.a.workerIds[0]!, ctx.deps.now());
-  const other = await createWorkerSession(ctx.deps.db, w.b.workerIds[0]!, ctx.deps.now());
+  // As signing in would: each session carries the phone its employer registered (it sees that engagement).
+  const own = await createWorkerSession(ctx.deps.db, w.a.workerIds[0]!, ctx.deps.now(), phoneIndex(ctx.deps.pii, w.a.workers[0]!.phone));
+  const other = await createWorkerSession(ctx.deps.db, w.b.workerIds[0]!, ctx.deps.now(), phoneIndex(ctx.deps.pii, w.b.workers[0]!.phone));
   w.headers.workerOwn = { authorization: `Bearer ${own.token}` };
   w.headers.workerOther = { authorization: `Bearer ${other.token}` };
 }
@@ -120,6 +122,8 @@ export const TABLE: Record<string, Row> = {
   createCompany: { expect: { none: 401, admin: 'ok' }, rest: 403 },
   createProject: { expect: { none: 401, admin: 'ok', contractorOwn: 'ok', contractorOther: 403 }, rest: 403, body: (w) => projectBody(w) },
   getProject: projectOp(['admin', 'contractorOwn', 'bankOwn', 'inspectorOwn', 'regulator']),
+  // only the project's GC changes its settings (the pay month): even the admin may not; another company learns nothing (404)
+  updateProject: { expect: { none: 401, contractorOwn: 'ok', contractorOther: 404 }, rest: 403, body: () => ({ payMonth: 'previous' }) },
   createSubcontract: contractorWrite(),
   getNoticeBoard: PUBLIC,
   getNoticeBoardHtml: PUBLIC,

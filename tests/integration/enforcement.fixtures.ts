@@ -7,6 +7,7 @@ import { expect } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { newId, compactId } from '../../src/lib/ids.js';
 import { settleHolds } from '../../src/modules/disbursement/holds.js';
+import { payMonthSql } from '../../src/modules/registry/pay-month.js';
 import type { TestContext } from '../helpers/context.js';
 
 const rows = <T>(r: unknown): T[] => (r as { rows: T[] }).rows;
@@ -15,8 +16,10 @@ const rows = <T>(r: unknown): T[] => (r as { rows: T[] }).rows;
 export async function sheet(ctx: TestContext, projectId: string, employerId: string, month: string, lines: { workerId: string; netFen: number }[]): Promise<Map<string, string>> {
   const payrollId = newId();
   const total = lines.reduce((s, l) => s + l.netFen, 0);
-  await ctx.deps.db.execute(sql`INSERT INTO payrolls (id, project_id, employer_id, month, status, line_count, total_net_fen)
-    VALUES (${payrollId}, ${projectId}, ${employerId}, ${month}, 'approved', ${lines.length}, ${total})`);
+  // As filing does: the sheet records the project's pay month for its wage month.
+  await ctx.deps.db.execute(sql`INSERT INTO payrolls (id, project_id, employer_id, month, status, line_count, total_net_fen, pay_month)
+    VALUES (${payrollId}, ${projectId}, ${employerId}, ${month}, 'approved', ${lines.length}, ${total},
+      (SELECT ${payMonthSql('p', sql`${month}::text`)} FROM projects p WHERE p.id = ${projectId}))`);
   const out = new Map<string, string>();
   for (const l of lines) {
     const id = newId();

@@ -71,8 +71,9 @@ it('county codes come from the national division list; an inspector of 2207 sees
   expect(beijing.statusCode).toBe(201);
   expect((await get(`/v1/projects/${beijing.json().id}`, cityKey)).statusCode).toBe(404);
   // Policy has a city level: a Songyuan-wide setting reaches every county, a county row still wins.
-  await ctx.app.inject({ method: 'PUT', url: '/v1/admin/policy/2207/payroll', headers: ctx.admin, payload: { monthlyCapFen: 4_000_000 } });
-  await ctx.app.inject({ method: 'PUT', url: '/v1/admin/policy/220781/payroll', headers: ctx.admin, payload: { monthlyCapFen: 3_000_000 } });
+  // Dated from 2026 on (a value without a date applies from today only, and the sheets below are of October 2026).
+  await ctx.app.inject({ method: 'PUT', url: '/v1/admin/policy/2207/payroll?effectiveFrom=2026-01-01', headers: ctx.admin, payload: { monthlyCapFen: 4_000_000 } });
+  await ctx.app.inject({ method: 'PUT', url: '/v1/admin/policy/220781/payroll?effectiveFrom=2026-01-01', headers: ctx.admin, payload: { monthlyCapFen: 3_000_000 } });
   expect((await get('/v1/admin/policy/220723')).json().payroll.monthlyCapFen).toBe(4_000_000);
   expect((await get('/v1/admin/policy/220781')).json().payroll.monthlyCapFen).toBe(3_000_000);
   expect((await get('/v1/admin/policy/110101')).json().payroll.monthlyCapFen).toBe(5_000_000);

@@ -17,6 +17,7 @@ import { lastCodeFor, masked } from './worker-door.fixtures.js';
 import { relayAll } from './alert-fixtures.js';
 import { setPolicy } from '../../src/modules/policy/policy.service.js';
 import { createWorkerSession } from '../../src/modules/workers-door/worker-session.service.js';
+import { phoneIndex } from '../../src/modules/roster/worker.rules.js';
 
 if (!hasChromium) console.warn(`worker-page-browser: SKIPPED — ${CHROMIUM} not found`);
 
@@ -154,7 +155,7 @@ describe.skipIf(!hasChromium)('worker page in Chromium at 360×740', () => {
     await page.locator('#fig-clearance').waitFor();
     await page.goto(`${base}/console/alerts`);
     await page.locator('#stream-status[data-state="live"]').waitFor();
-    const w = await createWorkerSession(ctx.deps.db, s.workers[1]!.id, ctx.deps.now());
+    const w = await createWorkerSession(ctx.deps.db, s.workers[1]!.id, ctx.deps.now(), phoneIndex(ctx.deps.pii, s.workers[1]!.phone));
     const filed = await ctx.app.inject({ method: 'POST', url: '/v1/complaints', headers: { authorization: `Bearer ${w.token}` }, payload: { projectId: s.projectId, months: ['2026-10'], amountClaimedFen: 600_000, workersAffected: 1, description: '十月工资没到账' } });
     expect(filed.statusCode).toBe(201);
     await relayAll(ctx);

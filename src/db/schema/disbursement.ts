@@ -7,7 +7,7 @@ const fen = (name: string) => bigint(name, { mode: 'number' });
 /**
  * A batch of payment instructions for one bank, paid from one debtor account.
  * kind: payroll (GC pays on behalf from the wage account) | deposit_draw | gc_advance.
- * status: ready → acknowledged → completed.
+ * status: awaiting_funds → ready → acknowledged → completed; awaiting_funds → cancelled when a case paid every line.
  */
 export const batches = pgTable(
   'batches',
@@ -31,6 +31,8 @@ export const batches = pgTable(
     shortfallFen: fen('shortfall_fen').notNull().default(0),
     /** Start of the last completed reconciliation of this batch (minus a margin); see workers/reconcile-resume.ts. */
     reconDoneAt: ts('recon_done_at'),
+    /** Why a batch was closed without reaching a bank (`cancelled`): `paid_by_case` (batch-release.service). */
+    closedReason: text('closed_reason'),
   },
   (t) => [primaryKey({ name: 'batches_pkey', columns: [t.id, t.projectId] }), index('batches_bank_status_idx').on(t.bankId, t.status), index('batches_project_idx').on(t.projectId)],
 );
@@ -57,7 +59,7 @@ export const instructions = pgTable(
     cardId: uuid('card_id'),
     amountFen: fen('amount_fen').notNull(),
     holdTransactionId: uuid('hold_transaction_id'),
-    status: text('status').notNull(), // instructed | settled | rejected | returned
+    status: text('status').notNull(), // instructed | settled | rejected | returned | withdrawn (never sent: a case paid the line)
     reasonCode: text('reason_code'),
     flags: jsonb('flags').notNull().default([]),
     updatedAt: ts('updated_at').notNull().defaultNow(),

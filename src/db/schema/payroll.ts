@@ -22,6 +22,13 @@ export const payrolls = pgTable(
     batchId: uuid('batch_id'),
     /** Wage-account money missing at approval time (0 when funded). */
     allocationShortfallFen: fen('allocation_shortfall_fen').notNull().default(0),
+    /**
+     * Which month's wages its pay day pays, as the project set it for this wage month when the sheet was
+     * filed (registry/pay-month.ts). Final: a project's setting changes only for months not yet begun,
+     * and a sheet exists only for a month begun. The sweep joins pay dates on it (a plain column, so
+     * the hash join of the owed-lines scan keeps all its keys).
+     */
+    payMonth: text('pay_month').notNull().default('previous'),
   },
   (t) => [
     // (id) stays the primary key while payroll_lines' foreign key references it (that table's keys belong to

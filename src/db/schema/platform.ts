@@ -106,8 +106,9 @@ export const outboxIds = pgTable('outbox_ids', {
 });
 
 /**
- * Policy settings: scope is `default`, a 2-digit province code or a 6-digit county code; the most
- * specific scope wins. Values are JSON so each module keeps its own typed shape.
+ * Policy settings: scope is `default`, a 2-digit province, a 4-digit city or a 6-digit county code; the most
+ * specific scope wins. Values are JSON so each module keeps its own typed shape. Dated (migration 0073): for
+ * each scope and key the row with the latest `effective_from` on or before the date asked is in force.
  */
 export const policySettings = pgTable(
   'policy_settings',
@@ -115,9 +116,10 @@ export const policySettings = pgTable(
     scope: text('scope').notNull(),
     key: text('key').notNull(),
     value: jsonb('value').notNull(),
+    effectiveFrom: date('effective_from', { mode: 'string' }).notNull().default('1970-01-01'),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.scope, t.key] })],
+  (t) => [primaryKey({ columns: [t.scope, t.key, t.effectiveFrom] })],
 );
 
 /** Official calendar adjustments: public holidays and make-up workdays (调休). */

@@ -46,6 +46,8 @@ export const projects = pgTable(
     payday: integer('payday').notNull(),
     /** Which month's wages the pay day pays: 'previous' (次月发上月) or 'current' (当月). */
     payMonth: text('pay_month').notNull().default('previous'),
+    /** Earlier periods with another pay month, `[{ until: 'YYYY-MM', payMonth }]` ascending; NULL = never changed (registry/pay-month.ts). */
+    payMonthEarlier: jsonb('pay_month_earlier'),
     /** Construction permit (施工许可证) date: the deposit is due within the policy's working days of it. */
     permitDate: date('permit_date', { mode: 'string' }),
     /** permitDate (else startDate) + deposit.dueWorkingDays, computed at registration. */

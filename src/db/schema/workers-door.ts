@@ -32,6 +32,8 @@ export const workerSessions = pgTable('worker_sessions', {
   lastSeenAt: ts('last_seen_at').notNull(),
   expiresAt: ts('expires_at').notNull(),
   revokedAt: ts('revoked_at'),
+  /** Blind index of the phone that signed in: the session sees only engagements under that phone (migration 0071). */
+  phoneBidx: text('phone_bidx'),
 }, (t) => [index('worker_sessions_worker_idx').on(t.workerId)]);
 
 /**

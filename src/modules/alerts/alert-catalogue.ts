@@ -269,7 +269,7 @@ const DIRECT: Record<string, string> = {
 
 /** Events deliberately silent (facts of normal operation); listed so the docs and tests can show them. */
 export const SILENT_EVENTS: string[] = [
-  EVENTS.projectCreated, EVENTS.payrollSubmitted, EVENTS.payrollApproved, EVENTS.batchCreated,
+  EVENTS.projectCreated, EVENTS.projectPayMonthChanged, EVENTS.payrollSubmitted, EVENTS.payrollApproved, EVENTS.batchCreated, EVENTS.batchLinesWithdrawn,
   EVENTS.wageAccountCredited, EVENTS.wageAccountDebited, EVENTS.depositCredited, EVENTS.depositReturned,
   EVENTS.projectCompleting, EVENTS.projectCompleted, EVENTS.projectClosed, EVENTS.wageAccountClosed, EVENTS.retentionErased, EVENTS.countyReportGenerated,
 ];

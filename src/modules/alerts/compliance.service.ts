@@ -74,7 +74,7 @@ export interface MonthCompliance {
 const DUE_STATUSES = ['paid', 'paid_late', 'underpaid', 'overpaid', 'rejected', 'wrong_account', 'missing', 'duplicate'];
 
 export async function monthCompliance(db: DbOrTx, countyCode: string, month: string): Promise<MonthCompliance> {
-  const policy = await getPolicy(db, countyCode);
+  const policy = await getPolicy(db, countyCode, month);
   const { start, end } = monthBounds(month);
   const clear = await clearanceFigures(db, countyCode, month);
 

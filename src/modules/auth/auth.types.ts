@@ -16,6 +16,8 @@ export interface Principal {
   /** Set for the `worker` role: the person (workers.id) and their session. */
   workerId?: string;
   sessionId?: string;
+  /** Worker sessions: blind index of the phone that signed in; the session sees only engagements under it. */
+  phoneBidx?: string;
 }
 
 declare module 'fastify' {

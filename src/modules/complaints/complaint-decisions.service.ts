@@ -119,9 +119,10 @@ export async function listComplaints(db: DbOrTx, deps: Pick<Deps, 'pii'>, p: Pri
 }
 
 /** The complainant's own complaints: a worker's, or those of the phone behind a public complaint's token. */
-export async function myComplaints(db: DbOrTx, who: { workerId?: string; token?: string }) {
+export async function myComplaints(db: DbOrTx, who: { workerId?: string; phoneBidx?: string; token?: string }) {
   let where;
-  if (who.workerId) where = sql`c.worker_id = ${who.workerId}`;
+  // A worker's session reads the complaints it filed under the phone it signed in with (worker door).
+  if (who.workerId) where = sql`c.worker_id = ${who.workerId} AND c.complainant_phone_bidx = ${who.phoneBidx ?? ''}`;
   else if (who.token && /^wgc_[\w-]{20,60}$/.test(who.token)) {
     where = sql`c.complainant_phone_bidx = (SELECT complainant_phone_bidx FROM complaints WHERE token_hash = ${sha256Hex(who.token)})`;
   } else throw new ForbiddenError('Sign in, or give the token of your complaint');

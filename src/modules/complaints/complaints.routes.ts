@@ -90,7 +90,7 @@ export default async function complaintsRoutes(app: FastifyInstance, { deps }: {
     schema: { operationId: 'listMyComplaints', tags, summary: 'My complaints with status and replies (worker, or the x-complaint-token header)', security: [{}, { bearer: [] }], response: { 200: Type.Object({ items: Type.Array(MyItem) }), ...problems(401, 403) } },
   }, async (req) => {
     const token = req.headers['x-complaint-token'];
-    if (req.principal?.role === 'worker') return myComplaints(deps.db, { workerId: req.principal.workerId! });
+    if (req.principal?.role === 'worker') return myComplaints(deps.db, { workerId: req.principal.workerId!, phoneBidx: req.principal.phoneBidx! });
     return myComplaints(deps.db, { token: typeof token === 'string' ? token : undefined });
   });
 }

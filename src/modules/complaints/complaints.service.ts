@@ -43,8 +43,10 @@ export async function fileComplaint(deps: Pick<Deps, 'db' | 'pii' | 'queues'>, p
     channel = 'web';
   } else if (p.role === 'worker') {
     workerId = p.workerId!;
-    const [ph] = await phonesOnFile(deps.db, deps, workerId);
-    phone = ph ? complainantPhone(deps, ph) : null;
+    // The complainant's phone is the one this session signed in with (replies go there, and "my
+    // complaints" are read by it), not whichever phone an employer put on file first.
+    const ph = (await phonesOnFile(deps.db, deps, workerId)).map((x) => complainantPhone(deps, x)).find((x) => x.bidx === p.phoneBidx);
+    phone = ph ?? null;
     const w = (await deps.db.execute(sql`SELECT name FROM workers WHERE id = ${workerId}`)) as unknown as Rows<{ name: string }>;
     name = name ?? w.rows[0]?.name ?? null;
     channel = 'worker';
@@ -63,7 +65,7 @@ export async function fileComplaint(deps: Pick<Deps, 'db' | 'pii' | 'queues'>, p
   const project = proj.rows[0];
   // An inspector registers complaints for their own counties only; to anyone else an unknown project is a 404.
   if (!project || (p?.role === 'inspector' && !p.countyCodes.includes(project.county_code))) throw new NotFoundError('Project');
-  const [policy, cal] = await Promise.all([getPolicy(deps.db, project.county_code), getCalendar(deps.db, project.county_code)]);
+  const [policy, cal] = await Promise.all([getPolicy(deps.db, project.county_code, receivedOn), getCalendar(deps.db, project.county_code)]);
   const severity = complaintSeverity(input.workersAffected, input.amountClaimedFen, policy.complaints);
   const dueOn = answerDueOn(receivedOn, policy.complaints, cal);
   const token = p ? null : 'wgc_' + randomToken(24);

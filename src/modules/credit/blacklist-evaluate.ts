@@ -124,7 +124,7 @@ export async function evaluateBlacklist(
   const candidates = await blacklistCandidates(db, asOf, opts.companyIds);
   const policyCache = new Map<string, Awaited<ReturnType<typeof getPolicy>>>();
   for (const c of candidates) {
-    const policy = policyCache.get(c.county_code) ?? (await getPolicy(db, c.county_code));
+    const policy = policyCache.get(c.county_code) ?? (await getPolicy(db, c.county_code, asOf));
     policyCache.set(c.county_code, policy);
     const d = decide(c, policy.credit);
     if (!d) continue;

@@ -97,7 +97,7 @@ export async function propose(tx: DbOrTx, actor: Actor, input: ProposeInput, asO
   const company = (await rows<{ name: string; credit_code: string; legal_representative: string }>(tx, sql`
     SELECT name, credit_code, legal_representative FROM companies WHERE id = ${input.companyId}`))[0];
   if (!company) throw new UnprocessableError('Unknown company', field('body.companyId', 'unknown company'));
-  const policy = await getPolicy(tx, input.countyCode);
+  const policy = await getPolicy(tx, input.countyCode, asOf);
   const cal = await getCalendar(tx, input.countyCode);
   const caseIds = [...new Set(input.caseIds ?? [])].sort();
   // Automatic proposals derive their id from the company and the cases, so a retried sweep collides.
@@ -201,7 +201,7 @@ export async function listEntry(tx: DbOrTx, actor: Actor, entryId: string, reaso
     if (e.status === 'proposed') throw new UnprocessableError('Not listable yet', field('params.id', ok.why), 'objection_period_running');
     throw new ConflictError(`Not listable: ${ok.why}`, 'not_listable');
   }
-  const policy = await getPolicy(tx, e.county_code);
+  const policy = await getPolicy(tx, e.county_code, asOf);
   const period = listingPeriod(asOf, policy.credit);
   await tx.execute(sql`
     UPDATE blacklist_entries SET status = 'listed', listed_on = ${period.listedOn}, expires_on = ${period.expiresOn}, updated_at = now()

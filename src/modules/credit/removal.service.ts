@@ -48,7 +48,7 @@ export async function requestRemoval(tx: DbOrTx, p: Principal, entryId: string, 
   assertCompanyScope(p, e);
   const pending = await rows<{ id: string }>(tx, sql`SELECT id FROM blacklist_removal_requests WHERE entry_id = ${entryId} AND status = 'pending'`);
   if (pending.length) throw new ConflictError('A removal request is already pending', 'removal_pending');
-  const policy = await getPolicy(tx, e.county_code);
+  const policy = await getPolicy(tx, e.county_code, asOf);
   const c = await correctionOf(tx, e, input.correctedOn);
   const check = earlyRemoval({ status: e.status, unpaidFen: c.unpaidFen, openCases: c.openCases, correctedOn: c.correctedOn, commitment: input.commitment }, asOf, policy.credit);
   if (!check.ok) throw new UnprocessableError('Early removal is not possible yet', check.errors, 'removal_not_eligible');
@@ -71,7 +71,7 @@ export async function decideRemoval(tx: DbOrTx, p: Principal, entryId: string, r
   if (req.status !== 'pending') throw new ConflictError(`The request is already ${req.status}`, 'removal_decided');
   if (decision === 'approve') {
     // Re-check at decision time: arrears may have reappeared or the entry may have expired meanwhile.
-    const policy = await getPolicy(tx, e.county_code);
+    const policy = await getPolicy(tx, e.county_code, asOf);
     const c = await correctionOf(tx, e, req.correctedOn);
     const check = earlyRemoval({ status: e.status, unpaidFen: c.unpaidFen, openCases: c.openCases, correctedOn: c.correctedOn ?? req.correctedOn, commitment: req.commitment }, asOf, policy.credit);
     if (!check.ok) throw new UnprocessableError('Early removal is not possible', check.errors, 'removal_not_eligible');

@@ -4,7 +4,7 @@ import { EVENTS } from '../../jobs/event-types.js';
 import type { OutboxEvent } from '../alerts/outbox.service.js';
 import { recordDepositCredit } from '../escrow/deposit.service.js';
 import { recordWageAccountCredit } from '../escrow/wage-account.service.js';
-import { releaseAwaitingBatches } from './batch.service.js';
+import { releaseAwaitingBatches } from './batch-release.service.js';
 
 export interface AccountFact {
   id: string;

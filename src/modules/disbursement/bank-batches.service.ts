@@ -43,7 +43,7 @@ export async function getBankBatch(db: DbOrTx, pii: PiiCipher, p: Principal, id:
   if (!b) throw new NotFoundError('Batch');
   const lines = ((await db.execute(sql`
     SELECT id, end_to_end_id, creditor_name, card_enc, card_masked, amount_fen, status, reason_code, payroll_line_id, worker_id
-    FROM instructions WHERE batch_id = ${id} ORDER BY end_to_end_id`)) as unknown as Rows<{
+    FROM instructions WHERE batch_id = ${id} AND status <> 'withdrawn' ORDER BY end_to_end_id`)) as unknown as Rows<{
     id: string; end_to_end_id: string; creditor_name: string; card_enc: string; card_masked: string; amount_fen: string; status: string;
     reason_code: string | null; payroll_line_id: string | null; worker_id: string;
   }>).rows;
@@ -69,7 +69,7 @@ export async function acknowledgeBatch(db: DbOrTx, p: Principal, id: string) {
     const r = ((await tx.execute(sql`
       UPDATE batches b SET status = CASE WHEN b.status = 'ready' THEN 'acknowledged' ELSE b.status END,
         acknowledged_at = COALESCE(b.acknowledged_at, now())
-      WHERE b.id = ${id} AND ${bankFilter(p)} AND b.status <> 'awaiting_funds'
+      WHERE b.id = ${id} AND ${bankFilter(p)} AND b.status NOT IN ('awaiting_funds', 'cancelled')
       RETURNING b.id, b.status, b.acknowledged_at, b.project_id, b.acknowledged_at = now() AS first`)) as unknown as Rows<{ id: string; status: string; acknowledged_at: Date; project_id: string; first: boolean }>).rows[0];
     if (!r) throw new NotFoundError('Batch');
     // The first acknowledgement is the bank's act; its idempotent repeats are not new facts.

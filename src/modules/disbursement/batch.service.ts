@@ -136,31 +136,5 @@ async function availableFen(tx: DbOrTx, accountId: string): Promise<number> {
   return a.allow_negative ? Number.MAX_SAFE_INTEGER : Number(a.posted) - Number(a.pending_out);
 }
 
-/**
- * Ready the project's waiting batches, oldest first, as far as the paying accounts now cover them.
- * Called after every credit to a project's wage/deposit account (webhook or statement); the escrow
- * module may call it after recording an allocation. Returns the batches that became ready.
- */
-export async function releaseAwaitingBatches(tx: DbOrTx, projectId: string): Promise<string[]> {
-  const waiting = (await tx.execute(sql`
-    SELECT id, from_account_id, total_fen FROM batches WHERE project_id = ${projectId} AND status = 'awaiting_funds'
-    ORDER BY created_at, id FOR UPDATE`)) as unknown as Rows<{ id: string; from_account_id: string; total_fen: string }>;
-  if (!waiting.rows.length) return [];
-  const acc = await projectAccounts(tx, projectId);
-  const readied: string[] = [];
-  for (const b of waiting.rows) {
-    const available = await availableFen(tx, b.from_account_id);
-    const total = Number(b.total_fen);
-    if (available < total) {
-      await tx.execute(sql`UPDATE batches SET shortfall_fen = ${total - available} WHERE id = ${b.id}`);
-      break; // oldest first: a later batch must not overtake an earlier one
-    }
-    const ins = (await tx.execute(sql`
-      SELECT id, end_to_end_id, amount_fen, hold_transaction_id FROM instructions WHERE batch_id = ${b.id} ORDER BY id`)) as unknown as Rows<{ id: string; end_to_end_id: string; amount_fen: string; hold_transaction_id: string }>;
-    await createHolds(tx, projectId, b.id, b.from_account_id, acc.payouts,
-      ins.rows.map((r) => ({ holdId: r.hold_transaction_id, instructionId: r.id, endToEndId: r.end_to_end_id, amountFen: Number(r.amount_fen) })));
-    await tx.execute(sql`UPDATE batches SET status = 'ready', shortfall_fen = 0 WHERE id = ${b.id}`);
-    readied.push(b.id);
-  }
-  return readied;
-}
+/** Readying waiting batches lives with the rule that keeps them from paying a line twice. */
+export { releaseAwaitingBatches } from './batch-release.service.js';

@@ -8,11 +8,11 @@ const Card = Type.String({ minLength: 1, maxLength: 40 });
 
 export const BatchSummary = Type.Object({
   id: Uuid(), projectId: Uuid(), kind: Type.String({ description: 'payroll | deposit_draw | gc_advance' }),
-  status: Type.String({ description: 'awaiting_funds | ready | acknowledged | completed' }), lineCount: Type.Integer(), totalFen: Fen(),
+  status: Type.String({ description: 'awaiting_funds | ready | acknowledged | completed | cancelled (closed unsent: an arrears case paid every line)' }), lineCount: Type.Integer(), totalFen: Fen(),
   debtorAccount: Type.String(), debtorName: Type.String(), requestedExecutionDate: Type.String(), createdAt: Type.String(),
 });
 export const BatchListQuery = Type.Object({
-  status: Type.Optional(Type.Union([Type.Literal('awaiting_funds'), Type.Literal('ready'), Type.Literal('acknowledged'), Type.Literal('completed')])),
+  status: Type.Optional(Type.Union([Type.Literal('awaiting_funds'), Type.Literal('ready'), Type.Literal('acknowledged'), Type.Literal('completed'), Type.Literal('cancelled')])),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
   cursor: Type.Optional(Type.String({ maxLength: 200 })),
 });

@@ -144,7 +144,7 @@ export async function escalateToDeposit(tx: DbOrTx, caseId: string, asOf: string
     if (ignored) await orderIgnored(tx, c, asOf, o.actor, payments.reduce((s, p) => s + p.amountFen, 0) - (await depositCover(tx, c.project_id, asOf)));
     return { stage: c.stage };
   }
-  const [policy, cal] = await Promise.all([getPolicy(tx, c.county_code), getCalendar(tx, c.county_code)]);
+  const [policy, cal] = await Promise.all([getPolicy(tx, c.county_code, asOf), getCalendar(tx, c.county_code)]);
   const deadline = addWorkingDays(asOf, policy.deposit.drawPayWorkingDays, cal);
   await tx.execute(sql`
     UPDATE arrears_cases SET stage = 'deposit_notice', stage_deadline = ${deadline}, gc_order_ignored = ${ignored || c.gc_order_ignored}, deposit_shortfall_fen = 0,
@@ -160,7 +160,7 @@ export async function escalateToDeposit(tx: DbOrTx, caseId: string, asOf: string
 export async function issueGcOrder(tx: DbOrTx, caseId: string, asOf: string, actor: string): Promise<{ stage: string; deadline: string }> {
   const c = await lockCase(tx, caseId);
   if (c.status !== 'open' || !manualActionAllowed('gc_order', c.stage)) throw new ConflictError(`The case is at ${c.stage}; an order to the GC follows the overdue notice`, 'case_stage');
-  const [policy, cal] = await Promise.all([getPolicy(tx, c.county_code), getCalendar(tx, c.county_code)]);
+  const [policy, cal] = await Promise.all([getPolicy(tx, c.county_code, asOf), getCalendar(tx, c.county_code)]);
   const deadline = addWorkingDays(asOf, policy.enforcement.gcPayFirstWorkingDays, cal);
   await tx.execute(sql`UPDATE arrears_cases SET stage = 'gc_order', stage_deadline = ${deadline}, gc_order_issued_on = ${asOf} WHERE id = ${c.id}`);
   await escalated(tx, c, 'gc_order', asOf, deadline, actor, 'order to the general contractor to pay first (issued by an inspector)');

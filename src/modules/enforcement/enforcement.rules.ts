@@ -63,9 +63,11 @@ export const APPROVAL_SIGNAL_WORKING_DAYS = 2;
 /**
  * Pay dates for every (county, payday) pair in use and every wage month of the look-back whose
  * pay date is on or before asOf. A small table computed once per sweep so the SQL never needs the
- * holiday calendar.
+ * holiday calendar. `graceDays` may depend on the wage month: a month is judged by the policy in
+ * force in it (dated policy settings).
  */
-export function payDateRows(county: string, cal: WorkCalendar, graceDays: number, paydays: number[], asOf: string): PayDateRow[] {
+export function payDateRows(county: string, cal: WorkCalendar, graceDays: number | ((wageMonth: string) => number), paydays: number[], asOf: string): PayDateRow[] {
+  const graceOf = typeof graceDays === 'number' ? () => graceDays : graceDays;
   const out: PayDateRow[] = [];
   const current = monthOf(asOf);
   for (const payday of paydays) {
@@ -76,9 +78,11 @@ export function payDateRows(county: string, cal: WorkCalendar, graceDays: number
       // A pay date still ahead is listed only for the approval signal (every other reader compares
       // its pay date or due date with asOf).
       if (approvalFrom > asOf) continue;
-      const row = { county_code: county, payday, pay_date: payDate, due: addDays(payDate, graceDays), sheet_check: back <= SHEET_LOOKBACK_MONTHS + 1, approval_from: approvalFrom };
+      const row = { county_code: county, payday, pay_date: payDate, sheet_check: back <= SHEET_LOOKBACK_MONTHS + 1, approval_from: approvalFrom };
       // The same date pays month M under `previous` and month M+1 under `current`.
-      out.push({ ...row, pay_month: 'previous', month }, { ...row, pay_month: 'current', month: addMonths(month, 1) });
+      const next = addMonths(month, 1);
+      out.push({ ...row, pay_month: 'previous', month, due: addDays(payDate, graceOf(month)) },
+        { ...row, pay_month: 'current', month: next, due: addDays(payDate, graceOf(next)) });
     }
   }
   return out;

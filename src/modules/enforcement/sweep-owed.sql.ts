@@ -20,7 +20,7 @@ export const createOwedSql = (asOf: string): SQL => sql`
     FROM payroll_lines l
     JOIN payrolls r ON r.id = l.payroll_id AND r.project_id = l.project_id AND r.status <> 'superseded'
     JOIN projects p ON p.id = l.project_id
-    JOIN sweep_pd pd ON pd.county_code = p.county_code AND pd.payday = p.payday AND pd.pay_month = p.pay_month AND pd.month = l.month
+    JOIN sweep_pd pd ON pd.county_code = p.county_code AND pd.payday = p.payday AND pd.pay_month = r.pay_month AND pd.month = l.month
     -- A line an inspector excused (project completion) is owed no more.
     WHERE l.status IN ${OWED} AND l.excused_at IS NULL AND pd.due < ${asOf}::date
     UNION ALL
@@ -28,7 +28,7 @@ export const createOwedSql = (asOf: string): SQL => sql`
       CASE WHEN r.status = 'submitted' THEN 'unapproved' WHEN b.status = 'awaiting_funds' THEN 'unfunded' ELSE 'unsent' END
     FROM payrolls r
     JOIN projects p ON p.id = r.project_id
-    JOIN sweep_pd pd ON pd.county_code = p.county_code AND pd.payday = p.payday AND pd.pay_month = p.pay_month AND pd.month = r.month AND pd.due < ${asOf}::date
+    JOIN sweep_pd pd ON pd.county_code = p.county_code AND pd.payday = p.payday AND pd.pay_month = r.pay_month AND pd.month = r.month AND pd.due < ${asOf}::date
     LEFT JOIN batches b ON b.id = r.batch_id AND b.project_id = r.project_id
     JOIN payroll_lines l ON l.payroll_id = r.id AND l.project_id = r.project_id AND l.status = 'pending' AND l.excused_at IS NULL
     WHERE r.status IN ('submitted', 'approved') AND (r.status = 'submitted' OR b.id IS NULL OR b.status IN ('awaiting_funds', 'ready'))) o

@@ -6,7 +6,7 @@ import { uncoveredYears } from '../../lib/calendar.js';
 import { idFromKey } from '../../lib/ids.js';
 import { EVENTS } from '../../jobs/event-types.js';
 import { emit } from '../alerts/outbox.service.js';
-import { getCalendar, getPolicy } from '../policy/policy.service.js';
+import { getCalendar, policyTimeline } from '../policy/policy.service.js';
 import { escalateToDeposit } from './case-actions.service.js';
 import { countyParams, payDateRows, type CountyParams, type PayDateRow } from './enforcement.rules.js';
 import { signalStatements } from './sweep.signals.js';
@@ -46,11 +46,14 @@ async function sweepParams(db: DbOrTx, asOf: string): Promise<{ cp: CountyParams
   const pd: PayDateRow[] = [];
   const uncovered = new Set<number>();
   for (const c of counties) {
-    const [policy, cal] = [await getPolicy(db, c.county_code), await getCalendar(db, c.county_code)];
+    // Deadlines of stages starting today follow the policy in force today; a wage month's pay date and
+    // grace follow the policy in force in that month (dated settings).
+    const [timeline, cal] = [await policyTimeline(db, c.county_code), await getCalendar(db, c.county_code)];
+    const policy = timeline(asOf);
     const params = countyParams(c.county_code, policy, cal, asOf);
     cp.push(params);
     for (const y of uncoveredYears([asOf, params.notice_deadline, params.gc_deadline, params.bank_deadline], cal)) uncovered.add(y);
-    const dates = payDateRows(c.county_code, cal, policy.enforcement.graceDays, c.paydays, asOf);
+    const dates = payDateRows(c.county_code, cal, (month) => timeline(month).enforcement.graceDays, c.paydays, asOf);
     // Missing sheets are checked for the most recent due month of each payday (the sheet the pay day just passed for).
     const byPayday = new Map<string, PayDateRow[]>();
     for (const d of dates) if (d.pay_date <= asOf) byPayday.set(`${d.payday}:${d.pay_month}`, [...(byPayday.get(`${d.payday}:${d.pay_month}`) ?? []), d]);

@@ -42,7 +42,7 @@ export function signalStatements(i: SignalInputs): [string, SQL][] {
         jsonb_build_object('payrollId', r.id, 'employerId', r.employer_id, 'month', r.month, 'payDate', pd.pay_date, 'lines', r.line_count,
           'amountFen', r.total_net_fen, 'generalContractorId', p.general_contractor_id, 'asOf', ${asOf}::text) AS payload
       FROM payrolls r JOIN projects p ON p.id = r.project_id
-      JOIN sweep_pd pd ON pd.county_code = p.county_code AND pd.payday = p.payday AND pd.pay_month = p.pay_month AND pd.month = r.month
+      JOIN sweep_pd pd ON pd.county_code = p.county_code AND pd.payday = p.payday AND pd.pay_month = r.pay_month AND pd.month = r.month
       WHERE r.status = 'submitted' AND pd.approval_from <= ${asOf}::date`)],
     ['sweep.allocation_missed', signalSql(sql`
       SELECT 'sig:allocation_missed:' || m.project_id || ':' || m.cycle_from || ':' || ${asOf} AS key, 'sweep.allocation_missed' AS type,

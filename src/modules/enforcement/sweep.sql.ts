@@ -1,4 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
+import { payMonthSql } from '../registry/pay-month.js';
 
 /**
  * Set-based statements of the sweep. They run inside one transaction that first fills two temp
@@ -11,7 +12,10 @@ const PAID = sql.raw(`('paid','paid_late','overpaid','duplicate')`);
 /** What a line still owes (mirrors enforcement.rules outstandingFen). Alias `l` = payroll_lines. */
 export const OUTSTANDING = sql`(CASE WHEN l.status IN ${PAID} THEN 0 WHEN l.status = 'underpaid' THEN GREATEST(l.net_fen - l.paid_fen, 0) ELSE l.net_fen END)`;
 
-/** The floor the benchmark compares with: the bare selection of overdue lines (a line an inspector excused is owed no more). */
+/**
+ * The floor the benchmark compares with: the bare selection of overdue lines (a line an inspector excused
+ * is owed no more). It reads the project's latest pay month; the sweep reads the sheet's (`payrolls.pay_month`).
+ */
 export const overdueLinesSql = (asOf: string): SQL => sql`
   SELECT l.project_id, l.employer_id, l.month, l.worker_id, l.id AS line_id,
     (CASE WHEN l.status = 'underpaid' THEN GREATEST(l.net_fen - l.paid_fen, 0) ELSE l.net_fen END) AS owed, pd.pay_date
@@ -44,7 +48,7 @@ export const createNotSubmittedSql = (asOf: string): SQL => sql`
   cand AS MATERIALIZED (
     SELECT p.id AS project_id, e.employer_id, pd.month, pd.pay_date, pd.due, p.county_code
     FROM emp e JOIN projects p ON p.id = e.project_id AND p.status IN ('active', 'completing')
-    JOIN sweep_pd pd ON pd.county_code = p.county_code AND pd.payday = p.payday AND pd.pay_month = p.pay_month AND pd.sheet_check AND pd.pay_date < ${asOf}::date
+    JOIN sweep_pd pd ON pd.county_code = p.county_code AND pd.payday = p.payday AND pd.pay_month = ${payMonthSql('p', sql`pd.month`)} AND pd.sheet_check AND pd.pay_date < ${asOf}::date
     WHERE NOT EXISTS (SELECT 1 FROM payrolls r WHERE r.project_id = p.id AND r.month = pd.month AND r.employer_id = e.employer_id AND r.status <> 'superseded'))
   SELECT cand.*, att.workers FROM cand
   CROSS JOIN LATERAL (SELECT count(*)::int AS workers FROM attendance a WHERE a.project_id = cand.project_id AND a.month = cand.month AND a.employer_id = cand.employer_id) att

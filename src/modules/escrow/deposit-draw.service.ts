@@ -105,7 +105,7 @@ export async function drawDeposit(tx: DbOrTx, input: DrawInput): Promise<DrawRes
       metadata: { guaranteeId: c.guaranteeId, drawId },
     });
   }
-  const policy = await getPolicy(tx, p.county_code);
+  const policy = await getPolicy(tx, p.county_code, asOf);
   const cal = await getCalendar(tx, p.county_code);
   const replenishDue = addWorkingDays(asOf, policy.deposit.replenishWorkingDays, cal);
   // The money leaves through the bank: a deposit_draw batch whose per-instruction holds move

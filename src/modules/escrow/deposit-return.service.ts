@@ -43,7 +43,7 @@ export async function requestDepositReturn(tx: DbOrTx, input: { projectId: strin
   if (open.length) throw new ConflictError('A return of this deposit is already in progress or done', 'return_exists');
   const draws = rows(await tx.execute(sql`SELECT 1 FROM deposit_draws WHERE project_id = ${input.projectId} AND replenished_on IS NULL`));
   if (draws.length) throw new UnprocessableError('The deposit has unreplenished draw-downs', [{ path: 'body', message: 'replenish first' }], 'return_blocked');
-  const policy = await getPolicy(tx, p.county_code);
+  const policy = await getPolicy(tx, p.county_code, input.asOf);
   const cal = await getCalendar(tx, p.county_code);
   const noticeEndsOn = addDays(input.asOf, policy.deposit.returnNoticeDays);
   const reviewDueOn = addWorkingDays(noticeEndsOn, policy.deposit.returnReviewWorkingDays, cal);

@@ -127,7 +127,7 @@ export interface GuaranteeInput {
 
 export async function addGuarantee(tx: DbOrTx, projectId: string, g: GuaranteeInput, actor: string, asOf: string): Promise<GuaranteeView> {
   const p = await loadProject(tx, projectId);
-  const policy = await getPolicy(tx, p.county_code);
+  const policy = await getPolicy(tx, p.county_code, asOf);
   const errors = guaranteeErrors(g, { startDate: p.start_date, plannedEndDate: p.planned_end_date }, policy.deposit.guaranteeMinDays);
   if (errors.length) throw new UnprocessableError('The guarantee letter does not meet the rules', errors, 'guarantee_invalid');
   const bank = rows(await tx.execute(sql`SELECT 1 FROM banks WHERE id = ${g.issuingBankId}`));

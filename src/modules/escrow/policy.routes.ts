@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import type { Deps } from '../../deps.js';
 import { UnprocessableError } from '../../lib/errors.js';
 import { requireRole } from '../auth/auth.plugin.js';
-import { IsoDate, Str, problems } from '../platform/common.schemas.js';
+import { IsoDate, IsoMonth, Str, problems } from '../platform/common.schemas.js';
 import { appendAudit } from '../audit/audit.service.js';
 import { POLICY_DEFAULTS } from '../policy/policy.defaults.js';
 import { getPolicy, setPolicy } from '../policy/policy.service.js';
@@ -18,12 +18,16 @@ const Scope = Type.String({ pattern: '^(default|\\d{2}|\\d{4}|\\d{6})$', descrip
 /** Admin settings: every number of the domain per province or county, and the working-day calendar. */
 export default async function policyRoutes(app: FastifyInstance, { deps }: { deps: Deps }) {
   app.put('/v1/admin/policy/:scope/:key', {
-    schema: { operationId: 'setPolicySetting', tags: TAGS, summary: 'Override a policy section (partial object) for a scope', params: Type.Object({ scope: Scope, key: Str(40) }),
+    schema: { operationId: 'setPolicySetting', tags: TAGS,
+      summary: 'Override a policy section (partial object) for a scope from a date on (default today, China date; may be future-dated; same scope, section and date replaces)',
+      params: Type.Object({ scope: Scope, key: Str(40) }),
+      querystring: Type.Object({ effectiveFrom: Type.Optional(IsoDate('First day the value is in force; until then the value in force before stays. Default: today (China date)')) }, { additionalProperties: false }),
       body: Type.Record(Type.String({ maxLength: 60 }), Type.Union([Type.Number(), Type.String({ maxLength: 200 }), Type.Boolean(), Type.Null()]), { maxProperties: 60 }),
-      response: { 200: Type.Object({ scope: Type.String(), key: Type.String(), value: Type.Record(Type.String(), Type.Unknown()) }), ...problems(400, 401, 403, 422) } },
+      response: { 200: Type.Object({ scope: Type.String(), key: Type.String(), effectiveFrom: Type.String(), value: Type.Record(Type.String(), Type.Unknown()) }), ...problems(400, 401, 403, 422) } },
   }, async (req) => {
     const p = requireRole(req, 'admin');
     const { scope, key } = req.params as { scope: string; key: string };
+    const effectiveFrom = (req.query as { effectiveFrom?: string }).effectiveFrom ?? chinaToday(deps.now());
     const section = (POLICY_DEFAULTS as unknown as Record<string, Record<string, unknown>>)[key];
     if (!section) throw new UnprocessableError(`Unknown policy section ${key}`, [{ path: 'params.key', message: `one of ${Object.keys(POLICY_DEFAULTS).join(', ')}` }]);
     const value = req.body as Record<string, unknown>;
@@ -35,10 +39,10 @@ export default async function policyRoutes(app: FastifyInstance, { deps }: { dep
     });
     if (errors.length) throw new UnprocessableError('Invalid policy settings', errors);
     await deps.db.transaction(async (tx) => {
-      await setPolicy(tx, scope, key, value);
-      await appendAudit(tx, { actor: `admin:${p.id}`, action: 'policy.set', entityType: 'policy_setting', entityId: `${scope}/${key}`, data: value });
+      await setPolicy(tx, scope, key, value, effectiveFrom);
+      await appendAudit(tx, { actor: `admin:${p.id}`, action: 'policy.set', entityType: 'policy_setting', entityId: `${scope}/${key}`, data: { ...value, effectiveFrom } });
     });
-    return { scope, key, value };
+    return { scope, key, effectiveFrom, value };
   });
 
   app.post('/v1/admin/minimum-wages', {
@@ -66,11 +70,12 @@ export default async function policyRoutes(app: FastifyInstance, { deps }: { dep
   });
 
   app.get('/v1/admin/policy/:countyCode', {
-    schema: { operationId: 'getEffectivePolicy', tags: TAGS, summary: 'Effective policy of a county (defaults ← province ← county)', params: Type.Object({ countyCode: Type.String({ pattern: '^\\d{6}$' }) }),
-      response: { 200: Type.Record(Type.String(), Type.Unknown()), ...problems(401, 403) } },
+    schema: { operationId: 'getEffectivePolicy', tags: TAGS, summary: 'Effective policy of a county (defaults ← province ← city ← county) on a date (default today) or for a wage month', params: Type.Object({ countyCode: Type.String({ pattern: '^\\d{6}$' }) }),
+      querystring: Type.Object({ on: Type.Optional(Type.Union([IsoDate(), IsoMonth()], { description: 'YYYY-MM-DD or a wage month YYYY-MM (its first day)' })) }, { additionalProperties: false }),
+      response: { 200: Type.Record(Type.String(), Type.Unknown()), ...problems(400, 401, 403) } },
   }, async (req) => {
     requireRole(req, 'admin', 'inspector');
-    return getPolicy(deps.db, (req.params as { countyCode: string }).countyCode) as unknown as Record<string, unknown>;
+    return getPolicy(deps.db, (req.params as { countyCode: string }).countyCode, (req.query as { on?: string }).on ?? chinaToday(deps.now())) as unknown as Record<string, unknown>;
   });
 
   app.post('/v1/admin/calendar', {

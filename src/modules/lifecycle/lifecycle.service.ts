@@ -102,7 +102,7 @@ export async function closeProject(tx: DbOrTx, projectId: string, today: string,
   if (p.status === 'closed') return view(p, []);
   const missing = closureMissing({ status: p.status, wageAccountClosedOn: p.wage_account_closed_on });
   if (missing.length) throw new UnprocessableError('The project cannot be closed yet', missing, 'closure_blocked');
-  const years = (await getPolicy(tx, p.county_code)).lifecycle.retentionYears;
+  const years = (await getPolicy(tx, p.county_code, today)).lifecycle.retentionYears;
   const until = retainUntil(today, years);
   await tx.execute(sql`UPDATE projects SET status = 'closed', closed_on = ${today}, retain_until = ${until} WHERE id = ${projectId}`);
   await emit(tx, { id: idFromKey(`evt:project_closed:${projectId}`), type: EVENTS.projectClosed, projectId, countyCode: p.county_code, companyId: p.general_contractor_id, payload: { closedOn: today, retainUntil: until } });

@@ -28,7 +28,7 @@ export async function lifecycleSignals(db: DbOrTx, asOf: string): Promise<{ comp
       AND NOT EXISTS (SELECT 1 FROM payroll_lines l JOIN payrolls pr ON pr.id = l.payroll_id AND pr.status <> 'superseded'
         WHERE l.project_id = e.project_id AND l.worker_id = e.worker_id AND l.employer_id = e.employer_id AND l.month >= to_char(e.exit_date, 'YYYY-MM'))`);
   const policies = new Map<string, Awaited<ReturnType<typeof getPolicy>>>();
-  const policyOf = async (county: string) => policies.get(county) ?? policies.set(county, await getPolicy(db, county)).get(county)!;
+  const policyOf = async (county: string) => policies.get(county) ?? policies.set(county, await getPolicy(db, county, asOf)).get(county)!;
   let nOverdue = 0;
   for (const p of overdue) {
     const days = (await policyOf(p.county_code)).lifecycle.completionOverdueDays;

@@ -6,6 +6,7 @@ import { emit } from '../alerts/outbox.service.js';
 import { appendAudit } from '../audit/audit.service.js';
 import type { Principal } from '../auth/auth.types.js';
 import { projectScope, requireRelation } from '../auth/scope.js';
+import { clearingPaidSql } from '../disbursement/batch-release.service.js';
 import { createBatch } from '../disbursement/batch.service.js';
 import { projectAccounts } from '../escrow/ledger.service.js';
 import { encodeCursor, readCursor, uuidCursor } from '../platform/common.schemas.js';
@@ -35,11 +36,12 @@ export async function approvePayroll(tx: DbOrTx, actor: Principal, payrollId: st
     SELECT p.wage_bank_id, p.wage_account_number, c.name AS gc_name FROM projects p JOIN companies c ON c.id = p.general_contractor_id
     WHERE p.id = ${p.project_id}`)) as unknown as Rows<{ wage_bank_id: string; wage_account_number: string; gc_name: string }>).rows[0]!;
   // Wages are owed on pay day whether or not the sheet was approved (issue 19): a late approval may find
-  // lines an arrears case already paid from the GC's funds or the deposit. Only the rest is paid again.
+  // lines an arrears case already paid from the GC's funds or the deposit. Only the rest is paid again
+  // (the same rule readies a batch that waited for funds: batch-release.service).
   const lines = ((await tx.execute(sql`
-    SELECT l.id, l.worker_id, l.net_fen - COALESCE((SELECT sum(i.amount_fen) FROM instructions i JOIN batches b ON b.id = i.batch_id
-        WHERE i.payroll_line_id = l.id AND b.kind <> 'payroll' AND i.status IN ('instructed', 'settled')), 0) AS net_fen, l.end_to_end_id
-    FROM payroll_lines l WHERE l.payroll_id = ${payrollId} AND l.net_fen > 0 ORDER BY l.id`)) as unknown as Rows<{
+    WITH clr AS (${clearingPaidSql(p.project_id)})
+    SELECT l.id, l.worker_id, l.net_fen - COALESCE(clr.paid_fen, 0) AS net_fen, l.end_to_end_id
+    FROM payroll_lines l LEFT JOIN clr ON clr.line_id = l.id WHERE l.payroll_id = ${payrollId} AND l.net_fen > 0 ORDER BY l.id`)) as unknown as Rows<{
     id: string; worker_id: string; net_fen: string; end_to_end_id: string;
   }>).rows.filter((l) => Number(l.net_fen) > 0);
   const acc = await projectAccounts(tx, p.project_id);

@@ -8,6 +8,7 @@ import { appendAudit } from '../audit/audit.service.js';
 import type { Principal } from '../auth/auth.types.js';
 import { projectScope, requireRelation } from '../auth/scope.js';
 import { getPolicy } from '../policy/policy.service.js';
+import { payMonthSql } from '../registry/pay-month.js';
 import { assertOpenForMonth } from '../lifecycle/life-guard.js';
 import { itemErrors, storedItems, type LineItems } from './line-items.rules.js';
 import { minimumWageFor } from '../policy/minimum-wage.js';
@@ -100,7 +101,8 @@ export async function submitPayroll(tx: DbOrTx, actor: Principal, projectId: str
     WHERE a.project_id = ${projectId} AND a.month = ${input.month} AND a.employer_id = ${input.employerId}
       AND a.days_present > 0 AND NOT (a.worker_id = ANY(${arr(workerIds)}::uuid[]))`);
 
-  const policy = await getPolicy(tx, scope.countyCode);
+  // The wage month is judged by the policy in force in it (caps, dated settings), as by its minimum wage.
+  const policy = await getPolicy(tx, scope.countyCode, input.month);
   // The standard in force in the wage month, per county (dated; Songyuan's shipped by default).
   const minimumWage = await minimumWageFor(tx, scope.countyCode, input.month);
   const ruleLines: RuleLine[] = input.lines.map((l) => {
@@ -118,8 +120,9 @@ export async function submitPayroll(tx: DbOrTx, actor: Principal, projectId: str
 
   const id = newId();
   await tx.execute(sql`
-    INSERT INTO payrolls (id, project_id, employer_id, month, status, line_count, total_net_fen, supersedes_id)
-    VALUES (${id}, ${projectId}, ${input.employerId}, ${input.month}, 'submitted', ${input.lines.length}, ${input.control.totalNetFen}, ${prev[0]?.id ?? null})`);
+    INSERT INTO payrolls (id, project_id, employer_id, month, status, line_count, total_net_fen, supersedes_id, pay_month)
+    VALUES (${id}, ${projectId}, ${input.employerId}, ${input.month}, 'submitted', ${input.lines.length}, ${input.control.totalNetFen}, ${prev[0]?.id ?? null},
+      (SELECT ${payMonthSql('p', sql`${input.month}::text`)} FROM projects p WHERE p.id = ${projectId}))`);
   const lineIds = input.lines.map(() => newId());
   const L = input.lines;
   // One set-based insert however long the sheet is.

@@ -53,6 +53,6 @@ export async function minimumWageFor(db: DbOrTx, county: string, monthOrDate: st
   const overridden = new Set(stored.map(key));
   const found = minimumWageIn([...stored, ...SHIPPED_MINIMUM_WAGES.filter((e) => !overridden.has(key(e)))], county, date);
   if (found) return found;
-  const l = (await getPolicy(db, county)).local;
+  const l = (await getPolicy(db, county, date)).local;
   return { scope: 'default', effectiveFrom: '1970-01-01', monthlyFen: l.minimumWageMonthlyFen, hourlyFen: l.minimumWageHourlyFen, source: 'policy default (local.minimumWageMonthlyFen)' };
 }

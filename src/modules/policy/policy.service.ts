@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
-import type { WorkCalendar } from '../../lib/calendar.js';
+import { chinaToday, type WorkCalendar } from '../../lib/calendar.js';
 import { nationalCalendar } from '../../lib/national-holidays.js';
 import { COUNTY_DEFAULTS, POLICY_DEFAULTS, type Policy } from './policy.defaults.js';
 
@@ -19,21 +19,35 @@ function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>)
   return out;
 }
 
+/** A setting row dated this early is in force on every date (rows from before settings were dated). */
+export const ALWAYS = '1970-01-01';
+
+/** The date a policy is read for: a day, or a wage month (judged by its first day, as minimum wages are). */
+const dayOf = (on: string): string => (on.length === 7 ? `${on}-01` : on);
+
+interface SettingRow { scope: string; key: string; value: Record<string, unknown>; effective_from: string }
+
 /**
- * The effective policy for a county. A setting row's key is a top-level section (`deposit`,
- * `credit`, …) and its value a partial object of that section.
+ * Pure: the effective policy of a county on a day from its scopes' dated rows. A setting row's key is
+ * a top-level section (`deposit`, `credit`, …) and its value a partial object of that section. For
+ * each scope and section the row with the latest `effective_from` on or before the day is in force;
+ * the most specific scope wins (default < province < city < county), shipped county values sit just
+ * below the county's own rows.
  */
-export async function getPolicy(db: DbOrTx, countyCode?: string | null): Promise<Policy> {
+export function policyOn(rows: SettingRow[], countyCode: string | null | undefined, day: string): Policy {
   const scopes = scopesFor(countyCode);
-  const r = await db.execute(sql`
-    SELECT scope, key, value FROM policy_settings WHERE scope = ANY(${`{${scopes.join(',')}}`}::text[])`);
-  const rows = (r as unknown as { rows: { scope: string; key: string; value: Record<string, unknown> }[] }).rows;
-  rows.sort((a, b) => scopes.indexOf(a.scope) - scopes.indexOf(b.scope));
+  const latest = new Map<string, SettingRow>();
+  for (const r of rows) {
+    if (r.effective_from > day) continue;
+    const k = `${r.scope}|${r.key}`;
+    const cur = latest.get(k);
+    if (!cur || cur.effective_from < r.effective_from) latest.set(k, r);
+  }
+  const inForce = [...latest.values()].sort((a, b) => scopes.indexOf(a.scope) - scopes.indexOf(b.scope));
   let p = POLICY_DEFAULTS as unknown as Record<string, unknown>;
   const shipped = countyCode ? COUNTY_DEFAULTS[countyCode] : undefined;
   let shippedApplied = !shipped;
-  for (const row of rows) {
-    // Shipped county values sit just below the county's own rows.
+  for (const row of inForce) {
     if (!shippedApplied && row.scope === countyCode) {
       p = deepMerge(p, shipped!);
       shippedApplied = true;
@@ -44,10 +58,44 @@ export async function getPolicy(db: DbOrTx, countyCode?: string | null): Promise
   return p as unknown as Policy;
 }
 
-export async function setPolicy(db: DbOrTx, scope: string, key: string, value: Record<string, unknown>): Promise<void> {
+/**
+ * A county's policy as a function of the date, from one read of its dated rows: for readers that
+ * judge many dates or wage months at once (the sweep's pay dates, reconciliation's project-months).
+ * `on` is a day (YYYY-MM-DD) or a wage month (YYYY-MM: its first day).
+ */
+export async function policyTimeline(db: DbOrTx, countyCode?: string | null): Promise<(on: string) => Policy> {
+  const scopes = scopesFor(countyCode);
+  const r = (await db.execute(sql`
+    SELECT scope, key, value, effective_from::text AS effective_from FROM policy_settings WHERE scope = ANY(${`{${scopes.join(',')}}`}::text[])`)) as unknown as { rows: SettingRow[] };
+  const memo = new Map<string, Policy>(); // many project-months share a day: merge once per day
+  return (on: string) => {
+    const day = dayOf(on);
+    let p = memo.get(day);
+    if (!p) memo.set(day, (p = policyOn(r.rows, countyCode, day)));
+    return p;
+  };
+}
+
+/**
+ * The effective policy for a county on a date. Settings are dated (`effective_from`): a value entered
+ * today for next month changes nothing before then, and a sweep or a wage month of the past is judged
+ * by the value in force then. `on` is a day or a wage month (its first day, as minimum wages are
+ * judged); without it, today's China date. Time is a parameter: sweeps and rules pass their `asOf`
+ * or the wage month.
+ */
+export async function getPolicy(db: DbOrTx, countyCode?: string | null, on?: string): Promise<Policy> {
+  return (await policyTimeline(db, countyCode))(on ?? chinaToday(new Date()));
+}
+
+/**
+ * Set a section's partial object for a scope from a date on (same scope, section and date replaces).
+ * Without a date the value is in force on every date (`ALWAYS`): what code and tests that set a value
+ * outright mean. The admin route dates it (default: today, China date).
+ */
+export async function setPolicy(db: DbOrTx, scope: string, key: string, value: Record<string, unknown>, effectiveFrom: string = ALWAYS): Promise<void> {
   await db.execute(sql`
-    INSERT INTO policy_settings (scope, key, value) VALUES (${scope}, ${key}, ${JSON.stringify(value)}::jsonb)
-    ON CONFLICT (scope, key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`);
+    INSERT INTO policy_settings (scope, key, value, effective_from) VALUES (${scope}, ${key}, ${JSON.stringify(value)}::jsonb, ${effectiveFrom}::date)
+    ON CONFLICT (scope, key, effective_from) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`);
 }
 
 /**

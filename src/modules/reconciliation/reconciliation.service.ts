@@ -3,10 +3,11 @@ import { PgTransaction } from 'drizzle-orm/pg-core';
 import type { DbOrTx } from '../../db/client.js';
 import type { Deps } from '../../deps.js';
 import { NotFoundError } from '../../lib/errors.js';
-import { getCalendar, getPolicy } from '../policy/policy.service.js';
+import { getCalendar, policyTimeline } from '../policy/policy.service.js';
 import { payDatesFor, planChunks, reconSettings } from './reconciliation.rules.js';
 import { classifySql, extraExistsSql } from './reconciliation.classify.js';
 import { claimInferredSql, lockSql, orphanCandidatesSql, orphansInsertSql, statementRowsSql, type ChunkPm } from './reconciliation.sql.js';
+import { payMonthSql } from '../registry/pay-month.js';
 
 export const DEFAULT_CHUNK_LINES = 1_000_000;
 /** Chunks reconciled at once (each on its own connection) unless told otherwise (`RECON_PARALLEL`). */
@@ -45,15 +46,18 @@ const dbOf = (x: Pick<Deps, 'db'> | DbOrTx): DbOrTx => ('db' in x && 'pool' in x
 
 interface PmRow { project_id: string; month: string; lines: number; payday: number; pay_month: string; county_code: string; wage_bank_id: string; deposit_bank_id: string | null }
 
-/** Attach pay dates (calendar + policy per county, cached) to project-months. */
+/**
+ * Attach pay dates (calendar + policy per county, cached) to project-months. A wage month is judged
+ * by the policy in force in it (dated settings): grace days and the value-date window of that month.
+ */
 async function withDates(db: DbOrTx, rows: PmRow[]): Promise<(ChunkPm & { lines: number })[]> {
-  const byCounty = new Map<string, Promise<{ cal: Awaited<ReturnType<typeof getCalendar>>; grace: number; window: number }>>();
+  const byCounty = new Map<string, Promise<{ cal: Awaited<ReturnType<typeof getCalendar>>; policy: Awaited<ReturnType<typeof policyTimeline>> }>>();
   const county = (c: string) => {
     let p = byCounty.get(c);
     if (!p) {
       p = (async () => {
-        const [cal, pol] = await Promise.all([getCalendar(db, c), getPolicy(db, c)]);
-        return { cal, grace: pol.enforcement.graceDays, window: reconSettings(pol).valueDateWindowDays };
+        const [cal, policy] = await Promise.all([getCalendar(db, c), policyTimeline(db, c)]);
+        return { cal, policy };
       })();
       byCounty.set(c, p);
     }
@@ -62,13 +66,15 @@ async function withDates(db: DbOrTx, rows: PmRow[]): Promise<(ChunkPm & { lines:
   const out: (ChunkPm & { lines: number })[] = [];
   for (const r of rows) {
     const c = await county(r.county_code);
-    const d = payDatesFor(r.month, r.payday, c.cal, c.grace, r.pay_month);
-    out.push({ projectId: r.project_id, month: r.month, countyCode: r.county_code, payDate: d.payDate, deadline: d.deadline, windowDays: c.window, lines: r.lines });
+    const pol = c.policy(r.month);
+    const d = payDatesFor(r.month, r.payday, c.cal, pol.enforcement.graceDays, r.pay_month);
+    out.push({ projectId: r.project_id, month: r.month, countyCode: r.county_code, payDate: d.payDate, deadline: d.deadline, windowDays: reconSettings(pol).valueDateWindowDays, lines: r.lines });
   }
   return out;
 }
 
-const PM_SELECT = sql`SELECT x.project_id, x.month, x.lines, p.payday, p.pay_month, p.county_code, p.wage_bank_id, p.deposit_bank_id
+// The pay month that governs each wage month (a GC may change it for months not yet begun).
+const PM_SELECT = sql`SELECT x.project_id, x.month, x.lines, p.payday, ${payMonthSql('p', sql`x.month`)} AS pay_month, p.county_code, p.wage_bank_id, p.deposit_bank_id
   FROM x JOIN projects p ON p.id = x.project_id ORDER BY x.project_id, x.month`;
 
 /** Step timings are infrastructure telemetry, not business time. */

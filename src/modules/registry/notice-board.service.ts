@@ -8,7 +8,8 @@ import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import type { PiiCipher } from '../../lib/crypto.js';
 import { NotFoundError } from '../../lib/errors.js';
-import { chinaToday } from '../../lib/calendar.js';
+import { addMonths, chinaToday, monthOf } from '../../lib/calendar.js';
+import { payMonthOf, type PayMonth, type PayMonthPeriod, type PayMonthSetting } from './pay-month.js';
 import { minimumWageFor } from '../policy/minimum-wage.js';
 import { getPolicy } from '../policy/policy.service.js';
 
@@ -22,6 +23,8 @@ export interface NoticeBoard {
   payday: number;
   /** Which month's wages the pay day pays: previous (次月发上月) or current (当月). */
   payMonth: 'previous' | 'current';
+  /** A change of the pay month that starts with a later wage month (announced ahead), or null. */
+  payMonthChange: { fromMonth: string; payMonth: 'previous' | 'current' } | null;
   /** The industry's competent department (条例 Art. 34, 40), "name phone" from policy `regulators`. */
   regulator: { industry: string; contact: string };
   parties: {
@@ -34,7 +37,7 @@ export interface NoticeBoard {
 
 export async function noticeBoard(db: DbOrTx, pii: PiiCipher, projectId: string, today = chinaToday(new Date())): Promise<NoticeBoard> {
   const pr = (await db.execute(sql`
-    SELECT id, name, county_code, payday, pay_month, industry, construction_unit_id, general_contractor_id, labor_manager_name, labor_manager_phone_enc
+    SELECT id, name, county_code, payday, pay_month, pay_month_earlier, industry, construction_unit_id, general_contractor_id, labor_manager_name, labor_manager_phone_enc
     FROM projects WHERE id = ${projectId}`)) as unknown as Rows<Record<string, string | number | null>>;
   const p = pr.rows[0];
   if (!p) throw new NotFoundError('Project');
@@ -48,13 +51,13 @@ export async function noticeBoard(db: DbOrTx, pii: PiiCipher, projectId: string,
     SELECT 'subcontractor', c.id, c.name, c.credit_code, c.legal_representative, s.parent_company_id, s.labor_manager_name, s.labor_manager_phone_enc, 2, s.created_at
       FROM subcontracts s JOIN companies c ON c.id = s.subcontractor_id WHERE s.project_id = ${projectId}
     ORDER BY ord, created_at`)) as unknown as Rows<{ role: PartyRole; id: string; name: string; credit_code: string; legal_representative: string; parent: string | null; lm_name: string | null; lm_phone: string | null }>;
-  const policy = await getPolicy(db, p.county_code as string);
+  const policy = await getPolicy(db, p.county_code as string, today);
   const l = policy.local;
   const mw = await minimumWageFor(db, p.county_code as string, today);
   const industry = p.industry as string;
   return {
     projectId, projectName: p.name as string, countyCode: p.county_code as string, payday: Number(p.payday),
-    payMonth: p.pay_month === 'current' ? 'current' : 'previous',
+    ...payMonthOnBoard({ payMonth: p.pay_month as PayMonth, earlier: p.pay_month_earlier as unknown as PayMonthPeriod[] | null }, monthOf(today)),
     regulator: { industry, contact: (policy.regulators as Record<string, string>)[industry] ?? '' },
     parties: parties.rows.map((x) => ({
       role: x.role, companyId: x.id, name: x.name, creditCode: x.credit_code, legalRepresentative: x.legal_representative, parentCompanyId: x.parent,
@@ -63,6 +66,18 @@ export async function noticeBoard(db: DbOrTx, pii: PiiCipher, projectId: string,
     minimumWage: { monthlyFen: mw.monthlyFen, hourlyFen: mw.hourlyFen, effectiveFrom: mw.effectiveFrom, source: mw.source },
     channels: { complaintHotline: l.complaintHotline, mediation: l.mediation, arbitration: l.arbitration, legalAid: l.legalAid },
   };
+}
+
+/** The setting of the current wage month, and the first later period that differs from it (announced ahead). */
+function payMonthOnBoard(s: PayMonthSetting, month: string): { payMonth: PayMonth; payMonthChange: NoticeBoard['payMonthChange'] } {
+  const now = payMonthOf(s, month);
+  const ends = [...(s.earlier ?? []).map((e) => e.until)].filter((u) => u >= month).sort();
+  for (const until of ends) {
+    const from = addMonths(until, 1);
+    const then = payMonthOf(s, from);
+    if (then !== now) return { payMonth: now, payMonthChange: { fromMonth: from, payMonth: then } };
+  }
+  return { payMonth: now, payMonthChange: null };
 }
 
 const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -84,7 +99,7 @@ table{border-collapse:collapse;width:100%;margin:1em 0}td,th{border:1px solid #4
 <tbody>
 ${rows}
 </tbody></table>
-<p class="big">工资支付日：每月 ${esc(b.payday)} 日支付${b.payMonth === 'current' ? '当月' : '上月'}工资（遇休息日、法定节假日提前支付）</p>
+<p class="big">工资支付日：每月 ${esc(b.payday)} 日支付${b.payMonth === 'current' ? '当月' : '上月'}工资（遇休息日、法定节假日提前支付）${b.payMonthChange ? `；自${esc(b.payMonthChange.fromMonth.slice(0, 4))}年${Number(b.payMonthChange.fromMonth.slice(5))}月工资起支付${b.payMonthChange.payMonth === 'current' ? '当月' : '上月'}工资` : ''}</p>
 <p>当地最低工资标准：月 ${yuan(b.minimumWage.monthlyFen)} 元，非全日制每小时 ${yuan(b.minimumWage.hourlyFen)} 元（${esc(b.minimumWage.effectiveFrom)} 起执行）</p>
 <table><tbody>
 <tr><th>劳动保障监察投诉举报电话</th><td class="big">${esc(b.channels.complaintHotline)}</td></tr>

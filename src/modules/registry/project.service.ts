@@ -88,7 +88,7 @@ export async function getProject(db: DbOrTx, id: string) {
   const r = (await db.execute(sql`
     SELECT id, name, county_code, industry, construction_unit_id, general_contractor_id, contract_price_fen::float8 AS contract_price_fen,
       start_date::text, planned_end_date::text, payday, wage_bank_id, wage_account_number, deposit_bank_id, deposit_account_number,
-      deposit_required_fen::float8 AS deposit_required_fen, deposit_policy, status, pay_month, permit_date::text, deposit_due_on::text
+      deposit_required_fen::float8 AS deposit_required_fen, deposit_policy, status, pay_month, pay_month_earlier, permit_date::text, deposit_due_on::text
     FROM projects WHERE id = ${id}`)) as unknown as Rows<Record<string, unknown>>;
   const p = r.rows[0];
   if (!p) return null;
@@ -96,7 +96,7 @@ export async function getProject(db: DbOrTx, id: string) {
     id: p.id as string, name: p.name as string, countyCode: p.county_code as string, industry: p.industry as string,
     constructionUnitId: p.construction_unit_id as string, generalContractorId: p.general_contractor_id as string,
     contractPriceFen: Number(p.contract_price_fen), startDate: p.start_date as string, plannedEndDate: p.planned_end_date as string,
-    payday: p.payday as number, payMonth: p.pay_month as string, permitDate: (p.permit_date as string | null) ?? null, depositDueOn: (p.deposit_due_on as string | null) ?? null,
+    payday: p.payday as number, payMonth: p.pay_month as string, payMonthEarlier: (p.pay_month_earlier as { until: string; payMonth: string }[] | null) ?? [], permitDate: (p.permit_date as string | null) ?? null, depositDueOn: (p.deposit_due_on as string | null) ?? null,
     wageAccount: { bankId: p.wage_bank_id as string, accountNumber: p.wage_account_number as string },
     depositAccount: p.deposit_bank_id ? { bankId: p.deposit_bank_id as string, accountNumber: p.deposit_account_number as string } : null,
     depositRequiredFen: Number(p.deposit_required_fen), depositPolicy: p.deposit_policy as Record<string, unknown>, status: p.status as string,

@@ -8,8 +8,9 @@ import { IdParams, problems } from '../platform/common.schemas.js';
 import noticeBoardRoutes from './notice-board.routes.js';
 import { createProject, getProject, type ProjectInput } from './project.service.js';
 import {
-  BankCreated, Company, CreateBank, CreateCompany, CreateProject, CreateSubcontract, Project, RotateSecret, SecretRotated, Subcontract,
+  BankCreated, Company, CreateBank, CreateCompany, CreateProject, CreateSubcontract, Project, ProjectUpdated, RotateSecret, SecretRotated, Subcontract, UpdateProject,
 } from './registry.schemas.js';
+import { updateProject, type ProjectUpdate } from './project-update.service.js';
 import { bankSecretsChanged } from './bank-secret-generation.js';
 import { assertActsAsGc, createBank, createCompany, createSubcontract, rotateBankSecret, type CompanyInput, type SubcontractInput } from './registry.service.js';
 import { chinaToday } from '../../lib/calendar.js';
@@ -64,6 +65,13 @@ export default async function registryRoutes(app: FastifyInstance, { deps }: { d
     const out = await getProject(db, id);
     if (!out) throw new NotFoundError('Project');
     return out;
+  });
+
+  app.patch('/v1/projects/:id', {
+    schema: { operationId: 'updateProject', tags: ['registry'], summary: "Change a project's settings (the GC): which month the pay day pays, from a wage month not yet begun", params: IdParams, body: UpdateProject, response: { 200: ProjectUpdated, ...problems(400, 401, 403, 404, 422) } },
+  }, async (req) => {
+    const p = requireRole(req, 'contractor');
+    return db.transaction((tx) => updateProject(tx, p, (req.params as { id: string }).id, req.body as ProjectUpdate, chinaToday(deps.now())));
   });
 
   app.post('/v1/projects/:id/subcontracts', {

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { CountyCode, Fen, IsoDate, Str, Uuid } from '../platform/common.schemas.js';
+import { CountyCode, Fen, IsoDate, IsoMonth, Str, Uuid } from '../platform/common.schemas.js';
 
 export const INDUSTRIES = ['housing', 'transport', 'water', 'power', 'utilities', 'land'] as const;
 
@@ -78,7 +78,9 @@ export const Project = Type.Object({
   startDate: Type.String(),
   plannedEndDate: Type.String(),
   payday: Type.Integer(),
-  payMonth: Type.String({ description: 'previous | current' }),
+  payMonth: Type.String({ description: 'previous | current: the setting of the latest period (a change applies from a wage month not yet begun)' }),
+  payMonthEarlier: Type.Array(Type.Object({ until: Type.String({ description: 'YYYY-MM, last wage month of the period' }), payMonth: Type.String() }),
+    { description: 'Earlier periods with another setting, ascending; a wage month uses the first period it falls in, else payMonth. Empty when never changed' }),
   permitDate: Type.Union([Type.String(), Type.Null()]),
   depositDueOn: Type.Union([Type.String({ description: 'permitDate (else startDate) + deposit.dueWorkingDays working days' }), Type.Null()]),
   wageAccount: Type.Object({ bankId: Uuid(), accountNumber: Type.String() }),
@@ -87,6 +89,15 @@ export const Project = Type.Object({
   depositPolicy: DepositBreakdown,
   status: Type.String(),
 });
+
+export const UpdateProject = Type.Object(
+  {
+    payMonth: Type.Optional(Type.Union([Type.Literal('previous'), Type.Literal('current')], { description: "Which month's wages the pay day pays from payMonthFrom on" })),
+    payMonthFrom: Type.Optional(IsoMonth('First wage month the new setting applies to; default and earliest: the next month (China date). Months already begun keep theirs')),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export const ProjectUpdated = Type.Object({ ...Project.properties, changed: Type.Boolean({ description: 'false when the setting already was as asked (nothing written)' }) });
 
 export const CreateSubcontract = Type.Object(
   {

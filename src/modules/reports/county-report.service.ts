@@ -48,7 +48,7 @@ const n = (v: unknown) => Number(v ?? 0);
 export async function computeCountyReport(db: DbOrTx, countyCode: string, month: string): Promise<CountyReportRow[]> {
   const start = `${month}-01`;
   const end = monthEnd(month);
-  const target = (await getPolicy(db, countyCode)).clearance.targetBp;
+  const target = (await getPolicy(db, countyCode, month)).clearance.targetBp;
   const base = await q<Record<string, string>>(db, sql`
     WITH p AS (SELECT * FROM projects WHERE county_code = ${countyCode} AND start_date <= ${end}::date AND (closed_on IS NULL OR closed_on >= ${start}::date))
     SELECT p.industry,

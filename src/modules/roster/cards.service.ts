@@ -119,10 +119,13 @@ export async function activateCard(tx: DbOrTx, cardId: string, by: string, how: 
  * becomes active. NotFound when the proposal is not that worker's or no longer waits.
  * Called by #18's POST /v1/me/card-proposals/{proposalId}/confirm.
  */
-export async function confirmCardProposal(db: DbOrTx, input: { workerId: string; proposalId: string }, actor: AuditActor) {
+export async function confirmCardProposal(db: DbOrTx, input: { workerId: string; proposalId: string; phoneBidx?: string }, actor: AuditActor) {
   return db.transaction(async (tx) => {
+    // From the worker's door: only a proposal on an engagement under the phone that signed in (the
+    // session's phone), so a company that put its own number on the worker's ID confirms nothing of another's.
     const c = ((await tx.execute(sql`
-      SELECT id FROM worker_cards WHERE id = ${input.proposalId} AND worker_id = ${input.workerId} AND status IN ('proposed', 'verified')`)) as unknown as Rows<{ id: string }>).rows[0];
+      SELECT c.id FROM worker_cards c WHERE c.id = ${input.proposalId} AND c.worker_id = ${input.workerId} AND c.status IN ('proposed', 'verified')
+        ${input.phoneBidx !== undefined ? sql`AND EXISTS (SELECT 1 FROM engagements e WHERE e.id = c.engagement_id AND e.phone_bidx = ${input.phoneBidx})` : sql``}`)) as unknown as Rows<{ id: string }>).rows[0];
     if (!c || !(await activateCard(tx, c.id, actor.id, 'worker_confirmed'))) throw new NotFoundError('Card proposal');
     return { proposalId: c.id, status: 'active' as const };
   });

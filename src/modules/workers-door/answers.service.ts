@@ -5,7 +5,7 @@ import { ConflictError, NotFoundError } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { emit } from '../alerts/outbox.service.js';
 import { appendAudit } from '../audit/audit.service.js';
-import { myPayslip } from './payslips.service.js';
+import { myPayslip, type WorkerWho } from './payslips.service.js';
 
 export const ANSWERS = ['received', 'not_received', 'amount_wrong'] as const;
 export type Answer = (typeof ANSWERS)[number];
@@ -19,9 +19,10 @@ const BANK_PAID = ['paid', 'paid_late', 'overpaid', 'duplicate'];
  * transaction; the line then reads `disputed` wherever it is read, since the status is derived from the
  * answers table that reconciliation never writes.
  */
-export async function answerPayslip(db: DbOrTx, workerId: string, lineId: string, input: { answer: Answer; note?: string }, now: Date) {
+export async function answerPayslip(db: DbOrTx, who: WorkerWho, lineId: string, input: { answer: Answer; note?: string }, now: Date) {
   return db.transaction(async (tx) => {
-    const slip = await myPayslip(tx, workerId, lineId); // 404 unless it is this worker's line
+    const workerId = who.workerId;
+    const slip = await myPayslip(tx, who, lineId); // 404 unless it is this worker's line, under the phone signed in
     const id = newId();
     await tx.execute(sql`
       INSERT INTO payslip_answers (id, project_id, line_id, worker_id, answer, note, line_status, created_at)

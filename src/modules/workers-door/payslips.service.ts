@@ -22,13 +22,29 @@ export const REASON_TEXT: Record<string, { zh: string; en: string }> = {
   DUPL: { zh: '重复付款', en: 'duplicate payment' },
 };
 
+/**
+ * Who is signed in at the worker's door: the person and the phone that received the code. Each
+ * employer keeps its own phone for the worker (card custody), and a company could register its own
+ * number against someone else's ID; so a session sees only the engagements whose phone on file is
+ * the one it signed in with (blind index compare), and their pay slips. Another employer's
+ * engagement under a different phone stays shut, whatever that employer does with its own phone.
+ */
+export interface WorkerWho { workerId: string; phoneBidx: string }
+
+/** The engagement rows a session may see; alias `e` = engagements. */
+export const visibleEngagementSql = (who: WorkerWho, e = 'e') => sql`${sql.raw(e)}.worker_id = ${who.workerId} AND ${sql.raw(e)}.phone_bidx = ${who.phoneBidx}`;
+
+/** A payroll line (alias `l`) the session may see: its engagement (project, worker, employer) carries the session's phone. */
+const visibleLineSql = (who: WorkerWho) => sql`l.worker_id = ${who.workerId} AND EXISTS (SELECT 1 FROM engagements e
+  WHERE e.project_id = l.project_id AND e.employer_id = l.employer_id AND ${visibleEngagementSql(who)})`;
+
 export interface Engagement { engagementId: string; projectId: string; projectName: string; employerName: string; countyCode: string; countyName: string; entryDate: string; exitDate: string | null }
 
-export async function myEngagements(db: DbOrTx, workerId: string): Promise<Engagement[]> {
+export async function myEngagements(db: DbOrTx, who: WorkerWho): Promise<Engagement[]> {
   const r = (await db.execute(sql`
     SELECT e.id, e.project_id, p.name AS project_name, c.name AS employer_name, p.county_code, e.entry_date::text, e.exit_date::text
     FROM engagements e JOIN projects p ON p.id = e.project_id JOIN companies c ON c.id = e.employer_id
-    WHERE e.worker_id = ${workerId} ORDER BY e.entry_date DESC, e.id`)) as unknown as Rows<{ id: string; project_id: string; project_name: string; employer_name: string; county_code: string; entry_date: string; exit_date: string | null }>;
+    WHERE ${visibleEngagementSql(who)} ORDER BY e.entry_date DESC, e.id`)) as unknown as Rows<{ id: string; project_id: string; project_name: string; employer_name: string; county_code: string; entry_date: string; exit_date: string | null }>;
   return r.rows.map((x) => ({ engagementId: x.id, projectId: x.project_id, projectName: x.project_name, employerName: x.employer_name, countyCode: x.county_code, countyName: countyName(x.county_code), entryDate: x.entry_date, exitDate: x.exit_date }));
 }
 
@@ -68,7 +84,7 @@ export function slipItems(items: { pay?: Record<string, number>; deductions?: Re
  * A worker's pay slips: one per wage line of a live (not superseded) sheet. Amounts are the ledger's
  * (the sheet) and the bank's (`paid_fen`, `paid_on`, set by reconciliation) exactly as stored, in fen.
  */
-export async function myPayslips(db: DbOrTx, workerId: string, filter: { month?: string; lineId?: string } = {}): Promise<Payslip[]> {
+export async function myPayslips(db: DbOrTx, who: WorkerWho, filter: { month?: string; lineId?: string } = {}): Promise<Payslip[]> {
   const r = (await db.execute(sql`
     SELECT l.id, l.project_id, p.name AS project_name, c.name AS employer_name, gc.name AS gc_name, l.month, l.days_worked,
       l.gross_fen, l.deductions_fen, l.net_fen, l.paid_fen, l.paid_on::text, l.status, l.reason_code, i.card_masked, l.items, l.hours::text,
@@ -80,7 +96,7 @@ export async function myPayslips(db: DbOrTx, workerId: string, filter: { month?:
     JOIN companies gc ON gc.id = p.general_contractor_id
     LEFT JOIN LATERAL (SELECT card_masked FROM instructions WHERE payroll_line_id = l.id ORDER BY updated_at DESC LIMIT 1) i ON true
     LEFT JOIN LATERAL (SELECT answer, created_at FROM payslip_answers WHERE line_id = l.id ORDER BY created_at DESC, id DESC LIMIT 1) a ON true
-    WHERE l.worker_id = ${workerId}
+    WHERE ${visibleLineSql(who)}
       ${filter.month ? sql`AND l.month = ${filter.month}` : sql``}
       ${filter.lineId ? sql`AND l.id = ${filter.lineId}` : sql``}
     ORDER BY l.month DESC, p.name, l.id
@@ -100,8 +116,8 @@ export async function myPayslips(db: DbOrTx, workerId: string, filter: { month?:
   }));
 }
 
-export async function myPayslip(db: DbOrTx, workerId: string, lineId: string): Promise<Payslip> {
-  const [s] = await myPayslips(db, workerId, { lineId });
+export async function myPayslip(db: DbOrTx, who: WorkerWho, lineId: string): Promise<Payslip> {
+  const [s] = await myPayslips(db, who, { lineId });
   if (!s) throw new NotFoundError('Pay slip');
   return s;
 }

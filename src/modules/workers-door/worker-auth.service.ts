@@ -32,6 +32,17 @@ export async function phonesOnFile(db: DbOrTx, deps: Pick<Deps, 'pii'>, workerId
   return [...new Set(r.rows.map((x) => normalizePhone(deps.pii.decrypt(x.phone_enc))))];
 }
 
+/**
+ * The phone the employer of a wage line gave for the worker on that engagement: a slip's SMS goes
+ * there, never to a number another employer registered against the same ID.
+ */
+export async function linePhone(db: DbOrTx, deps: Pick<Deps, 'pii'>, line: { workerId: string; projectId: string; employerId: string }): Promise<string | null> {
+  const r = (await db.execute(sql`
+    SELECT phone_enc FROM engagements WHERE worker_id = ${line.workerId} AND project_id = ${line.projectId} AND employer_id = ${line.employerId} AND phone_enc IS NOT NULL
+    ORDER BY (exit_date IS NULL) DESC, created_at DESC LIMIT 1`)) as unknown as Rows<{ phone_enc: string }>;
+  return r.rows[0] ? normalizePhone(deps.pii.decrypt(r.rows[0].phone_enc)) : null;
+}
+
 interface Pair {
   idBidx: string;
   phoneBidx: string;
@@ -118,7 +129,7 @@ export async function signInWithCode(deps: Pick<Deps, 'db' | 'pii'>, input: { id
     }
     await tx.execute(sql`UPDATE worker_auth_codes SET used_at = ${now.toISOString()} WHERE id = ${row.id}`);
     await tx.execute(sql`DELETE FROM worker_auth_locks WHERE pair_key = ${pair.pairKey}`);
-    const s = await createWorkerSession(tx, row.worker_id!, now);
+    const s = await createWorkerSession(tx, row.worker_id!, now, pair.phoneBidx);
     await appendAudit(tx, { actor: `worker:${row.worker_id}`, action: 'worker.sign_in', entityType: 'worker', entityId: row.worker_id, data: { session: s.sessionId.slice(0, 16) }, at: now });
     return { session: s } as const;
   });

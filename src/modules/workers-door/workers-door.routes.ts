@@ -9,9 +9,9 @@ import { problems } from '../platform/common.schemas.js';
 import { answerPayslip, clearDispute } from './answers.service.js';
 import { confirmCardProposal } from './card-proposals.adapter.js';
 import { payslipPdf } from './payslip-pdf.js';
-import { myEngagements, myPayslip, myPayslips } from './payslips.service.js';
+import { myEngagements, myPayslip, myPayslips, visibleEngagementSql } from './payslips.service.js';
 import { requestSignInCode, signInWithCode } from './worker-auth.service.js';
-import { revokeWorkerSessions, WORKER_COOKIE, workerCookie } from './worker-session.service.js';
+import { revokeWorkerSessions, whoOf, WORKER_COOKIE, workerCookie } from './worker-session.service.js';
 import * as S from './workers-door.schemas.js';
 import { workerPageRoutes } from './worker-page.routes.js';
 
@@ -63,7 +63,10 @@ export default async function workersDoorRoutes(app: FastifyInstance, { deps }: 
     schema: { operationId: 'getMe', tags, summary: 'The signed-in worker (masked)', response: { 200: S.Me, ...problems(401, 403) } },
   }, async (req) => {
     const p = requireRole(req, 'worker');
-    const r = (await db.execute(sql`SELECT id, name, id_number_masked, phone_masked FROM workers WHERE id = ${p.workerId!}`)) as unknown as { rows: { id: string; name: string; id_number_masked: string; phone_masked: string | null }[] };
+    // The phone shown is the one this session signed in with (as an engagement holds it), not the person's first.
+    const r = (await db.execute(sql`SELECT w.id, w.name, w.id_number_masked,
+        (SELECT e.phone_masked FROM engagements e WHERE ${visibleEngagementSql(whoOf(p))} ORDER BY e.created_at DESC LIMIT 1) AS phone_masked
+      FROM workers w WHERE w.id = ${p.workerId!}`)) as unknown as { rows: { id: string; name: string; id_number_masked: string; phone_masked: string | null }[] };
     const w = r.rows[0];
     if (!w) throw new NotFoundError('Worker');
     return { workerId: w.id, name: w.name, idNumberMasked: w.id_number_masked, phoneMasked: w.phone_masked };
@@ -71,16 +74,16 @@ export default async function workersDoorRoutes(app: FastifyInstance, { deps }: 
 
   app.get('/v1/me/engagements', {
     schema: { operationId: 'listMyEngagements', tags, summary: 'My engagements (projects and employers)', response: { 200: S.EngagementList, ...problems(401, 403) } },
-  }, async (req) => ({ items: await myEngagements(db, requireRole(req, 'worker').workerId!) }));
+  }, async (req) => ({ items: await myEngagements(db, whoOf(requireRole(req, 'worker'))) }));
 
   app.get('/v1/me/payslips', {
     schema: { operationId: 'listMyPayslips', tags, summary: 'My pay slips, newest month first', querystring: S.PayslipQuery, response: { 200: S.PayslipList, ...problems(400, 401, 403) } },
-  }, async (req) => ({ items: await myPayslips(db, requireRole(req, 'worker').workerId!, { month: (req.query as { month?: string }).month }) }));
+  }, async (req) => ({ items: await myPayslips(db, whoOf(requireRole(req, 'worker')), { month: (req.query as { month?: string }).month }) }));
 
   app.get('/v1/me/payslips/:lineId', {
     schema: { operationId: 'getMyPayslip', tags, summary: 'One pay slip; `Accept: application/pdf` (or `?format=pdf`, for a plain link) for the PDF', params: S.LineParams, querystring: Type.Object({ format: Type.Optional(Type.Literal('pdf')) }, { additionalProperties: false }), produces: ['application/json', 'application/pdf'], response: { 200: S.PayslipItem, ...problems(400, 401, 403, 404) } },
   }, async (req, reply) => {
-    const s = await myPayslip(db, requireRole(req, 'worker').workerId!, (req.params as { lineId: string }).lineId);
+    const s = await myPayslip(db, whoOf(requireRole(req, 'worker')), (req.params as { lineId: string }).lineId);
     if ((req.headers.accept ?? '').includes('application/pdf') || (req.query as { format?: string }).format === 'pdf') {
       const pdf = await payslipPdf(s, deps.now());
       return reply.type('application/pdf').header('content-disposition', `attachment; filename="payslip-${s.month}.pdf"`).send(pdf);
@@ -92,7 +95,7 @@ export default async function workersDoorRoutes(app: FastifyInstance, { deps }: 
     schema: { operationId: 'answerMyPayslip', tags, summary: 'Confirm or dispute a payment: received | not_received | amount_wrong', params: S.LineParams, body: S.AnswerBody, response: { 201: S.AnswerOut, ...problems(400, 401, 403, 404) } },
   }, async (req, reply) => {
     const p = requireRole(req, 'worker');
-    const out = await answerPayslip(db, p.workerId!, (req.params as { lineId: string }).lineId, req.body as { answer: 'received' | 'not_received' | 'amount_wrong'; note?: string }, deps.now());
+    const out = await answerPayslip(db, whoOf(p), (req.params as { lineId: string }).lineId, req.body as { answer: 'received' | 'not_received' | 'amount_wrong'; note?: string }, deps.now());
     return reply.code(201).send(out);
   });
 
@@ -108,7 +111,7 @@ export default async function workersDoorRoutes(app: FastifyInstance, { deps }: 
   }, async (req) => {
     const p = requireRole(req, 'worker');
     const { proposalId } = req.params as { proposalId: string };
-    await confirmCardProposal(db, { workerId: p.workerId!, proposalId }, { id: p.id });
+    await confirmCardProposal(db, { ...whoOf(p), proposalId }, { id: p.id });
     return { proposalId, status: 'active' as const };
   });
 }
