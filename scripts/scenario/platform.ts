@@ -40,7 +40,12 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startPlatform(o: { name?: string; env?: Record<string, string>; log?: (m: string) => void } = {}): Promise<Platform> {
+/**
+ * `keepDatabase` (or env WG_KEEP_SCRATCH_DB=1): stop() leaves the scratch database in place and logs its URL,
+ * so a run that went wrong can be inspected afterwards (drop it by hand: DROP DATABASE "<name>").
+ */
+export async function startPlatform(o: { name?: string; env?: Record<string, string>; log?: (m: string) => void; keepDatabase?: boolean } = {}): Promise<Platform> {
+  const keep = o.keepDatabase ?? process.env.WG_KEEP_SCRATCH_DB === '1';
   await ensureTemplate();
   const db = await createTestDatabase(o.name ?? 'wg_scn');
   const port = await freePort();
@@ -130,6 +135,7 @@ export async function startPlatform(o: { name?: string; env?: Record<string, str
       for (const c of [api, worker]) if (c && c.exitCode === null) { const d = new Promise((r) => c.once('exit', r)); c.kill('SIGTERM'); await Promise.race([d, new Promise((r) => setTimeout(r, 5000))]); if (c.exitCode === null) c.kill('SIGKILL'); }
       await p.flushQueues().catch(() => 0);
       redis.disconnect();
+      if (keep) { o.log?.(`[platform] kept the scratch database: ${db.ownerUrl}`); return; }
       // a killed process's connections take a moment to go away
       for (let i = 0; i < 10; i++) {
         if (await db.drop().then(() => true, () => false)) break;
