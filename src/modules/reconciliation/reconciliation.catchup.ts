@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
-import { reconcileBatch } from './reconciliation.service.js';
+import { reconcileBatch, reconcileBatches } from './reconciliation.service.js';
 
 type Rows<T> = { rows: T[] };
 
@@ -55,11 +55,14 @@ export async function catchUpReconciliation(db: DbOrTx, asOf: string, opts: { ma
   // A batch reconciled here within 5 s of its newest record stays listed (the margin above): each is
   // taken once per call. Records still arriving meanwhile are the next job's (or the next sweep's).
   for (;;) {
-    const todo = (await unreconciledBatches(db, { limit: 500 + done.size })).filter((b) => !done.has(b.batchId));
+    const todo = (await unreconciledBatches(db, { limit: 500 + done.size })).filter((b) => !done.has(b.batchId)).map((b) => b.batchId);
     if (!todo.length || done.size >= max) return [...done];
+    // One pass over the project-months they pay (a sheet's batch and its re-pays share one).
+    const t0 = ((await db.execute(sql`SELECT now()::text AS t`)) as unknown as Rows<{ t: string }>).rows[0]!.t;
+    await reconcileBatches(db, todo, asOf);
     for (const b of todo) {
-      await reconcileBatchAndMark(db, b.batchId, asOf);
-      done.add(b.batchId);
+      await markBatchReconciled(db, b, t0);
+      done.add(b);
     }
   }
 }
