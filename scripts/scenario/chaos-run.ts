@@ -13,7 +13,10 @@ import { rng } from './rng.js';
 import { runScenario } from './scenario.js';
 import type { ScenarioSize } from './world.js';
 
-export interface ChaosOptions { seed: number; size: ScenarioSize; kills: number; redisFlush: boolean; pgRestart: boolean; /** Keep both scratch databases (their URLs are logged). */ keepDatabases?: boolean; log: (m: string) => void }
+export interface ChaosOptions { seed: number; size: ScenarioSize; kills: number; redisFlush: boolean; pgRestart: boolean;
+  /** 'cluster' (default): restart the shared Postgres cluster; 'database': cut only this run's database off for 3 s. */
+  pgOutage?: 'cluster' | 'database';
+  /** Keep both scratch databases (their URLs are logged). */ keepDatabases?: boolean; log: (m: string) => void }
 export interface ChaosReport {
   bench: 'chaos'; kills: number; redisFlushes: number; pgRestarts: number; differences: number; invariantViolations: number;
   /** Processes that died by themselves during the chaos run and were restarted by the supervisor. */
@@ -188,7 +191,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   o.log(`clean run: ${(cleanMs / 1000).toFixed(1)} s, ${cleanState.size} facts`);
 
   // 2. the chaos run
-  const p = await startPlatform({ name: 'wg_chaos', ...(o.keepDatabases ? { keepDatabase: true } : {}), log: (m) => { if (!/ECONNREFUSED|terminating connection|57P01|ECONNRESET/.test(m)) o.log(m.slice(0, 200)); } });
+  const p = await startPlatform({ name: 'wg_chaos', ...(o.keepDatabases ? { keepDatabase: true } : {}), log: (m) => { if (!/ECONNREFUSED|terminating connection|57P01|ECONNRESET|not currently accepting connections/.test(m)) o.log(m.slice(0, 200)); } });
   const r = rng(o.seed ^ 0x5eed);
   let kills = 0, redisFlushes = 0, pgRestarts = 0;
   let done = false;
@@ -213,8 +216,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
           o.log(`chaos: deleted ${n} queue keys of ${p.queuePrefix}`);
         }
         if (o.pgRestart && pgRestarts === 0 && kills >= pgAt) {
-          o.log('chaos: restarting Postgres');
-          execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', '15', 'main', 'restart'], { stdio: 'ignore' });
+          if (o.pgOutage === 'database') {
+            o.log('chaos: cutting this run\'s database off for 3 s');
+            await p.cutDatabase(3_000);
+          } else {
+            o.log('chaos: restarting Postgres');
+            execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', '15', 'main', 'restart'], { stdio: 'ignore' });
+          }
           pgRestarts++;
         }
         await new Promise((res) => setTimeout(res, 200 + r() * 800));

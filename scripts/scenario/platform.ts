@@ -8,7 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { createTestDatabase, ensureTemplate } from '../../tests/helpers/db.js';
+import pg from 'pg';
+import { createTestDatabase, ensureTemplate, PG_BASE } from '../../tests/helpers/db.js';
 
 export interface Platform {
   baseUrl: string;
@@ -20,6 +21,12 @@ export interface Platform {
   startWorker(): Promise<void>;
   killWorker(signal?: NodeJS.Signals): Promise<void>;
   startApi(): Promise<void>;
+  /**
+   * A Postgres outage for this platform only: its database refuses connections and its sessions are
+   * terminated for `ms`, as in a restart of the cluster (57P01, then ECONNREFUSED-like refusals), without
+   * disturbing anyone else on the shared cluster.
+   */
+  cutDatabase(ms: number): Promise<void>;
   /** Delete only this platform's queue keys (never FLUSHALL: other people use this Redis). */
   flushQueues(): Promise<number>;
   stop(): Promise<void>;
@@ -119,6 +126,18 @@ export async function startPlatform(o: { name?: string; env?: Record<string, str
       w.kill(signal);
       await done;
       killing = false;
+    },
+    async cutDatabase(ms) {
+      const c = new pg.Client({ connectionString: `${PG_BASE}/postgres` });
+      await c.connect();
+      try {
+        await c.query(`ALTER DATABASE "${db.name}" WITH ALLOW_CONNECTIONS false`);
+        await c.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [db.name]);
+        await new Promise((r) => setTimeout(r, ms));
+      } finally {
+        await c.query(`ALTER DATABASE "${db.name}" WITH ALLOW_CONNECTIONS true`).catch(() => {});
+        await c.end();
+      }
     },
     async flushQueues() {
       let n = 0;
