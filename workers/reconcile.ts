@@ -2,7 +2,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import type { Deps } from '../src/deps.js';
 import { sql } from 'drizzle-orm';
 import { NotFoundError } from '../src/lib/errors.js';
-import { markBatchReconciled } from './reconcile-resume.js';
+import { markBatchReconciled } from '../src/modules/reconciliation/reconciliation.catchup.js';
 import { parseJobData } from '../src/modules/reconciliation/reconciliation.rules.js';
 import {
   reconcileBatch, reconcileMonth, reconcileProjectMonth, type ReconcileOptions, type ReconcileSummary,
@@ -32,7 +32,7 @@ export function createReconcileProcessor(opts: ReconcileOptions = {}) {
       if (d.kind === 'batch') {
         const t0 = ((await deps.db.execute(sql`SELECT now()::text AS t`)) as unknown as { rows: { t: string }[] }).rows[0]!.t;
         const out = await reconcileBatch(deps, d.batchId, asOf, o);
-        await markBatchReconciled(deps, d.batchId, t0);
+        await markBatchReconciled(deps.db, d.batchId, t0);
         // Workers hear of settled pay by SMS (#18): a separate job, so a slow SMS path never holds reconciliation.
         await deps.queues.sms.add('settled', { settled: { batchId: d.batchId, asOf } }, { jobId: jobId('settled', d.batchId, asOf) });
         return out;

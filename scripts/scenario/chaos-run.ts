@@ -13,7 +13,10 @@ import { rng } from './rng.js';
 import { runScenario } from './scenario.js';
 import type { ScenarioSize } from './world.js';
 
-export interface ChaosOptions { seed: number; size: ScenarioSize; kills: number; redisFlush: boolean; pgRestart: boolean; log: (m: string) => void }
+export interface ChaosOptions { seed: number; size: ScenarioSize; kills: number; redisFlush: boolean; pgRestart: boolean;
+  /** 'cluster' (default): restart the shared Postgres cluster; 'database': cut only this run's database off for 3 s. */
+  pgOutage?: 'cluster' | 'database';
+  /** Keep both scratch databases (their URLs are logged). */ keepDatabases?: boolean; log: (m: string) => void }
 export interface ChaosReport {
   bench: 'chaos'; kills: number; redisFlushes: number; pgRestarts: number; differences: number; invariantViolations: number;
   /** Processes that died by themselves during the chaos run and were restarted by the supervisor. */
@@ -105,6 +108,33 @@ export async function invariants(p: Platform): Promise<string[]> {
     v.push(`guarded account ${a.code} negative: posted ${a.posted}, pending out ${a.pending_out}`);
   for (const x of await query<{ id: string; n: number }>(url, `SELECT l.id, count(*)::int AS n FROM instructions i JOIN payroll_lines l ON l.id = i.payroll_line_id WHERE i.status = 'settled' GROUP BY l.id HAVING sum(i.amount_fen) > max(l.net_fen)`))
     v.push(`payroll line ${x.id} paid more than its net (${x.n} settled instructions)`);
+  // Money paid twice for one worker-month, whoever paid: the bank from the wage account (the wage
+  // sheet's payment, a card-fix re-pay), the GC (advance) or the deposit (draw). Every settled
+  // payment naming a line of the worker-month, of any sheet (a superseded one too), against what
+  // the live sheets owe.
+  for (const x of await query<{ project: string; worker: string; month: string; net: string; paid: string; how: string }>(url, `
+    WITH paid AS (
+      SELECT l.project_id, l.worker_id, l.month, sum(i.amount_fen) AS paid, string_agg(b.kind || ' ' || i.amount_fen, ', ' ORDER BY b.kind, i.amount_fen) AS how
+      FROM instructions i JOIN batches b ON b.id = i.batch_id JOIN payroll_lines l ON l.id = i.payroll_line_id
+      WHERE i.status = 'settled' GROUP BY 1, 2, 3),
+    owed AS (
+      SELECT l.project_id, l.worker_id, l.month, sum(l.net_fen) AS net FROM payroll_lines l JOIN payrolls r ON r.id = l.payroll_id AND r.status <> 'superseded'
+      GROUP BY 1, 2, 3)
+    SELECT p.name AS project, w.name AS worker, x.month, COALESCE(o.net, 0)::text AS net, x.paid::text AS paid, x.how
+    FROM paid x LEFT JOIN owed o USING (project_id, worker_id, month) JOIN projects p ON p.id = x.project_id JOIN workers w ON w.id = x.worker_id
+    WHERE x.paid > COALESCE(o.net, 0)`))
+    v.push(`worker ${x.worker} paid twice for ${x.project} ${x.month}: ${x.paid} fen settled (${x.how}) for ${x.net} fen owed`);
+  // A case says who cleared its arrears (cleared_by): the GC's and the deposit's share must be money
+  // they really paid (settled GC advances / deposit draws to the case's members), not someone else's
+  // payment labelled as theirs.
+  for (const x of await query<{ project: string; employer: string; month: string; payer: string; claimed: string; actual: string }>(url, `
+    SELECT p.name AS project, e.name AS employer, c.month, k.key AS payer, k.value AS claimed, COALESCE(a.actual, 0)::text AS actual
+    FROM arrears_cases c CROSS JOIN LATERAL jsonb_each_text(c.cleared_by) k JOIN projects p ON p.id = c.project_id JOIN companies e ON e.id = c.employer_id
+    LEFT JOIN LATERAL (SELECT sum(i.amount_fen) AS actual FROM arrears_case_workers w JOIN instructions i ON i.payroll_line_id = w.line_id
+      JOIN batches b ON b.id = i.batch_id
+      WHERE w.case_id = c.id AND i.status = 'settled' AND b.kind = CASE k.key WHEN 'gc' THEN 'gc_advance' ELSE 'deposit_draw' END) a ON true
+    WHERE k.key IN ('gc', 'deposit') AND k.value::bigint > COALESCE(a.actual, 0)`))
+    v.push(`case ${x.project} ${x.employer} ${x.month}: cleared_by ${x.payer} ${x.claimed} fen, but ${x.payer} settled only ${x.actual} fen to its workers`);
   const outbox = await query<{ id: string; type: string; payload: Record<string, unknown>; has_alert: boolean }>(url, `
     SELECT o.id, o.type, o.payload, EXISTS (SELECT 1 FROM alerts a WHERE a.id = o.id) AS has_alert FROM outbox o`);
   for (const e of outbox) {
@@ -146,7 +176,7 @@ async function settleGrades(p: Platform, asOf: string, log: (m: string) => void)
 export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const tag = `K${o.seed}`;
   // 1. the clean run
-  const clean = await startPlatform({ name: 'wg_chaos_clean', log: o.log });
+  const clean = await startPlatform({ name: 'wg_chaos_clean', log: o.log, ...(o.keepDatabases ? { keepDatabase: true } : {}) });
   let cleanState: Map<string, string>;
   let cleanMs: number;
   try {
@@ -161,7 +191,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   o.log(`clean run: ${(cleanMs / 1000).toFixed(1)} s, ${cleanState.size} facts`);
 
   // 2. the chaos run
-  const p = await startPlatform({ name: 'wg_chaos', log: (m) => { if (!/ECONNREFUSED|terminating connection|57P01|ECONNRESET/.test(m)) o.log(m.slice(0, 200)); } });
+  const p = await startPlatform({ name: 'wg_chaos', ...(o.keepDatabases ? { keepDatabase: true } : {}), log: (m) => { if (!/ECONNREFUSED|terminating connection|57P01|ECONNRESET|not currently accepting connections/.test(m)) o.log(m.slice(0, 200)); } });
   const r = rng(o.seed ^ 0x5eed);
   let kills = 0, redisFlushes = 0, pgRestarts = 0;
   let done = false;
@@ -186,8 +216,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
           o.log(`chaos: deleted ${n} queue keys of ${p.queuePrefix}`);
         }
         if (o.pgRestart && pgRestarts === 0 && kills >= pgAt) {
-          o.log('chaos: restarting Postgres');
-          execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', '15', 'main', 'restart'], { stdio: 'ignore' });
+          if (o.pgOutage === 'database') {
+            o.log('chaos: cutting this run\'s database off for 3 s');
+            await p.cutDatabase(3_000);
+          } else {
+            o.log('chaos: restarting Postgres');
+            execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', '15', 'main', 'restart'], { stdio: 'ignore' });
+          }
           pgRestarts++;
         }
         await new Promise((res) => setTimeout(res, 200 + r() * 800));

@@ -34,7 +34,11 @@ export class Client {
         });
         const text = await res.text();
         // 5xx and 429: the platform (or its database) is briefly away; the key makes the retry safe.
-        if ((res.status >= 500 || res.status === 429) && Date.now() < deadline) throw new ApiError(res.status, text, `${method} ${path}`);
+        // 409 idempotency_in_progress: an earlier attempt with this key still holds it — or died holding it
+        // (Postgres restarted mid-request, so its 5xx could not free the key): the platform lets a retry
+        // take a key over once it is a minute old. Retrying is what the answer asks for.
+        const busy = res.status === 409 && text.includes('idempotency_in_progress');
+        if ((res.status >= 500 || res.status === 429 || busy) && Date.now() < deadline) throw new ApiError(res.status, text, `${method} ${path}`);
         return { status: res.status, text };
       } catch (e) {
         if (Date.now() >= deadline) throw e;

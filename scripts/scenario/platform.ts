@@ -8,7 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { createTestDatabase, ensureTemplate } from '../../tests/helpers/db.js';
+import pg from 'pg';
+import { createTestDatabase, ensureTemplate, PG_BASE } from '../../tests/helpers/db.js';
 
 export interface Platform {
   baseUrl: string;
@@ -20,6 +21,12 @@ export interface Platform {
   startWorker(): Promise<void>;
   killWorker(signal?: NodeJS.Signals): Promise<void>;
   startApi(): Promise<void>;
+  /**
+   * A Postgres outage for this platform only: its database refuses connections and its sessions are
+   * terminated for `ms`, as in a restart of the cluster (57P01, then ECONNREFUSED-like refusals), without
+   * disturbing anyone else on the shared cluster.
+   */
+  cutDatabase(ms: number): Promise<void>;
   /** Delete only this platform's queue keys (never FLUSHALL: other people use this Redis). */
   flushQueues(): Promise<number>;
   stop(): Promise<void>;
@@ -40,7 +47,12 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startPlatform(o: { name?: string; env?: Record<string, string>; log?: (m: string) => void } = {}): Promise<Platform> {
+/**
+ * `keepDatabase` (or env WG_KEEP_SCRATCH_DB=1): stop() leaves the scratch database in place and logs its URL,
+ * so a run that went wrong can be inspected afterwards (drop it by hand: DROP DATABASE "<name>").
+ */
+export async function startPlatform(o: { name?: string; env?: Record<string, string>; log?: (m: string) => void; keepDatabase?: boolean } = {}): Promise<Platform> {
+  const keep = o.keepDatabase ?? process.env.WG_KEEP_SCRATCH_DB === '1';
   await ensureTemplate();
   const db = await createTestDatabase(o.name ?? 'wg_scn');
   const port = await freePort();
@@ -115,6 +127,18 @@ export async function startPlatform(o: { name?: string; env?: Record<string, str
       await done;
       killing = false;
     },
+    async cutDatabase(ms) {
+      const c = new pg.Client({ connectionString: `${PG_BASE}/postgres` });
+      await c.connect();
+      try {
+        await c.query(`ALTER DATABASE "${db.name}" WITH ALLOW_CONNECTIONS false`);
+        await c.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [db.name]);
+        await new Promise((r) => setTimeout(r, ms));
+      } finally {
+        await c.query(`ALTER DATABASE "${db.name}" WITH ALLOW_CONNECTIONS true`).catch(() => {});
+        await c.end();
+      }
+    },
     async flushQueues() {
       let n = 0;
       let cursor = '0';
@@ -130,6 +154,7 @@ export async function startPlatform(o: { name?: string; env?: Record<string, str
       for (const c of [api, worker]) if (c && c.exitCode === null) { const d = new Promise((r) => c.once('exit', r)); c.kill('SIGTERM'); await Promise.race([d, new Promise((r) => setTimeout(r, 5000))]); if (c.exitCode === null) c.kill('SIGKILL'); }
       await p.flushQueues().catch(() => 0);
       redis.disconnect();
+      if (keep) { o.log?.(`[platform] kept the scratch database: ${db.ownerUrl}`); return; }
       // a killed process's connections take a moment to go away
       for (let i = 0; i < 10; i++) {
         if (await db.drop().then(() => true, () => false)) break;

@@ -170,8 +170,9 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
         proposed.add(p.gc.id);
       }
       if (c.stage === 'replenishment_overdue' && !replenished.has(c.id)) {
-        // The GC tops the deposit up, late.
-        const amount = Object.values(c.clearedBy ?? {}).reduce((s, v) => s + Number(v), 0);
+        // The GC tops the deposit up, late, by what the deposit paid (not what the employer or the GC
+        // paid on the same case: the case's clearedBy also counts those).
+        const amount = Number(c.clearedBy?.deposit ?? 0);
         await deposit(api, p, amount, d, `DEP-${p.index}-REPL-${c.id.slice(-12)}`);
         world.moneyIn.deposit += amount;
         replenished.add(c.id);

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, date, foreignKey, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, check, date, foreignKey, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { companies, projects } from './registry.js';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
@@ -113,7 +113,7 @@ export const cardFixes = pgTable(
     payrollLineId: uuid('payroll_line_id'),
     amountFen: bigint('amount_fen', { mode: 'number' }).notNull(),
     reasonCode: text('reason_code').notNull(),
-    status: text('status').notNull(), // open | repaid
+    status: text('status').notNull(), // open | repaid | cleared (paid otherwise: nothing re-paid)
     repayInstructionId: uuid('repay_instruction_id'),
     // Batch context of a payment deferred before any attempt (instruction_id null).
     batchKind: text('batch_kind'),
@@ -132,6 +132,7 @@ export const cardFixes = pgTable(
     uniqueIndex('card_fixes_instruction_uq').on(t.instructionId, t.projectId),
     index('card_fixes_open_idx').on(t.engagementId).where(sql`status = 'open'`),
     index('card_fixes_project_idx').on(t.projectId, t.createdAt),
+    check('card_fixes_status_check', sql`status IN ('open', 'repaid', 'cleared')`),
   ],
 );
 

@@ -1,8 +1,7 @@
 import { sql } from 'drizzle-orm';
-import type { Db } from '../../db/client.js';
 import { evaluateBlacklist } from '../credit/blacklist-evaluate.js';
 import { recomputeCredit } from '../credit/credit.service.js';
-import { runSweep, type SweepOptions } from './sweep.service.js';
+import { runSweep, type SweepDeps, type SweepOptions } from './sweep.service.js';
 import { sweepOverdueComplaints } from '../complaints/complaint-decisions.service.js';
 
 /**
@@ -11,7 +10,7 @@ import { sweepOverdueComplaints } from '../complaints/complaint-decisions.servic
  * first step just escalated) and the grade recomputation. The credit summary is read back from state
  * for `asOf` (not counted during this run), so running the same date twice answers identically.
  */
-export async function runFullSweep(deps: { db: Db }, asOf: string, opts: SweepOptions & { companyIds?: string[] } = {}) {
+export async function runFullSweep(deps: SweepDeps, asOf: string, opts: SweepOptions & { companyIds?: string[] } = {}) {
   const enforcement = await runSweep(deps, asOf, opts);
   await evaluateBlacklist(deps, asOf, { companyIds: opts.companyIds });
   await recomputeCredit(deps.db, opts.companyIds?.length ? opts.companyIds : null, asOf, 'sweep');

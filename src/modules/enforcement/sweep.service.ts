@@ -2,7 +2,11 @@ import { sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../db/client.js';
 import { processDepositReturns } from '../escrow/deposit-return.service.js';
 import { missedAllocations, wageBalanceBelowPayroll } from '../escrow/wage-account.service.js';
-import { uncoveredYears } from '../../lib/calendar.js';
+import { chinaToday, uncoveredYears } from '../../lib/calendar.js';
+import type { Deps } from '../../deps.js';
+import { jobId } from '../../jobs/queues.js';
+import { drainBankInbox } from '../disbursement/bank-inbox.service.js';
+import { catchUpReconciliation } from '../reconciliation/reconciliation.catchup.js';
 import { idFromKey } from '../../lib/ids.js';
 import { EVENTS } from '../../jobs/event-types.js';
 import { emit } from '../alerts/outbox.service.js';
@@ -14,6 +18,25 @@ import { createOwedSql, owedAggSql } from './sweep-owed.sql.js';
 import { createNotSubmittedSql, createTempTables, ladderSql, membersSql, openCasesSql, totalsSql } from './sweep.sql.js';
 
 const rows = <T>(r: unknown): T[] => (r as { rows: T[] }).rows;
+
+/** The sweep needs the database; with the process's clock, cipher and queues it also applies pending bank reports first. */
+export type SweepDeps = { db: Db } & Partial<Pick<Deps, 'now' | 'pii' | 'queues'>>;
+
+/**
+ * Step 0 of the sweep. Arrears are derived from line statuses, which reconciliation owns; when its
+ * job is late, a line the bank has already paid (a card-fix re-pay, a GC advance) still reads
+ * `rejected` and the sweep would open a case for it, or draw the deposit for it. So: stored bank
+ * webhooks not yet applied are applied (async mode; needs the cipher and queues), then every batch
+ * with results newer than its last reconciliation is reconciled now, as its job would have been
+ * (same asOf: the China date of the process clock). Usually there is nothing to do: two index probes.
+ */
+async function bankReportsFirst(deps: SweepDeps): Promise<void> {
+  if (deps.pii && deps.queues) await drainBankInbox({ db: deps.db, pii: deps.pii, queues: deps.queues });
+  const jobAsOf = chinaToday((deps.now ?? (() => new Date()))());
+  const batches = await catchUpReconciliation(deps.db, jobAsOf);
+  // Settle notices (#18) as the reconcile job would send them; the SMS requeue re-derives them anyway.
+  if (deps.queues) for (const b of batches) await deps.queues.sms.add('settled', { settled: { batchId: b, asOf: jobAsOf } }, { jobId: jobId('settled', b, jobAsOf) }).catch(() => {});
+}
 
 export interface SweepOptions {
   /** Called after each committed step ('detect', 'ladder', 'deposit:<caseId>'); tests inject crashes here. */
@@ -74,8 +97,12 @@ async function sweepParams(db: DbOrTx, asOf: string): Promise<{ cp: CountyParams
  *   deposit — per case whose GC order expired unpaid: draw the deposit for what is still owed;
  *   returns — block, resume or release pending deposit returns (after the draws: they come first).
  */
-export async function runSweep(deps: { db: Db }, asOf: string, opts: SweepOptions = {}): Promise<SweepResult> {
+export async function runSweep(deps: SweepDeps, asOf: string, opts: SweepOptions = {}): Promise<SweepResult> {
   const { db } = deps;
+  // Judge on what the bank has reported: results stored but not yet applied or reconciled (a worker
+  // restart, a lost job) are brought in first, so no case opens, and no deposit is drawn, on a
+  // line's stale status.
+  await bankReportsFirst(deps);
   let missedJson = '[]';
   let mark = process.hrtime.bigint();
   const lap = (label: string) => {

@@ -9,12 +9,14 @@ const LINE_COLS = ['id', 'project_id', 'worker_id', 'month', 'net_fen', 'status'
 const lineCols = (a: string) => sql.raw(LINE_COLS.map((c) => `${a}.${c}`).join(', '));
 
 /**
- * Records paying a line under another EndToEndId (clearing instructions: deposit draw / GC advance)
- * and claimed statement rows. Usually there are none: `extraExistsSql` asks first, and without them
+ * Records paying a line under another EndToEndId and claimed statement rows. Other EndToEndIds are
+ * clearing instructions (deposit draw / GC advance) and card-fix re-pays: the latter are the
+ * employer's money from the wage account the rejected attempt used, so their payer is the employer
+ * (as in keysCte), not the GC. Usually there are none: `extraExistsSql` asks first, and without them
  * the relation is empty by construction (no join of the whole chunk against nothing).
  */
 const extraSelect = sql`
-    SELECT i.payroll_line_id AS line_id, i.project_id AS line_project, CASE b.kind WHEN 'deposit_draw' THEN 'deposit' ELSE 'gc' END AS payer, false AS x_inferred,
+    SELECT i.payroll_line_id AS line_id, i.project_id AS line_project, CASE b.kind WHEN 'deposit_draw' THEN 'deposit' WHEN 'card_fix' THEN 'employer' ELSE 'gc' END AS payer, false AS x_inferred,
       r.id AS rid, r.kind, r.status AS r_status, r.reason_code AS r_reason, r.amount_fen, r.value_date, r.card_bidx, r.received_at,
       (r.kind = 'result' AND r.status IN ('ACSC', 'ACCC')) AS settled
     FROM batches b JOIN instructions i ON i.batch_id = b.id AND i.project_id = b.project_id

@@ -189,12 +189,19 @@ export async function reconcileBatch(deps: Pick<Deps, 'db'> | DbOrTx, batchId: s
   const db = dbOf(deps);
   const b = await rowsOf<{ id: string }>(db.execute(sql`SELECT id FROM batches WHERE id = ${batchId}`));
   if (!b[0]) throw new NotFoundError('Batch');
+  return reconcileBatches(db, [batchId], asOf, opts);
+}
+
+/** Reconcile every project-month any of the batches pays, once each (unknown ids pay nothing). */
+export async function reconcileBatches(deps: Pick<Deps, 'db'> | DbOrTx, batchIds: string[], asOf: string, opts: ReconcileOptions = {}): Promise<ReconcileSummary> {
+  const db = dbOf(deps);
+  const ids = `{${batchIds.join(',')}}`;
   const rows = await rowsOf<PmRow>(db.execute(sql`WITH pairs AS (
       SELECT DISTINCT pl.project_id, pl.month FROM batches b
-      JOIN payroll_lines pl ON pl.payroll_id = b.payroll_id AND pl.project_id = b.project_id WHERE b.id = ${batchId}
+      JOIN payroll_lines pl ON pl.payroll_id = b.payroll_id AND pl.project_id = b.project_id WHERE b.id = ANY(${ids}::uuid[])
       UNION
       SELECT DISTINCT pl.project_id, pl.month FROM instructions i
-      JOIN payroll_lines pl ON pl.id = i.payroll_line_id AND pl.project_id = i.project_id WHERE i.batch_id = ${batchId}),
+      JOIN payroll_lines pl ON pl.id = i.payroll_line_id AND pl.project_id = i.project_id WHERE i.batch_id = ANY(${ids}::uuid[])),
     x AS (SELECT pr.project_id, pr.month, (SELECT count(*) FROM payroll_lines l WHERE l.project_id = pr.project_id AND l.month = pr.month)::int AS lines FROM pairs pr)
     ${PM_SELECT}`));
   return reconcilePms(db, rows, asOf, opts, rows.length ? monthStart(rows.map((r) => r.month)) : null);

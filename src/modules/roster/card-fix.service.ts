@@ -7,7 +7,9 @@
  * again, each open fix is re-paid in its own batch (kind `card_fix`, same paying account, bank and
  * debtor as the rejected attempt) with a new EndToEndId; the line's reconciliation sees both
  * attempts (the `card_fix` instruction names the line, like a deposit draw does). Other rejection
- * codes keep today's behaviour (no fix, no invalidation).
+ * codes keep today's behaviour (no fix, no invalidation). A fix whose line was paid otherwise meanwhile
+ * (a case's GC advance or deposit draw, an earlier fix of the same line) re-pays only what is still
+ * owed, or nothing: it turns `cleared`.
  */
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
@@ -16,6 +18,7 @@ import { EVENTS } from '../../jobs/event-types.js';
 import { emit, type OutboxEvent } from '../alerts/outbox.service.js';
 import { appendAudit } from '../audit/audit.service.js';
 import { createBatch } from '../disbursement/batch.service.js';
+import { OUTSTANDING } from '../enforcement/sweep.sql.js';
 
 type Rows<T> = { rows: T[] };
 const iso = (v: unknown) => new Date(v as string).toISOString();
@@ -82,24 +85,49 @@ export async function repayOpenFixes(tx: DbOrTx, engagementId: string): Promise<
   }>;
   const out: string[] = [];
   for (const f of fixes.rows) {
+    // Never pay a line twice: while the worker had no card, the GC or the deposit may have paid it
+    // (a case), or an earlier fix of the same line (the wage sheet's, then a deferred GC advance's)
+    // was re-paid a moment ago in this loop. Re-pay only what the line still owes.
+    const amount = f.payroll_line_id ? Math.min(Number(f.amount_fen), await linePayableFen(tx, f.payroll_line_id)) : Number(f.amount_fen);
+    if (amount <= 0) {
+      await tx.execute(sql`UPDATE card_fixes SET status = 'cleared', resolved_at = now() WHERE id = ${f.id}`);
+      await appendAudit(tx, { actor: 'system', action: 'worker.card_fix_cleared', entityType: 'card_fix', entityId: f.id, projectId: f.project_id,
+        data: { workerId: f.worker_id, amountFen: Number(f.amount_fen), payrollLineId: f.payroll_line_id, note: 'the line was paid otherwise: nothing re-paid' } });
+      continue;
+    }
     // A payroll line's re-pay is its own batch kind so reconciliation links it to the line (see clr in
     // reconciliation.sql.ts); a deposit draw or GC advance keeps its kind (already linked by line).
     const b = await createBatch(tx, {
       projectId: f.project_id, kind: f.kind === 'payroll' || f.kind === 'card_fix' ? 'card_fix' : (f.kind as 'deposit_draw' | 'gc_advance'), payrollId: f.payroll_id,
       bankId: f.bank_id, debtorAccount: f.debtor_account, debtorName: f.debtor_name, fromAccountId: f.from_account_id, executionDate: new Date().toISOString().slice(0, 10),
-      payments: [{ workerId: f.worker_id, amountFen: Number(f.amount_fen), ...(f.payroll_line_id ? { payrollLineId: f.payroll_line_id } : {}) }],
+      payments: [{ workerId: f.worker_id, amountFen: amount, ...(f.payroll_line_id ? { payrollLineId: f.payroll_line_id } : {}) }],
     });
     const ins = ((await tx.execute(sql`SELECT id, end_to_end_id FROM instructions WHERE batch_id = ${b.batchId}`)) as unknown as Rows<{ id: string; end_to_end_id: string }>).rows[0]!;
     await tx.execute(sql`UPDATE card_fixes SET status = 'repaid', repay_instruction_id = ${ins.id}, resolved_at = now() WHERE id = ${f.id}`);
     await appendAudit(tx, { actor: 'system', action: 'worker.card_fix_repaid', entityType: 'card_fix', entityId: f.id, projectId: f.project_id,
-      data: { workerId: f.worker_id, batchId: b.batchId, endToEndId: ins.end_to_end_id, amountFen: Number(f.amount_fen), payrollLineId: f.payroll_line_id } });
+      data: { workerId: f.worker_id, batchId: b.batchId, endToEndId: ins.end_to_end_id, amountFen: amount, payrollLineId: f.payroll_line_id } });
     out.push(b.batchId);
   }
   return out;
 }
 
+/**
+ * What a line can still be paid: its outstanding amount (enforcement's OUTSTANDING) minus payments
+ * naming it that are on their way, whoever pays (re-pay, GC advance, deposit draw): instructed, or
+ * settled after the line's last reconciliation (reconciliation has not counted them yet). The same
+ * rule as the case's payableMembers.
+ */
+async function linePayableFen(tx: DbOrTx, lineId: string): Promise<number> {
+  const r = ((await tx.execute(sql`
+    SELECT ${OUTSTANDING} - COALESCE((SELECT sum(i.amount_fen) FROM instructions i JOIN batches b ON b.id = i.batch_id
+      WHERE i.payroll_line_id = l.id
+        AND ((b.kind <> 'payroll' AND i.status = 'instructed') OR (i.status = 'settled' AND i.updated_at > l.updated_at))), 0) AS amt
+    FROM payroll_lines l WHERE l.id = ${lineId}`)) as unknown as Rows<{ amt: string }>).rows[0];
+  return r ? Number(r.amt) : 0;
+}
+
 /** GET /v1/projects/{id}/card-fixes: the employer's tasks (a subcontractor sees its own). */
-export async function listCardFixes(db: DbOrTx, projectId: string, onlyEmployer: string | null, status: 'open' | 'repaid' | undefined) {
+export async function listCardFixes(db: DbOrTx, projectId: string, onlyEmployer: string | null, status: 'open' | 'repaid' | 'cleared' | undefined) {
   const r = (await db.execute(sql`
     SELECT f.id, f.worker_id, f.engagement_id, f.employer_id, f.reason_code, f.amount_fen, f.payroll_line_id, f.status, f.created_at, f.resolved_at,
       c.card_masked, i.end_to_end_id AS rejected_e2e, ri.end_to_end_id AS repay_e2e, w.name

@@ -60,7 +60,7 @@ export default async function cardsRoutes(app: FastifyInstance, { deps }: { deps
     const p = requireRole(req, 'admin', 'contractor', 'inspector');
     const s = await projectScope(db, p, (req.params as { id: string }).id);
     requireRelation(s, 'gc', 'subcontractor', 'inspector', 'admin');
-    return listCardFixes(db, s.projectId, employerFilter(s, p), (req.query as { status?: 'open' | 'repaid' }).status);
+    return listCardFixes(db, s.projectId, employerFilter(s, p), (req.query as { status?: 'open' | 'repaid' | 'cleared' }).status);
   });
 
   app.get('/v1/bank/card-verifications', {

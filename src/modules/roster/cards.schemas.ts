@@ -33,12 +33,12 @@ export const CardVerifications = Type.Object({
     name: Type.String(), idNumber: Type.String(), cardNumber: Type.String(),
   })),
 });
-export const CardFixQuery = Type.Object({ status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('repaid')])) }, { additionalProperties: false });
+export const CardFixQuery = Type.Object({ status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('repaid'), Type.Literal('cleared')])) }, { additionalProperties: false });
 export const CardFixes = Type.Object({
   items: Type.Array(Type.Object({
     id: Uuid(), workerId: Uuid(), workerName: Type.String(), engagementId: Uuid(), employerId: Uuid(),
     reasonCode: Type.String({ description: 'AC01 wrong account | AC04 closed account | BE01 name/ID mismatch' }),
-    amountFen: Fen(), payrollLineId: Type.Union([Uuid(), Type.Null()]), status: Type.String({ description: 'open | repaid' }),
+    amountFen: Fen(), payrollLineId: Type.Union([Uuid(), Type.Null()]), status: Type.String({ description: 'open | repaid | cleared (the line was paid otherwise before a card could be re-paid: nothing sent)' }),
     invalidCardMasked: Type.Union([Type.String(), Type.Null()]),
     rejectedEndToEndId: Type.Union([Type.String(), Type.Null()]), repayEndToEndId: Type.Union([Type.String(), Type.Null()]),
     createdAt: Type.String(), resolvedAt: Type.Union([Type.String(), Type.Null()]),
