@@ -68,7 +68,10 @@ export async function getBankBatch(db: DbOrTx, pii: PiiCipher, p: Principal, id:
   };
 }
 
-/** ready → acknowledged; repeating it is harmless; other states are left alone. */
+/**
+ * ready → acknowledged; repeating it is harmless; other states are left alone. The UPDATE takes the
+ * batch row's lock, the one a case's withdrawal holds: an acknowledged batch is never withdrawn from.
+ */
 export async function acknowledgeBatch(db: DbOrTx, p: Principal, id: string) {
   return db.transaction(async (tx) => {
     const r = ((await tx.execute(sql`

@@ -53,7 +53,9 @@ export async function lockCase(tx: DbOrTx, caseId: string): Promise<CaseRow> {
  * transaction, and the clearing batch withdraws those lines from them (createBatch).
  */
 export async function payableMembers(tx: DbOrTx, caseId: string): Promise<{ workerId: string; lineId: string; amountFen: number }[]> {
-  const members = rows<{ line_id: string; project_id: string }>(await tx.execute(sql`SELECT line_id, project_id FROM arrears_case_workers WHERE case_id = ${caseId}`));
+  // Members of a case opened for a sheet never filed have no line yet.
+  const members = rows<{ line_id: string; project_id: string }>(await tx.execute(sql`
+    SELECT line_id, project_id FROM arrears_case_workers WHERE case_id = ${caseId} AND line_id IS NOT NULL`));
   if (members.length) await lockUntakenBatches(tx, members[0]!.project_id, members.map((m) => m.line_id));
   return rows<{ worker_id: string; line_id: string; amt: string }>(await tx.execute(sql`
     SELECT w.worker_id, l.id AS line_id,
