@@ -25,6 +25,8 @@ export const batches = pgTable(
     requestedExecutionDate: date('requested_execution_date', { mode: 'string' }).notNull(),
     createdAt: ts('created_at').notNull().defaultNow(),
     acknowledgedAt: ts('acknowledged_at'),
+    /** When the executing bank first read the lines (GET, JSON or pain.001): from then on they are on their way (batch-release.service). */
+    pulledAt: ts('pulled_at'),
     /** Ledger account the holds draw on (wage, deposit cash or the GC's external funds). */
     fromAccountId: uuid('from_account_id'),
     /** Money missing when the batch was created/last checked; the batch waits in `awaiting_funds`. */

@@ -34,22 +34,27 @@ export async function listBankBatches(db: DbOrTx, p: Principal, status: string |
 
 /**
  * The batch with its lines. The executing bank gets full card numbers (it must pay them), and
- * that read is audited; an admin sees masks only.
+ * that read is audited; an admin sees masks only. The bank's read is its pull: it locks the batch
+ * row (the lock a case's clearing payment takes to withdraw lines it paid, batch-release.service)
+ * before reading the lines, so it sees a withdrawal or comes first, and the first pull of an
+ * executable batch records `pulled_at`: from then on its lines are on their way. Run in a transaction.
  */
 export async function getBankBatch(db: DbOrTx, pii: PiiCipher, p: Principal, id: string) {
+  const full = p.role === 'bank';
   const b = ((await db.execute(sql`
     SELECT b.*, b.requested_execution_date::text AS exec, bk.code AS bank_code FROM batches b JOIN banks bk ON bk.id = b.bank_id
-    WHERE b.id = ${id} AND ${bankFilter(p)}`)) as unknown as Rows<Record<string, unknown>>).rows[0];
+    WHERE b.id = ${id} AND ${bankFilter(p)} ${full ? sql`FOR UPDATE OF b` : sql``}`)) as unknown as Rows<Record<string, unknown>>).rows[0];
   if (!b) throw new NotFoundError('Batch');
+  const firstPull = full && b.pulled_at == null && (b.status === 'ready' || b.status === 'acknowledged');
+  if (firstPull) await db.execute(sql`UPDATE batches SET pulled_at = now() WHERE id = ${id} AND project_id = ${b.project_id as string}`);
   const lines = ((await db.execute(sql`
     SELECT id, end_to_end_id, creditor_name, card_enc, card_masked, amount_fen, status, reason_code, payroll_line_id, worker_id
     FROM instructions WHERE batch_id = ${id} AND status <> 'withdrawn' ORDER BY end_to_end_id`)) as unknown as Rows<{
     id: string; end_to_end_id: string; creditor_name: string; card_enc: string; card_masked: string; amount_fen: string; status: string;
     reason_code: string | null; payroll_line_id: string | null; worker_id: string;
   }>).rows;
-  const full = p.role === 'bank';
   if (full) {
-    await appendAudit(db, { actor: p.id, action: 'batch.cards_read', entityType: 'batch', entityId: id, projectId: b.project_id as string, data: { lines: lines.length } });
+    await appendAudit(db, { actor: p.id, action: 'batch.cards_read', entityType: 'batch', entityId: id, projectId: b.project_id as string, data: { lines: lines.length, firstPull } });
   }
   return {
     id: b.id as string, projectId: b.project_id as string, payrollId: (b.payroll_id as string | null) ?? null, kind: b.kind as string, status: b.status as string,
@@ -63,7 +68,10 @@ export async function getBankBatch(db: DbOrTx, pii: PiiCipher, p: Principal, id:
   };
 }
 
-/** ready → acknowledged; repeating it is harmless; other states are left alone. */
+/**
+ * ready → acknowledged; repeating it is harmless; other states are left alone. The UPDATE takes the
+ * batch row's lock, the one a case's withdrawal holds: an acknowledged batch is never withdrawn from.
+ */
 export async function acknowledgeBatch(db: DbOrTx, p: Principal, id: string) {
   return db.transaction(async (tx) => {
     const r = ((await tx.execute(sql`

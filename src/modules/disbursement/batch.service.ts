@@ -5,7 +5,8 @@ import { compactId, idFromKey, newId } from '../../lib/ids.js';
 import { EVENTS } from '../../jobs/event-types.js';
 import { emit } from '../alerts/outbox.service.js';
 import { projectAccounts } from '../escrow/ledger.service.js';
-import { createHolds } from './holds.js';
+import { lockUntakenBatches, withdrawClearedLines } from './batch-release.service.js';
+import { createHolds, lockAccounts } from './holds.js';
 
 const arr = (xs: (string | number)[]) => `{${xs.join(',')}}`;
 type Rows<T> = { rows: T[] };
@@ -66,6 +67,11 @@ export async function createBatch(tx: DbOrTx, input: CreateBatchInput): Promise<
   const instrIds = payments.map(() => newId());
   const e2e = payments.map((p, i) => p.endToEndId ?? compactId(instrIds[i]!));
   const acc = await projectAccounts(tx, input.projectId);
+  // A clearing payment (GC advance, deposit draw) for lines still in a ready payroll batch the bank
+  // has not taken withdraws them from it below, under the batch row's lock (no double pay). Accounts
+  // are locked here in the ledger's id order, before any of them is touched.
+  const untaken = input.kind === 'payroll' ? [] : await lockUntakenBatches(tx, input.projectId, payments.flatMap((p) => (p.payrollLineId ? [p.payrollLineId] : [])));
+  if (untaken.length) await lockAccounts(tx, [input.fromAccountId, acc.payouts, ...untaken.map((b) => b.from_account_id)]);
   const available = await availableFen(tx, input.fromAccountId);
   const shortfallFen = Math.max(0, totalFen - available);
   const status = !payments.length ? 'completed' : shortfallFen > 0 ? 'awaiting_funds' : 'ready';
@@ -97,6 +103,7 @@ export async function createBatch(tx: DbOrTx, input: CreateBatchInput): Promise<
     await createHolds(tx, input.projectId, batchId, input.fromAccountId, acc.payouts,
       payments.map((p, i) => ({ holdId: holdIdFor(instrIds[i]!), instructionId: instrIds[i]!, endToEndId: e2e[i]!, amountFen: p.amountFen })));
   }
+  for (const b of untaken) await withdrawClearedLines(tx, b);
   const deferred = noCard.size ? positive.filter((p) => noCard.has(p.workerId)) : [];
   if (deferred.length) await deferToCardFix(tx, input, batchId, deferred);
   await emit(tx, { type: EVENTS.batchCreated, projectId: input.projectId, payload: { batchId, kind: input.kind, payrollId: input.payrollId ?? null, status, lineCount: payments.length, totalFen, shortfallFen, deferredToCardFix: deferred.length } });

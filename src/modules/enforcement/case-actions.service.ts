@@ -6,6 +6,7 @@ import { idFromKey } from '../../lib/ids.js';
 import { EVENTS } from '../../jobs/event-types.js';
 import { emit } from '../alerts/outbox.service.js';
 import { appendAudit } from '../audit/audit.service.js';
+import { lockUntakenBatches } from '../disbursement/batch-release.service.js';
 import { createBatch } from '../disbursement/batch.service.js';
 import { drawDeposit } from '../escrow/deposit-draw.service.js';
 import { ensureAccount } from '../escrow/ledger.service.js';
@@ -45,14 +46,23 @@ export async function lockCase(tx: DbOrTx, caseId: string): Promise<CaseRow> {
  * (GC advance or deposit draw) already on their way — instructed, or settled but not yet seen by
  * reconciliation (settled after the line's last update). The line's own payroll instruction counts too once
  * the bank settled it: when reconciliation lags (a lost job, a worker restart) the line still looks unpaid,
- * and paying it again from the GC or the deposit would pay the worker twice.
+ * and paying it again from the GC or the deposit would pay the worker twice. So does a payroll
+ * instruction the bank has taken (pulled or acknowledged) while its line is still `pending`: until
+ * reconciliation calls the line `missing` (the bank's result deadline passed), the bank may pay it.
+ * Ready batches the bank has not taken are locked first (`lockUntakenBatches`): a pull waits for this
+ * transaction, and the clearing batch withdraws those lines from them (createBatch).
  */
 export async function payableMembers(tx: DbOrTx, caseId: string): Promise<{ workerId: string; lineId: string; amountFen: number }[]> {
+  // Members of a case opened for a sheet never filed have no line yet.
+  const members = rows<{ line_id: string; project_id: string }>(await tx.execute(sql`
+    SELECT line_id, project_id FROM arrears_case_workers WHERE case_id = ${caseId} AND line_id IS NOT NULL`));
+  if (members.length) await lockUntakenBatches(tx, members[0]!.project_id, members.map((m) => m.line_id));
   return rows<{ worker_id: string; line_id: string; amt: string }>(await tx.execute(sql`
     SELECT w.worker_id, l.id AS line_id,
       ${OUTSTANDING} - COALESCE((SELECT sum(i.amount_fen) FROM instructions i JOIN batches b ON b.id = i.batch_id AND b.project_id = i.project_id
         WHERE i.payroll_line_id = l.id AND i.project_id = l.project_id
-          AND ((b.kind <> 'payroll' AND i.status = 'instructed') OR (i.status = 'settled' AND i.updated_at > l.updated_at))), 0) AS amt
+          AND ((b.kind <> 'payroll' AND i.status = 'instructed') OR (i.status = 'settled' AND i.updated_at > l.updated_at)
+            OR (b.kind = 'payroll' AND i.status = 'instructed' AND l.status = 'pending' AND (b.pulled_at IS NOT NULL OR b.acknowledged_at IS NOT NULL)))), 0) AS amt
     FROM arrears_case_workers w JOIN payroll_lines l ON l.id = w.line_id AND l.project_id = w.project_id
     WHERE w.case_id = ${caseId} ORDER BY w.worker_id`))
     .map((r) => ({ workerId: r.worker_id, lineId: r.line_id, amountFen: Number(r.amt) }))
