@@ -22,6 +22,9 @@ export const LOCAL_TABLES = [
   'idempotency_keys', 'console_sessions', 'job_runs', 'dead_jobs',
   // The bank inbox is keyed by the bank's webhook id; a row is routed to projects only when applied.
   'webhook_inbox', 'webhook_inbox_keys',
+  // The dedupe of bank facts (bank, key), unpartitioned beside the month-partitioned bank_records (0090): a fact
+  // is deduped by the bank that reports it before it is tied to any project.
+  'bank_record_keys',
   // Subscriptions are per API key (county/industry scope); deliveries follow them (partitioned by month, #22).
   'alert_subscriptions', 'alert_deliveries',
   // A person's or a phone's sign-in state, keyed by blind indexes, not by project (worker door).
@@ -71,7 +74,7 @@ export const KEY_EXCEPTIONS: Record<string, 'uuid-id' | 'seq' | string> = {
   recon_routine_history_pkey: 'uuid-id',
   subcontracts_pkey: 'uuid-id',
   wage_allocations_pkey: 'uuid-id',
-  bank_records_pkey: 'uuid-id',
+  bank_records_pkey: '(id, received_at): a uuid-id plus the month partition key (0090); widened to (project_id, id, received_at) once project_id is set on every record',
   alerts_id_unique: 'uuid-id',
   outbox_id_unique: 'uuid-id',
   recon_inferred_matches_pkey: 'uuid-id', // the bank record id (a uuid): one inferred match per record
@@ -86,7 +89,6 @@ export const KEY_EXCEPTIONS: Record<string, 'uuid-id' | 'seq' | string> = {
   // lookup by EndToEndId goes through the line id (which carries no project) → see docs/scaling.md.
   instructions_e2e_uq: 'e2e: UUIDv7 hex, unique by construction',
   payroll_lines_e2e_uq: 'e2e: UUIDv7 hex, unique by construction',
-  bank_records_dedupe_uq: '(bank_id, dedupe_key): bank records arrive before they are tied to a project; the inbox apply dedupes on the coordinator-routed bank shard (docs/scaling.md)',
   wage_allocations_bank_record_uq: 'one allocation per bank record (uuid-id of bank_records)',
   ledger_accounts_code_unique: 'the code embeds the project id for project accounts (wage:<projectId>); world accounts are not per project',
   // Second round: application-generated UUIDv7 ids, widened to (project_id, id) when distributed.
