@@ -22,6 +22,9 @@ export const PARTITIONED_TABLES: PartitionedTable[] = [
   // Raw bank webhook bodies: the facts live on in bank_records; the raw bodies are kept six months for
   // disputes with a bank. A month still holding a row to apply is never detached (see 0068).
   { table: 'webhook_inbox', retainMonths: 6 },
+  // Bank facts are wage data: kept for as long as the project-life rules keep the project's data (erasure masks
+  // them in place, lifecycle/retention.service.ts). Months are made ahead, never retired here (0090).
+  { table: 'bank_records', retainMonths: null },
 ];
 
 /** Replay keys of the inbox outlive its bodies: a bank retrying a webhook within 13 months is recognised. */
