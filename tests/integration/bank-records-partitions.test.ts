@@ -46,8 +46,10 @@ const AT = ['2026-08-31 23:30+08', '2026-09-01 00:10+08', '2026-10-15 12:00+08',
 const rec = (k: number) => [`01900000-0000-7000-8000-00000000000${k}`, k % 2 ? BANK : OTHER_BANK, `settled:e2e${k}:100`, AT[k]!];
 const parts = async () => (await c.query(`SELECT c.relname, (SELECT count(*)::int FROM bank_records d WHERE d.tableoid = c.oid) AS n
   FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'bank_records'::regclass ORDER BY 1`)).rows as { relname: string; n: number }[];
-const fact = (bankKey: string): FactRow => ({ id: '01900000-0000-7000-8000-0000000000ff', kind: 'result', e2e: null, status: 'ACSC', reason: null, amount: 100, vd: '2026-11-10',
-  bidx: null, masked: null, acct: null, ref: null, payer: null, key: bankKey, sref: 'msg', fast: false });
+let n = 0;
+const fact = (bankKey: string): FactRow => ({ id: `01900000-0000-7000-8000-0000000001${String(++n).padStart(2, '0')}`, kind: 'result', e2e: null, status: 'ACSC', reason: null,
+  amount: 100, vd: '2026-11-10', bidx: null, masked: null, acct: null, ref: null, payer: null, key: bankKey, sref: 'msg', fast: false });
+const claim = async (db: Parameters<typeof claimKeys>[0], bank: string, key: string) => (await claimKeys(db, bank, [fact(key)])).size;
 
 describe('bank_records partitioned by month (0090)', () => {
   it('converts in place: rows, months, keys and dedupe kept; the job keeps months ahead and never retires wage data', async () => {
@@ -79,11 +81,11 @@ describe('bank_records partitioned by month (0090)', () => {
     try {
       // The product's dedupe statement, as the runtime role: a fact stored before the conversion is a duplicate
       // for its own bank only; a new fact is fresh once.
-      expect((await claimKeys(database.db, BANK, [fact('settled:e2e1:100')])).size).toBe(0);
-      expect((await claimKeys(database.db, BANK, [fact('settled:e2e0:100')])).size).toBe(1); // e2e0 was OTHER_BANK's
-      expect((await claimKeys(database.db, OTHER_BANK, [fact('settled:e2e0:100')])).size).toBe(0);
-      expect((await claimKeys(database.db, BANK, [fact('settled:new:100')])).size).toBe(1);
-      expect((await claimKeys(database.db, BANK, [fact('settled:new:100')])).size).toBe(0);
+      expect(await claim(database.db, BANK, 'settled:e2e1:100')).toBe(0);
+      expect(await claim(database.db, BANK, 'settled:e2e0:100')).toBe(1); // e2e0 was OTHER_BANK's
+      expect(await claim(database.db, OTHER_BANK, 'settled:e2e0:100')).toBe(0);
+      expect(await claim(database.db, BANK, 'settled:new:100')).toBe(1);
+      expect(await claim(database.db, BANK, 'settled:new:100')).toBe(0);
       // The runtime role writes records into the current month's partition.
       await database.pool.query(`INSERT INTO bank_records (id, bank_id, kind, amount_fen, value_date, source, source_ref, dedupe_key)
         VALUES ('01900000-0000-7000-8000-0000000000ff', $1, 'credit', 1, '2026-11-10', 'webhook', 'msg', 'settled:new:100')`, [BANK]);

@@ -3,7 +3,7 @@ import { openCardFixes } from '../roster/card-fix.service.js';
 import type { DbOrTx } from '../../db/client.js';
 import type { PiiCipher } from '../../lib/crypto.js';
 import { maskBankCard, normalizeCardNumber } from '../../lib/identifiers.js';
-import { idFromKey, newId } from '../../lib/ids.js';
+import { idFromKey, newIds } from '../../lib/ids.js';
 import { EVENTS } from '../../jobs/event-types.js';
 import { emit, type OutboxEvent } from '../alerts/outbox.service.js';
 import { postTransaction, projectAccounts } from '../escrow/ledger.service.js';
@@ -80,14 +80,15 @@ export function normaliseFact(f: BankFact): BankFact {
 export async function applyFacts(tx: DbOrTx, pii: PiiCipher, bankId: string, input: BankFact[], source: string, sourceRef: string): Promise<ApplyResult> {
   const facts = input.map(normaliseFact);
   const seenKeys = new Set<string>();
-  const recs: (FactRow & { repeat: boolean })[] = facts.map((f) => {
+  const ids = newIds(facts.length);
+  const recs: (FactRow & { repeat: boolean })[] = facts.map((f, i) => {
     const card = f.cardNumber ? normalizeCardNumber(f.cardNumber) : null;
     const key = dedupeKey(f);
     // The same fact twice in one call: the first occurrence is the fact, the rest are duplicates.
     const repeat = seenKeys.has(key);
     seenKeys.add(key);
     return {
-      id: newId(), kind: f.kind, e2e: f.endToEndId ?? null, status: f.status ?? null, reason: f.reasonCode ?? null, amount: f.amountFen, vd: f.valueDate,
+      id: ids[i]!, kind: f.kind, e2e: f.endToEndId ?? null, status: f.status ?? null, reason: f.reasonCode ?? null, amount: f.amountFen, vd: f.valueDate,
       bidx: card ? pii.blindIndex(card, 'card') : null, masked: card ? maskBankCard(card) : null, acct: f.accountNumber ?? null,
       ref: f.reference ?? null, payer: f.payerName ?? null, key, sref: f.sourceRef ?? sourceRef, fast: false, repeat,
     };
@@ -96,7 +97,7 @@ export async function applyFacts(tx: DbOrTx, pii: PiiCipher, bankId: string, inp
   const fast = fastEligible(stored);
   stored.forEach((r, i) => (r.fast = fast[i]!));
   const fresh = await claimKeys(tx, bankId, stored);
-  const moved = await moveFast(tx, bankId, stored.filter((r) => r.fast && fresh.has(r.id)));
+  const moved = await moveFast(tx, bankId, source, stored.filter((r) => r.fast && fresh.has(r.id)));
   const movedBy = new Map(moved.map((m) => [m.rec, m]));
 
   // The locked path: fresh facts about payments that the fast path did not move, in arrival order.
@@ -106,14 +107,15 @@ export async function applyFacts(tx: DbOrTx, pii: PiiCipher, bankId: string, inp
   const fold = foldFacts(slow, instrs);
   await writeInstructionStatuses(tx, fold.changed);
 
-  // Each fresh fact is written once, with its project and flags. A fact naming an instruction this bank
-  // did not pay keeps that instruction's project, as before.
+  // Each fresh fact is written once, with its project and flags (the fast path stored its own). A fact naming an
+  // instruction this bank did not pay keeps that instruction's project, as before.
   const flagsOf = new Map<string, string[]>();
   for (const f of fold.flags) flagsOf.set(f.id, [...(flagsOf.get(f.id) ?? []), ...f.flags]);
   const projectOf = new Map<string, string>([...moved.map((m) => [m.e2e, m.project] as const), ...[...instrs.values()].map((i) => [i.e2e, i.project] as const)]);
-  const unknown = [...new Set(stored.filter((r) => fresh.has(r.id) && r.e2e && !projectOf.has(r.e2e)).map((r) => r.e2e!))];
+  const rest = stored.filter((r) => fresh.has(r.id) && !movedBy.has(r.id));
+  const unknown = [...new Set(rest.filter((r) => r.e2e && !projectOf.has(r.e2e)).map((r) => r.e2e!))];
   for (const [e2e, project] of await projectsOf(tx, unknown)) projectOf.set(e2e, project);
-  await insertRecords(tx, bankId, source, stored.filter((r) => fresh.has(r.id)), (r) => (r.e2e ? projectOf.get(r.e2e) ?? null : null), (r) => flagsOf.get(r.id));
+  await insertRecords(tx, bankId, source, rest, (r) => (r.e2e ? projectOf.get(r.e2e) ?? null : null), (r) => flagsOf.get(r.id));
 
   const events: OutboxEvent[] = fold.contradictions.map((c) => ({
     type: EVENTS.bankResultContradiction, projectId: c.ins.project,

@@ -94,10 +94,11 @@ async function applyRows(tx: DbOrTx, pii: PiiCipher, rows: Row[]): Promise<Inbox
     }
   }
   // received_at (as text: microseconds) names each row's month partition, so the update probes only those.
-  const done = rows.map((r, i) => ({ b: r.bank_id, w: r.webhook_id, at: r.at, m: maskedInboxBody(events[i]!) }));
+  // One parameter per masked body (at most 50 rows): sent as is, not escaped inside another encoding.
+  const done = rows.map((r, i) => sql`(${r.bank_id}::uuid, ${r.webhook_id}, ${r.at}::timestamptz, ${maskedInboxBody(events[i]!)})`);
   await tx.execute(sql`
     UPDATE webhook_inbox i SET processed_at = now(), error = NULL, body = x.m
-    FROM json_to_recordset(${JSON.stringify(done)}::json) AS x(b uuid, w text, at timestamptz, m text)
+    FROM (VALUES ${sql.join(done, sql`, `)}) AS x(b, w, at, m)
     WHERE i.bank_id = x.b AND i.webhook_id = x.w AND i.received_at = x.at`);
   return out;
 }
