@@ -10,13 +10,19 @@
  * signed single-result events (each a distinct, real settlement, spread over `--projects` projects
  * because a bank reports for many), then sends `--batches` 1000-result events, `--batch-concurrency`
  * in flight. batchedResultsPerSec = results durably accepted (2xx, not duplicate) per second of
- * that phase. Then the parent runs the bank-inbox processor itself (`--drainers` concurrent drains,
- * like a worker's concurrency) over everything stored and reports the apply rates separately:
+ * that phase. Then the parent runs the bank-inbox worker's job itself (`--drainers` concurrent jobs,
+ * the worker's concurrency) over everything stored and reports the apply rates separately:
  * applySinglesPerSec (single-result events applied per second) and applyResultsPerSec (results of
  * 1000-result events applied per second), and checks every accepted settlement took effect.
- * Prints one JSON line last: { bench, perSec, p99Ms, barePerSec, ratio, batchedResultsPerSec, applyResultsPerSec, … }.
+ * Its floor, measured in the same run (bench/lib-apply-floor.ts): the same number of results, for a twin set
+ * of batches, applied set-based from a staged table into the same real tables (dedupe keys, bank records,
+ * instruction statuses), one transaction per 1,000, `--drainers` connections: applyFloorResultsPerSec, and
+ * applyRatio = applyResultsPerSec / applyFloorResultsPerSec (target ≥ 0.5). Everything runs as the runtime role.
+ * Prints one JSON line last: { bench, perSec, p99Ms, barePerSec, ratio, batchedResultsPerSec, applyResultsPerSec,
+ * applyFloorResultsPerSec, applyRatio, … }.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import type { Job } from 'bullmq';
 import { signedPoster } from './lib-signed-post.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -27,14 +33,17 @@ import Fastify from 'fastify';
 import pg from 'pg';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { ensureDatabase, runMigrations } from '../src/db/migrate.js';
 import { newWebhookSecret, signWebhook } from '../src/lib/crypto.js';
 import { newId } from '../src/lib/ids.js';
-import { processBankInbox } from '../src/modules/disbursement/bank-inbox.service.js';
+import { maskBankCard } from '../src/lib/identifiers.js';
+import { dedupeKey } from '../src/modules/disbursement/bank-facts.service.js';
+import processBankInboxJob from '../workers/bank-inbox.js';
 import { inboxWriterFor } from '../src/modules/disbursement/inbox-writer.js';
 import { createBatch } from '../src/modules/disbursement/batch.service.js';
 import { projectAccounts } from '../src/modules/escrow/ledger.service.js';
 import { createDeps } from '../src/runtime.js';
+import { asOwner, createTestDatabase } from '../tests/helpers/db.js';
+import { applyFloor, type FloorRow } from './lib-apply-floor.js';
 
 // autocannon ships without types; it is only used here.
 const autocannon = createRequire(import.meta.url)('autocannon') as (o: object) => Promise<{
@@ -106,8 +115,11 @@ async function closeDeps(deps: ReturnType<typeof createDeps>) {
   await deps.close();
 }
 
-/** Parent: scratch database with one project, workers, a funded batch for singles and 1000-line batches. */
-async function seed(url: string): Promise<{ secret: string; singles: Line[]; batches: Line[][] }> {
+/**
+ * Parent: scratch database with projects, workers, funded batches for singles and 1000-line batches, and the
+ * floor's twin batches (the same shape, their own instructions).
+ */
+async function seed(url: string, dbName: string): Promise<{ secret: string; bankId: string; singles: Line[]; batches: Line[][]; floor: FloorRow[] }> {
   const deps = createDeps(configFor(url), { poolMax: 4, name: 'bench-webhooks-seed' });
   const db = deps.db;
   const secret = newWebhookSecret();
@@ -124,7 +136,7 @@ async function seed(url: string): Promise<{ secret: string; singles: Line[]; bat
         wage_bank_id, wage_account_number, deposit_required_fen)
       VALUES (${projectId}, ${'Bench ' + k}, '220702', 'housing', ${gc}, ${gc}, 1000000000, '2026-01-01', '2027-12-31', 10, ${bankId}, ${'BENCH-WAGE-' + k}, 0)`);
   }
-  const total = SINGLE_POOL + (BATCHES + BATCH_WARMUP) * 1000;
+  const total = SINGLE_POOL + (2 * BATCHES + BATCH_WARMUP) * 1000;
   const cards = Array.from({ length: total }, (_, i) => `6222${String(i).padStart(15, '0')}`);
   const workerIds: string[] = [];
   for (let off = 0; off < total; off += 10_000) {
@@ -155,24 +167,36 @@ async function seed(url: string): Promise<{ secret: string; singles: Line[]; bat
   // Interleave projects so concurrent single events spread over them like real traffic.
   for (let i = 0; i < per; i++) for (const l of lanes) if (l[i]) singles.push(l[i]!);
   const batches: Line[][] = [];
-  for (let i = 0; i < BATCHES + BATCH_WARMUP; i++) batches.push(await mk(workerIds.slice(SINGLE_POOL + i * 1000, SINGLE_POOL + (i + 1) * 1000), projectIds[i % PROJECTS]!));
-  await db.execute(sql`VACUUM ANALYZE`).catch(() => {});
+  const floor: FloorRow[] = [];
+  // The floor's batches are made first, interleaved with the product's, so neither set sits in fresher pages.
+  for (let i = 0; i < BATCHES + BATCH_WARMUP; i++) {
+    const at = (k: number) => workerIds.slice(SINGLE_POOL + k * 1000, SINGLE_POOL + (k + 1) * 1000);
+    if (i < BATCHES) {
+      const ref = `msg_floor_${i}`;
+      for (const l of await mk(at(BATCHES + BATCH_WARMUP + i), projectIds[i % PROJECTS]!)) {
+        const r = result(l);
+        floor.push({ e2e: l.e2e, status: r.status, reason: null, amount: r.amountFen, vd: r.valueDate, bidx: deps.pii.blindIndex(l.card, 'card'), masked: maskBankCard(l.card),
+          key: dedupeKey({ kind: 'result', endToEndId: l.e2e, status: r.status, amountFen: r.amountFen, valueDate: r.valueDate }), sref: ref });
+      }
+    }
+    batches.push(await mk(at(i), projectIds[i % PROJECTS]!));
+  }
   await closeDeps(deps);
-  return { secret, singles, batches };
+  // Statistics for the planner, as autovacuum would give them in a day's running (the owner's maintenance).
+  await asOwner(dbName, (c) => c.query('VACUUM ANALYZE'));
+  return { secret, bankId, singles, batches, floor };
 }
 
 const result = (l: Line) => ({ endToEndId: l.e2e, status: 'ACSC', amountFen: 10_000, valueDate: '2026-11-10', creditorCardNumber: l.card });
 
 async function main() {
   if (process.argv[2] === '--serve') return serve(process.argv[3]!);
-  const name = `wg_bench_webhooks_${randomBytes(3).toString('hex')}`;
-  const base = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const url = base.replace(/\/[^/]*$/, `/${name}`);
-  await ensureDatabase(url);
-  await runMigrations(url);
+  // A scratch database cloned from the migrated template; the platform connects as the runtime role.
+  const db = await createTestDatabase('wg_bench_webhooks');
+  const url = db.url;
   let child: ChildProcess | null = null;
   try {
-    const { secret, singles, batches } = await seed(url);
+    const { secret, bankId, singles, batches, floor } = await seed(url, db.name);
     // WG_NODE_FLAGS (e.g. --cpu-prof) go to the API child only, for profiling the server side.
     child = fork(fileURLToPath(import.meta.url), ['--serve', url], { execArgv: [...process.execArgv, ...(process.env.WG_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])], stdio: 'inherit' });
     const ports = await new Promise<{ api: number; bare: number }>((res, rej) => { child!.once('message', res as never); child!.once('exit', rej); });
@@ -234,12 +258,13 @@ async function main() {
 
     // The processor over the singles (what the bank-inbox worker does after the 2xx).
     const deps = createDeps(configFor(url), { poolMax: DRAINERS + 2, name: 'bench-webhooks-apply' });
-    const drain = async (limit: number) => {
+    // The bank-inbox worker's own job, `DRAINERS` at once (the worker's concurrency), each until nothing is left.
+    const drain = async () => {
       let events = 0;
       let results = 0;
       await Promise.all(Array.from({ length: DRAINERS }, async () => {
         for (;;) {
-          const r = await processBankInbox(deps, { limit });
+          const r = await processBankInboxJob({} as Job, deps);
           if (r.processed === 0) return;
           events += r.processed;
           results += r.results;
@@ -248,7 +273,7 @@ async function main() {
       return { events, results };
     };
     const s0 = performance.now();
-    const singlesApplied = await drain(50);
+    const singlesApplied = await drain();
     const singlesApplySec = (performance.now() - s0) / 1000;
 
     // 1000-result events, several in flight at once (a bank delivering large batch reports).
@@ -259,6 +284,7 @@ async function main() {
       const r = await post(body);
       if (r.status !== 200) throw new Error(`warm-up event answered ${r.status}`);
     }
+    await drain(); // untimed: the apply path's first big events pay JIT warm-up too
     const bodies = all.slice(BATCH_WARMUP);
     let k = 0;
     const c3 = await cpu();
@@ -288,12 +314,19 @@ async function main() {
     const w4 = writer;
     const servedBatched = served;
     await pgc.end();
+    // The floor first (the product then runs on tables that much larger), then the product's worker.
+    const fl = await applyFloor(url, bankId, floor, DRAINERS);
     const a0 = performance.now();
-    const batchedApplied = await drain(4);
+    const batchedApplied = await drain();
     const applySec = (performance.now() - a0) / 1000;
     const check = ((await deps.db.execute(sql`
       SELECT (SELECT count(*) FROM instructions WHERE status = 'settled')::int AS settled,
-        (SELECT count(*) FROM webhook_inbox WHERE processed_at IS NULL AND body IS NOT NULL)::int AS pending`)) as unknown as { rows: { settled: number; pending: number }[] }).rows[0]!;
+        (SELECT count(*) FROM bank_records WHERE source_ref LIKE 'msg\_floor\_%')::int AS floor_records,
+        (SELECT count(*) FROM webhook_inbox WHERE processed_at IS NULL AND body IS NOT NULL)::int AS pending`)) as unknown as { rows: { settled: number; floor_records: number; pending: number }[] }).rows[0]!;
+    const expectSettled = settledSingles + (2 * BATCHES + BATCH_WARMUP) * 1000;
+    if (check.settled !== expectSettled || check.floor_records !== floor.length || check.pending) {
+      throw new Error(`apply incomplete: ${check.settled}/${expectSettled} settled, ${check.floor_records}/${floor.length} floor records, ${check.pending} pending`);
+    }
     await closeDeps(deps);
     batchLat.sort((x, y) => x - y);
     const perSec = apiRun.requests.average;
@@ -305,6 +338,8 @@ async function main() {
       ratio: Number((perSec / bareRun.requests.average).toFixed(3)),
       batchedResultsPerSec: Math.round((acceptedEvents * 1000) / batchedSec),
       applyResultsPerSec: Math.round(batchedApplied.results / applySec),
+      applyFloorResultsPerSec: Math.round(fl.results / fl.seconds),
+      applyRatio: Number((batchedApplied.results / applySec / (fl.results / fl.seconds)).toFixed(3)),
       applySinglesPerSec: Math.round(singlesApplied.events / singlesApplySec),
       detail: {
         seconds: SECONDS, connections: CONNECTIONS, serverCpuMsPerReqBare: Number(((c1 - c0) / bareRun.requests.total).toFixed(3)), serverCpuMsPerReqApi: Number(((c2 - c1) / apiRun.requests.total).toFixed(3)), pgCpuMsPerReqApi: Number((p2 / apiRun.requests.total).toFixed(3)),
@@ -318,6 +353,7 @@ async function main() {
         rowsPerInsertBatched: Number(((w4.rows - w3.rows) / Math.max(1, w4.flushes - w3.flushes)).toFixed(1)),
         batchedP50Ms: Math.round(batchLat[Math.floor(batchLat.length / 2)] ?? 0), batchedMaxMs: Math.round(batchLat[batchLat.length - 1] ?? 0),
         batchedResultsApplied: batchedApplied.results, applySeconds: Number(applySec.toFixed(2)), drainers: DRAINERS,
+        floorResults: fl.results, floorSeconds: Number(fl.seconds.toFixed(2)), floorTransactions: fl.chunks,
         instructionsSettled: check.settled, inboxPendingAfterDrain: check.pending,
       },
     };
@@ -327,12 +363,7 @@ async function main() {
       child.send({ stop: true });
       await new Promise((r) => child!.once('exit', r));
     }
-    if (!process.argv.includes('--keep')) {
-      const c = new pg.Client({ connectionString: base });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
-      await c.end();
-    }
+    if (!process.argv.includes('--keep')) await db.drop();
   }
 }
 

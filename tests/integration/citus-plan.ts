@@ -22,6 +22,9 @@ export const LOCAL_TABLES = [
   'idempotency_keys', 'console_sessions', 'job_runs', 'dead_jobs',
   // The bank inbox is keyed by the bank's webhook id; a row is routed to projects only when applied.
   'webhook_inbox', 'webhook_inbox_keys',
+  // The dedupe of bank facts (bank, key), unpartitioned beside the month-partitioned bank_records (0090): a fact
+  // is deduped by the bank that reports it before it is tied to any project.
+  'bank_record_keys',
   // Subscriptions are per API key (county/industry scope); deliveries follow them (partitioned by month, #22).
   'alert_subscriptions', 'alert_deliveries',
   // A person's or a phone's sign-in state, keyed by blind indexes, not by project (worker door).
@@ -76,8 +79,7 @@ export const KEY_EXCEPTIONS: Record<string, KeyException> = {
   alerts_pkey: { premise: 'seq', blockedBy: 'alerts' },
   alert_states_pkey: { premise: 'key', blockedBy: 'alert_states', note: 'the state key embeds the project id for project states; county digests have none' },
   audit_log_pkey: { premise: 'seq', blockedBy: 'audit_log' },
-  bank_records_pkey: { premise: 'uuid-id', blockedBy: 'bank_records' },
-  bank_records_dedupe_uq: { premise: 'key', blockedBy: 'bank_records', note: '(bank_id, dedupe_key): a record is deduplicated when it arrives, before it is tied to a project' },
+  bank_records_pkey: { premise: 'key', blockedBy: 'bank_records', note: '(id, received_at): a uuid-id plus the month partition key (0090); the dedupe (bank_id, dedupe_key) lives in bank_record_keys' },
   ledger_accounts_pkey: { premise: 'uuid-id', blockedBy: 'ledger_accounts' },
   ledger_accounts_code_unique: { premise: 'key', blockedBy: 'ledger_accounts', note: 'the code embeds the project id for project accounts (wage:<projectId>); world accounts have none' },
   ledger_entries_pkey: { premise: 'seq', blockedBy: 'ledger_entries', note: 'bigserial: per-shard sequences under Citus (entries are reached by their transaction)' },

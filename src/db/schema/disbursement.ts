@@ -115,13 +115,14 @@ export const webhookInboxKeys = pgTable(
 
 /**
  * Every fact a bank reported (webhook result, return, credit, debit, statement entry).
- * `dedupeKey` recognises the same fact arriving twice (two files, or a file and a webhook).
+ * `dedupeKey` recognises the same fact arriving twice (two files, or a file and a webhook); its uniqueness
+ * lives in bank_record_keys. Month-partitioned on received_at (migration 0090): the key is (id, received_at).
  * kind: result | return | credit | debit.
  */
 export const bankRecords = pgTable(
   'bank_records',
   {
-    id: uuid('id').primaryKey(),
+    id: uuid('id').notNull(),
     bankId: uuid('bank_id').notNull(),
     projectId: uuid('project_id'),
     kind: text('kind').notNull(),
@@ -142,9 +143,20 @@ export const bankRecords = pgTable(
     flags: jsonb('flags').notNull().default([]),
   },
   (t) => [
-    uniqueIndex('bank_records_dedupe_uq').on(t.bankId, t.dedupeKey),
+    primaryKey({ name: 'bank_records_pkey', columns: [t.id, t.receivedAt] }),
     index('bank_records_e2e_idx').on(t.endToEndId),
     index('bank_records_project_idx').on(t.projectId, t.valueDate),
     index('bank_records_received_idx').on(t.receivedAt),
+    index('bank_records_stmt_card_idx').on(t.cardBidx, t.amountFen).where(sql`end_to_end_id IS NULL`),
   ],
+);
+
+/** The dedupe of bank facts (bank, dedupe key), unpartitioned and kept for as long as the records (0090). */
+export const bankRecordKeys = pgTable(
+  'bank_record_keys',
+  {
+    bankId: uuid('bank_id').notNull(),
+    dedupeKey: text('dedupe_key').notNull(),
+  },
+  (t) => [primaryKey({ name: 'bank_record_keys_pk', columns: [t.bankId, t.dedupeKey] })],
 );

@@ -3,11 +3,13 @@ import { openCardFixes } from '../roster/card-fix.service.js';
 import type { DbOrTx } from '../../db/client.js';
 import type { PiiCipher } from '../../lib/crypto.js';
 import { maskBankCard, normalizeCardNumber } from '../../lib/identifiers.js';
-import { idFromKey, newId } from '../../lib/ids.js';
+import { idFromKey, newIds } from '../../lib/ids.js';
 import { EVENTS } from '../../jobs/event-types.js';
 import { emit, type OutboxEvent } from '../alerts/outbox.service.js';
 import { postTransaction, projectAccounts } from '../escrow/ledger.service.js';
 import { applyAccountFacts } from './account-facts.js';
+import { fastEligible, foldFacts, SETTLED, type FactKind, type RuleFact } from './bank-facts.rules.js';
+import { claimKeys, insertRecords, moveFast, lockInstructions, projectsOf, writeInstructionStatuses, type FactRow } from './bank-facts.sql.js';
 import { settleHolds } from './holds.js';
 
 /**
@@ -16,7 +18,7 @@ import { settleHolds } from './holds.js';
  * then move instructions and ledger holds set-based. Contradictions are stored and flagged, never
  * applied over an earlier final state.
  */
-export type FactKind = 'result' | 'return' | 'credit' | 'debit';
+export type { FactKind };
 export interface BankFact {
   kind: FactKind;
   endToEndId?: string | null;
@@ -41,9 +43,6 @@ export interface ApplyResult {
   /** Per input fact, in order: newly stored, flagged as a contradiction, the batch it touched. */
   perFact: { fresh: boolean; contradiction: boolean; batchId: string | null }[];
 }
-
-const SETTLED = new Set(['ACSC', 'ACCC']);
-const FINAL = new Set(['settled', 'rejected', 'returned']);
 
 /**
  * The same fact must produce the same key from every channel: a settlement is (e2e, amount)
@@ -72,125 +71,79 @@ export function normaliseFact(f: BankFact): BankFact {
   return f;
 }
 
-type Instr = { id: string; e2e: string; status: string; amount: number; bidx: string; hold: string | null; batch: string; project: string; from: string | null; payouts: string | null };
-
+/**
+ * Stores the facts and applies them, set-based. Fresh facts (their dedupe key new) are stored; a fast-path
+ * fact (bank-facts.rules.ts `fastEligible`) moves its instruction in the same statement; every other fresh
+ * fact about a payment, and any fast-path fact whose guard failed, goes through the rules under row locks, in
+ * arrival order. Holds of every moved instruction are then posted or voided in one statement.
+ */
 export async function applyFacts(tx: DbOrTx, pii: PiiCipher, bankId: string, input: BankFact[], source: string, sourceRef: string): Promise<ApplyResult> {
   const facts = input.map(normaliseFact);
-  const recs = facts.map((f) => {
+  const seenKeys = new Set<string>();
+  const ids = newIds(facts.length);
+  const recs: (FactRow & { repeat: boolean })[] = facts.map((f, i) => {
     const card = f.cardNumber ? normalizeCardNumber(f.cardNumber) : null;
+    const key = dedupeKey(f);
+    // The same fact twice in one call: the first occurrence is the fact, the rest are duplicates.
+    const repeat = seenKeys.has(key);
+    seenKeys.add(key);
     return {
-      id: newId(), kind: f.kind, e2e: f.endToEndId ?? null, status: f.status ?? null, reason: f.reasonCode ?? null, amount: f.amountFen, vd: f.valueDate,
+      id: ids[i]!, kind: f.kind, e2e: f.endToEndId ?? null, status: f.status ?? null, reason: f.reasonCode ?? null, amount: f.amountFen, vd: f.valueDate,
       bidx: card ? pii.blindIndex(card, 'card') : null, masked: card ? maskBankCard(card) : null, acct: f.accountNumber ?? null,
-      ref: f.reference ?? null, payer: f.payerName ?? null, key: dedupeKey(f), sref: f.sourceRef ?? sourceRef,
+      ref: f.reference ?? null, payer: f.payerName ?? null, key, sref: f.sourceRef ?? sourceRef, fast: false, repeat,
     };
   });
-  // One statement for the whole event: duplicates (across channels too) fall out on the unique key.
-  // json_to_recordset is estimated at 100 rows, so joins to big tables are written as per-row index
-  // probes (scalar subquery) or restricted with `= ANY(ids)`; a hash join would scan the table.
-  const inserted = ((await tx.execute(sql`
-    INSERT INTO bank_records (id, bank_id, project_id, kind, end_to_end_id, status, reason_code, amount_fen, value_date, card_bidx, card_masked,
-      account_number, reference, payer_name, source, source_ref, dedupe_key)
-    SELECT x.id, ${bankId}::uuid, (SELECT i.project_id FROM instructions i WHERE i.end_to_end_id = x.e2e), x.kind, x.e2e, x.status, x.reason,
-      x.amount, x.vd, x.bidx, x.masked, x.acct, x.ref, x.payer, ${source}, x.sref, x.key
-    FROM json_to_recordset(${JSON.stringify(recs)}::json) AS x(id uuid, kind text, e2e text, status text, reason text, amount bigint, vd date,
-      bidx text, masked text, acct text, ref text, payer text, key text, sref text)
-    ON CONFLICT (bank_id, dedupe_key) DO NOTHING
-    RETURNING id`)) as unknown as { rows: { id: string }[] }).rows;
-  const fresh = new Set(inserted.map((r) => r.id));
-  const live = recs.map((r, i) => ({ r, f: facts[i]! })).filter((x) => fresh.has(x.r.id));
+  const stored = recs.filter((r) => !r.repeat);
+  const fast = fastEligible(stored);
+  stored.forEach((r, i) => (r.fast = fast[i]!));
+  const fresh = await claimKeys(tx, bankId, stored);
+  const moved = await moveFast(tx, bankId, source, stored.filter((r) => r.fast && fresh.has(r.id)));
+  const movedBy = new Map(moved.map((m) => [m.rec, m]));
 
-  const e2es = [...new Set(live.filter((x) => x.r.e2e && (x.f.kind === 'result' || x.f.kind === 'return')).map((x) => x.r.e2e!))];
-  const instrs = new Map<string, Instr>();
-  if (e2es.length) {
-    const r = (await tx.execute(sql`
-      SELECT i.id, i.end_to_end_id AS e2e, i.status, i.amount_fen AS amount, i.card_bidx AS bidx, i.hold_transaction_id AS hold, i.batch_id AS batch,
-        i.project_id AS project, b.from_account_id AS from, po.id AS payouts
-      FROM instructions i JOIN batches b ON b.id = i.batch_id AND b.bank_id = ${bankId}
-      LEFT JOIN ledger_accounts po ON po.code = 'payouts:' || i.project_id::text
-      WHERE i.end_to_end_id = ANY(${sql.param(e2es)}::text[])
-      ORDER BY i.id FOR UPDATE OF i`)) as unknown as { rows: (Omit<Instr, 'amount'> & { amount: string })[] };
-    for (const x of r.rows) instrs.set(x.e2e, { ...x, amount: Number(x.amount) });
-  }
+  // The locked path: fresh facts about payments that the fast path did not move, in arrival order.
+  const slow: RuleFact[] = stored.filter((r) => fresh.has(r.id) && !movedBy.has(r.id) && (r.kind === 'result' || r.kind === 'return'))
+    .map((r) => ({ id: r.id, kind: r.kind, e2e: r.e2e, status: r.status, reason: r.reason, amountFen: r.amount, bidx: r.bidx }));
+  const instrs = await lockInstructions(tx, bankId, [...new Set(slow.map((f) => f.e2e).filter((e): e is string => !!e))]);
+  const fold = foldFacts(slow, instrs);
+  await writeInstructionStatuses(tx, fold.changed);
 
-  const changed = new Map<string, { status: string; reason: string | null }>();
-  const holdIds: string[] = [];
-  const holdAccounts = new Set<string>();
-  let accountsKnown = true;
-  const holdActs: ('post' | 'void')[] = [];
-  const flags: { id: string; flags: string[] }[] = [];
-  const events: OutboxEvent[] = [];
-  const returns: { ins: Instr; amount: number; recordId: string }[] = [];
-  const batchIds = new Set<string>();
-  const contradicted = new Set<string>();
-  const contradiction = (id: string, ins: Instr, why: string, f: BankFact) => {
-    contradicted.add(id);
-    flags.push({ id, flags: ['contradiction', why] });
-    events.push({ type: EVENTS.bankResultContradiction, projectId: ins.project, payload: { bankRecordId: id, endToEndId: ins.e2e, instructionId: ins.id, reason: why, instructionStatus: ins.status, reportedStatus: f.status ?? f.kind, reportedAmountFen: f.amountFen, instructedAmountFen: ins.amount } });
-  };
-  for (const { r, f } of live) {
-    if (f.kind === 'credit' || f.kind === 'debit') continue;
-    const ins = r.e2e ? instrs.get(r.e2e) : undefined;
-    if (!ins) {
-      flags.push({ id: r.id, flags: ['unknown_end_to_end_id'] });
-      continue;
-    }
-    batchIds.add(ins.batch);
-    const move = (status: string, act: 'post' | 'void' | null) => {
-      ins.status = status;
-      changed.set(ins.id, { status, reason: r.reason });
-      if (act && ins.hold) {
-        holdIds.push(ins.hold);
-        holdActs.push(act);
-        if (ins.from && ins.payouts) holdAccounts.add(ins.from).add(ins.payouts);
-        else accountsKnown = false;
-      }
-    };
-    if (f.kind === 'return') {
-      if (ins.status === 'instructed') { move('settled', 'post'); flags.push({ id: r.id, flags: ['return_before_settlement'] }); }
-      if (ins.status === 'settled') { move('returned', null); returns.push({ ins, amount: Math.min(f.amountFen, ins.amount), recordId: r.id }); }
-      else contradiction(r.id, ins, `returned_after_${ins.status}`, f);
-      continue;
-    }
-    const st = f.status ?? '';
-    if (SETTLED.has(st)) {
-      if (ins.status === 'instructed') {
-        if (f.amountFen !== ins.amount) contradiction(r.id, ins, 'amount_mismatch', f);
-        else if (r.bidx && r.bidx !== ins.bidx) contradiction(r.id, ins, 'card_mismatch', f);
-        else move('settled', 'post');
-      } else if (ins.status === 'settled') contradiction(r.id, ins, 'settled_twice_different_amount', f);
-      else contradiction(r.id, ins, `settled_after_${ins.status}`, f);
-    } else if (st === 'RJCT') {
-      if (ins.status === 'instructed') move('rejected', 'void');
-      else contradiction(r.id, ins, `rejected_after_${ins.status}`, f);
-    } else if (FINAL.has(ins.status)) {
-      flags.push({ id: r.id, flags: ['out_of_order'] });
-    }
-  }
+  // Each fresh fact is written once, with its project and flags (the fast path stored its own). A fact naming an
+  // instruction this bank did not pay keeps that instruction's project, as before.
+  const flagsOf = new Map<string, string[]>();
+  for (const f of fold.flags) flagsOf.set(f.id, [...(flagsOf.get(f.id) ?? []), ...f.flags]);
+  const projectOf = new Map<string, string>([...moved.map((m) => [m.e2e, m.project] as const), ...[...instrs.values()].map((i) => [i.e2e, i.project] as const)]);
+  const rest = stored.filter((r) => fresh.has(r.id) && !movedBy.has(r.id));
+  const unknown = [...new Set(rest.filter((r) => r.e2e && !projectOf.has(r.e2e)).map((r) => r.e2e!))];
+  for (const [e2e, project] of await projectsOf(tx, unknown)) projectOf.set(e2e, project);
+  await insertRecords(tx, bankId, source, rest, (r) => (r.e2e ? projectOf.get(r.e2e) ?? null : null), (r) => flagsOf.get(r.id));
 
-  if (changed.size) {
-    const rows = [...changed.entries()].map(([id, v]) => ({ id, status: v.status, reason: v.reason }));
-    await tx.execute(sql`
-      UPDATE instructions i SET status = x.status, reason_code = COALESCE(x.reason, i.reason_code), updated_at = now()
-      FROM json_to_recordset(${JSON.stringify(rows)}::json) AS x(id uuid, status text, reason text)
-      WHERE i.id = x.id AND i.id = ANY(${sql.param(rows.map((r) => r.id))}::uuid[])`);
+  const events: OutboxEvent[] = fold.contradictions.map((c) => ({
+    type: EVENTS.bankResultContradiction, projectId: c.ins.project,
+    payload: { bankRecordId: c.recordId, endToEndId: c.ins.e2e, instructionId: c.ins.id, reason: c.why, instructionStatus: c.ins.status, reportedStatus: c.fact.status ?? c.fact.kind, reportedAmountFen: c.fact.amountFen, instructedAmountFen: c.ins.amount },
+  }));
+  const accountFacts = stored.filter((r) => fresh.has(r.id) && (r.kind === 'credit' || r.kind === 'debit'));
+  if (accountFacts.length) {
+    events.push(...(await applyAccountFacts(tx, bankId, accountFacts.map((r) => ({ id: r.id, kind: r.kind, accountNumber: r.acct, amountFen: r.amount, valueDate: r.vd, reference: r.ref, payerName: r.payer })))));
   }
-  if (flags.length) {
+  const batchOf = new Map([...moved.map((m) => [m.rec, m.batch] as const), ...fold.batchOf]);
+  const batchIds = [...new Set(batchOf.values())];
+  if (batchIds.length) {
     await tx.execute(sql`
-      UPDATE bank_records b SET flags = b.flags || x.flags FROM json_to_recordset(${JSON.stringify(flags)}::json) AS x(id uuid, flags jsonb)
-      WHERE b.id = x.id AND b.id = ANY(${sql.param(flags.map((f) => f.id))}::uuid[])`);
-  }
-  const accountFacts = live.filter((x) => x.f.kind === 'credit' || x.f.kind === 'debit');
-  if (accountFacts.length) events.push(...(await applyAccountFacts(tx, bankId, accountFacts.map((x) => ({ id: x.r.id, ...x.f })))));
-  if (batchIds.size) {
-    await tx.execute(sql`
-      UPDATE batches b SET status = 'completed' WHERE b.id = ANY(${sql.param([...batchIds])}::uuid[]) AND b.status IN ('ready', 'acknowledged')
+      UPDATE batches b SET status = 'completed' WHERE b.id = ANY(${sql.param(batchIds)}::uuid[]) AND b.status IN ('ready', 'acknowledged')
         AND NOT EXISTS (SELECT 1 FROM instructions i WHERE i.batch_id = b.id AND i.status = 'instructed')`);
   }
   if (events.length) await emit(tx, ...events);
   // Hot ledger accounts (one payouts account per project) are locked last, so the row locks are
   // held only for the remaining statement and the commit.
-  if (holdIds.length) await settleHolds(tx, holdIds, holdActs, accountsKnown ? [...holdAccounts] : undefined);
-  for (const r of returns) {
+  const holds = [
+    ...moved.filter((m) => m.hold).map((m) => ({ hold: m.hold!, act: m.status === 'settled' ? 'post' as const : 'void' as const, accounts: m.from && m.payouts ? [m.from, m.payouts] : null })),
+    ...fold.holds,
+  ];
+  if (holds.length) {
+    const known = holds.every((h) => h.accounts);
+    await settleHolds(tx, holds.map((h) => h.hold), holds.map((h) => h.act), known ? [...new Set(holds.flatMap((h) => h.accounts!))] : undefined);
+  }
+  for (const r of fold.returns) {
     const acc = await projectAccounts(tx, r.ins.project);
     await postTransaction(tx, {
       id: idFromKey(`disbursement_return:${r.ins.id}`), projectId: r.ins.project, kind: 'disbursement_return', reference: r.ins.e2e,
@@ -199,8 +152,12 @@ export async function applyFacts(tx: DbOrTx, pii: PiiCipher, bankId: string, inp
     });
   }
   // Card faults (AC01/AC04/BE01): invalidate the card paid and open a card fix for the employer.
-  const rejectedOrReturned = [...changed.entries()].filter(([, v]) => v.status === 'rejected' || v.status === 'returned');
-  if (rejectedOrReturned.length) await openCardFixes(tx, rejectedOrReturned.map(([id, v]) => ({ instructionId: id, reasonCode: v.reason })));
-  const perFact = recs.map((r) => ({ fresh: fresh.has(r.id), contradiction: contradicted.has(r.id), batchId: fresh.has(r.id) && r.e2e ? instrs.get(r.e2e)?.batch ?? null : null }));
-  return { accepted: fresh.size, duplicates: recs.length - fresh.size, batchIds: [...batchIds], contradictions: contradicted.size, perFact };
+  const faults = [
+    ...moved.filter((m) => m.status === 'rejected').map((m) => ({ instructionId: m.id, reasonCode: m.reason })),
+    ...[...fold.changed.entries()].filter(([, v]) => v.status === 'rejected' || v.status === 'returned').map(([id, v]) => ({ instructionId: id, reasonCode: v.reason })),
+  ];
+  if (faults.length) await openCardFixes(tx, faults);
+  const contradicted = new Set(fold.contradictions.map((c) => c.recordId));
+  const perFact = recs.map((r) => ({ fresh: fresh.has(r.id), contradiction: contradicted.has(r.id), batchId: batchOf.get(r.id) ?? null }));
+  return { accepted: fresh.size, duplicates: recs.length - fresh.size, batchIds, contradictions: contradicted.size, perFact };
 }

@@ -23,15 +23,16 @@ export interface DrainResult { processed: number; failed: number; results: numbe
 export const MAX_INBOX_ATTEMPTS = 10;
 const MAX_BATCH_BYTES = 1_000_000;
 
-type Row = { bank_id: string; webhook_id: string; body: string };
+type Row = { bank_id: string; webhook_id: string; at: string; body: string };
 
 /**
  * What an applied event keeps: the body with every card number masked (the facts it produced are in bank_records,
  * the card encrypted there; body_hash still proves what was received). A full card is kept only while the event
  * waits to be applied.
  */
-export function maskedInboxBody(body: string): string {
-  const e = JSON.parse(body) as { type?: string; data?: { results?: unknown }; cardsMasked?: boolean };
+export function maskedInboxBody(body: string | object): string {
+  // The parsed event is changed in place (the caller's copy is no longer needed).
+  const e = (typeof body === 'string' ? JSON.parse(body) : body) as { type?: string; data?: { results?: unknown }; cardsMasked?: boolean };
   const results = e.data?.results;
   if (Array.isArray(results)) {
     for (const r of results as { creditorCardNumber?: unknown }[]) {
@@ -46,9 +47,9 @@ async function claim(tx: DbOrTx, limit: number, only?: InboxKey): Promise<Row[]>
   // drains share the backlog. A named row (inline apply) waits for a competing drain instead, and
   // then sees it processed and claims nothing.
   const q = only
-    ? sql`SELECT bank_id, webhook_id, body FROM webhook_inbox WHERE bank_id = ${only.bankId} AND webhook_id = ${only.webhookId}
+    ? sql`SELECT bank_id, webhook_id, received_at::text AS at, body FROM webhook_inbox WHERE bank_id = ${only.bankId} AND webhook_id = ${only.webhookId}
         AND processed_at IS NULL AND body IS NOT NULL FOR UPDATE`
-    : sql`SELECT bank_id, webhook_id, body FROM webhook_inbox WHERE processed_at IS NULL AND body IS NOT NULL AND attempts < ${MAX_INBOX_ATTEMPTS}
+    : sql`SELECT bank_id, webhook_id, received_at::text AS at, body FROM webhook_inbox WHERE processed_at IS NULL AND body IS NOT NULL AND attempts < ${MAX_INBOX_ATTEMPTS}
         ORDER BY received_at LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
   return ((await tx.execute(q)) as unknown as { rows: Row[] }).rows;
 }
@@ -62,16 +63,19 @@ async function applyRows(tx: DbOrTx, pii: PiiCipher, rows: Row[]): Promise<Inbox
   if (!rows.length) return [];
   const out: InboxOutcome[] = [];
   const byBank = new Map<string, { row: Row; facts: BankFact[] }[]>();
+  const events: BankEvent[] = [];
   for (const row of rows) {
     // The body was verified and shape-checked before it was stored.
     const event = JSON.parse(row.body) as BankEvent;
+    events.push(event);
     if (event.type === 'card.verified') {
       const n = await applyCardVerifications(tx, row.bank_id, [event.data]);
       out.push({ bankId: row.bank_id, webhookId: row.webhook_id, accepted: n, duplicates: 1 - n, contradictions: 0, batchIds: [], results: 1 });
       continue;
     }
     if (event.type === 'account.closed') await applyAccountClosed(tx, row.bank_id, event.data, row.webhook_id);
-    const facts = eventFacts(event).map((f) => ({ ...f, sourceRef: row.webhook_id }));
+    const facts = eventFacts(event);
+    for (const f of facts) f.sourceRef = row.webhook_id;
     const list = byBank.get(row.bank_id) ?? [];
     list.push({ row, facts });
     byBank.set(row.bank_id, list);
@@ -89,10 +93,13 @@ async function applyRows(tx: DbOrTx, pii: PiiCipher, rows: Row[]): Promise<Inbox
       });
     }
   }
-  const keys = JSON.stringify(rows.map((r) => ({ b: r.bank_id, w: r.webhook_id, m: maskedInboxBody(r.body) })));
+  // received_at (as text: microseconds) names each row's month partition, so the update probes only those.
+  // One parameter per masked body (at most 50 rows): sent as is, not escaped inside another encoding.
+  const done = rows.map((r, i) => sql`(${r.bank_id}::uuid, ${r.webhook_id}, ${r.at}::timestamptz, ${maskedInboxBody(events[i]!)})`);
   await tx.execute(sql`
-    UPDATE webhook_inbox i SET processed_at = now(), error = NULL, body = x.m FROM json_to_recordset(${keys}::json) AS x(b uuid, w text, m text)
-    WHERE i.bank_id = x.b AND i.webhook_id = x.w`);
+    UPDATE webhook_inbox i SET processed_at = now(), error = NULL, body = x.m
+    FROM (VALUES ${sql.join(done, sql`, `)}) AS x(b, w, at, m)
+    WHERE i.bank_id = x.b AND i.webhook_id = x.w AND i.received_at = x.at`);
   return out;
 }
 

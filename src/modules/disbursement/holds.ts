@@ -63,10 +63,10 @@ export async function createHolds(tx: DbOrTx, projectId: string, batchId: string
 
 /**
  * Post or void many pending holds at once. Only holds still `pending` move; the rest are left
- * alone (a replay or a contradiction is the caller's business). Returns the ids that moved.
+ * alone (a replay or a contradiction is the caller's business). Returns how many moved.
  */
-export async function settleHolds(tx: DbOrTx, holdIds: string[], actions: ('post' | 'void')[], accountIds?: string[]): Promise<string[]> {
-  if (!holdIds.length) return [];
+export async function settleHolds(tx: DbOrTx, holdIds: string[], actions: ('post' | 'void')[], accountIds?: string[]): Promise<number> {
+  if (!holdIds.length) return 0;
   // Callers usually know the accounts (batch source + payouts); otherwise read them from the entries.
   const accts = accountIds ?? ((await tx.execute(sql`
     SELECT DISTINCT account_id FROM ledger_entries WHERE transaction_id = ANY(${arr(holdIds)}::uuid[])`)) as unknown as { rows: { account_id: string }[] }).rows.map((a) => a.account_id);
@@ -87,6 +87,6 @@ export async function settleHolds(tx: DbOrTx, holdIds: string[], actions: ('post
       UPDATE ledger_accounts a SET posted = a.posted + d.dp, pending_out = a.pending_out - d.po, pending_in = a.pending_in - d.pi
       FROM d WHERE a.id = d.account_id RETURNING a.id
     )
-    SELECT s.id FROM s, (SELECT count(*) FROM u) c`)) as unknown as { rows: { id: string }[] }).rows;
-  return moved.map((r) => r.id);
+    SELECT (SELECT count(*) FROM s)::int AS n, (SELECT count(*) FROM u) AS c`)) as unknown as { rows: { n: number }[] }).rows;
+  return moved[0]?.n ?? 0;
 }

@@ -31,6 +31,9 @@ export const PARTITIONED_TABLES: PartitionedTable[] = [
   { table: 'alerts', retainMonths: 12 },
   // Never detached (the SQL function refuses it too): the hash chain is verified from its first row (0083).
   { table: 'audit_log', retainMonths: null },
+  // Bank facts are wage data: kept for as long as the project-life rules keep the project's data (erasure masks
+  // them in place, lifecycle/retention.service.ts). Months are made ahead, never retired here (0090).
+  { table: 'bank_records', retainMonths: null },
 ];
 
 /** Replay keys of the inbox outlive its bodies: a bank retrying a webhook within 13 months is recognised. */
