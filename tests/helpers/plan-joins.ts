@@ -152,8 +152,10 @@ export function untiedJoins(cap: CapturedPlan, ownedTables: ReadonlySet<string>)
     }
   }
 
+  // A month partition (`bank_records_p202612`, 0067 machinery) is its parent table for this check.
+  const relName = (n: PlanNode): string => String(n['Relation Name']).replace(/_p\d{6}$/, '');
   const tableOwned = (n: PlanNode): string | null => {
-    const name = String(n['Relation Name']);
+    const name = relName(n);
     const schema = String(n.Schema ?? 'public');
     if (schema === 'public' && ownedTables.has(name)) return name;
     if (schema.startsWith('pg_temp') && temp.has(name)) return `temp:${name}`;
@@ -195,7 +197,7 @@ export function untiedJoins(cap: CapturedPlan, ownedTables: ReadonlySet<string>)
       const alias = String(x.Alias ?? x['Relation Name'] ?? x['CTE Name'] ?? '');
       if (x['Relation Name'] !== undefined) {
         const t = tableOwned(x);
-        out.push({ alias, kind: 'table', name: String(x['Relation Name']), tables: t ? [t] : [] });
+        out.push({ alias, kind: 'table', name: relName(x), tables: t ? [t] : [] });
       } else if (x['Node Type'] === 'CTE Scan') {
         const name = String(x['CTE Name']);
         out.push({ alias, kind: 'cte', name, tables: [...new Set(relsOfCte(name).flatMap((r) => r.tables))] });

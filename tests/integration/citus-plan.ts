@@ -115,7 +115,8 @@ export const JOIN_EXCEPTIONS: Record<string, { side: string[]; on: RegExp; phase
   bankRecordIdentity: {
     side: ['bank_records', 'recon_inferred_matches', 'recon_orphans'],
     on: /end_to_end_id|bank_record_id|card_bidx/,
-    phases: ['reconciliation'],
+    // The sweep's step 0 runs reconciliation's catch-up (batches with unreconciled bank results) first.
+    phases: ['reconciliation', 'sweep'],
     why: 'A bank record belongs to no project until it is matched (nullable project_id, see NULLABLE_PROJECT): reconciliation '
       + 'matches it by EndToEndId (the line or instruction id, unique by construction) or, for a statement row without one, by '
       + 'card + amount + date; claims and orphans are keyed by the record. These tables\' keys belong to other changes this round '
