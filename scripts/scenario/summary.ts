@@ -42,7 +42,9 @@ export async function summarize(api: Client, world: World, sheets: { payrollId: 
   for (const sm of summaries) for (const x of sm) paidByBank += x.paidFen;
   const paidByGc = clearedBy.gc ?? 0;
   const paidByDeposit = clearedBy.deposit ?? 0;
-  const other = Object.entries(clearedBy).filter(([k]) => k !== 'gc' && k !== 'deposit').reduce((s, [, v]) => s + v, 0);
+  // 'employer' on a case is the employer's own money through the bank (a late payment, a card-fix re-pay): it
+  // stays in paidByBank.
+  const other = Object.entries(clearedBy).filter(([k]) => k !== 'gc' && k !== 'deposit' && k !== 'employer').reduce((s, [, v]) => s + v, 0);
   paidByBank -= paidByGc + paidByDeposit + other;
 
   const clearance = await api.get<{ items: { countyCode: string; cases: number; amountOwedFen: number; amountClearedFen: number; caseIds: string[] }[] }>('/v1/clearance', admin);

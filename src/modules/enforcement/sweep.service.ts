@@ -99,10 +99,6 @@ async function sweepParams(db: DbOrTx, asOf: string): Promise<{ cp: CountyParams
  */
 export async function runSweep(deps: SweepDeps, asOf: string, opts: SweepOptions = {}): Promise<SweepResult> {
   const { db } = deps;
-  // Judge on what the bank has reported: results stored but not yet applied or reconciled (a worker
-  // restart, a lost job) are brought in first, so no case opens, and no deposit is drawn, on a
-  // line's stale status.
-  await bankReportsFirst(deps);
   let missedJson = '[]';
   let mark = process.hrtime.bigint();
   const lap = (label: string) => {
@@ -112,6 +108,11 @@ export async function runSweep(deps: SweepDeps, asOf: string, opts: SweepOptions
   };
   const signals: Record<string, number> = {};
   let cp: CountyParams[] = [];
+  // Judge on what the bank has reported: results stored but not yet applied or reconciled (a worker
+  // restart, a lost job) are brought in first, so no case opens, and no deposit is drawn, on a
+  // line's stale status.
+  await bankReportsFirst(deps);
+  lap('bank reports first');
 
   await db.transaction(async (tx) => {
     await tx.execute(SWEEP_LOCK);
