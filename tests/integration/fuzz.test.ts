@@ -24,7 +24,9 @@ beforeAll(async () => {
   ctx = await createTestContext({ RATE_LIMIT_PER_MINUTE: '10000000' });
   world = await buildWorld(ctx);
   ops = await liveOperations(ctx.app);
-  const tables = ((await ctx.deps.db.execute(sql`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)) as unknown as { rows: { tablename: string }[] }).rows.map((r) => r.tablename);
+  const tables = ((await ctx.deps.db.execute(sql`SELECT t.tablename FROM pg_tables t JOIN pg_class c ON c.oid = format('public.%I', t.tablename)::regclass
+    WHERE t.schemaname = 'public' AND NOT c.relispartition ORDER BY 1`)) as unknown as { rows: { tablename: string }[] }).rows.map((r) => r.tablename);
+  // A month partition is read through its parent (counting both would hash its rows twice).
   // idempotency_keys is the plugin's replay record (a 4xx answer is remembered under its key so a
   // retry gets the same answer): bookkeeping, not business state.
   tables.splice(tables.indexOf('idempotency_keys'), 1);
@@ -158,7 +160,7 @@ describe('fuzz: every operation of the live OpenAPI document', () => {
     }
     console.log(`fuzz: ${ops.length} operations, ${stats.requests} requests: ${stats.s2xx} 2xx, ${stats.s4xx} 4xx (${stats.checked4xx} checked for no state change), ${stats.s5xx} 5xx`);
     expect(failures).toEqual([]);
-  }, 240_000);
+  }, 480_000); // ~120 operations × runs, each 4xx followed by a checksum of every table: minutes on a loaded 2-core box
 });
 
 describe('hostile inputs', () => {
