@@ -180,7 +180,7 @@ export class ImportStage {
       copy.end();
     });
     // 'finish' comes after the server's ReadyForQuery: nothing references the bytes any more.
-    for (const b of text) if (this.free.length < MAX_FREE) this.free.push(Buffer.from(b.buffer, b.byteOffset, BLOCK));
+    for (const b of text) if (this.free.length < MAX_FREE && b.buffer.byteLength >= b.byteOffset + BLOCK) this.free.push(Buffer.from(b.buffer, b.byteOffset, BLOCK));
     if (PROF) process.stderr.write(`[import.stage] ${since()} COPY of a batch ended\n`);
     // No ANALYZE of the stage: never analysed, the planner sizes it from its pages, which is all the
     // batch's hash/merge joins need.
