@@ -1,12 +1,20 @@
 /**
  * Roster import benchmark: `npm run bench:import -- --workers 100000 [--format csv|xlsx|json]`.
  * Runs the real app IN A CHILD PROCESS on a scratch database (so its peak RSS and CPU are the API's
- * alone, not the bench client's), builds an N-row CSV on disk, POSTs it through real HTTP (fetch,
- * streamed), then COPYs the same file as plain text into a scratch table (three times, median). Prints
- * one JSON line last: role (the database role the API ran as), rows, seconds, rowsPerSec, copySeconds, ratio, copyRuns, peakRssMb (= the API
- * process), apiCpuSeconds.
+ * alone, not the bench client's), builds an N-row CSV on disk, POSTs it through real HTTP (streamed).
+ * Everything that touches the database after setup runs as the runtime role (the database was
+ * migrated by the owner role, tests/helpers/db.ts); CHECKPOINTs go through whichever role may.
+ *
+ * Floors, in the same run (bench/import-floor.ts):
+ * - sameWorkSeconds: the same rows, validated and encrypted beforehand, COPYed into the real
+ *   workers / engagements / worker_cards tables (every index and foreign key on) of a clone of the
+ *   pre-import database, after a CHECKPOINT, median of 3; cryptoSeconds: the rows' crypto on one core.
+ *   sameWorkRatio = seconds / (sameWorkSeconds + cryptoSeconds / 2); target ≤ 1.5 (issue 24).
+ * - copySeconds: the file as plain text COPYed into an index-less table (the older floor), median of 3.
+ * Prints one JSON line last. peakRssMb = the API child's own peak (VmHWM: getrusage's maxRSS of a
+ * forked child starts from the parent's RSS at fork).
  */
-import { createReadStream, createWriteStream, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, readFileSync, rmSync } from 'node:fs';
 import { requestJson } from './lib-http.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +28,9 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { createDeps } from '../src/runtime.js';
-import { PG_BASE, createTestDatabase, ensureTemplate } from '../tests/helpers/db.js';
+import { PiiCipher } from '../src/lib/crypto.js';
+import { asOwner, createTestDatabase, ensureTemplate } from '../tests/helpers/db.js';
+import { checkpoint, cloneDatabase, floorRun, prepareFloor, type Clone } from './import-floor.js';
 import { makeBankCard, makeResidentId, seedProject } from '../tests/helpers/seed.js';
 import type { TestContext } from '../tests/helpers/context.js';
 
@@ -38,7 +48,7 @@ if (process.argv.includes('--serve')) {
   const app = await buildApp(deps, { logger: false });
   await app.listen({ host: '127.0.0.1', port: 0 });
   process.on('message', (m: string) => {
-    if (m === 'stats') process.send!({ maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024), cpu: process.cpuUsage() });
+    if (m === 'stats') process.send!({ maxRssMb: Math.round(Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) / 1024), cpu: process.cpuUsage() });
     if (m === 'close') void app.close().then(() => deps.close()).then(() => process.exit(0));
   });
   // The role the API imports as (the runtime role: no trigger switched off, docs/security.md).
@@ -60,11 +70,9 @@ const ask = <T>(child: ChildProcess, msg: string, key: string) =>
   });
 
 let peakRss = process.memoryUsage().rss;
-let peakHeap = 0;
 const sampler = setInterval(() => {
   const m = process.memoryUsage();
   peakRss = Math.max(peakRss, m.rss);
-  peakHeap = Math.max(peakHeap, m.heapUsed + m.external);
 }, 25);
 
 // --format csv (default) | xlsx | json: the file the import receives. The COPY baseline always loads
@@ -115,6 +123,8 @@ async function writeUpload(path: string) {
   await once(out, 'finish');
 }
 
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
 async function main() {
   await ensureTemplate();
   const db = await createTestDatabase('wg_bench');
@@ -124,27 +134,43 @@ async function main() {
     QUEUE_PREFIX: `{wgb_${randomBytes(4).toString('hex')}}`, LOG_LEVEL: 'warn',
   };
   const config = loadConfig(env);
-  // The bench's own app instance only seeds the project (inject, no listener); the import goes to the child.
-  const deps = createDeps(config, { poolMax: 2, name: 'wageguard-bench' });
-  const app = await buildApp(deps, { logger: false });
-  // WG_CPU_PROF=<dir>: the API child writes a V8 CPU profile there on exit (node --cpu-prof).
-  // WG_NODE_FLAGS='…': extra node/V8 flags for the API child only (experiments, e.g. --max-semi-space-size=32).
-  const prof = [...(process.env.WG_NODE_FLAGS ? process.env.WG_NODE_FLAGS.split(' ') : []), ...(process.env.WG_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.WG_CPU_PROF}`] : [])];
-  const child = fork(process.argv[1]!, ['--serve'], { execArgv: [...process.execArgv, ...prof], env: { ...process.env, WG_BENCH_CONFIG: JSON.stringify(env) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const addr = await new Promise<{ port: number; role: string }>((resolve, reject) => {
-    child.once('message', (m) => resolve(m as { port: number; role: string }));
-    child.once('exit', (code) => reject(new Error(`API child exited with ${code}`)));
-  });
   const csvPath = join(tmpdir(), `wg-import-${process.pid}.csv`);
   const uploadPath = FORMAT === 'csv' ? csvPath : join(tmpdir(), `wg-import-${process.pid}.${FORMAT}`);
+  const clones: Clone[] = [];
+  let child: ChildProcess | null = null;
+  let floorFiles: Awaited<ReturnType<typeof prepareFloor>> | null = null;
   try {
+    // Seeding through the API (inject, runtime role), then the seeding app is closed so the seeded
+    // database can be cloned three times for the floor: each floor run starts where the import starts.
+    const deps = createDeps(config, { poolMax: 2, name: 'wageguard-bench' });
+    const app = await buildApp(deps, { logger: false });
     const ctx = { app, deps, config, dbName: db.name, admin: { authorization: `Bearer ${config.adminApiKey}` }, close: async () => {} } as TestContext;
     const s = await seedProject(ctx, { workers: 0, sub2: false, attendance: false });
+    const actorId = (await deps.pool.query<{ id: string }>(`SELECT id FROM api_keys WHERE company_id = $1 AND revoked_at IS NULL LIMIT 1`, [s.subId])).rows[0]?.id ?? 'bench';
+    await app.close();
+    await deps.close();
+    for (let i = 0; i < 3; i++) clones.push(await cloneDatabase(db.name, i));
+    // The older floor's scratch tables are DDL: made by the owner, filled by the runtime role.
+    await asOwner(db.name, async (c) => {
+      for (let i = 0; i < 3; i++) await c.query(`CREATE TABLE bench_copy_${i} (name text, id_number text, phone text, card text, trade text, team text, contract_signed text, dispatched text, entry_date text); GRANT INSERT, SELECT ON bench_copy_${i} TO wageguard_app`);
+    });
+
+    // WG_CPU_PROF=<dir>: the API child writes a V8 CPU profile there on exit (node --cpu-prof).
+    // WG_NODE_FLAGS='…': extra node/V8 flags for the API child only (experiments, e.g. --max-semi-space-size=32).
+    const prof = [...(process.env.WG_NODE_FLAGS ? process.env.WG_NODE_FLAGS.split(' ') : []), ...(process.env.WG_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.WG_CPU_PROF}`] : [])];
+    const api = fork(process.argv[1]!, ['--serve'], { execArgv: [...process.execArgv, ...prof], env: { ...process.env, WG_BENCH_CONFIG: JSON.stringify(env) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child = api;
+    const addr = await new Promise<{ port: number; role: string }>((resolve, reject) => {
+      api.once('message', (m) => resolve(m as { port: number; role: string }));
+      api.once('exit', (code) => reject(new Error(`API child exited with ${code}`)));
+    });
     await writeCsv(csvPath);
     if (FORMAT !== 'csv') await writeUpload(uploadPath);
     log(`${FORMAT} with ${N} rows written; importing over HTTP on port ${addr.port}`);
 
-    const before = await ask<{ maxRssMb: number; cpu: NodeJS.CpuUsage }>(child, 'stats', 'maxRssMb');
+    // The same clean start as each floor run.
+    const checkpointRole = await checkpoint(db.name);
+    const before = await ask<{ maxRssMb: number; cpu: NodeJS.CpuUsage }>(api, 'stats', 'maxRssMb');
     const t0 = performance.now();
     const own0 = process.cpuUsage();
     // node:http streaming the file (the load generator must stay cheap on these shared 2 cores: a
@@ -157,54 +183,67 @@ async function main() {
     const own = process.cpuUsage(own0);
     const seconds = (performance.now() - t0) / 1000;
     if (res.status !== 200 || body.accepted !== N) throw new Error(`import answered ${res.status}: accepted ${body.accepted}, rejected ${body.rejected?.length} ${JSON.stringify(body.rejected?.slice(0, 3) ?? body).slice(0, 600)}`);
-    const after = await ask<{ maxRssMb: number; cpu: NodeJS.CpuUsage }>(child, 'stats', 'maxRssMb');
+    const after = await ask<{ maxRssMb: number; cpu: NodeJS.CpuUsage }>(api, 'stats', 'maxRssMb');
     const apiCpu = (after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system) / 1e6;
-    log(`imported ${body.accepted} rows in ${seconds.toFixed(2)} s; API process: CPU ${apiCpu.toFixed(1)} s, peak RSS ${before.maxRssMb} MB before the import, ${after.maxRssMb} MB after; bench client peak RSS ${Math.round(peakRss / 1048576)} MB, heap+external ${Math.round(peakHeap / 1048576)} MB`);
+    log(`imported ${body.accepted} rows in ${seconds.toFixed(2)} s; API process: CPU ${apiCpu.toFixed(1)} s, own peak RSS ${before.maxRssMb} MB before the import, ${after.maxRssMb} MB after`);
+    const gone = new Promise((r) => api.once('exit', r));
+    api.send('close');
+    await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
 
-    // The baseline: the same file COPYed as plain text, three times into a fresh table each, median.
-    // A single COPY right after the import's commit measured 0.07–0.23 s between runs (the import's
-    // dirty pages and autovacuum still at work), which swung the ratio 2–3× by itself. A CHECKPOINT
-    // first gives the COPY the clean start the import had.
-    // The baseline's scratch table is DDL: the owner's connection (the API's runtime role may not);
-    // CHECKPOINT needs the administrator.
-    const admin = new pg.Client({ connectionString: `${PG_BASE}/${db.name}` });
-    await admin.connect();
-    await admin.query('CHECKPOINT');
-    await admin.end();
-    const client = new pg.Client({ connectionString: db.ownerUrl });
+    // Same-work floor: the rows validated as the import validates them, encrypted (timed alone: cryptoSeconds).
+    const rowCtx = { parties: new Set([s.subId]), onlyEmployer: s.subId, retirementAgeMale: 60, retirementAgeFemale: 50, completedOn: null };
+    const raw = function* () {
+      for (let i = 0; i < N; i++) {
+        const r = rowAt(i);
+        yield { name: r[0]!, idNumber: r[1]!, phone: r[2]!, bankCardNumber: r[3]!, employerId: s.subId, trade: r[4]!, team: r[5]!, contractSigned: r[6] === '是', dispatched: r[7] === '是', entryDate: r[8]! };
+      }
+    };
+    // The API's cipher, built as src/runtime.ts builds it.
+    const pii = new PiiCipher(config.dataEncryptionKey, { version: config.dataKeyVersion, previous: config.previousDataKeys, indexKey: config.blindIndexKey });
+    floorFiles = await prepareFloor(pii, raw(), rowCtx, s.projectId, actorId, tmpdir());
+    const floorRuns: number[] = [];
+    for (const c of clones) floorRuns.push((await floorRun(c, floorFiles)).seconds);
+    const sameWorkSeconds = median(floorRuns);
+
+    // The older floor: the same file as plain text into an index-less table, as the runtime role.
+    await checkpoint(db.name);
+    const client = new pg.Client({ connectionString: db.url });
     await client.connect();
     const copyRuns: number[] = [];
     for (let i = 0; i < 3; i++) {
-      await client.query(`DROP TABLE IF EXISTS bench_copy; CREATE TABLE bench_copy (name text, id_number text, phone text, card text, trade text, team text, contract_signed text, dispatched text, entry_date text)`);
       const c0 = performance.now();
-      await pipeline(createReadStream(csvPath), client.query(copyFrom(`COPY bench_copy FROM STDIN WITH (FORMAT csv, HEADER true)`)));
+      await pipeline(createReadStream(csvPath), client.query(copyFrom(`COPY bench_copy_${i} FROM STDIN WITH (FORMAT csv, HEADER true)`)));
       copyRuns.push((performance.now() - c0) / 1000);
-      const copied = (await client.query('SELECT count(*)::int AS n FROM bench_copy')).rows[0].n as number;
+      const copied = (await client.query(`SELECT count(*)::int AS n FROM bench_copy_${i}`)).rows[0].n as number;
       if (copied !== N) throw new Error(`COPY loaded ${copied} rows`);
     }
     await client.end();
-    const copySeconds = [...copyRuns].sort((a, b) => a - b)[1]!;
-    log(`COPY of the same file: ${copyRuns.map((x) => x.toFixed(3)).join(', ')} s (median ${copySeconds.toFixed(3)} s)`);
+    const copySeconds = median(copyRuns);
+    log(`same-work floor ${floorRuns.map((x) => x.toFixed(3)).join(', ')} s; crypto on one core ${floorFiles.cryptoSeconds.toFixed(3)} s; plain COPY ${copyRuns.map((x) => x.toFixed(3)).join(', ')} s`);
 
     clearInterval(sampler);
-    peakRss = Math.max(peakRss, process.resourceUsage().maxRSS * 1024);
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
     const r2 = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+    const floor = sameWorkSeconds + floorFiles.cryptoSeconds / 2;
     console.log(JSON.stringify({
-      bench: 'import', format: FORMAT, role: addr.role, rows: N, seconds: r2(seconds), rowsPerSec: Math.round(N / seconds), copySeconds: r2(copySeconds, 3),
-      ratio: r2(seconds / copySeconds), copyRuns: copyRuns.map((x) => r2(x, 3)), peakRssMb: after.maxRssMb, apiCpuSeconds: r2(apiCpu, 1), clientCpuSeconds: r2((own.user + own.system) / 1e6, 1), clientPeakRssMb: Math.round(peakRss / 1024 / 1024),
+      bench: 'import', format: FORMAT, role: addr.role, rows: N, seconds: r2(seconds), rowsPerSec: Math.round(N / seconds),
+      sameWorkSeconds: r2(sameWorkSeconds, 3), cryptoSeconds: r2(floorFiles.cryptoSeconds, 3), sameWorkRatio: r2(seconds / floor), sameWorkTarget: 1.5,
+      sameWorkRuns: floorRuns.map((x) => r2(x, 3)), checkpointRole,
+      copySeconds: r2(copySeconds, 3), ratio: r2(seconds / copySeconds), copyRuns: copyRuns.map((x) => r2(x, 3)),
+      peakRssMb: after.maxRssMb, apiCpuSeconds: r2(apiCpu, 1), clientCpuSeconds: r2((own.user + own.system) / 1e6, 1), clientPeakRssMb: Math.round(peakRss / 1024 / 1024),
     }));
   } finally {
     clearInterval(sampler);
     rmSync(csvPath, { force: true });
     rmSync(uploadPath, { force: true });
-    if (child.connected) {
-      const gone = new Promise((r) => child.once('exit', r));
+    floorFiles?.remove();
+    if (child?.connected) {
+      const gone = new Promise((r) => child!.once('exit', r));
       child.send('close');
       await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
     }
-    if (child.exitCode === null) child.kill();
-    await app.close();
-    await deps.close();
+    if (child && child.exitCode === null) child.kill();
+    for (const c of clones) await c.drop().catch(() => {});
     if (!process.env.BENCH_KEEP) await db.drop().catch(() => {});
     else log(`kept database ${db.name}`);
   }

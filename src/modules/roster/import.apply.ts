@@ -49,7 +49,15 @@ export async function applyStaged(client: pg.ClientBase, projectId: string, acto
   // which costs a speculative insertion per row. Exceptions returned: every row that is not a fresh
   // person — with the existing person's id when engaged, null when not (already active here).
   // Card sharing is counted after the writes so it sees them: every accepted person now holds their
-  // card, so "others" = holders − 1 (index probes on workers_card_bidx_idx).
+  // card, so "others" = holders − 1.
+  // Both reads are per-row index probes, never a scan of what earlier batches wrote: without fresh
+  // statistics (nothing is analysed mid-import) the planner hash-joined the stage against ALL workers
+  // and ALL paying cards once per batch, so every batch cost more than the one before. `OFFSET 0`
+  // keeps each subquery as written (not flattened into a join the planner may hash): the previous
+  // person (name check) is looked up only for the exceptions; a card's holders are counted only when
+  // a probe finds a second card row with its blind index (`OFFSET 1`). No status in that probe:
+  // `status IN ('active', 'legacy')` matches the partial index worker_cards_one_paying_uq, which the
+  // planner then ANDed with the blind-index probe, reading every paying card once per row.
   const res = (await client.query(`
     WITH up AS (
         INSERT INTO workers AS w (id, name, id_number_enc, id_number_bidx, id_number_masked, birth_date, gender, phone_enc, phone_masked, bank_card_enc, bank_card_bidx, bank_card_masked)
@@ -73,14 +81,15 @@ export async function applyStaged(client: pg.ClientBase, projectId: string, acto
         INSERT INTO worker_cards (id, engagement_id, worker_id, project_id, employer_id, card_enc, card_bidx, card_masked, status, origin, status_by)
         SELECT s.card_id, x.id, x.worker_id, ${project}, s.employer, s.card_enc, s.card_bidx, s.card_masked, 'active', 'registration', ${actor}
         FROM (SELECT id, worker_id FROM fresh UNION ALL SELECT id, worker_id FROM known) x JOIN roster_import_stage s ON s.eng_id = x.id)
-      SELECT s.ord, k.worker_id, o.id AS existing, (o.id IS NOT NULL AND wg_norm_name(o.name) <> wg_norm_name(s.name)) AS name_mismatch, s.id_masked
-      FROM roster_import_stage s LEFT JOIN up u ON u.id_number_bidx = s.id_bidx LEFT JOIN known k ON k.id = s.eng_id
-        LEFT JOIN workers o ON o.id_number_bidx = s.id_bidx
-      WHERE u.id IS DISTINCT FROM s.wid;
+      SELECT x.ord, x.worker_id, o.id AS existing, (o.id IS NOT NULL AND wg_norm_name(o.name) <> wg_norm_name(x.name)) AS name_mismatch, x.id_masked
+      FROM (SELECT s.ord, k.worker_id, s.id_bidx, s.name, s.id_masked
+            FROM roster_import_stage s LEFT JOIN up u ON u.id_number_bidx = s.id_bidx LEFT JOIN known k ON k.id = s.eng_id
+            WHERE u.id IS DISTINCT FROM s.wid OFFSET 0) x
+        LEFT JOIN LATERAL (SELECT id, name FROM workers o WHERE o.id_number_bidx = x.id_bidx OFFSET 0) o ON true;
     SELECT s.ord, c.holders - 1 AS others, s.employer, s.card_masked FROM roster_import_stage s
-      JOIN (SELECT o.card_bidx, count(DISTINCT o.worker_id)::int AS holders FROM worker_cards o
-        WHERE o.card_bidx IN (SELECT card_bidx FROM roster_import_stage) AND o.status IN ('active', 'legacy')
-        GROUP BY o.card_bidx HAVING count(DISTINCT o.worker_id) > 1) c ON c.card_bidx = s.card_bidx;
+      CROSS JOIN LATERAL (SELECT count(DISTINCT o.worker_id) FILTER (WHERE o.status IN ('active', 'legacy'))::int AS holders
+        FROM worker_cards o WHERE o.card_bidx = s.card_bidx) c
+      WHERE EXISTS (SELECT 1 FROM worker_cards o WHERE o.card_bidx = s.card_bidx OFFSET 1) AND c.holders > 1;
     TRUNCATE roster_import_stage`)) as unknown as pg.QueryResult[];
   const results = res.filter((r) => r.command === 'SELECT' && r.fields.some((f) => f.name === 'ord'));
   const [ex, cards] = results as [pg.QueryResult<{ ord: number; worker_id: string | null; existing: string | null; name_mismatch: boolean; id_masked: string }>, pg.QueryResult<{ ord: number; others: number; employer: string; card_masked: string }>];

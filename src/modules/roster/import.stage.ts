@@ -47,12 +47,18 @@ export type BatchHandler = (outcomes: StageOutcome[]) => Promise<void>;
  * bounded by two batches of COPY text whatever the file size.
  */
 const BLOCK = 1 << 20;
+/** Two batches of 10,000 rows in blocks (~7 MB each). */
+const MAX_FREE = 16;
 
 export class ImportStage {
   // COPY text is written into 1 MiB Buffers as rows are built: per-row strings die young (cheap
   // scavenges) instead of a 10,000-row string rope surviving into old space until the batch is sent.
+  // Blocks are recycled once their COPY has finished (the server has read every byte): a fresh
+  // 1 MiB block per use outlived many scavenges, was promoted, and waited for a full GC, which V8
+  // only starts once 64 MB of such external memory has piled up (≈ 100,000 rows of COPY text).
   private blocks: Buffer[] = [];
-  private block = Buffer.allocUnsafe(BLOCK);
+  private free: Buffer[] = [];
+  private block: Buffer = Buffer.allocUnsafe(BLOCK);
   private at = 0;
   private batchRows = 0;
   // The first batch is small so Postgres starts working while the rest of the file is still being
@@ -121,8 +127,9 @@ export class ImportStage {
   }
 
   private nextBlock() {
-    if (this.at) this.blocks.push(this.block.subarray(0, this.at));
-    this.block = Buffer.allocUnsafe(BLOCK);
+    if (!this.at) return;
+    this.blocks.push(this.block.subarray(0, this.at));
+    this.block = this.free.pop() ?? Buffer.allocUnsafe(BLOCK);
     this.at = 0;
   }
 
@@ -172,6 +179,8 @@ export class ImportStage {
       for (const b of text) copy.write(b);
       copy.end();
     });
+    // 'finish' comes after the server's ReadyForQuery: nothing references the bytes any more.
+    for (const b of text) if (this.free.length < MAX_FREE && b.buffer.byteLength >= b.byteOffset + BLOCK) this.free.push(Buffer.from(b.buffer, b.byteOffset, BLOCK));
     if (PROF) process.stderr.write(`[import.stage] ${since()} COPY of a batch ended\n`);
     // No ANALYZE of the stage: never analysed, the planner sizes it from its pages, which is all the
     // batch's hash/merge joins need.
